@@ -1,0 +1,87 @@
+"""`python -m bot` / `medianest`: run (default), check, migrate."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from contextlib import AsyncExitStack
+
+import aiohttp
+from tortoise import Tortoise
+
+from bot.config import ConfigError, Settings, load_settings
+from bot.logs import setup_logging
+from bot.services.probes import ProbeResult, run_probe
+from storage import db
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse the command line, load the settings, and run the chosen command."""
+    parser = argparse.ArgumentParser(prog="medianest", description="MediaNest Discord bot")
+    parser.add_argument(
+        "command",
+        nargs="?",
+        default="run",
+        choices=["run", "check", "migrate"],
+        help="run the bot (default), check the configuration and services, or migrate the database",
+    )
+    args = parser.parse_args(argv)
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        print("Configuration error:", file=sys.stderr)
+        for line in exc.problems:
+            print(f"  {line}", file=sys.stderr)
+        print("See the settings table in README.md.", file=sys.stderr)
+        return 1
+    setup_logging(settings.log_level, settings.log_format, _secrets(settings))
+    if args.command == "check":
+        return asyncio.run(check(settings))
+    if args.command == "migrate":
+        asyncio.run(db.migrate_database(settings.resolved_database_url))
+        print("Database is up to date.")
+        return 0
+    from bot.app import serve
+
+    return asyncio.run(serve(settings))
+
+
+def _secrets(settings: Settings) -> list[str | None]:
+    values = [
+        settings.discord_token,
+        settings.plex_token,
+        settings.overseerr_api_key,
+        settings.overseerr_webhook_token,
+        settings.secret_key,
+    ]
+    return [v.get_secret_value() if v else None for v in values]
+
+
+async def check(settings: Settings) -> int:
+    """Probe every configured service; print one line each; 1 when any failed."""
+    from bot.container import build_services
+
+    async with AsyncExitStack() as stack:
+        http = await stack.enter_async_context(aiohttp.ClientSession())
+        services = build_services(settings, http)
+        stack.callback(services.close)
+        await Tortoise.init(config=db.tortoise_config(settings.resolved_database_url))
+        stack.push_async_callback(Tortoise.close_connections)
+        probes = services.probes()
+        results = await asyncio.gather(*(run_probe(n, p) for n, p in probes.items()))
+    for result in results:
+        print(format_result(result))
+    for line in settings.disabled_features():
+        print(f"OFF   {line}")
+    return 0 if all(r.ok for r in results) else 1
+
+
+def format_result(result: ProbeResult) -> str:
+    status = "OK  " if result.ok else "FAIL"
+    latency = f" ({result.latency_ms:.0f} ms)" if result.latency_ms is not None else ""
+    return f"{status}  {result.name:<10} {result.detail}{latency}"
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,150 @@
+"""The bot: wires the services, starts the web server and scheduler, loads the cogs."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+
+import aiohttp
+import discord
+import yarl
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from discord.ext import commands
+
+from bot.config import Settings
+from bot.container import Services, build_services
+from bot.notify import DiscordSender
+from bot.scheduler import build_scheduler
+from bot.tree import MediaNestTree
+from bot.web import build_web_app, start_web
+from storage import db
+
+log = logging.getLogger(__name__)
+
+
+class MediaNest(commands.Bot):
+    """The Discord client, holding the services the cogs call."""
+
+    def __init__(self, services: Services, *, guild_ready_timeout: float = 2.0) -> None:
+        intents = discord.Intents.default()
+        intents.members = intents.presences = intents.message_content = False
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=intents,
+            tree_cls=MediaNestTree,
+            help_command=None,
+            chunk_guilds_at_startup=False,
+            guild_ready_timeout=guild_ready_timeout,
+            allowed_mentions=discord.AllowedMentions.none(),
+        )
+        self.services = services
+        self.settings = services.settings
+        self.web_port: int | None = None
+        self.scheduler: AsyncIOScheduler | None = None
+        self.runner_task: asyncio.Task[None] | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+
+    async def setup_hook(self) -> None:
+        from cogs import load_cogs
+
+        await load_cogs(self)
+        await self.sync_commands()
+        sender = DiscordSender(self)
+        self._tasks.append(asyncio.create_task(self.services.outbox.run(sender), name="outbox"))
+
+    async def sync_commands(self) -> None:
+        """Sync slash commands: to DISCORD_GUILD_ID when set (instant), otherwise globally."""
+        guild_id = self.settings.discord_guild_id
+        if guild_id:
+            guild = discord.Object(guild_id)
+            self.tree.copy_global_to(guild=guild)
+            synced = await self.tree.sync(guild=guild)
+        else:
+            synced = await self.tree.sync()
+        log.info("synced %d slash commands", len(synced))
+
+    async def close(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks.clear()
+        await super().close()
+
+    async def readiness(self) -> dict[str, bool]:
+        """What /readyz reports: the gateway is connected and the database answers."""
+        try:
+            await asyncio.wait_for(db.ping(), 3)
+            database_ok = True
+        except Exception:
+            database_ok = False
+        return {"discord": self.is_ready() and not self.is_closed(), "database": database_ok}
+
+
+def point_discord_at(settings: Settings) -> None:
+    """Use DISCORD_API_URL / DISCORD_GATEWAY_URL (REST proxies, tests) instead of Discord's own."""
+    discord.http.Route.BASE = settings.discord_api_url
+    if settings.discord_gateway_url:
+        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.discord_gateway_url)
+
+
+@asynccontextmanager
+async def running(
+    settings: Settings, *, guild_ready_timeout: float = 2.0
+) -> AsyncIterator[MediaNest]:
+    """Open every dependency, start the bot, and close everything in reverse order."""
+    point_discord_at(settings)
+    for line in settings.disabled_features():
+        log.info(line)
+    async with AsyncExitStack() as stack:
+        http = await stack.enter_async_context(aiohttp.ClientSession())
+        await stack.enter_async_context(db.database(settings.resolved_database_url))
+        services = build_services(settings, http)
+        stack.callback(services.close)
+        bot = MediaNest(services, guild_ready_timeout=guild_ready_timeout)
+        web_app = build_web_app(bot.readiness, max_body=settings.web_max_body)
+        runner, bot.web_port = await start_web(web_app, settings.web_host, settings.web_port)
+        stack.push_async_callback(runner.cleanup)
+        scheduler = build_scheduler()
+        bot.scheduler = scheduler
+        await stack.enter_async_context(bot)
+        task = asyncio.create_task(bot.start(settings.discord_token.get_secret_value()))
+        stack.push_async_callback(_stop_bot, bot, task)
+        scheduler.start()
+        stack.callback(scheduler.shutdown, False)
+        bot.runner_task = task
+        yield bot
+
+
+async def _stop_bot(bot: MediaNest, task: asyncio.Task[None]) -> None:
+    await bot.close()
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError, Exception):
+        await task
+
+
+async def serve(settings: Settings) -> int:
+    """Run until SIGTERM/SIGINT or until the Discord client stops; returns the exit code."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    async with running(settings) as bot:
+        task = bot.runner_task
+        assert task is not None
+        stopper = asyncio.create_task(stop.wait())
+        await asyncio.wait({task, stopper}, return_when=asyncio.FIRST_COMPLETED)
+        stopper.cancel()
+        if task.done() and not task.cancelled() and task.exception():
+            exc = task.exception()
+            if isinstance(exc, discord.LoginFailure):
+                log.error("Discord rejected DISCORD_TOKEN: check the bot token.")
+            else:
+                log.error("the Discord client stopped: %r", exc)
+            return 1
+        log.info("shutting down")
+    log.info("stopped cleanly")
+    return 0

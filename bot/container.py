@@ -1,0 +1,80 @@
+"""The services the bot runs with, built once from the settings and passed in."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import aiohttp
+
+from bot.clients.overseerr import OverseerrClient
+from bot.clients.plex import PlexClient
+from bot.config import Settings, load_or_create_secret
+from bot.services import probes
+from bot.services.access import Access
+from bot.services.outbox import Outbox
+
+MIN_FREE_BYTES = 2 * 2**30
+
+
+@dataclass
+class Services:
+    """Everything a cog, job or web route needs; built by `build_services`."""
+
+    settings: Settings
+    http: aiohttp.ClientSession
+    secret_key: str
+    outbox: Outbox
+    access: Access
+    plex: PlexClient | None = None
+    overseerr: OverseerrClient | None = None
+    extra: dict[str, object] = field(default_factory=dict)
+
+    def probes(self) -> dict[str, probes.Probe]:
+        """The probe of every configured dependency, by name."""
+        s = self.settings
+        found: dict[str, probes.Probe] = {
+            "discord": probes.discord_probe(
+                self.http, s.discord_api_url, s.discord_token.get_secret_value()
+            ),
+            "database": probes.database_probe(),
+        }
+        if self.plex:
+            found["plex"] = probes.plex_probe(self.plex)
+        if self.overseerr:
+            found["overseerr"] = probes.overseerr_probe(self.overseerr)
+        if s.redis_url:
+            found["redis"] = probes.redis_probe(s.redis_url)
+        found["disk"] = probes.disk_probe(s.youtube_download_dir or s.data_dir, MIN_FREE_BYTES)
+        return found
+
+    def close(self) -> None:
+        if self.plex:
+            self.plex.close()
+
+
+def secret_key(settings: Settings) -> str:
+    """SECRET_KEY, or the one generated on first start and kept in DATA_DIR."""
+    if settings.secret_key:
+        return settings.secret_key.get_secret_value()
+    return load_or_create_secret(settings.data_dir / "secret.key")
+
+
+def build_services(settings: Settings, http: aiohttp.ClientSession) -> Services:
+    """Build the services for these settings; features whose settings are absent stay off."""
+    plex = None
+    if settings.plex_url and settings.plex_token:
+        plex = PlexClient(settings.plex_url, settings.plex_token.get_secret_value())
+    overseerr = None
+    if settings.overseerr_url and settings.overseerr_api_key:
+        overseerr = OverseerrClient(
+            http, settings.overseerr_url, settings.overseerr_api_key.get_secret_value()
+        )
+    return Services(
+        settings=settings,
+        http=http,
+        secret_key=secret_key(settings),
+        outbox=Outbox(notify_channel_id=settings.notify_channel_id),
+        access=Access(settings.admin_discord_ids, settings.admin_role_id),
+        plex=plex,
+        overseerr=overseerr,
+    )

@@ -1,0 +1,50 @@
+"""The Discord side of the outbox: turns a Delivery into a real message."""
+
+from __future__ import annotations
+
+import logging
+
+import aiohttp
+import discord
+
+from bot.services.outbox import Delivery, DeliveryFailed
+from storage.models import TargetKind
+
+log = logging.getLogger(__name__)
+
+DMS_CLOSED = 50007
+
+
+class DiscordSender:
+    """Posts outbox deliveries through a discord.py client."""
+
+    def __init__(self, client: discord.Client) -> None:
+        self.client = client
+
+    async def send(self, delivery: Delivery) -> int:
+        embed = discord.Embed.from_dict(delivery.embed) if delivery.embed else None
+        try:
+            channel = await self._channel(delivery)
+            message = await channel.send(
+                delivery.content or None,
+                embed=embed,  # type: ignore[arg-type]
+                allowed_mentions=discord.AllowedMentions(users=True, roles=False, everyone=False),
+            )
+        except discord.Forbidden as exc:
+            if exc.code == DMS_CLOSED:
+                raise DeliveryFailed("DMs closed", dms_closed=True) from exc
+            raise DeliveryFailed(f"forbidden: {exc.text}", final=True) from exc
+        except discord.NotFound as exc:
+            raise DeliveryFailed(f"not found: {exc.text}", final=True) from exc
+        except discord.HTTPException as exc:
+            if 400 <= exc.status < 500 and exc.status != 429:
+                raise DeliveryFailed(f"rejected: {exc.status} {exc.text}", final=True) from exc
+            raise DeliveryFailed(f"HTTP {exc.status}: {exc.text}") from exc
+        except (aiohttp.ClientError, OSError, TimeoutError) as exc:
+            raise DeliveryFailed(f"connection: {exc!r}") from exc
+        return message.id
+
+    async def _channel(self, delivery: Delivery) -> discord.abc.Messageable:
+        if delivery.kind is TargetKind.DM:
+            return await self.client.create_dm(discord.Object(delivery.target_id))
+        return self.client.get_partial_messageable(delivery.target_id)

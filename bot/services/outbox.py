@@ -1,0 +1,181 @@
+"""The notification outbox: every DM and channel post is stored first, then delivered.
+
+Delivery is retried with backoff, deduplicated by key, and survives restarts. The
+service knows nothing about Discord: a `Sender` does the actual posting.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
+
+from tortoise.exceptions import IntegrityError
+
+from bot.services.retry import OUTBOX, RetryPolicy
+from storage.models import OutboxMessage, OutboxStatus, TargetKind
+
+log = logging.getLogger(__name__)
+
+
+class DeliveryFailed(Exception):
+    """A sender could not deliver; `final` says whether retrying is pointless."""
+
+    def __init__(
+        self,
+        reason: str,
+        *,
+        final: bool = False,
+        dms_closed: bool = False,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(reason)
+        self.final = final or dms_closed
+        self.dms_closed = dms_closed
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """What a sender is asked to post."""
+
+    kind: TargetKind
+    target_id: int
+    content: str
+    embed: dict[str, Any] | None = None
+
+
+class Sender(Protocol):
+    async def send(self, delivery: Delivery) -> int:
+        """Post the delivery and return the message id; raise DeliveryFailed otherwise."""
+        ...
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Outbox:
+    """Stores messages and delivers the due ones through a sender."""
+
+    def __init__(
+        self,
+        *,
+        notify_channel_id: int | None = None,
+        policy: RetryPolicy = OUTBOX,
+        batch: int = 20,
+    ) -> None:
+        self.notify_channel_id = notify_channel_id
+        self.policy = policy
+        self.batch = batch
+        self._wake = asyncio.Event()
+
+    async def dm(self, key: str, user_id: int, content: str, embed: dict | None = None) -> bool:
+        """Queue a DM; returns False when a message with this key was queued before."""
+        return await self._enqueue(key, TargetKind.DM, user_id, content, embed)
+
+    async def post(
+        self, key: str, channel_id: int, content: str, embed: dict | None = None
+    ) -> bool:
+        """Queue a channel post; returns False when this key was queued before."""
+        return await self._enqueue(key, TargetKind.CHANNEL, channel_id, content, embed)
+
+    async def _enqueue(
+        self, key: str, kind: TargetKind, target_id: int, content: str, embed: dict | None
+    ) -> bool:
+        try:
+            await OutboxMessage.create(
+                dedupe_key=key[:200],
+                target_kind=kind,
+                target_id=target_id,
+                content=content[:2000],
+                embed=embed,
+                status=OutboxStatus.PENDING,
+                next_attempt_at=now(),
+            )
+        except IntegrityError:
+            log.debug("outbox: %s already queued", key)
+            return False
+        self._wake.set()
+        return True
+
+    async def backlog(self) -> int:
+        """How many messages wait for delivery."""
+        return await OutboxMessage.filter(status=OutboxStatus.PENDING).count()
+
+    async def deliver_due(self, sender: Sender) -> int:
+        """Try every message that is due once; returns how many were sent."""
+        due = (
+            await OutboxMessage.filter(status=OutboxStatus.PENDING, next_attempt_at__lte=now())
+            .order_by("next_attempt_at", "id")
+            .limit(self.batch)
+        )
+        sent = 0
+        for message in due:
+            sent += await self._deliver(sender, message)
+        return sent
+
+    async def _deliver(self, sender: Sender, message: OutboxMessage) -> int:
+        delivery = Delivery(message.target_kind, message.target_id, message.content, message.embed)
+        message.attempts += 1
+        try:
+            message.message_id = await sender.send(delivery)
+        except DeliveryFailed as exc:
+            await self._failed(message, exc)
+            return 0
+        message.status = OutboxStatus.SENT
+        message.sent_at = now()
+        await message.save()
+        return 1
+
+    async def _failed(self, message: OutboxMessage, exc: DeliveryFailed) -> None:
+        message.last_error = str(exc)[:500]
+        if exc.dms_closed:
+            await self._redirect(message)
+        elif exc.final or self.policy.gives_up_after(message.attempts):
+            message.status = OutboxStatus.UNDELIVERABLE
+            log.warning("outbox: giving up on %s: %s", message.dedupe_key, exc)
+        else:
+            wait = exc.retry_after if exc.retry_after is not None else 0.0
+            wait = max(wait, self.policy.delay(message.attempts))
+            message.next_attempt_at = now() + timedelta(seconds=wait)
+            log.info("outbox: %s failed (%s), retry in %.1fs", message.dedupe_key, exc, wait)
+        await message.save()
+
+    async def _redirect(self, message: OutboxMessage) -> None:
+        """The user closed their DMs: post in the notify channel with a mention instead."""
+        if self.notify_channel_id is None:
+            message.status = OutboxStatus.UNDELIVERABLE
+            log.info("outbox: DMs closed for %s and no notify channel", message.target_id)
+            return
+        message.status = OutboxStatus.REDIRECTED
+        content = f"<@{message.target_id}> I couldn't DM you, so here it is: {message.content}"
+        await self.post(
+            f"{message.dedupe_key}:fallback", self.notify_channel_id, content, message.embed
+        )
+
+    async def run(self, sender: Sender, idle: float = 5.0) -> None:
+        """Deliver forever: wake on new messages, otherwise poll every `idle` seconds."""
+        while True:
+            try:
+                await self.deliver_due(sender)
+            except Exception:
+                log.exception("outbox: delivery round failed")
+            self._wake.clear()
+            wait = await self._seconds_until_next(idle)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=wait)
+
+    async def _seconds_until_next(self, idle: float) -> float:
+        nxt = (
+            await OutboxMessage.filter(status=OutboxStatus.PENDING)
+            .order_by("next_attempt_at")
+            .first()
+            .values_list("next_attempt_at", flat=True)
+        )
+        if nxt is None:
+            return idle
+        return min(idle, max(0.05, (nxt - now()).total_seconds()))  # type: ignore[operator]

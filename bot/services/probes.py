@@ -1,0 +1,120 @@
+"""One probe per dependency: each answers OK or FAIL with a reason and a latency.
+
+Used by `python -m bot check` and by the scheduled health checks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import aiohttp
+
+from bot.clients.http import request_json
+from bot.clients.overseerr import OverseerrClient
+from bot.clients.plex import PlexClient
+from bot.errors import MediaNestError
+from storage import db
+
+
+@dataclass(frozen=True)
+class ProbeResult:
+    name: str
+    ok: bool
+    detail: str
+    latency_ms: float | None = None
+
+
+Probe = Callable[[], Awaitable[str]]
+
+
+async def run_probe(name: str, probe: Probe, timeout: float = 10.0) -> ProbeResult:
+    """Run one probe with a timeout; any error becomes a FAIL with a short reason."""
+    start = time.perf_counter()
+    try:
+        detail = await asyncio.wait_for(probe(), timeout)
+    except TimeoutError:
+        return ProbeResult(name, False, f"no answer within {timeout:g} s")
+    except MediaNestError as exc:
+        return ProbeResult(name, False, str(exc))
+    except Exception as exc:
+        return ProbeResult(name, False, f"{type(exc).__name__}: {exc}"[:300])
+    return ProbeResult(name, True, detail, (time.perf_counter() - start) * 1000)
+
+
+def discord_probe(http: aiohttp.ClientSession, api_url: str, token: str) -> Probe:
+    async def probe() -> str:
+        _, me = await request_json(
+            http,
+            "Discord",
+            "GET",
+            f"{api_url}/users/@me",
+            headers={"Authorization": f"Bot {token}"},
+        )
+        return f"logged in as {me.get('username')}"
+
+    return probe
+
+
+def database_probe() -> Probe:
+    async def probe() -> str:
+        return f"round trip {await db.ping() * 1000:.1f} ms"
+
+    return probe
+
+
+def plex_probe(plex: PlexClient) -> Probe:
+    async def probe() -> str:
+        identity = await plex.identity()
+        return f"{identity.name} (version {identity.version})"
+
+    return probe
+
+
+def overseerr_probe(overseerr: OverseerrClient) -> Probe:
+    async def probe() -> str:
+        status = await overseerr.status()
+        await overseerr.me()
+        return f"version {status.get('version', '?')}, API key accepted"
+
+    return probe
+
+
+def redis_probe(url: str) -> Probe:
+    async def probe() -> str:
+        from limits.storage import storage_from_string
+
+        storage = storage_from_string(_async_url(url))
+        if not await storage.check():  # type: ignore[misc]
+            raise ConnectionError("no PING answer")
+        return "PING answered"
+
+    return probe
+
+
+def _async_url(url: str) -> str:
+    return url if url.startswith("async+") else f"async+{url}"
+
+
+def disk_probe(path: Path, min_free_bytes: int) -> Probe:
+    async def probe() -> str:
+        return await asyncio.to_thread(_check_dir, path, min_free_bytes)
+
+    return probe
+
+
+def _check_dir(path: Path, min_free_bytes: int) -> str:
+    path.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(dir=path, prefix=".write-test-")
+    os.close(fd)
+    os.unlink(name)
+    free = shutil.disk_usage(path).free
+    if free < min_free_bytes:
+        raise OSError(f"only {free / 2**30:.1f} GiB free (floor {min_free_bytes / 2**30:.1f} GiB)")
+    return f"writable, {free / 2**30:.1f} GiB free"

@@ -1,0 +1,67 @@
+"""The command tree, with the one error handler every slash command goes through."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+
+from bot.errors import DependencyError, UserError
+from bot.logs import correlation_id
+from bot.services.errors import new_correlation_id, record_error
+
+if TYPE_CHECKING:
+    from bot.app import MediaNest
+
+log = logging.getLogger(__name__)
+
+APOLOGY = (
+    "Sorry, something went wrong on our side. "
+    "If it keeps happening, tell an admin and quote **{cid}**."
+)
+
+
+class MediaNestTree(app_commands.CommandTree["MediaNest"]):
+    """Gives every interaction a correlation id and turns errors into private replies."""
+
+    async def interaction_check(self, interaction: discord.Interaction[MediaNest]) -> bool:
+        correlation_id.set(new_correlation_id())
+        return True
+
+    async def on_error(
+        self, interaction: discord.Interaction[MediaNest], error: app_commands.AppCommandError
+    ) -> None:
+        original = error.original if isinstance(error, app_commands.CommandInvokeError) else error
+        await reply_privately(interaction, await self.message_for(interaction, original))
+
+    async def message_for(self, interaction: discord.Interaction, error: BaseException) -> str:
+        """The text the user sees for this error; unexpected ones are logged and stored."""
+        if isinstance(error, UserError | DependencyError):
+            if isinstance(error, DependencyError):
+                log.warning("dependency failed: %s", error)
+            return error.message
+        if isinstance(error, app_commands.CommandOnCooldown):
+            return f"Slow down a little: try again in {error.retry_after:.0f} s."
+        if isinstance(error, app_commands.CheckFailure) and str(error):
+            return str(error)
+        cid = correlation_id.get() or new_correlation_id()
+        command = interaction.command.qualified_name if interaction.command else None
+        log.error("unexpected error in /%s [cid=%s]", command, cid, exc_info=error)
+        try:
+            await record_error(cid, error, command=command, discord_id=interaction.user.id)
+        except Exception:
+            log.exception("could not store error event %s", cid)
+        return APOLOGY.format(cid=cid)
+
+
+async def reply_privately(interaction: discord.Interaction, text: str) -> None:
+    """Answer ephemerally, as a followup when the interaction was already acknowledged."""
+    try:
+        if interaction.response.is_done():
+            await interaction.followup.send(text, ephemeral=True)
+        else:
+            await interaction.response.send_message(text, ephemeral=True)
+    except discord.HTTPException:
+        log.warning("could not tell the user about an error", exc_info=True)

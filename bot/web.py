@@ -1,0 +1,125 @@
+"""The aiohttp web server: health endpoints, security headers, small error pages.
+
+Features add their own routes (OAuth callback, webhooks) to the application.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiohttp import web
+
+log = logging.getLogger(__name__)
+
+Readiness = Callable[[], Awaitable[dict[str, bool]]]
+READINESS: web.AppKey[Readiness] = web.AppKey("readiness")
+
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+    "Content-Security-Policy": (
+        "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; "
+        "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+    ),
+    "Cache-Control": "no-store",
+}
+
+
+def page(
+    title: str, body: str, status: int = 200, headers: dict[str, str] | None = None
+) -> web.Response:
+    """A small self-contained HTML page; `title` and `body` are escaped here."""
+    text = PAGE.format(title=html.escape(title), body=html.escape(body))
+    return web.Response(text=text, status=status, content_type="text/html", headers=headers)
+
+
+def json_response(data: Any, status: int = 200) -> web.Response:
+    return web.Response(text=json.dumps(data), status=status, content_type="application/json")
+
+
+def _wants_html(request: web.Request) -> bool:
+    return "text/html" in request.headers.get("Accept", "")
+
+
+def error_response(request: web.Request, status: int, reason: str) -> web.Response:
+    if _wants_html(request):
+        return page(f"{status} {reason}", reason, status)
+    return json_response({"error": reason}, status)
+
+
+@web.middleware
+async def security_headers(request: web.Request, handler: Any) -> web.StreamResponse:
+    response = await handler(request)
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    return response
+
+
+@web.middleware
+async def error_pages(request: web.Request, handler: Any) -> web.StreamResponse:
+    """Turn every error into a short page without a stack trace."""
+    try:
+        return await handler(request)
+    except web.HTTPException as exc:
+        if exc.status < 400:
+            raise
+        response = error_response(request, exc.status, exc.reason)
+        for name in ("Retry-After", "Allow"):
+            if name in exc.headers:
+                response.headers[name] = exc.headers[name]
+        return response
+    except Exception:
+        log.exception("web: unhandled error on %s %s", request.method, request.path)
+        return error_response(request, 500, "Internal Server Error")
+
+
+async def healthz(request: web.Request) -> web.Response:
+    """The process is alive."""
+    return json_response({"status": "ok"})
+
+
+async def readyz(request: web.Request) -> web.Response:
+    """Discord is connected and the database answers."""
+    checks = await request.app[READINESS]()
+    ready = all(checks.values())
+    return json_response({"ready": ready, "checks": checks}, 200 if ready else 503)
+
+
+def build_web_app(readiness: Readiness, *, max_body: int = 64 * 1024) -> web.Application:
+    """The application with the base routes; callers add feature routes."""
+    app = web.Application(client_max_size=max_body, middlewares=[security_headers, error_pages])
+    app[READINESS] = readiness
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", readyz)
+    return app
+
+
+async def start_web(app: web.Application, host: str, port: int) -> tuple[web.AppRunner, int]:
+    """Start serving; returns the runner (to clean up) and the port actually bound."""
+    runner = web.AppRunner(app, access_log=None, handle_signals=False)
+    await runner.setup()
+    site = web.TCPSite(runner, host, port)
+    await site.start()
+    bound = runner.addresses[0][1] if runner.addresses else port
+    log.info("web server listening on %s:%s", host, bound)
+    return runner, bound
+
+
+PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title} · MediaNest</title>
+<style>
+body{{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;background:#1e1f22;color:#e6e6e6;
+margin:0;display:flex;min-height:100vh;align-items:center;justify-content:center}}
+main{{background:#2b2d31;border-radius:12px;padding:2rem 2.5rem;max-width:28rem;
+box-shadow:0 8px 24px rgba(0,0,0,.35)}}
+h1{{font-size:1.4rem;margin:0 0 .75rem;color:#e5a00d}}p{{line-height:1.5;margin:0}}
+</style></head>
+<body><main><h1>{title}</h1><p>{body}</p></main></body></html>
+"""

@@ -1,0 +1,15 @@
+"""Discord adapters, one module per feature area; loaded by the bot for the features that are on."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bot.app import MediaNest
+
+
+async def load_cogs(bot: MediaNest) -> None:
+    """Add the cog of every feature whose settings are present."""
+    from cogs.help import HelpCog
+
+    await bot.add_cog(HelpCog(bot))

@@ -1,0 +1,42 @@
+"""/help: what the bot can do for this user."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+if TYPE_CHECKING:
+    from bot.app import MediaNest
+
+ADMIN_ONLY = "admin_only"
+
+
+class HelpCog(commands.Cog):
+    """Lists the commands that are set up here, hiding admin ones from non-admins."""
+
+    def __init__(self, bot: MediaNest) -> None:
+        self.bot = bot
+
+    @app_commands.command(name="help")
+    async def help(self, interaction: discord.Interaction) -> None:
+        """Show what MediaNest can do for you."""
+        roles = [r.id for r in getattr(interaction.user, "roles", [])]
+        is_admin = await self.bot.services.access.is_admin(interaction.user.id, roles)
+        lines = [
+            f"`/{cmd.qualified_name}` — {cmd.description}"
+            for cmd in sorted(self.bot.tree.walk_commands(), key=lambda c: c.qualified_name)
+            if isinstance(cmd, app_commands.Command)
+            and (is_admin or not cmd.extras.get(ADMIN_ONLY))
+        ]
+        embed = discord.Embed(
+            title="MediaNest",
+            description="Here's what I can do for you:\n" + "\n".join(lines),
+            colour=discord.Colour(0xE5A00D),
+        )
+        off = self.bot.settings.disabled_features()
+        if off and is_admin:
+            embed.add_field(name="Not set up", value="\n".join(off)[:1024], inline=False)
+        await interaction.response.send_message(embed=embed, ephemeral=True)

@@ -1,0 +1,187 @@
+from tortoise import migrations
+from tortoise.migrations import operations as ops
+import functools
+from json import dumps, loads
+from storage.models import ItemStatus, JobStatus, OutboxStatus, RequestStatus, Role, TargetKind
+from tortoise.fields.base import OnDelete
+from tortoise import fields
+from tortoise.indexes import Index
+
+class Migration(migrations.Migration):
+    initial = True
+
+    operations = [
+        ops.CreateModel(
+            name='DownloadJob',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('discord_id', fields.BigIntField(db_index=True)),
+                ('url', fields.TextField(unique=False)),
+                ('title', fields.CharField(max_length=500)),
+                ('collection', fields.CharField(max_length=500)),
+                ('folder', fields.TextField(unique=False)),
+                ('status', fields.CharEnumField(db_index=True, description='QUEUED: queued\nRUNNING: running\nPAUSED: paused\nCOMPLETED: completed\nPARTIAL: partial\nFAILED: failed\nCANCELLED: cancelled', enum_type=JobStatus, max_length=16)),
+                ('channel_id', fields.BigIntField(null=True)),
+                ('progress_message_id', fields.BigIntField(null=True)),
+                ('plex_synced', fields.BooleanField(default=False)),
+                ('error', fields.TextField(null=True, unique=False)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+                ('updated_at', fields.DatetimeField(auto_now=True, auto_now_add=False)),
+                ('finished_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+            ],
+            options={'table': 'download_job', 'app': 'models', 'pk_attr': 'id', 'table_description': 'A YouTube playlist download.'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='DownloadItem',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('job', fields.ForeignKeyField('models.DownloadJob', source_field='job_id', db_constraint=True, to_field='id', related_name='items', on_delete=OnDelete.CASCADE)),
+                ('position', fields.IntField()),
+                ('video_id', fields.CharField(max_length=255)),
+                ('title', fields.CharField(max_length=500)),
+                ('url', fields.TextField(unique=False)),
+                ('status', fields.CharEnumField(description='QUEUED: queued\nDOWNLOADING: downloading\nDONE: done\nFAILED: failed\nCANCELLED: cancelled', enum_type=ItemStatus, max_length=16)),
+                ('attempts', fields.IntField(default=0)),
+                ('error', fields.TextField(null=True, unique=False)),
+                ('file_path', fields.TextField(null=True, unique=False)),
+            ],
+            options={'table': 'download_item', 'app': 'models', 'unique_together': (('job', 'position'),), 'pk_attr': 'id', 'table_description': 'One video of a download job.'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='ErrorEvent',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('correlation_id', fields.CharField(unique=True, max_length=32)),
+                ('command', fields.CharField(null=True, max_length=100)),
+                ('discord_id', fields.BigIntField(null=True)),
+                ('error_type', fields.CharField(max_length=200)),
+                ('message', fields.TextField(unique=False)),
+                ('place', fields.CharField(null=True, max_length=300)),
+                ('traceback', fields.TextField(unique=False)),
+                ('created_at', fields.DatetimeField(db_index=True, auto_now=False, auto_now_add=True)),
+            ],
+            options={'table': 'error_event', 'app': 'models', 'pk_attr': 'id', 'table_description': 'An unexpected error, stored with the correlation id the user was shown.'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='HealthSample',
+            fields=[
+                ('id', fields.BigIntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('service', fields.CharField(max_length=32)),
+                ('ok', fields.BooleanField()),
+                ('latency_ms', fields.FloatField(null=True)),
+                ('detail', fields.TextField(null=True, unique=False)),
+                ('checked_at', fields.DatetimeField(db_index=True, auto_now=False, auto_now_add=False)),
+            ],
+            options={'table': 'health_sample', 'app': 'models', 'indexes': [Index(fields=['service', 'checked_at'])], 'pk_attr': 'id', 'table_description': 'One result of one service check.'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='Incident',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('service', fields.CharField(db_index=True, max_length=32)),
+                ('opened_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('closed_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('last_error', fields.TextField(null=True, unique=False)),
+                ('reminded_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+            ],
+            options={'table': 'incident', 'app': 'models', 'pk_attr': 'id', 'table_description': 'A period during which a service was down.'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='KeyValue',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('key', fields.CharField(unique=True, max_length=64)),
+                ('value', fields.TextField(unique=False)),
+            ],
+            options={'table': 'key_value', 'app': 'models', 'pk_attr': 'id', 'table_description': 'Small values the bot generates once and keeps (e.g. the Plex client identifier).'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='LinkAttempt',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('state_hash', fields.CharField(unique=True, max_length=64)),
+                ('discord_id', fields.BigIntField(db_index=True)),
+                ('pin_id', fields.BigIntField()),
+                ('pin_code', fields.CharField(max_length=64)),
+                ('expires_at', fields.DatetimeField(db_index=True, auto_now=False, auto_now_add=False)),
+                ('used_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+            ],
+            options={'table': 'link_attempt', 'app': 'models', 'pk_attr': 'id', 'table_description': 'An open link sign-in, keyed by the SHA-256 of its single-use state.'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='MediaRequest',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('discord_id', fields.BigIntField(db_index=True)),
+                ('media_type', fields.CharField(max_length=8)),
+                ('tmdb_id', fields.IntField(null=True)),
+                ('title', fields.CharField(max_length=500)),
+                ('seasons', fields.JSONField(null=True, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
+                ('is_4k', fields.BooleanField(default=False)),
+                ('status', fields.CharEnumField(db_index=True, description='NEEDS_REVIEW: needs_review\nQUEUED: queued\nPENDING: pending\nAPPROVED: approved\nPARTIALLY_AVAILABLE: partially_available\nAVAILABLE: available\nDECLINED: declined\nFAILED: failed\nREJECTED: rejected', enum_type=RequestStatus, max_length=24)),
+                ('overseerr_user_id', fields.IntField(null=True)),
+                ('overseerr_request_id', fields.IntField(null=True, db_index=True)),
+                ('attempts', fields.IntField(default=0)),
+                ('next_attempt_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('last_error', fields.TextField(null=True, unique=False)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+                ('updated_at', fields.DatetimeField(auto_now=True, auto_now_add=False)),
+            ],
+            options={'table': 'media_request', 'app': 'models', 'pk_attr': 'id', 'table_description': 'A media request, from the moment it is saved until the media is available or refused.'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='Member',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('discord_id', fields.BigIntField(unique=True)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+            ],
+            options={'table': 'member', 'app': 'models', 'pk_attr': 'id', 'table_description': 'A Discord user the bot has met.'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='OutboxMessage',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('dedupe_key', fields.CharField(unique=True, max_length=200)),
+                ('target_kind', fields.CharEnumField(description='DM: dm\nCHANNEL: channel', enum_type=TargetKind, max_length=8)),
+                ('target_id', fields.BigIntField()),
+                ('content', fields.TextField(unique=False)),
+                ('embed', fields.JSONField(null=True, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
+                ('status', fields.CharEnumField(db_index=True, description='PENDING: pending\nSENT: sent\nREDIRECTED: redirected\nUNDELIVERABLE: undeliverable', enum_type=OutboxStatus, max_length=16)),
+                ('attempts', fields.IntField(default=0)),
+                ('next_attempt_at', fields.DatetimeField(db_index=True, auto_now=False, auto_now_add=False)),
+                ('last_error', fields.TextField(null=True, unique=False)),
+                ('message_id', fields.BigIntField(null=True)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+                ('sent_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+            ],
+            options={'table': 'outbox_message', 'app': 'models', 'pk_attr': 'id', 'table_description': 'A DM or channel post waiting to be delivered, or the record that it was.'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='PlexLink',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('member', fields.OneToOneField('models.Member', source_field='member_id', db_constraint=True, to_field='id', related_name='plex_link', on_delete=OnDelete.CASCADE)),
+                ('plex_user_id', fields.BigIntField(db_index=True)),
+                ('plex_username', fields.CharField(max_length=255)),
+                ('plex_email', fields.CharField(null=True, max_length=255)),
+                ('role', fields.CharEnumField(description='ADMIN: admin\nUSER: user', enum_type=Role, max_length=16)),
+                ('token_encrypted', fields.TextField(unique=False)),
+                ('linked_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('verified_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+            ],
+            options={'table': 'plex_link', 'app': 'models', 'pk_attr': 'id', 'table_description': "A member's verified Plex account, its token stored encrypted only."},
+            bases=['Model'],
+        ),
+    ]

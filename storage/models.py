@@ -1,0 +1,249 @@
+"""The tables. Plain tortoise models: nothing here knows about Discord or the services."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from tortoise import fields
+from tortoise.models import Model
+
+
+class Role(StrEnum):
+    # Tortoise 1.1 quirks: model docstrings become SQL comments and are split on ";", and
+    # PostgreSQL inserts fail for a model without a generated key, so every table has an id.
+    ADMIN = "admin"
+    USER = "user"
+
+
+class RequestStatus(StrEnum):
+    NEEDS_REVIEW = "needs_review"  # free text that matched nothing; an admin decides
+    QUEUED = "queued"  # saved, not yet accepted by Overseerr
+    PENDING = "pending"  # in Overseerr, waiting for approval
+    APPROVED = "approved"
+    PARTIALLY_AVAILABLE = "partially_available"
+    AVAILABLE = "available"
+    DECLINED = "declined"
+    FAILED = "failed"
+    REJECTED = "rejected"  # Overseerr refused it for good (permission, quota)
+
+
+class JobStatus(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    PAUSED = "paused"
+    COMPLETED = "completed"
+    PARTIAL = "partial"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+class ItemStatus(StrEnum):
+    QUEUED = "queued"
+    DOWNLOADING = "downloading"
+    DONE = "done"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+class OutboxStatus(StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    REDIRECTED = "redirected"  # DMs closed; posted in the notify channel instead
+    UNDELIVERABLE = "undeliverable"
+
+
+class TargetKind(StrEnum):
+    DM = "dm"
+    CHANNEL = "channel"
+
+
+class KeyValue(Model):
+    """Small values the bot generates once and keeps (e.g. the Plex client identifier)."""
+
+    id = fields.IntField(primary_key=True)
+    key = fields.CharField(max_length=64, unique=True)
+    value = fields.TextField()
+
+    class Meta:
+        table = "key_value"
+
+
+class Member(Model):
+    """A Discord user the bot has met."""
+
+    id = fields.IntField(primary_key=True)
+    discord_id = fields.BigIntField(unique=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "member"
+
+
+class PlexLink(Model):
+    """A member's verified Plex account, its token stored encrypted only."""
+
+    id = fields.IntField(primary_key=True)
+    member: fields.OneToOneRelation[Member] = fields.OneToOneField(
+        "models.Member", related_name="plex_link", on_delete=fields.CASCADE
+    )
+    plex_user_id = fields.BigIntField(db_index=True)
+    plex_username = fields.CharField(max_length=255)
+    plex_email = fields.CharField(max_length=255, null=True)
+    role = fields.CharEnumField(Role, max_length=16)
+    token_encrypted = fields.TextField()
+    linked_at = fields.DatetimeField()
+    verified_at = fields.DatetimeField()
+
+    class Meta:
+        table = "plex_link"
+
+
+class LinkAttempt(Model):
+    """An open link sign-in, keyed by the SHA-256 of its single-use state."""
+
+    id = fields.IntField(primary_key=True)
+    state_hash = fields.CharField(max_length=64, unique=True)
+    discord_id = fields.BigIntField(db_index=True)
+    pin_id = fields.BigIntField()
+    pin_code = fields.CharField(max_length=64)
+    expires_at = fields.DatetimeField(db_index=True)
+    used_at = fields.DatetimeField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "link_attempt"
+
+
+class MediaRequest(Model):
+    """A media request, from the moment it is saved until the media is available or refused."""
+
+    id = fields.IntField(primary_key=True)
+    discord_id = fields.BigIntField(db_index=True)
+    media_type = fields.CharField(max_length=8)  # movie | tv
+    tmdb_id = fields.IntField(null=True)
+    title = fields.CharField(max_length=500)
+    seasons: fields.Field[list[int] | None] = fields.JSONField(null=True)
+    is_4k = fields.BooleanField(default=False)
+    status = fields.CharEnumField(RequestStatus, max_length=24, db_index=True)
+    overseerr_user_id = fields.IntField(null=True)
+    overseerr_request_id = fields.IntField(null=True, db_index=True)
+    attempts = fields.IntField(default=0)
+    next_attempt_at = fields.DatetimeField(null=True)
+    last_error = fields.TextField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "media_request"
+
+
+class DownloadJob(Model):
+    """A YouTube playlist download."""
+
+    id = fields.IntField(primary_key=True)
+    discord_id = fields.BigIntField(db_index=True)
+    url = fields.TextField()
+    title = fields.CharField(max_length=500)
+    collection = fields.CharField(max_length=500)
+    folder = fields.TextField()
+    status = fields.CharEnumField(JobStatus, max_length=16, db_index=True)
+    channel_id = fields.BigIntField(null=True)
+    progress_message_id = fields.BigIntField(null=True)
+    plex_synced = fields.BooleanField(default=False)
+    error = fields.TextField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+    finished_at = fields.DatetimeField(null=True)
+
+    items: fields.ReverseRelation[DownloadItem]
+
+    class Meta:
+        table = "download_job"
+
+
+class DownloadItem(Model):
+    """One video of a download job."""
+
+    id = fields.IntField(primary_key=True)
+    job: fields.ForeignKeyRelation[DownloadJob] = fields.ForeignKeyField(
+        "models.DownloadJob", related_name="items", on_delete=fields.CASCADE
+    )
+    position = fields.IntField()
+    video_id = fields.CharField(max_length=255)
+    title = fields.CharField(max_length=500)
+    url = fields.TextField()
+    status = fields.CharEnumField(ItemStatus, max_length=16)
+    attempts = fields.IntField(default=0)
+    error = fields.TextField(null=True)
+    file_path = fields.TextField(null=True)
+
+    class Meta:
+        table = "download_item"
+        unique_together = (("job", "position"),)
+
+
+class HealthSample(Model):
+    """One result of one service check."""
+
+    id = fields.BigIntField(primary_key=True)
+    service = fields.CharField(max_length=32)
+    ok = fields.BooleanField()
+    latency_ms = fields.FloatField(null=True)
+    detail = fields.TextField(null=True)
+    checked_at = fields.DatetimeField(db_index=True)
+
+    class Meta:
+        table = "health_sample"
+        indexes = (("service", "checked_at"),)
+
+
+class Incident(Model):
+    """A period during which a service was down."""
+
+    id = fields.IntField(primary_key=True)
+    service = fields.CharField(max_length=32, db_index=True)
+    opened_at = fields.DatetimeField()
+    closed_at = fields.DatetimeField(null=True)
+    last_error = fields.TextField(null=True)
+    reminded_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "incident"
+
+
+class ErrorEvent(Model):
+    """An unexpected error, stored with the correlation id the user was shown."""
+
+    id = fields.IntField(primary_key=True)
+    correlation_id = fields.CharField(max_length=32, unique=True)
+    command = fields.CharField(max_length=100, null=True)
+    discord_id = fields.BigIntField(null=True)
+    error_type = fields.CharField(max_length=200)
+    message = fields.TextField()
+    place = fields.CharField(max_length=300, null=True)
+    traceback = fields.TextField()
+    created_at = fields.DatetimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        table = "error_event"
+
+
+class OutboxMessage(Model):
+    """A DM or channel post waiting to be delivered, or the record that it was."""
+
+    id = fields.IntField(primary_key=True)
+    dedupe_key = fields.CharField(max_length=200, unique=True)
+    target_kind = fields.CharEnumField(TargetKind, max_length=8)
+    target_id = fields.BigIntField()
+    content = fields.TextField()
+    embed: fields.Field[dict | None] = fields.JSONField(null=True)
+    status = fields.CharEnumField(OutboxStatus, max_length=16, db_index=True)
+    attempts = fields.IntField(default=0)
+    next_attempt_at = fields.DatetimeField(db_index=True)
+    last_error = fields.TextField(null=True)
+    message_id = fields.BigIntField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    sent_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "outbox_message"
