@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -50,9 +51,7 @@ class LoopbackServer:
         await runner.setup()
         site = web.TCPSite(runner, "127.0.0.1", self.port, reuse_address=True)
         await site.start()
-        server = site._server
-        assert server is not None
-        self.port = server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.port = runner.addresses[0][1]
         self._runner = runner
 
     async def stop(self) -> None:
@@ -77,8 +76,6 @@ class LoopbackServer:
         parsed: Any = None
         if body and request.content_type == "application/json":
             try:
-                import json
-
                 parsed = json.loads(body)
             except ValueError:
                 parsed = None
