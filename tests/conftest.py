@@ -10,13 +10,27 @@ import asyncpg
 import pytest
 
 from storage.db import database
+from tests.harness import World
 
 POSTGRES_ADMIN = os.environ.get("TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 ENV_PREFIXES = (
-    "DISCORD_", "ADMIN_", "HEALTH_", "NOTIFY_", "PUBLIC_URL", "WEB_", "PLEX_", "OVERSEERR_",
-    "YOUTUBE_", "DATA_DIR", "DATABASE_URL", "REDIS_URL", "SECRET_KEY", "RATE_LIMIT_", "LOG_",
+    "DISCORD_",
+    "ADMIN_",
+    "HEALTH_",
+    "NOTIFY_",
+    "PUBLIC_URL",
+    "WEB_",
+    "PLEX_",
+    "OVERSEERR_",
+    "YOUTUBE_",
+    "DATA_DIR",
+    "DATABASE_URL",
+    "REDIS_URL",
+    "SECRET_KEY",
+    "RATE_LIMIT_",
+    "LOG_",
 )
 
 
@@ -75,3 +89,14 @@ async def db(database_url: str) -> AsyncIterator[str]:
 def sqlite_url(tmp_path) -> Iterator[str]:  # type: ignore[no-untyped-def]
     """A SQLite file URL, for tests that only need some database."""
     yield f"sqlite://{tmp_path / 'medianest.sqlite3'}"
+
+
+@pytest.fixture
+async def world(tmp_path) -> AsyncIterator[World]:  # type: ignore[no-untyped-def]
+    """Every loopback fake, started for the test and stopped after it."""
+    world = World(tmp=tmp_path)
+    await world.start()
+    try:
+        yield world
+    finally:
+        await world.stop()

@@ -92,7 +92,11 @@ def test_cli_without_token_prints_the_problem_and_exits_non_zero(tmp_path: Path)
     """`python -m bot` with no DISCORD_TOKEN stops before connecting, naming the variable."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("DISCORD_")}
     result = subprocess.run(
-        [sys.executable, "-m", "bot"], cwd=tmp_path, env=env, capture_output=True, text=True,
+        [sys.executable, "-m", "bot"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
         timeout=60,
     )
     assert result.returncode == 1

@@ -63,7 +63,8 @@ async def test_readyz_reflects_each_check(server: tuple[str, Readiness]) -> None
         async with http.get(f"{url}/readyz") as resp:
             assert resp.status == 503
             assert await resp.json() == {
-                "ready": False, "checks": {"discord": False, "database": True}
+                "ready": False,
+                "checks": {"discord": False, "database": True},
             }
 
 

@@ -62,11 +62,7 @@ class Outbox:
     """Stores messages and delivers the due ones through a sender."""
 
     def __init__(
-        self,
-        *,
-        notify_channel_id: int | None = None,
-        policy: RetryPolicy = OUTBOX,
-        batch: int = 20,
+        self, *, notify_channel_id: int | None = None, policy: RetryPolicy = OUTBOX, batch: int = 20
     ) -> None:
         self.notify_channel_id = notify_channel_id
         self.policy = policy

@@ -30,8 +30,13 @@ async def test_migrations_create_every_table_and_rerun_as_no_op(database_url: st
         member = await Member.create(discord_id=123456789012345678)
         now = datetime.now(UTC)
         await PlexLink.create(
-            member=member, plex_user_id=2, plex_username="friend", role=Role.USER,
-            token_encrypted="x", linked_at=now, verified_at=now,
+            member=member,
+            plex_user_id=2,
+            plex_username="friend",
+            role=Role.USER,
+            token_encrypted="x",
+            linked_at=now,
+            verified_at=now,
         )
         link = await PlexLink.get(member__discord_id=123456789012345678)
         assert link.role is Role.USER
@@ -41,8 +46,12 @@ async def test_migrations_create_every_table_and_rerun_as_no_op(database_url: st
 async def test_foreign_keys_cascade_on_delete(db: str) -> None:
     """Deleting a download job deletes its items: foreign keys are enforced on both backends."""
     job = await DownloadJob.create(
-        discord_id=1, url="https://youtube.com/playlist?list=x", title="t", collection="t",
-        folder="t", status=JobStatus.QUEUED,
+        discord_id=1,
+        url="https://youtube.com/playlist?list=x",
+        title="t",
+        collection="t",
+        folder="t",
+        status=JobStatus.QUEUED,
     )
     await DownloadItem.create(
         job=job, position=1, video_id="a", title="a", url="u", status=ItemStatus.QUEUED
@@ -54,7 +63,10 @@ async def test_foreign_keys_cascade_on_delete(db: str) -> None:
 async def test_outbox_dedupe_key_is_unique(db: str) -> None:
     """Two outbox rows with one dedupe key are refused by the database itself."""
     fields = dict(
-        target_kind=TargetKind.DM, target_id=1, content="hi", status=OutboxStatus.PENDING,
+        target_kind=TargetKind.DM,
+        target_id=1,
+        content="hi",
+        status=OutboxStatus.PENDING,
         next_attempt_at=datetime.now(UTC),
     )
     await OutboxMessage.create(dedupe_key="k", **fields)

@@ -1,0 +1,77 @@
+"""The whole bot against the loopback fakes: settings pointing at them, and a running bot."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import discord
+
+from bot.app import MediaNest, running
+from bot.config import Settings, load_settings
+from tests.fakes.discord import FakeDiscord, FakeUser
+from tests.fakes.plex import FakePlexServer, FakePlexTV
+
+GENERAL, HEALTH, ANNOUNCE = 3000, 3001, 3002
+ADMIN_ID, ALICE_ID, BOB_ID, CLOSED_ID = 500, 501, 502, 503
+
+
+@dataclass
+class World:
+    """Every fake, started, plus the users the tests act as."""
+
+    tmp: Path
+    discord: FakeDiscord = field(default_factory=FakeDiscord)
+    plextv: FakePlexTV = field(default_factory=FakePlexTV)
+    pms: FakePlexServer = field(default_factory=FakePlexServer)
+    users: dict[str, FakeUser] = field(default_factory=dict)
+
+    async def start(self) -> None:
+        for fake in (self.discord, self.plextv, self.pms):
+            await fake.start()
+        self.users = {
+            "admin": self.discord.add_user(ADMIN_ID, "admin"),
+            "alice": self.discord.add_user(ALICE_ID, "alice"),
+            "bob": self.discord.add_user(BOB_ID, "bob"),
+            "closed": self.discord.add_user(CLOSED_ID, "closed", dms_closed=True),
+        }
+
+    async def stop(self) -> None:
+        for fake in (self.pms, self.plextv, self.discord):
+            await fake.stop()
+
+    def settings(self, **overrides: Any) -> Settings:
+        """Settings for a bot wired to these fakes; keyword arguments override any of them."""
+        values: dict[str, Any] = dict(
+            discord_token=self.discord.token,
+            discord_api_url=self.discord.api_url,
+            discord_gateway_url=self.discord.gateway_url,
+            discord_guild_id=self.discord.guild_id,
+            admin_discord_ids=str(ADMIN_ID),
+            health_channel_id=HEALTH,
+            notify_channel_id=ANNOUNCE,
+            web_host="127.0.0.1",
+            web_port=0,
+            data_dir=self.tmp / "data",
+            plex_url=self.pms.url,
+            plex_token="owner-token",
+            plex_tv_url=self.plextv.url,
+        )
+        values.update(overrides)
+        return load_settings(**values)
+
+
+@asynccontextmanager
+async def bot_running(settings: Settings) -> AsyncIterator[MediaNest]:
+    """Start the real bot with these settings, wait until it is ready, stop it afterwards."""
+    saved = discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY
+    try:
+        async with running(settings, guild_ready_timeout=0.05) as bot:
+            await asyncio.wait_for(bot.wait_until_ready(), 15)
+            yield bot
+    finally:
+        discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = saved

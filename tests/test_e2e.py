@@ -1,0 +1,95 @@
+"""The whole bot, end to end: config → storage → web → a real discord.py client on the fakes."""
+
+from __future__ import annotations
+
+import aiohttp
+from discord import app_commands
+
+from bot.errors import InvalidInput
+from storage.models import ErrorEvent
+from tests.harness import ADMIN_ID, World, bot_running
+
+
+async def test_bot_boots_syncs_commands_to_the_guild_and_answers_help(world: World) -> None:
+    """The bot connects, syncs its commands to DISCORD_GUILD_ID and answers /help privately."""
+    async with bot_running(world.settings()):
+        synced = world.discord.commands(world.discord.guild_id)
+        assert "help" in {c["name"] for c in synced}
+        interaction = await world.discord.slash(world.users["alice"], "help")
+        reply = await interaction.response()
+        assert interaction.ephemeral
+        embed = reply["data"]["embeds"][0]
+        assert "`/help` — Show what MediaNest can do for you." in embed["description"]
+        assert "fields" not in embed or not embed["fields"]
+
+
+async def test_help_shows_admins_what_is_not_set_up(world: World) -> None:
+    """An admin's /help also lists the features that are switched off and why."""
+    async with bot_running(world.settings()):
+        interaction = await world.discord.slash(world.users["admin"], "help")
+        embed = (await interaction.response())["data"]["embeds"][0]
+        assert embed["fields"][0]["name"] == "Not set up"
+        assert "OVERSEERR_URL" in embed["fields"][0]["value"]
+
+
+async def test_readyz_reports_discord_and_database(world: World) -> None:
+    """/readyz on the bot's own web server is 200 once the gateway is connected."""
+    async with bot_running(world.settings()) as bot:
+        url = f"http://127.0.0.1:{bot.web_port}/readyz"
+        async with aiohttp.ClientSession() as http, http.get(url) as resp:
+            assert resp.status == 200
+            assert await resp.json() == {
+                "ready": True,
+                "checks": {"discord": True, "database": True},
+            }
+
+
+async def test_unexpected_error_shows_a_correlation_id_and_is_stored(world: World) -> None:
+    """A crash in a command gives the user an id to quote; the same id is logged and stored."""
+    async with bot_running(world.settings()) as bot:
+
+        @app_commands.command(name="explode")
+        async def explode(interaction) -> None:  # type: ignore[no-untyped-def]
+            """Fail on purpose."""
+            raise RuntimeError("kaboom")
+
+        bot.tree.add_command(explode)
+        await bot.sync_commands()
+        interaction = await world.discord.slash(world.users["alice"], "explode")
+        reply = await interaction.response()
+        assert interaction.ephemeral
+        content = reply["data"]["content"]
+        assert content.startswith("Sorry, something went wrong on our side.")
+        event = await ErrorEvent.get()
+        assert f"**{event.correlation_id}**" in content
+        assert event.command == "explode"
+        assert event.discord_id == world.users["alice"].id
+        assert event.error_type == "builtins.RuntimeError"
+        assert event.message == "kaboom"
+        assert "raise RuntimeError" in event.traceback
+
+
+async def test_error_after_defer_is_sent_as_a_private_followup(world: World) -> None:
+    """When the command already deferred, the error arrives as an ephemeral followup."""
+    async with bot_running(world.settings()) as bot:
+
+        @app_commands.command(name="slowfail")
+        async def slowfail(interaction) -> None:  # type: ignore[no-untyped-def]
+            """Defer, then fail."""
+            await interaction.response.defer(ephemeral=True)
+            raise InvalidInput("That season doesn't exist.")
+
+        bot.tree.add_command(slowfail)
+        await bot.sync_commands()
+        interaction = await world.discord.slash(world.users["alice"], "slowfail")
+        followup = await interaction.wait_followup()
+        assert followup["content"] == "That season doesn't exist."
+        assert followup["flags"] & 64
+        assert await ErrorEvent.all().count() == 0
+
+
+async def test_admin_ids_come_from_settings(world: World) -> None:
+    """ADMIN_DISCORD_IDS makes a user an admin for the access checks."""
+    async with bot_running(world.settings()) as bot:
+        assert await bot.services.access.is_admin(ADMIN_ID)
+        assert not await bot.services.access.is_admin(world.users["alice"].id)

@@ -1,0 +1,110 @@
+"""The outbox delivers through the real discord.py client: retries, dedupe, fallback, restart."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+
+from storage.db import database
+from storage.models import OutboxMessage, OutboxStatus, TargetKind
+from tests.harness import ANNOUNCE, GENERAL, World, bot_running
+
+
+async def wait_status(key: str, status: OutboxStatus, timeout: float = 5.0) -> OutboxMessage:
+    """Wait until the outbox row with this key reaches the status."""
+    async with asyncio.timeout(timeout):
+        while True:
+            row = await OutboxMessage.get_or_none(dedupe_key=key)
+            if row is not None and row.status is status:
+                return row
+            await asyncio.sleep(0.02)
+
+
+async def test_dm_is_delivered_and_a_repeated_key_is_not_sent_twice(world: World) -> None:
+    """A DM arrives once; queueing the same key again is refused and sends nothing."""
+    alice = world.users["alice"]
+    async with bot_running(world.settings()) as bot:
+        outbox = bot.services.outbox
+        assert await outbox.dm("request:1:available", alice.id, "Dune is on Plex!")
+        row = await wait_status("request:1:available", OutboxStatus.SENT)
+        assert not await outbox.dm("request:1:available", alice.id, "Dune is on Plex!")
+        await asyncio.sleep(0.2)
+        assert await OutboxMessage.all().count() == 1
+    assert [m["content"] for m in world.discord.dms(alice.id)] == ["Dune is on Plex!"]
+    assert row.message_id == int(world.discord.dms(alice.id)[0]["id"])
+
+
+async def test_closed_dms_fall_back_to_the_notify_channel_with_a_mention(world: World) -> None:
+    """Error 50007 is not retried: the message goes to NOTIFY_CHANNEL_ID with a mention."""
+    closed = world.users["closed"]
+    async with bot_running(world.settings()) as bot:
+        await bot.services.outbox.dm("k1", closed.id, "Your download finished.")
+        original = await wait_status("k1", OutboxStatus.REDIRECTED)
+        await wait_status("k1:fallback", OutboxStatus.SENT)
+    assert original.attempts == 1
+    assert world.discord.dms(closed.id) == []
+    posted = world.discord.channel_messages(ANNOUNCE)
+    assert [m["content"] for m in posted] == [
+        f"<@{closed.id}> I couldn't DM you, so here it is: Your download finished."
+    ]
+    assert [u["id"] for u in posted[0]["mentions"]] == [str(closed.id)]
+
+
+async def test_closed_dms_without_a_notify_channel_are_marked_undeliverable(world: World) -> None:
+    """With no notify channel, a closed-DM message is marked undeliverable, not retried."""
+    closed = world.users["closed"]
+    async with bot_running(world.settings(notify_channel_id=None)) as bot:
+        await bot.services.outbox.dm("k2", closed.id, "hello")
+        row = await wait_status("k2", OutboxStatus.UNDELIVERABLE)
+    assert row.attempts == 1
+    assert row.last_error == "DMs closed"
+
+
+async def test_a_429_is_waited_out_and_the_post_arrives_once(world: World) -> None:
+    """Discord's 429 with retry_after delays the post; it is delivered exactly once."""
+    world.discord.rate_limit("POST", rf"/channels/{GENERAL}/messages", retry_after=0.3, times=2)
+    async with bot_running(world.settings()) as bot:
+        await bot.services.outbox.post("announce:1", GENERAL, "Server maintenance at 9")
+        await wait_status("announce:1", OutboxStatus.SENT)
+    assert [m["content"] for m in world.discord.channel_messages(GENERAL)] == [
+        "Server maintenance at 9"
+    ]
+
+
+async def test_unknown_channel_is_final_not_retried(world: World) -> None:
+    """A post to a channel Discord does not know is marked undeliverable after one try."""
+    async with bot_running(world.settings()) as bot:
+        await bot.services.outbox.post("bad", 999999, "hi")
+        row = await wait_status("bad", OutboxStatus.UNDELIVERABLE)
+    assert row.attempts == 1
+
+
+async def test_delivery_survives_a_restart(world: World) -> None:
+    """A message still pending when the bot stopped is delivered by the next start, once."""
+    settings = world.settings()
+    world.discord.rate_limit("POST", rf"/channels/{GENERAL}/messages", retry_after=30, times=1)
+    async with bot_running(settings) as bot:
+        await bot.services.outbox.post("survivor", GENERAL, "still here")
+        await asyncio.sleep(0.3)  # the dispatcher is now waiting out the 30 s rate limit
+        assert (await OutboxMessage.get(dedupe_key="survivor")).status is OutboxStatus.PENDING
+    assert world.discord.channel_messages(GENERAL) == []
+    async with bot_running(settings):
+        await wait_status("survivor", OutboxStatus.SENT)
+    assert [m["content"] for m in world.discord.channel_messages(GENERAL)] == ["still here"]
+
+
+async def test_rows_left_by_a_crashed_process_are_delivered(world: World) -> None:
+    """Rows written by an earlier process (as after a crash) are picked up at start."""
+    settings = world.settings()
+    async with database(settings.resolved_database_url):
+        await OutboxMessage.create(
+            dedupe_key="old",
+            target_kind=TargetKind.CHANNEL,
+            target_id=GENERAL,
+            content="from before",
+            status=OutboxStatus.PENDING,
+            next_attempt_at=datetime.now(UTC),
+        )
+    async with bot_running(settings):
+        await wait_status("old", OutboxStatus.SENT)
+    assert [m["content"] for m in world.discord.channel_messages(GENERAL)] == ["from before"]
