@@ -12,6 +12,7 @@ from bot.config import Settings, load_or_create_secret
 from bot.services import probes
 from bot.services.access import Access
 from bot.services.outbox import Outbox
+from bot.services.ratelimit import RateLimiter
 
 MIN_FREE_BYTES = 2 * 2**30
 
@@ -25,6 +26,7 @@ class Services:
     secret_key: str
     outbox: Outbox
     access: Access
+    limiter: RateLimiter
     plex: PlexClient | None = None
     overseerr: OverseerrClient | None = None
     extra: dict[str, object] = field(default_factory=dict)
@@ -75,6 +77,7 @@ def build_services(settings: Settings, http: aiohttp.ClientSession) -> Services:
         secret_key=secret_key(settings),
         outbox=Outbox(notify_channel_id=settings.notify_channel_id),
         access=Access(settings.admin_discord_ids, settings.admin_role_id),
+        limiter=RateLimiter(settings.redis_url),
         plex=plex,
         overseerr=overseerr,
     )

@@ -8,9 +8,10 @@ from typing import TYPE_CHECKING
 import discord
 from discord import app_commands
 
-from bot.errors import DependencyError, UserError
+from bot.errors import DependencyError, RateLimited, UserError
 from bot.logs import correlation_id
 from bot.services.errors import new_correlation_id, record_error
+from bot.services.ratelimit import COMMAND_SPAM
 
 if TYPE_CHECKING:
     from bot.app import MediaNest
@@ -27,7 +28,21 @@ class MediaNestTree(app_commands.CommandTree["MediaNest"]):
     """Gives every interaction a correlation id and turns errors into private replies."""
 
     async def interaction_check(self, interaction: discord.Interaction[MediaNest]) -> bool:
+        """Tag the interaction with a correlation id and guard against command spam."""
         correlation_id.set(new_correlation_id())
+        if interaction.type is not discord.InteractionType.application_command:
+            return True  # autocomplete is never counted
+        services = interaction.client.services
+        roles = [r.id for r in getattr(interaction.user, "roles", [])]
+        if await services.access.is_admin(interaction.user.id, roles):
+            return True
+        try:
+            await services.limiter.hit(
+                "command", COMMAND_SPAM, interaction.user.id, what="commands"
+            )
+        except RateLimited as exc:
+            await reply_privately(interaction, exc.message)
+            return False
         return True
 
     async def on_error(

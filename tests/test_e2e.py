@@ -6,6 +6,7 @@ import aiohttp
 from discord import app_commands
 
 from bot.errors import InvalidInput
+from bot.services.ratelimit import COMMAND_SPAM
 from storage.models import ErrorEvent
 from tests.harness import ADMIN_ID, World, bot_running
 
@@ -93,3 +94,20 @@ async def test_admin_ids_come_from_settings(world: World) -> None:
     async with bot_running(world.settings()) as bot:
         assert await bot.services.access.is_admin(ADMIN_ID)
         assert not await bot.services.access.is_admin(world.users["alice"].id)
+
+
+async def test_command_spam_is_refused_with_when_to_retry(world: World) -> None:
+    """Past the global per-user guard, a command is answered privately with a retry time."""
+    alice = world.users["alice"]
+    async with bot_running(world.settings()) as bot:
+        limit = int(COMMAND_SPAM.split("/")[0])
+        for _ in range(limit):
+            await (await world.discord.slash(alice, "help")).response()
+        refused = await world.discord.slash(alice, "help")
+        content = (await refused.response())["data"]["content"]
+        assert content.startswith("You're doing commands too often. Try again <t:")
+        assert refused.ephemeral
+        assert bot.services.limiter.refusals == 1
+        for _ in range(limit + 1):  # admins are exempt
+            reply = await (await world.discord.slash(world.users["admin"], "help")).response()
+            assert reply["data"]["embeds"]

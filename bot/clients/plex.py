@@ -7,23 +7,35 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal, TypeVar
 
 import plexapi.myplex
 import requests
 from plexapi.exceptions import BadRequest, NotFound, Unauthorized
+from plexapi.myplex import MyPlexAccount, MyPlexPinLogin
 from plexapi.server import PlexServer
 
 from bot.errors import ServiceRejected, ServiceUnavailable
 
 PLEX_TV = "https://plex.tv"
 T = TypeVar("T")
+ServerAccess = Literal["owner", "shared"]
 _original_urls: dict[tuple[type, str], str] = {}
+_STATUS = re.compile(r"^\((\d{3})\)")
+# Used when plex.tv does not say how long a pin lives; its strong pins last longer than this.
+DEFAULT_PIN_LIFETIME = timedelta(minutes=15)
 
 
 def use_plex_tv(base_url: str) -> None:
-    """Point plexapi's plex.tv URLs (class attributes in plexapi.myplex) at `base_url`."""
+    """Point plexapi's plex.tv URLs (class attributes in plexapi.myplex) at `base_url`.
+
+    `use_plex_tv("https://plex.tv")` restores the real ones.
+    """
     base_url = base_url.rstrip("/")
     for _, cls in inspect.getmembers(plexapi.myplex, inspect.isclass):
         for name, value in list(vars(cls).items()):
@@ -41,7 +53,27 @@ class ServerIdentity:
     version: str
 
 
-async def in_thread(service: str, func: Any, *args: Any) -> Any:
+@dataclass(frozen=True)
+class Pin:
+    """A plex.tv sign-in pin created by our app."""
+
+    id: int
+    code: str
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class PlexAccountInfo:
+    """The plex.tv account a token belongs to."""
+
+    id: int
+    uuid: str
+    username: str
+    email: str | None
+    title: str
+
+
+async def in_thread(service: str, func: Callable[..., T], *args: Any) -> T:
     """Run a plexapi call in a thread and turn its errors into ours."""
     try:
         return await asyncio.to_thread(func, *args)
@@ -51,15 +83,24 @@ async def in_thread(service: str, func: Any, *args: Any) -> Any:
         raise ServiceRejected(service, 404, "Plex could not find that.") from exc
     except BadRequest as exc:
         raise _from_bad_request(service, exc) from exc
-    except (requests.RequestException, OSError) as exc:
+    except (requests.RequestException, OSError, ET.ParseError) as exc:
         raise ServiceUnavailable(service, type(exc).__name__) from exc
 
 
 def _from_bad_request(service: str, exc: BadRequest) -> Exception:
+    """plexapi puts the status first, as in "(404) not_found <url>; <body>"."""
     text = str(exc)
-    if text.startswith(("(5", "5")):
-        return ServiceUnavailable(service, text[:200])
-    return ServiceRejected(service, 400, text[:200])
+    match = _STATUS.match(text)
+    status = int(match.group(1)) if match else 400
+    # Only the status and its name: the rest holds URLs and bodies we do not want in logs.
+    detail = text.split(" ", 2)[1] if match and " " in text else "bad request"
+    if status >= 500 or status == 429:
+        return ServiceUnavailable(service, f"HTTP {status} {detail}")
+    if status == 401:
+        return ServiceRejected(service, 401, "Plex rejected the token.")
+    if status == 404:
+        return ServiceRejected(service, 404, "Plex could not find that.")
+    return ServiceRejected(service, status, f"Plex refused the request (HTTP {status}).")
 
 
 class PlexClient:
@@ -81,8 +122,147 @@ class PlexClient:
             server = self._server()
             return ServerIdentity(server.machineIdentifier, server.friendlyName, server.version)
 
-        identity: ServerIdentity = await in_thread("Plex", read)
-        return identity
+        return await in_thread("Plex", read)
 
     def close(self) -> None:
         self._session.close()
+
+
+class _OurHeaders(requests.Session):
+    """A session that sends our X-Plex-* identity on every request, over plexapi's defaults."""
+
+    def __init__(self, headers: dict[str, str]) -> None:
+        super().__init__()
+        self.plex_headers = headers
+
+    def request(self, method: Any, url: Any, *args: Any, **kwargs: Any) -> requests.Response:
+        kwargs["headers"] = {**(kwargs.get("headers") or {}), **self.plex_headers}
+        return super().request(method, url, *args, **kwargs)
+
+
+class _PinLogin(MyPlexPinLogin):
+    """plexapi's OAuth pin login that can resume a stored pin and keeps plex.tv's reply."""
+
+    reply: ET.Element | None = None
+
+    def __init__(self, session: requests.Session, headers: dict[str, str], timeout: float) -> None:
+        super().__init__(session=session, requestTimeout=timeout, headers=headers, oauth=True)
+
+    def resume(self, pin: Pin) -> _PinLogin:
+        self._id = str(pin.id)
+        self._code = pin.code
+        return self
+
+    def _query(self, url: str, method: Any = None, headers: Any = None, **kwargs: Any) -> Any:
+        self.reply = super()._query(url, method, headers, **kwargs)
+        return self.reply
+
+
+class PlexTV:
+    """plex.tv on behalf of our app: sign-in pins and what a user's token may reach."""
+
+    SERVICE = "plex.tv"
+
+    def __init__(
+        self, client_id: str, product: str = "MediaNest Bot", *, timeout: float = 10.0
+    ) -> None:
+        self.client_id = client_id
+        self.product = product
+        self.timeout = timeout
+        self.headers = {
+            "X-Plex-Client-Identifier": client_id,
+            "X-Plex-Product": product,
+            "X-Plex-Device-Name": product,
+        }
+        self._session = _OurHeaders(self.headers)
+
+    def _login(self) -> _PinLogin:
+        return _PinLogin(self._session, self.headers, self.timeout)
+
+    async def create_pin(self) -> Pin:
+        """Create a strong pin for the OAuth sign-in page."""
+
+        def create() -> Pin:
+            login = self._login()
+            code = login._getCode()
+            if not code or login.reply is None or login._id is None:
+                raise ServiceUnavailable(self.SERVICE, "empty pin reply")
+            return Pin(int(login._id), code, _pin_expiry(login.reply))
+
+        return await in_thread(self.SERVICE, create)
+
+    def auth_url(self, pin: Pin, forward_url: str | None = None) -> str:
+        """The app.plex.tv sign-in page for this pin; Plex sends the browser to `forward_url`."""
+        url: str = self._login().resume(pin).oauthUrl(forwardUrl=forward_url)
+        return url
+
+    async def check_pin(self, pin: Pin) -> str | None:
+        """The user's token once they signed in, None while waiting.
+
+        An expired or unknown pin is ServiceRejected with status 404. Unlike plexapi's
+        checkLogin(), which reports every failure as expiry, an outage stays ServiceUnavailable.
+        """
+
+        def check() -> str | None:
+            login = self._login().resume(pin)
+            return login.token if login._checkLogin() else None
+
+        return await in_thread(self.SERVICE, check)
+
+    def _account(self, token: str) -> MyPlexAccount:
+        return MyPlexAccount(token=token, session=self._session, timeout=self.timeout)
+
+    async def account(self, token: str) -> PlexAccountInfo:
+        """The account the token belongs to; a rejected token is ServiceRejected (401)."""
+        return await in_thread(self.SERVICE, lambda: _account_info(self._account(token)))
+
+    async def server_access(self, token: str, machine_id: str) -> ServerAccess | None:
+        """Whether the token's account owns the server, has it shared, or neither (None)."""
+        return await in_thread(self.SERVICE, lambda: _access(self._account(token), machine_id))
+
+    async def account_access(
+        self, token: str, machine_id: str
+    ) -> tuple[PlexAccountInfo, ServerAccess | None]:
+        """`account()` and `server_access()` in one go (one sign-in, one resource list)."""
+
+        def read() -> tuple[PlexAccountInfo, ServerAccess | None]:
+            account = self._account(token)
+            return _account_info(account), _access(account, machine_id)
+
+        return await in_thread(self.SERVICE, read)
+
+    def close(self) -> None:
+        self._session.close()
+
+
+def _account_info(account: MyPlexAccount) -> PlexAccountInfo:
+    return PlexAccountInfo(
+        id=int(account.id),
+        uuid=str(account.uuid),
+        username=str(account.username or account.title),
+        email=account.email or None,
+        title=str(account.title or account.username),
+    )
+
+
+def _access(account: MyPlexAccount, machine_id: str) -> ServerAccess | None:
+    found: ServerAccess | None = None
+    for resource in account.resources():
+        if resource.clientIdentifier == machine_id:
+            if resource.owned:
+                return "owner"
+            found = "shared"
+    return found
+
+
+def _pin_expiry(reply: ET.Element) -> datetime:
+    """When plex.tv says the pin expires: `expiresIn` (immune to clock skew), else `expiresAt`."""
+    now = datetime.now(UTC)
+    expires_in = reply.attrib.get("expiresIn", "")
+    if expires_in.isdigit():
+        return now + timedelta(seconds=int(expires_in))
+    try:
+        at = datetime.fromisoformat(reply.attrib["expiresAt"].replace("Z", "+00:00"))
+    except (KeyError, ValueError):
+        return now + DEFAULT_PIN_LIFETIME
+    return at if at.tzinfo else at.replace(tzinfo=UTC)
