@@ -7,12 +7,35 @@ import logging
 import aiohttp
 import discord
 
-from bot.services.outbox import Delivery, DeliveryFailed
+from bot.services.outbox import Button, Delivery, DeliveryFailed
 from storage.models import TargetKind
 
 log = logging.getLogger(__name__)
 
 DMS_CLOSED = 50007
+
+
+STYLES = {
+    "primary": discord.ButtonStyle.primary,
+    "secondary": discord.ButtonStyle.secondary,
+    "success": discord.ButtonStyle.success,
+    "danger": discord.ButtonStyle.danger,
+}
+
+
+def button_view(buttons: tuple[Button, ...]) -> discord.ui.View | None:
+    """A view of plain buttons; clicks are routed by custom id to persistent handlers."""
+    if not buttons:
+        return None
+    view = discord.ui.View(timeout=None)
+    for b in buttons:
+        if b.url:
+            view.add_item(discord.ui.Button(label=b.label, url=b.url))
+        else:
+            style = STYLES.get(b.style, discord.ButtonStyle.secondary)
+            view.add_item(discord.ui.Button(label=b.label, custom_id=b.custom_id, style=style))
+    view.stop()  # the view itself handles nothing: persistent handlers do
+    return view
 
 
 class DiscordSender:
@@ -28,6 +51,7 @@ class DiscordSender:
             message = await channel.send(
                 delivery.content or None,
                 embed=embed,  # type: ignore[arg-type]
+                view=button_view(delivery.buttons),  # type: ignore[arg-type]
                 allowed_mentions=discord.AllowedMentions(users=True, roles=False, everyone=False),
             )
         except discord.Forbidden as exc:

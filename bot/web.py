@@ -8,15 +8,27 @@ from __future__ import annotations
 import html
 import json
 import logging
+import re
 from collections.abc import Awaitable, Callable
-from typing import Any
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
+
+from bot.errors import DependencyError, RateLimited, UserError
+from bot.services.linking import LinkingService, LinkRefused
+
+if TYPE_CHECKING:
+    from bot.services.ratelimit import RateLimiter
 
 log = logging.getLogger(__name__)
 
 Readiness = Callable[[], Awaitable[dict[str, bool]]]
 READINESS: web.AppKey[Readiness] = web.AppKey("readiness")
+LINKING: web.AppKey[LinkingService] = web.AppKey("linking")
+LIMITER: web.AppKey[RateLimiter] = web.AppKey("limiter")
+PAGE_RATE = "20/minute"
+CODE = re.compile(r"`([^`]+)`")
 
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -33,8 +45,12 @@ SECURITY_HEADERS = {
 def page(
     title: str, body: str, status: int = 200, headers: dict[str, str] | None = None
 ) -> web.Response:
-    """A small self-contained HTML page; `title` and `body` are escaped here."""
-    text = PAGE.format(title=html.escape(title), body=html.escape(body))
+    """A small self-contained HTML page; `title` and `body` are escaped here.
+
+    Text in backticks (our Discord-style command names) is shown as code.
+    """
+    shown = CODE.sub(r"<code>\1</code>", html.escape(body))
+    text = PAGE.format(title=html.escape(title), body=shown)
     return web.Response(text=text, status=status, content_type="text/html", headers=headers)
 
 
@@ -90,6 +106,54 @@ async def readyz(request: web.Request) -> web.Response:
     return json_response({"ready": ready, "checks": checks}, 200 if ready else 503)
 
 
+async def limit_by_address(request: web.Request) -> None:
+    """Refuse a client address that asks for these pages too often (429 with Retry-After)."""
+    try:
+        await request.app[LIMITER].hit("web", PAGE_RATE, request.remote or "unknown")
+    except RateLimited as exc:
+        wait = max(1, int((exc.retry_at - datetime.now(UTC)).total_seconds()) + 1)
+        raise web.HTTPTooManyRequests(headers={"Retry-After": str(wait)}) from None
+
+
+async def link_page(request: web.Request) -> web.StreamResponse:
+    """`GET /link/{state}`: send the browser on to Plex's sign-in page."""
+    await limit_by_address(request)
+    try:
+        url = await request.app[LINKING].sign_in_url(request.match_info["state"])
+    except UserError as exc:
+        return page("This link doesn't work", exc.message, 400)
+    return web.Response(status=302, headers={"Location": url})
+
+
+async def plex_callback(request: web.Request) -> web.StreamResponse:
+    """`GET /plex/callback?state=…`: Plex sent the browser back; finish the link."""
+    await limit_by_address(request)
+    try:
+        linked = await request.app[LINKING].complete(request.query.get("state", ""))
+    except LinkRefused as exc:
+        return page("This Plex account can't be linked", exc.message, 403)
+    except UserError as exc:
+        return page("Linking didn't work", exc.message, 400)
+    except DependencyError:
+        return page(
+            "Plex isn't answering",
+            "Plex didn't answer just now. Reload this page in a minute to try again.",
+            503,
+        )
+    return page(
+        "Linked!",
+        f"Linked as {linked.plex_username}. You can close this tab and go back to Discord.",
+    )
+
+
+def add_link_routes(app: web.Application, linking: LinkingService, limiter: RateLimiter) -> None:
+    """The two pages of the Plex sign-in flow."""
+    app[LINKING] = linking
+    app[LIMITER] = limiter
+    app.router.add_get("/link/{state}", link_page)
+    app.router.add_get("/plex/callback", plex_callback)
+
+
 def build_web_app(readiness: Readiness, *, max_body: int = 64 * 1024) -> web.Application:
     """The application with the base routes; callers add feature routes."""
     app = web.Application(client_max_size=max_body, middlewares=[security_headers, error_pages])
@@ -120,6 +184,7 @@ margin:0;display:flex;min-height:100vh;align-items:center;justify-content:center
 main{{background:#2b2d31;border-radius:12px;padding:2rem 2.5rem;max-width:28rem;
 box-shadow:0 8px 24px rgba(0,0,0,.35)}}
 h1{{font-size:1.4rem;margin:0 0 .75rem;color:#e5a00d}}p{{line-height:1.5;margin:0}}
+code{{background:#1e1f22;border-radius:4px;padding:.1rem .35rem}}
 </style></head>
 <body><main><h1>{title}</h1><p>{body}</p></main></body></html>
 """

@@ -237,6 +237,7 @@ class OutboxMessage(Model):
     target_id = fields.BigIntField()
     content = fields.TextField()
     embed: fields.Field[dict | None] = fields.JSONField(null=True)
+    buttons: fields.Field[list | None] = fields.JSONField(null=True)
     status = fields.CharEnumField(OutboxStatus, max_length=16, db_index=True)
     attempts = fields.IntField(default=0)
     next_attempt_at = fields.DatetimeField(db_index=True)

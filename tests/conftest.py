@@ -12,6 +12,7 @@ import pytest
 from storage.db import database
 from tests.harness import World
 
+KEEP_ENV = {"OVERSEERR_OPENAPI"}  # where tests/fakes/openapi.py finds the spec
 POSTGRES_ADMIN = os.environ.get("TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
@@ -38,7 +39,7 @@ ENV_PREFIXES = (
 def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
     """No setting leaks in from the machine's environment or a developer's .env file."""
     for name in list(os.environ):
-        if name.startswith(ENV_PREFIXES):
+        if name.startswith(ENV_PREFIXES) and name not in KEEP_ENV:
             monkeypatch.delenv(name)
     monkeypatch.chdir(tmp_path_factory.mktemp("cwd"))
 

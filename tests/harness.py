@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -63,6 +64,13 @@ class World:
         )
         values.update(overrides)
         return load_settings(**values)
+
+
+def free_port() -> int:
+    """A TCP port free right now on 127.0.0.1 (for a PUBLIC_URL known before start)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 @asynccontextmanager

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime
 
+from bot.services.outbox import Button
 from storage.db import database
 from storage.models import OutboxMessage, OutboxStatus, TargetKind
 from tests.harness import ANNOUNCE, GENERAL, World, bot_running
@@ -108,3 +109,20 @@ async def test_rows_left_by_a_crashed_process_are_delivered(world: World) -> Non
     async with bot_running(settings):
         await wait_status("old", OutboxStatus.SENT)
     assert [m["content"] for m in world.discord.channel_messages(GENERAL)] == ["from before"]
+
+
+async def test_buttons_are_posted_with_the_message(world: World) -> None:
+    """Buttons queued with a message arrive as components: custom-id ones and link ones."""
+    async with bot_running(world.settings()) as bot:
+        buttons = [
+            Button("Approve", custom_id="review:approve:7", style="success"),
+            Button("Open in Overseerr", url="http://overseerr.local/requests/7"),
+        ]
+        await bot.services.outbox.post("review:7", GENERAL, "Review needed", buttons=buttons)
+        await wait_status("review:7", OutboxStatus.SENT)
+    row = world.discord.channel_messages(GENERAL)[0]["components"][0]["components"]
+    assert [(b["label"], b.get("custom_id"), b.get("url")) for b in row] == [
+        ("Approve", "review:approve:7", None),
+        ("Open in Overseerr", None, "http://overseerr.local/requests/7"),
+    ]
+    assert row[0]["style"] == 3

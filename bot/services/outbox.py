@@ -9,7 +9,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
@@ -39,6 +40,16 @@ class DeliveryFailed(Exception):
 
 
 @dataclass(frozen=True)
+class Button:
+    """A message button; `custom_id` is handled by a persistent handler, `url` opens a page."""
+
+    label: str
+    custom_id: str | None = None
+    url: str | None = None
+    style: str = "secondary"  # primary | secondary | success | danger (ignored for links)
+
+
+@dataclass(frozen=True)
 class Delivery:
     """What a sender is asked to post."""
 
@@ -46,6 +57,7 @@ class Delivery:
     target_id: int
     content: str
     embed: dict[str, Any] | None = None
+    buttons: tuple[Button, ...] = ()
 
 
 class Sender(Protocol):
@@ -69,18 +81,36 @@ class Outbox:
         self.batch = batch
         self._wake = asyncio.Event()
 
-    async def dm(self, key: str, user_id: int, content: str, embed: dict | None = None) -> bool:
+    async def dm(
+        self,
+        key: str,
+        user_id: int,
+        content: str,
+        embed: dict | None = None,
+        buttons: Sequence[Button] = (),
+    ) -> bool:
         """Queue a DM; returns False when a message with this key was queued before."""
-        return await self._enqueue(key, TargetKind.DM, user_id, content, embed)
+        return await self._enqueue(key, TargetKind.DM, user_id, content, embed, buttons)
 
     async def post(
-        self, key: str, channel_id: int, content: str, embed: dict | None = None
+        self,
+        key: str,
+        channel_id: int,
+        content: str,
+        embed: dict | None = None,
+        buttons: Sequence[Button] = (),
     ) -> bool:
         """Queue a channel post; returns False when this key was queued before."""
-        return await self._enqueue(key, TargetKind.CHANNEL, channel_id, content, embed)
+        return await self._enqueue(key, TargetKind.CHANNEL, channel_id, content, embed, buttons)
 
     async def _enqueue(
-        self, key: str, kind: TargetKind, target_id: int, content: str, embed: dict | None
+        self,
+        key: str,
+        kind: TargetKind,
+        target_id: int,
+        content: str,
+        embed: dict | None,
+        buttons: Sequence[Button],
     ) -> bool:
         try:
             await OutboxMessage.create(
@@ -89,6 +119,7 @@ class Outbox:
                 target_id=target_id,
                 content=content[:2000],
                 embed=embed,
+                buttons=[asdict(b) for b in buttons] or None,
                 status=OutboxStatus.PENDING,
                 next_attempt_at=now(),
             )
@@ -115,7 +146,10 @@ class Outbox:
         return sent
 
     async def _deliver(self, sender: Sender, message: OutboxMessage) -> int:
-        delivery = Delivery(message.target_kind, message.target_id, message.content, message.embed)
+        buttons = tuple(Button(**b) for b in message.buttons or ())
+        delivery = Delivery(
+            message.target_kind, message.target_id, message.content, message.embed, buttons
+        )
         message.attempts += 1
         try:
             message.message_id = await sender.send(delivery)
@@ -149,8 +183,13 @@ class Outbox:
             return
         message.status = OutboxStatus.REDIRECTED
         content = f"<@{message.target_id}> I couldn't DM you, so here it is: {message.content}"
+        buttons = [Button(**b) for b in message.buttons or () if b.get("url")]
         await self.post(
-            f"{message.dedupe_key}:fallback", self.notify_channel_id, content, message.embed
+            f"{message.dedupe_key}:fallback",
+            self.notify_channel_id,
+            content,
+            message.embed,
+            buttons,
         )
 
     async def run(self, sender: Sender, idle: float = 5.0) -> None:

@@ -1,0 +1,215 @@
+"""Plex linking end to end: /link in Discord, the browser's trip through Plex, the DM, /account."""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import shutil
+import subprocess
+from urllib.parse import parse_qs, urlsplit
+
+import aiohttp
+import pytest
+
+from storage.models import OutboxMessage, OutboxStatus, PlexLink
+from tests.fakes.plex import PlexAccount
+from tests.harness import World, bot_running, free_port
+
+MID = "mid-1"
+
+
+def plex_accounts(world: World) -> dict[str, PlexAccount]:
+    """The server owner, a friend the server is shared with, and a stranger."""
+    owner = world.plextv.add_account(1, "owner", token="owner-token")
+    friend = world.plextv.add_account(2, "friend")
+    stranger = world.plextv.add_account(3, "stranger")
+    world.plextv.share_server(owner, MID, owned=True, server_url=world.pms.url)
+    world.plextv.share_server(friend, MID, server_url=world.pms.url)
+    return {"owner": owner, "friend": friend, "stranger": stranger}
+
+
+async def start_link(world: World, user_key: str) -> str:
+    """Run /link as that user and return the URL of the "Sign in with Plex" button."""
+    interaction = await world.discord.slash(world.users[user_key], "link")
+    followup = await interaction.wait_followup()
+    assert interaction.ephemeral
+    assert followup["content"].startswith("Sign in with Plex to link your account.")
+    button = followup["components"][0]["components"][0]
+    assert button["label"] == "Sign in with Plex"
+    return str(button["url"])
+
+
+async def browse(url: str) -> tuple[int, str, str | None]:
+    """A browser's GET without following redirects: (status, text, Location)."""
+    async with aiohttp.ClientSession() as http, http.get(url, allow_redirects=False) as resp:
+        return resp.status, html.unescape(await resp.text()), resp.headers.get("Location")
+
+
+async def sign_in(world: World, button_url: str, account: PlexAccount) -> tuple[int, str]:
+    """Follow the button to Plex, sign in there as `account`, and come back to the callback."""
+    status, _, location = await browse(button_url)
+    assert status == 302 and location is not None
+    assert location.startswith("https://app.plex.tv/auth/#!?")
+    query = parse_qs(urlsplit(location).fragment.split("?", 1)[1])
+    world.plextv.authorize_pin(query["code"][0], account)
+    status, text, _ = await browse(query["forwardUrl"][0])
+    return status, text
+
+
+async def wait_dm(world: World, user_key: str, count: int = 1) -> list[str]:
+    user = world.users[user_key]
+    async with asyncio.timeout(5):
+        while len(world.discord.dms(user.id)) < count:
+            await asyncio.sleep(0.02)
+    return [m["content"] for m in world.discord.dms(user.id)]
+
+
+@pytest.fixture
+def public_settings(world: World):  # type: ignore[no-untyped-def]
+    port = free_port()
+    return world.settings(web_port=port, public_url=f"http://127.0.0.1:{port}")
+
+
+async def test_owner_links_as_admin_through_the_browser(world: World, public_settings) -> None:  # type: ignore[no-untyped-def]
+    """The server owner signs in; the page says linked, a DM confirms, /account shows admin."""
+    accounts = plex_accounts(world)
+    async with bot_running(public_settings) as bot:
+        url = await start_link(world, "alice")
+        assert url.startswith(f"{public_settings.public_url}/link/")
+        status, page = await sign_in(world, url, accounts["owner"])
+        assert status == 200
+        assert "Linked as owner. You can close this tab and go back to Discord." in page
+        dms = await wait_dm(world, "alice")
+        assert "owner" in dms[0]
+        account = await world.discord.slash(world.users["alice"], "account")
+        fields = (await account.response())["data"]["embeds"][0]["fields"]
+        assert {f["name"]: f["value"] for f in fields}["Role"] == "Admin"
+        assert await bot.services.access.is_admin(world.users["alice"].id)
+
+
+async def test_shared_user_links_as_user(world: World, public_settings) -> None:  # type: ignore[no-untyped-def]
+    """A friend the server is shared with is linked as a plain user, not an admin."""
+    accounts = plex_accounts(world)
+    async with bot_running(public_settings) as bot:
+        status, page = await sign_in(world, await start_link(world, "bob"), accounts["friend"])
+        assert status == 200 and "Linked as friend." in page
+        link = await PlexLink.get(member__discord_id=world.users["bob"].id)
+        assert link.role.value == "user"
+        assert not await bot.services.access.is_admin(world.users["bob"].id)
+
+
+async def test_stranger_is_refused_with_a_page_and_a_dm(world: World, public_settings) -> None:  # type: ignore[no-untyped-def]
+    """A Plex account without access to the server is refused; nothing is linked."""
+    accounts = plex_accounts(world)
+    async with bot_running(public_settings):
+        status, page = await sign_in(world, await start_link(world, "bob"), accounts["stranger"])
+        assert status == 403
+        assert "the Plex account “stranger” doesn't have access to our Plex server." in page
+        dms = await wait_dm(world, "bob")
+        assert dms == [
+            "I couldn't link your Plex account: the Plex account **stranger** doesn't have "
+            "access to our Plex server. Ask the server owner to share it with you, then run "
+            "`/link` again."
+        ]
+        assert await PlexLink.all().count() == 0
+
+
+async def test_reused_and_forged_states_link_nothing(world: World, public_settings) -> None:  # type: ignore[no-untyped-def]
+    """After a link, replaying its callback or inventing a state gives an error page."""
+    accounts = plex_accounts(world)
+    base = public_settings.public_url
+    async with bot_running(public_settings):
+        url = await start_link(world, "bob")
+        status, _ = await sign_in(world, url, accounts["friend"])
+        assert status == 200
+        state = url.rsplit("/", 1)[1]
+        replay_status, replay, _ = await browse(f"{base}/plex/callback?state={state}")
+        assert replay_status == 400 and "already been used" in replay
+        forged_status, forged, _ = await browse(f"{base}/plex/callback?state=forged-state")
+        assert forged_status == 400 and "isn't valid any more" in forged
+        link_status, _, _ = await browse(f"{base}/link/forged-state")
+        assert link_status == 400
+        assert await PlexLink.all().count() == 1
+
+
+async def test_polling_links_when_the_callback_never_arrives(world: World) -> None:
+    """Without a reachable PUBLIC_URL the button goes straight to Plex and polling links it."""
+    accounts = plex_accounts(world)
+    async with bot_running(world.settings()) as bot:
+        url = await start_link(world, "bob")
+        assert url.startswith("https://app.plex.tv/auth/#!?")
+        code = parse_qs(urlsplit(url).fragment.split("?", 1)[1])["code"][0]
+        world.plextv.authorize_pin(code, accounts["friend"])
+        assert await bot.services.linking.poll_open_attempts() == 1
+        dms = await wait_dm(world, "bob")
+        assert "friend" in dms[0]
+        await asyncio.sleep(0.1)
+        assert await OutboxMessage.filter(status=OutboxStatus.SENT).count() == 1
+
+
+async def test_unlink_forgets_the_link(world: World, public_settings) -> None:  # type: ignore[no-untyped-def]
+    """/unlink removes the link and the token; a second /unlink says there is none."""
+    accounts = plex_accounts(world)
+    async with bot_running(public_settings):
+        await sign_in(world, await start_link(world, "bob"), accounts["friend"])
+        first = await (await world.discord.slash(world.users["bob"], "unlink")).response()
+        assert first["data"]["content"].startswith("Your Plex account is unlinked")
+        second = await (await world.discord.slash(world.users["bob"], "unlink")).response()
+        assert second["data"]["content"] == "You have no Plex account linked."
+        assert await PlexLink.all().count() == 0
+
+
+async def test_pages_are_rate_limited_per_address(world: World, public_settings) -> None:  # type: ignore[no-untyped-def]
+    """Hammering the link pages from one address gets 429 with Retry-After."""
+    async with bot_running(public_settings):
+        url = f"{public_settings.public_url}/plex/callback?state=x"
+        async with aiohttp.ClientSession() as http:
+            statuses = []
+            for _ in range(25):
+                async with http.get(url) as resp:
+                    statuses.append(resp.status)
+                    retry_after = resp.headers.get("Retry-After")
+        assert statuses[:20] == [400] * 20
+        assert statuses[20:] == [429] * 5
+        assert retry_after is not None and 1 <= int(retry_after) <= 61
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium package is not installed")
+async def test_callback_page_renders_in_headless_chromium(world: World, public_settings) -> None:  # type: ignore[no-untyped-def]
+    """A real browser shows the linked page's text (and the error page's) as a person sees it."""
+    accounts = plex_accounts(world)
+    async with bot_running(public_settings):
+        url = await start_link(world, "bob")
+        _, _, location = await browse(url)
+        assert location is not None
+        query = parse_qs(urlsplit(location).fragment.split("?", 1)[1])
+        world.plextv.authorize_pin(query["code"][0], accounts["friend"])
+        shown = await dump_dom(query["forwardUrl"][0])
+        assert "Linked!" in shown and "Linked as friend." in shown
+        shown = await dump_dom(f"{public_settings.public_url}/plex/callback?state=nope")
+        assert "This sign-in link isn't valid any more." in shown
+
+
+async def dump_dom(url: str) -> str:
+    """The page's DOM as headless Chromium rendered it."""
+    proc = await asyncio.create_subprocess_exec(
+        str(CHROMIUM),
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--user-data-dir=/tmp/medianest-chromium",
+        "--dump-dom",
+        url,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+    )
+    out, _ = await asyncio.wait_for(proc.communicate(), 60)
+    return out.decode()
