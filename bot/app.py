@@ -6,6 +6,8 @@ import asyncio
 import contextlib
 import logging
 import signal
+import time
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 
@@ -18,9 +20,13 @@ from discord.ext import commands
 from bot.config import Settings
 from bot.container import Services, build_services
 from bot.notify import DiscordSender
-from bot.scheduler import build_scheduler
+from bot.scheduler import add_jobs, build_scheduler
+from bot.services.keyvalue import kept_value
+from bot.services.metrics import render
+from bot.services.probes import gateway_probe
+from bot.services.status import build_report
 from bot.tree import MediaNestTree
-from bot.web import build_web_app, start_web
+from bot.web import add_link_routes, add_metrics_route, build_web_app, start_web
 from storage import db
 
 log = logging.getLogger(__name__)
@@ -55,6 +61,22 @@ class MediaNest(commands.Bot):
         await self.sync_commands()
         sender = DiscordSender(self)
         self._tasks.append(asyncio.create_task(self.services.outbox.run(sender), name="outbox"))
+        self._tasks.append(asyncio.create_task(self.services.lag.run(), name="loop-lag"))
+        if self.services.health:
+            self.services.health.add_probe("discord", gateway_probe(self.gateway_latency))
+            await self.services.health.load()
+
+    def gateway_latency(self) -> float | None:
+        """Seconds of the last heartbeat round trip, or None when not connected."""
+        return self.latency if self.is_ready() and not self.is_closed() else None
+
+    async def on_app_command_completion(
+        self, interaction: discord.Interaction, command: object
+    ) -> None:
+        started = interaction.extras.get("started")
+        name = interaction.command.qualified_name if interaction.command else "?"
+        if started is not None:
+            self.services.metrics.command_done(name, "ok", time.perf_counter() - started)
 
     async def sync_commands(self) -> None:
         """Sync slash commands: to DISCORD_GUILD_ID when set (instant), otherwise globally."""
@@ -81,7 +103,20 @@ class MediaNest(commands.Bot):
             database_ok = True
         except Exception:
             database_ok = False
-        return {"discord": self.is_ready() and not self.is_closed(), "database": database_ok}
+        checks = {"discord": self.is_ready() and not self.is_closed(), "database": database_ok}
+        if self.services.health:
+            for name, state in self.services.health.states.items():
+                checks.setdefault(name, not state.down)
+        return checks
+
+    async def metrics_text(self) -> str:
+        """The Prometheus exposition of the status report and the command counters."""
+        health = self.services.health
+        assert health is not None
+        report = await build_report(
+            health, self.services.outbox, self.services.lag, self.services.started_at
+        )
+        return render(report, self.services.metrics, self.services.limiter.refusals)
 
 
 def point_discord_at(settings: Settings) -> None:
@@ -102,13 +137,18 @@ async def running(
     async with AsyncExitStack() as stack:
         http = await stack.enter_async_context(aiohttp.ClientSession())
         await stack.enter_async_context(db.database(settings.resolved_database_url))
-        services = build_services(settings, http)
+        client_id = await kept_value("plex_client_id", lambda: str(uuid.uuid4()))
+        services = build_services(settings, http, plex_client_id=client_id)
         stack.callback(services.close)
         bot = MediaNest(services, guild_ready_timeout=guild_ready_timeout)
         web_app = build_web_app(bot.readiness, max_body=settings.web_max_body)
+        if services.linking:
+            add_link_routes(web_app, services.linking, services.limiter)
+        add_metrics_route(web_app, bot.metrics_text)
         runner, bot.web_port = await start_web(web_app, settings.web_host, settings.web_port)
         stack.push_async_callback(runner.cleanup)
         scheduler = build_scheduler()
+        add_jobs(scheduler, services)
         bot.scheduler = scheduler
         await stack.enter_async_context(bot)
         task = asyncio.create_task(bot.start(settings.discord_token.get_secret_value()))

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 import aiohttp
 
 from bot.clients.overseerr import OverseerrClient
-from bot.clients.plex import PlexClient
+from bot.clients.plex import PlexClient, PlexTV, use_plex_tv
 from bot.config import Settings, load_or_create_secret
 from bot.services import probes
 from bot.services.access import Access
+from bot.services.crypto import TokenCipher
+from bot.services.health import HealthMonitor, LoopLag
+from bot.services.linking import LinkingService
+from bot.services.metrics import Metrics
 from bot.services.outbox import Outbox
 from bot.services.ratelimit import RateLimiter
 
@@ -29,7 +34,12 @@ class Services:
     limiter: RateLimiter
     plex: PlexClient | None = None
     overseerr: OverseerrClient | None = None
-    extra: dict[str, object] = field(default_factory=dict)
+    plextv: PlexTV | None = None
+    linking: LinkingService | None = None
+    health: HealthMonitor | None = None
+    lag: LoopLag = field(default_factory=LoopLag)
+    metrics: Metrics = field(default_factory=Metrics)
+    started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
     def probes(self) -> dict[str, probes.Probe]:
         """The probe of every configured dependency, by name."""
@@ -50,8 +60,9 @@ class Services:
         return found
 
     def close(self) -> None:
-        if self.plex:
-            self.plex.close()
+        for client in (self.plex, self.plextv):
+            if client:
+                client.close()
 
 
 def secret_key(settings: Settings) -> str:
@@ -61,23 +72,39 @@ def secret_key(settings: Settings) -> str:
     return load_or_create_secret(settings.data_dir / "secret.key")
 
 
-def build_services(settings: Settings, http: aiohttp.ClientSession) -> Services:
+def build_services(
+    settings: Settings, http: aiohttp.ClientSession, *, plex_client_id: str | None = None
+) -> Services:
     """Build the services for these settings; features whose settings are absent stay off."""
-    plex = None
+    plex = plextv = None
     if settings.plex_url and settings.plex_token:
         plex = PlexClient(settings.plex_url, settings.plex_token.get_secret_value())
+        use_plex_tv(settings.plex_tv_url)
+        plextv = PlexTV(settings.plex_client_id or plex_client_id or "medianest-bot")
     overseerr = None
     if settings.overseerr_url and settings.overseerr_api_key:
         overseerr = OverseerrClient(
             http, settings.overseerr_url, settings.overseerr_api_key.get_secret_value()
         )
-    return Services(
+    outbox = Outbox(notify_channel_id=settings.notify_channel_id)
+    secret = secret_key(settings)
+    linking = None
+    if plex and plextv:
+        linking = LinkingService(
+            plextv, plex, TokenCipher(secret), outbox, public_url=settings.public_url
+        )
+    services = Services(
         settings=settings,
         http=http,
-        secret_key=secret_key(settings),
-        outbox=Outbox(notify_channel_id=settings.notify_channel_id),
+        secret_key=secret,
+        outbox=outbox,
         access=Access(settings.admin_discord_ids, settings.admin_role_id),
         limiter=RateLimiter(settings.redis_url),
         plex=plex,
         overseerr=overseerr,
+        plextv=plextv,
+        linking=linking,
     )
+    monitored = {k: v for k, v in services.probes().items() if k != "discord"}
+    services.health = HealthMonitor(monitored, outbox, settings.health_channel_id)
+    return services

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from typing import TYPE_CHECKING
 
 import discord
@@ -30,6 +31,7 @@ class MediaNestTree(app_commands.CommandTree["MediaNest"]):
     async def interaction_check(self, interaction: discord.Interaction[MediaNest]) -> bool:
         """Tag the interaction with a correlation id and guard against command spam."""
         correlation_id.set(new_correlation_id())
+        interaction.extras["started"] = time.perf_counter()
         if interaction.type is not discord.InteractionType.application_command:
             return True  # autocomplete is never counted
         services = interaction.client.services
@@ -49,6 +51,14 @@ class MediaNestTree(app_commands.CommandTree["MediaNest"]):
         self, interaction: discord.Interaction[MediaNest], error: app_commands.AppCommandError
     ) -> None:
         original = error.original if isinstance(error, app_commands.CommandInvokeError) else error
+        expected = isinstance(original, UserError | DependencyError | app_commands.CheckFailure)
+        started = interaction.extras.get("started")
+        if started is not None and interaction.command is not None:
+            interaction.client.services.metrics.command_done(
+                interaction.command.qualified_name,
+                "user_error" if expected else "error",
+                time.perf_counter() - started,
+            )
         await reply_privately(interaction, await self.message_for(interaction, original))
 
     async def message_for(self, interaction: discord.Interaction, error: BaseException) -> str:

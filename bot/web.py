@@ -154,6 +154,26 @@ def add_link_routes(app: web.Application, linking: LinkingService, limiter: Rate
     app.router.add_get("/plex/callback", plex_callback)
 
 
+MetricsSource = Callable[[], Awaitable[str]]
+METRICS: web.AppKey[MetricsSource] = web.AppKey("metrics")
+
+
+async def metrics(request: web.Request) -> web.Response:
+    """`GET /metrics`: Prometheus text format."""
+    text = await request.app[METRICS]()
+    return web.Response(
+        text=text,
+        content_type="text/plain",
+        charset="utf-8",
+        headers={"X-Content-Type-Options": "nosniff"},
+    )
+
+
+def add_metrics_route(app: web.Application, source: MetricsSource) -> None:
+    app[METRICS] = source
+    app.router.add_get("/metrics", metrics)
+
+
 def build_web_app(readiness: Readiness, *, max_body: int = 64 * 1024) -> web.Application:
     """The application with the base routes; callers add feature routes."""
     app = web.Application(client_max_size=max_body, middlewares=[security_headers, error_pages])

@@ -10,6 +10,12 @@ if TYPE_CHECKING:
 
 async def load_cogs(bot: MediaNest) -> None:
     """Add the cog of every feature whose settings are present."""
+    from cogs.health import HealthCog
     from cogs.help import HelpCog
+    from cogs.link import LinkCog
 
     await bot.add_cog(HelpCog(bot))
+    if bot.services.health:
+        await bot.add_cog(HealthCog(bot, bot.services.health))
+    if bot.services.linking:
+        await bot.add_cog(LinkCog(bot, bot.services.linking))

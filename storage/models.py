@@ -122,7 +122,9 @@ class MediaRequest(Model):
     media_type = fields.CharField(max_length=8)  # movie | tv
     tmdb_id = fields.IntField(null=True)
     title = fields.CharField(max_length=500)
+    year = fields.IntField(null=True)
     seasons: fields.Field[list[int] | None] = fields.JSONField(null=True)
+    season_spec = fields.CharField(max_length=100, null=True)  # what the user typed, for review
     is_4k = fields.BooleanField(default=False)
     status = fields.CharEnumField(RequestStatus, max_length=24, db_index=True)
     overseerr_user_id = fields.IntField(null=True)
@@ -130,11 +132,13 @@ class MediaRequest(Model):
     attempts = fields.IntField(default=0)
     next_attempt_at = fields.DatetimeField(null=True)
     last_error = fields.TextField(null=True)
+    resolved_by = fields.BigIntField(null=True)  # the admin who resolved a manual review
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 
     class Meta:
         table = "media_request"
+        indexes = (("media_type", "tmdb_id"),)
 
 
 class DownloadJob(Model):

@@ -41,7 +41,7 @@ async def test_readyz_reports_discord_and_database(world: World) -> None:
             assert resp.status == 200
             assert await resp.json() == {
                 "ready": True,
-                "checks": {"discord": True, "database": True},
+                "checks": {"discord": True, "database": True, "plex": True, "disk": True},
             }
 
 

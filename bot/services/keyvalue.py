@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 
 from tortoise.exceptions import IntegrityError
@@ -14,8 +15,6 @@ async def kept_value(key: str, make: Callable[[], str]) -> str:
     found = await KeyValue.get_or_none(key=key)
     if found is not None:
         return found.value
-    try:
+    with contextlib.suppress(IntegrityError):  # another task stored it first: theirs wins
         await KeyValue.create(key=key, value=make())
-    except IntegrityError:
-        pass  # another task stored it first: theirs wins
     return (await KeyValue.get(key=key)).value

@@ -118,3 +118,15 @@ def _check_dir(path: Path, min_free_bytes: int) -> str:
     if free < min_free_bytes:
         raise OSError(f"only {free / 2**30:.1f} GiB free (floor {min_free_bytes / 2**30:.1f} GiB)")
     return f"writable, {free / 2**30:.1f} GiB free"
+
+
+def gateway_probe(latency: Callable[[], float | None]) -> Probe:
+    """The Discord gateway connection: `latency()` gives seconds, None when disconnected."""
+
+    async def probe() -> str:
+        seconds = latency()
+        if seconds is None or seconds != seconds or seconds == float("inf"):
+            raise ConnectionError("gateway not connected")
+        return f"gateway latency {seconds * 1000:.0f} ms"
+
+    return probe

@@ -349,12 +349,7 @@ class FakePlexTV(LoopbackServer):
             "restricted": False,
             "home": False,
             "guest": False,
-            "subscription": {
-                "active": False,
-                "status": "Inactive",
-                "plan": None,
-                "features": [],
-            },
+            "subscription": {"active": False, "status": "Inactive", "plan": None, "features": []},
             "profile": {"autoSelectAudio": True},
             "entitlements": [],
             "roles": [],
@@ -422,9 +417,7 @@ class FakePlexTV(LoopbackServer):
                 self._resource_fields(r),
                 [
                     _element(
-                        "connections",
-                        {},
-                        [_element("connection", c) for c in self._connections(r)],
+                        "connections", {}, [_element("connection", c) for c in self._connections(r)]
                     )
                 ],
             )

@@ -1,0 +1,279 @@
+"""Health monitoring: scheduled probes, incidents without noise, uptime, error bursts.
+
+A service goes down after `fail_after` consecutive failures and up again after
+`recover_after` consecutive successes, so flapping never floods the channel. Incidents
+are stored, so one open before a restart is not announced again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from bot.services.outbox import Outbox
+from bot.services.probes import Probe, ProbeResult, run_probe
+from storage.models import ErrorEvent, HealthSample, Incident
+
+log = logging.getLogger(__name__)
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def human(delta: timedelta) -> str:
+    """A duration as people say it: 45 s, 12 min, 3 h 5 min, 2 d 4 h."""
+    seconds = int(delta.total_seconds())
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes, hours, days = seconds // 60, seconds // 3600, seconds // 86400
+    if hours == 0:
+        return f"{minutes} min"
+    if days == 0:
+        return f"{hours} h {minutes % 60} min"
+    return f"{days} d {hours % 24} h"
+
+
+@dataclass
+class ServiceState:
+    """What the monitor knows of one service between checks."""
+
+    name: str
+    down: bool = False
+    failures: int = 0
+    successes: int = 0
+    last: ProbeResult | None = None
+    incident: Incident | None = None
+
+
+@dataclass
+class AlertPolicy:
+    fail_after: int = 3
+    recover_after: int = 2
+    remind_every: timedelta | None = timedelta(minutes=30)
+    timeout: float = 10.0
+    confirm_every: float = 10.0  # re-check this soon while a service's state is in doubt
+
+
+@dataclass
+class ErrorBurst:
+    """The same error type and place, several times in a short window."""
+
+    error_type: str
+    place: str | None
+    count: int
+    correlation_ids: list[str] = field(default_factory=list)
+
+
+class HealthMonitor:
+    """Runs every probe concurrently, stores the samples, and opens and closes incidents."""
+
+    def __init__(
+        self,
+        probes: dict[str, Probe],
+        outbox: Outbox,
+        channel_id: int | None,
+        policy: AlertPolicy | None = None,
+    ) -> None:
+        self.probes = probes
+        self.outbox = outbox
+        self.channel_id = channel_id
+        self.policy = policy or AlertPolicy()
+        self.states = {name: ServiceState(name) for name in probes}
+        self._lock = asyncio.Lock()
+
+    def add_probe(self, name: str, probe: Probe) -> None:
+        """Check one more service (e.g. the Discord gateway, known only once the bot exists)."""
+        self.probes[name] = probe
+        self.states.setdefault(name, ServiceState(name))
+
+    async def check_round(self) -> None:
+        """The scheduled job: every check, re-checked quickly while a state is in doubt.
+
+        With N failures needed, waiting a whole interval between them would delay an alert
+        by N intervals; confirming every few seconds keeps it close to one interval.
+        """
+        await self.run_checks()
+        for _ in range(max(self.policy.fail_after, self.policy.recover_after) - 1):
+            if not self.in_doubt():
+                break
+            await asyncio.sleep(self.policy.confirm_every)
+            await self.run_checks()
+        await self.alert_error_bursts()
+
+    def in_doubt(self) -> bool:
+        """Some service has started failing (or recovering) but is not yet declared so."""
+        return any(
+            (s.failures and not s.down) or (s.successes and s.down) for s in self.states.values()
+        )
+
+    async def load(self) -> None:
+        """Take up incidents left open by an earlier run, so they are not announced again."""
+        for incident in await Incident.filter(closed_at__isnull=True):
+            state = self.states.get(incident.service)
+            if state is not None:
+                state.down, state.incident = True, incident
+
+    async def run_checks(self) -> list[ProbeResult]:
+        """One round: every probe at once, each with its own timeout."""
+        async with self._lock:
+            names = list(self.probes)
+            results = await asyncio.gather(
+                *(run_probe(n, self.probes[n], self.policy.timeout) for n in names)
+            )
+            stamp = now()
+            await HealthSample.bulk_create(
+                [
+                    HealthSample(
+                        service=r.name,
+                        ok=r.ok,
+                        latency_ms=r.latency_ms,
+                        detail=r.detail[:500],
+                        checked_at=stamp,
+                    )
+                    for r in results
+                ]
+            )
+            for result in results:
+                await self._apply(self.states[result.name], result, stamp)
+            return list(results)
+
+    async def _apply(self, state: ServiceState, result: ProbeResult, at: datetime) -> None:
+        state.last = result
+        if result.ok:
+            state.failures, state.successes = 0, state.successes + 1
+            if state.down and state.successes >= self.policy.recover_after:
+                await self._close(state, at)
+            return
+        state.successes, state.failures = 0, state.failures + 1
+        if not state.down and state.failures >= self.policy.fail_after:
+            await self._open(state, result, at)
+        elif state.down and state.incident is not None:
+            await self._still_down(state, result, at)
+
+    async def _open(self, state: ServiceState, result: ProbeResult, at: datetime) -> None:
+        state.down = True
+        state.incident = await Incident.create(
+            service=state.name, opened_at=at, last_error=result.detail[:1000]
+        )
+        log.warning("health: %s is down: %s", state.name, result.detail)
+        await self._alert(
+            f"incident:{state.incident.id}:open", f"🔴 **{state.name}** is down: {result.detail}"
+        )
+
+    async def _still_down(self, state: ServiceState, result: ProbeResult, at: datetime) -> None:
+        incident = state.incident
+        assert incident is not None
+        incident.last_error = result.detail[:1000]
+        every = self.policy.remind_every
+        last = incident.reminded_at or incident.opened_at
+        if every is not None and at - last >= every:
+            incident.reminded_at = at
+            await self._alert(
+                f"incident:{incident.id}:remind:{int(at.timestamp())}",
+                f"🟠 **{state.name}** is still down after {human(at - incident.opened_at)}: "
+                f"{result.detail}",
+            )
+        await incident.save()
+
+    async def _close(self, state: ServiceState, at: datetime) -> None:
+        incident = state.incident
+        state.down, state.incident = False, None
+        if incident is None:
+            return
+        incident.closed_at = at
+        await incident.save()
+        took = human(at - incident.opened_at)
+        log.info("health: %s recovered after %s", state.name, took)
+        await self._alert(
+            f"incident:{incident.id}:close", f"🟢 **{state.name}** is back up after {took}."
+        )
+
+    async def _alert(self, key: str, text: str) -> None:
+        if self.channel_id is not None:
+            await self.outbox.post(key, self.channel_id, text)
+
+    # -- reading -------------------------------------------------------------------------
+
+    async def uptime(self, service: str, since: timedelta) -> float | None:
+        """The share of successful checks over the period, or None without samples."""
+        query = HealthSample.filter(service=service, checked_at__gte=now() - since)
+        total = await query.count()
+        if total == 0:
+            return None
+        return await query.filter(ok=True).count() / total
+
+    async def hourly_uptime(self, service: str, hours: int = 24) -> list[float | None]:
+        """Uptime per hour for the last `hours` hours, oldest first."""
+        start = now().replace(minute=0, second=0, microsecond=0) - timedelta(hours=hours - 1)
+        rows = await HealthSample.filter(service=service, checked_at__gte=start).values_list(
+            "checked_at", "ok"
+        )
+        buckets: list[list[int]] = [[0, 0] for _ in range(hours)]
+        for checked_at, ok in rows:
+            index = int((checked_at - start).total_seconds() // 3600)
+            if 0 <= index < hours:
+                buckets[index][0] += 1
+                buckets[index][1] += int(ok)
+        return [good / total if total else None for total, good in buckets]
+
+    async def open_incidents(self) -> list[Incident]:
+        return await Incident.filter(closed_at__isnull=True).order_by("opened_at")
+
+    async def prune(self, keep: timedelta = timedelta(days=8)) -> int:
+        """Delete samples older than `keep` (7-day uptime needs no more) and old incidents."""
+        cutoff = now() - keep
+        removed = await HealthSample.filter(checked_at__lt=cutoff).delete()
+        await Incident.filter(closed_at__lt=now() - timedelta(days=90)).delete()
+        return removed
+
+    # -- errors as incidents -------------------------------------------------------------
+
+    async def frequent_errors(self, since: timedelta = timedelta(days=1)) -> list[ErrorBurst]:
+        """Unexpected errors over the period grouped by type and place, most frequent first."""
+        rows = await ErrorEvent.filter(created_at__gte=now() - since).order_by("-created_at")
+        groups: dict[tuple[str, str | None], list[str]] = {}
+        for row in rows:
+            groups.setdefault((row.error_type, row.place), []).append(row.correlation_id)
+        bursts = [ErrorBurst(t, p, len(ids), ids) for (t, p), ids in groups.items()]
+        return sorted(bursts, key=lambda b: -b.count)
+
+    async def alert_error_bursts(
+        self, window: timedelta = timedelta(minutes=10), threshold: int = 3
+    ) -> int:
+        """One admin alert per repeating error and window; returns how many were raised."""
+        if self.channel_id is None:
+            return 0
+        bucket = int(time.time() // window.total_seconds())
+        raised = 0
+        for burst in await self.frequent_errors(window):
+            if burst.count < threshold:
+                continue
+            ids = ", ".join(burst.correlation_ids[:5])
+            raised += await self.outbox.post(
+                f"errors:{burst.error_type}:{burst.place}:{bucket}",
+                self.channel_id,
+                f"⚠️ `{burst.error_type}` at `{burst.place}` happened {burst.count} times in "
+                f"{human(window)}. Latest ids: {ids}.",
+            )
+        return raised
+
+
+class LoopLag:
+    """Measures how late the event loop wakes up: a sign of blocking calls."""
+
+    def __init__(self, interval: float = 0.5) -> None:
+        self.interval = interval
+        self.last_ms = 0.0
+        self.max_ms = 0.0
+
+    async def run(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            start = loop.time()
+            await asyncio.sleep(self.interval)
+            self.last_ms = max(0.0, (loop.time() - start - self.interval) * 1000)
+            self.max_ms = max(self.max_ms, self.last_ms)

@@ -1,0 +1,98 @@
+"""The service's state at a glance: what /status, the dashboard and /metrics show."""
+
+from __future__ import annotations
+
+import os
+import resource
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from tortoise.functions import Count
+
+from bot.services.health import HealthMonitor, LoopLag
+from bot.services.outbox import Outbox
+from storage.models import DownloadJob, Incident, JobStatus, MediaRequest, PlexLink
+
+DAY, WEEK = timedelta(days=1), timedelta(days=7)
+
+
+@dataclass(frozen=True)
+class ServiceLine:
+    name: str
+    up: bool | None  # None: not checked yet
+    latency_ms: float | None
+    detail: str
+    uptime_day: float | None
+    uptime_week: float | None
+
+
+@dataclass(frozen=True)
+class StatusReport:
+    services: list[ServiceLine]
+    incidents: list[Incident]
+    linked_users: int
+    requests: dict[str, int]
+    downloads: dict[str, int]
+    outbox_backlog: int
+    bot_uptime: timedelta
+    memory_mb: float
+    loop_lag_ms: float
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def healthy(self) -> bool:
+        return all(s.up is not False for s in self.services)
+
+    @property
+    def queue_depth(self) -> int:
+        return self.downloads.get(JobStatus.QUEUED, 0) + self.downloads.get(JobStatus.RUNNING, 0)
+
+
+def memory_mb() -> float:
+    """Resident memory of this process in MiB."""
+    try:
+        with open("/proc/self/statm") as statm:
+            pages = int(statm.read().split()[1])
+        return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
+    except (OSError, ValueError, IndexError):
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+async def count_by_status(model: type[MediaRequest] | type[DownloadJob]) -> dict[str, int]:
+    rows = await model.annotate(n=Count("id")).group_by("status").values_list("status", "n")
+    return {str(status): int(n) for status, n in rows}
+
+
+async def build_report(
+    monitor: HealthMonitor,
+    outbox: Outbox,
+    lag: LoopLag,
+    started_at: datetime,
+    warnings: list[str] | None = None,
+) -> StatusReport:
+    """Read everything the status views show."""
+    lines = []
+    for name, state in monitor.states.items():
+        last = state.last
+        lines.append(
+            ServiceLine(
+                name=name,
+                up=None if last is None else not state.down,
+                latency_ms=last.latency_ms if last else None,
+                detail=last.detail if last else "not checked yet",
+                uptime_day=await monitor.uptime(name, DAY),
+                uptime_week=await monitor.uptime(name, WEEK),
+            )
+        )
+    return StatusReport(
+        services=lines,
+        incidents=await Incident.filter(closed_at__isnull=True).order_by("opened_at"),
+        linked_users=await PlexLink.all().count(),
+        requests=await count_by_status(MediaRequest),
+        downloads=await count_by_status(DownloadJob),
+        outbox_backlog=await outbox.backlog(),
+        bot_uptime=datetime.now(UTC) - started_at,
+        memory_mb=memory_mb(),
+        loop_lag_ms=lag.last_ms,
+        warnings=list(warnings or []),
+    )
