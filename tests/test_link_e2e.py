@@ -6,6 +6,7 @@ import asyncio
 import html
 import shutil
 import subprocess
+from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import aiohttp
@@ -213,3 +214,37 @@ async def dump_dom(url: str) -> str:
     )
     out, _ = await asyncio.wait_for(proc.communicate(), 60)
     return out.decode()
+
+
+async def test_plex_tv_outage_during_callback_keeps_the_attempt_usable(
+    world: World, public_settings
+) -> None:  # type: ignore[no-untyped-def]
+    """plex.tv down at the callback gives a clear 503 page; reloading after it is back links."""
+    accounts = plex_accounts(world)
+    async with bot_running(public_settings):
+        _, _, location = await browse(await start_link(world, "bob"))
+        assert location is not None
+        query = parse_qs(urlsplit(location).fragment.split("?", 1)[1])
+        world.plextv.authorize_pin(query["code"][0], accounts["friend"])
+        await world.plextv.stop()
+        status, page, _ = await browse(query["forwardUrl"][0])
+        assert status == 503
+        assert "Plex didn't answer just now. Reload this page in a minute to try again." in page
+        assert await PlexLink.all().count() == 0
+        await world.plextv.start()
+        status, page, _ = await browse(query["forwardUrl"][0])
+        assert status == 200 and "Linked as friend." in page
+
+
+async def test_expired_sign_in_link_shows_an_error_page(world: World, public_settings) -> None:  # type: ignore[no-untyped-def]
+    """A sign-in link past its expiry gives an error page and links nothing."""
+    from storage.models import LinkAttempt
+
+    plex_accounts(world)
+    async with bot_running(public_settings):
+        url = await start_link(world, "bob")
+        await LinkAttempt.all().update(expires_at=datetime.now(UTC) - timedelta(seconds=1))
+        status, page, _ = await browse(url)
+        assert status == 400
+        assert "Run /link in Discord to get a new one." in page
+        assert await PlexLink.all().count() == 0
