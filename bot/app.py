@@ -26,7 +26,7 @@ from bot.services.metrics import render
 from bot.services.probes import gateway_probe
 from bot.services.status import build_report
 from bot.tree import MediaNestTree
-from bot.web import add_link_routes, add_metrics_route, build_web_app, start_web
+from bot.web import add_link_routes, add_metrics_route, add_webhook_route, build_web_app, start_web
 from storage import db
 
 log = logging.getLogger(__name__)
@@ -145,6 +145,11 @@ async def running(
         if services.linking:
             add_link_routes(web_app, services.linking, services.limiter)
         add_metrics_route(web_app, bot.metrics_text)
+        if services.requests:
+            token = settings.overseerr_webhook_token
+            add_webhook_route(
+                web_app, services.requests, token.get_secret_value() if token else None
+            )
         runner, bot.web_port = await start_web(web_app, settings.web_host, settings.web_port)
         stack.push_async_callback(runner.cleanup)
         scheduler = build_scheduler()

@@ -18,6 +18,7 @@ from bot.services.linking import LinkingService
 from bot.services.metrics import Metrics
 from bot.services.outbox import Outbox
 from bot.services.ratelimit import RateLimiter
+from bot.services.requests import RequestService
 
 MIN_FREE_BYTES = 2 * 2**30
 
@@ -37,6 +38,7 @@ class Services:
     plextv: PlexTV | None = None
     linking: LinkingService | None = None
     health: HealthMonitor | None = None
+    requests: RequestService | None = None
     lag: LoopLag = field(default_factory=LoopLag)
     metrics: Metrics = field(default_factory=Metrics)
     started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
@@ -105,6 +107,15 @@ def build_services(
         plextv=plextv,
         linking=linking,
     )
+    if overseerr and linking:
+        services.requests = RequestService(
+            overseerr,
+            outbox,
+            services.limiter,
+            rate=settings.rate_limit_request,
+            notify_channel_id=settings.notify_channel_id,
+            review_channel_id=settings.health_channel_id,
+        )
     monitored = {k: v for k, v in services.probes().items() if k != "discord"}
     services.health = HealthMonitor(monitored, outbox, settings.health_channel_id)
     return services

@@ -50,3 +50,19 @@ def add_jobs(scheduler: AsyncIOScheduler, services: Services) -> None:
         scheduler.add_job(
             health.prune, "interval", hours=6, id="health-prune", replace_existing=True
         )
+    requests = services.requests
+    if requests:
+        scheduler.add_job(
+            requests.deliver_due,
+            "interval",
+            seconds=15,
+            id="requests-deliver",
+            replace_existing=True,
+        )
+        scheduler.add_job(
+            requests.reconcile,
+            "interval",
+            minutes=5,
+            id="requests-reconcile",
+            replace_existing=True,
+        )

@@ -81,6 +81,15 @@ class MediaNestTree(app_commands.CommandTree["MediaNest"]):
         return APOLOGY.format(cid=cid)
 
 
+async def report_error(interaction: discord.Interaction[MediaNest], error: BaseException) -> None:
+    """For buttons and modals: the same private message the command tree would give."""
+    tree = interaction.client.tree
+    assert isinstance(tree, MediaNestTree)
+    if correlation_id.get() is None:
+        correlation_id.set(new_correlation_id())
+    await reply_privately(interaction, await tree.message_for(interaction, error))
+
+
 async def reply_privately(interaction: discord.Interaction, text: str) -> None:
     """Answer ephemerally, as a followup when the interaction was already acknowledged."""
     try:

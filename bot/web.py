@@ -5,6 +5,7 @@ Features add their own routes (OAuth callback, webhooks) to the application.
 
 from __future__ import annotations
 
+import hmac
 import html
 import json
 import logging
@@ -17,6 +18,7 @@ from aiohttp import web
 
 from bot.errors import DependencyError, RateLimited, UserError
 from bot.services.linking import LinkingService, LinkRefused
+from bot.services.requests import InvalidWebhook, RequestService
 
 if TYPE_CHECKING:
     from bot.services.ratelimit import RateLimiter
@@ -152,6 +154,34 @@ def add_link_routes(app: web.Application, linking: LinkingService, limiter: Rate
     app[LIMITER] = limiter
     app.router.add_get("/link/{state}", link_page)
     app.router.add_get("/plex/callback", plex_callback)
+
+
+WEBHOOKS: web.AppKey[RequestService] = web.AppKey("webhooks")
+WEBHOOK_TOKEN: web.AppKey[str | None] = web.AppKey("webhook_token")
+
+
+async def overseerr_webhook(request: web.Request) -> web.Response:
+    """`POST /webhooks/overseerr`: Overseerr's webhook agent, authenticated by its header."""
+    expected = request.app[WEBHOOK_TOKEN]
+    given = request.headers.get("Authorization", "")
+    if not expected or not hmac.compare_digest(given.encode(), expected.encode()):
+        log.warning("webhook: refused a call with a wrong Authorization header")
+        return json_response({"error": "unauthorized"}, 401)
+    try:
+        payload = json.loads(await request.read())
+        result = await request.app[WEBHOOKS].handle_webhook(payload)
+    except (ValueError, InvalidWebhook) as exc:
+        log.warning("webhook: refused a malformed body: %s", str(exc)[:200])
+        return json_response({"error": "malformed webhook body"}, 400)
+    return json_response({"ok": True, "result": result})
+
+
+def add_webhook_route(app: web.Application, service: RequestService, token: str | None) -> None:
+    if not token:
+        log.warning("OVERSEERR_WEBHOOK_TOKEN is not set: webhooks are refused, polling only")
+    app[WEBHOOKS] = service
+    app[WEBHOOK_TOKEN] = token
+    app.router.add_post("/webhooks/overseerr", overseerr_webhook)
 
 
 MetricsSource = Callable[[], Awaitable[str]]

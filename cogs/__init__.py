@@ -13,9 +13,12 @@ async def load_cogs(bot: MediaNest) -> None:
     from cogs.health import HealthCog
     from cogs.help import HelpCog
     from cogs.link import LinkCog
+    from cogs.requests import RequestsCog
 
     await bot.add_cog(HelpCog(bot))
     if bot.services.health:
         await bot.add_cog(HealthCog(bot, bot.services.health))
     if bot.services.linking:
         await bot.add_cog(LinkCog(bot, bot.services.linking))
+    if bot.services.requests and bot.services.linking:
+        await bot.add_cog(RequestsCog(bot, bot.services.requests, bot.services.linking))

@@ -15,10 +15,13 @@ import discord
 from bot.app import MediaNest, running
 from bot.config import Settings, load_settings
 from tests.fakes.discord import FakeDiscord, FakeUser
-from tests.fakes.plex import FakePlexServer, FakePlexTV
+from tests.fakes.overseerr import FakeOverseerr
+from tests.fakes.plex import FakePlexServer, FakePlexTV, PlexAccount
 
 GENERAL, HEALTH, ANNOUNCE = 3000, 3001, 3002
 ADMIN_ID, ALICE_ID, BOB_ID, CLOSED_ID = 500, 501, 502, 503
+WEBHOOK_TOKEN = "Bearer webhook-secret"
+MID = "mid-1"
 
 
 @dataclass
@@ -29,10 +32,11 @@ class World:
     discord: FakeDiscord = field(default_factory=FakeDiscord)
     plextv: FakePlexTV = field(default_factory=FakePlexTV)
     pms: FakePlexServer = field(default_factory=FakePlexServer)
+    overseerr: FakeOverseerr = field(default_factory=FakeOverseerr)
     users: dict[str, FakeUser] = field(default_factory=dict)
 
     async def start(self) -> None:
-        for fake in (self.discord, self.plextv, self.pms):
+        for fake in (self.discord, self.plextv, self.pms, self.overseerr):
             await fake.start()
         self.users = {
             "admin": self.discord.add_user(ADMIN_ID, "admin"),
@@ -42,7 +46,7 @@ class World:
         }
 
     async def stop(self) -> None:
-        for fake in (self.pms, self.plextv, self.discord):
+        for fake in (self.overseerr, self.pms, self.plextv, self.discord):
             await fake.stop()
 
     def settings(self, **overrides: Any) -> Settings:
@@ -61,6 +65,9 @@ class World:
             plex_url=self.pms.url,
             plex_token="owner-token",
             plex_tv_url=self.plextv.url,
+            overseerr_url=self.overseerr.url,
+            overseerr_api_key="overseerr-key",
+            overseerr_webhook_token=WEBHOOK_TOKEN,
         )
         values.update(overrides)
         return load_settings(**values)
@@ -83,3 +90,30 @@ async def bot_running(settings: Settings) -> AsyncIterator[MediaNest]:
             yield bot
     finally:
         discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = saved
+
+
+@dataclass
+class PlexPeople:
+    """plex.tv accounts: the server owner, a friend it is shared with, and a stranger."""
+
+    owner: PlexAccount
+    friend: PlexAccount
+    stranger: PlexAccount
+
+
+def plex_people(world: World) -> PlexPeople:
+    owner = world.plextv.add_account(1, "owner", token="owner-token")
+    friend = world.plextv.add_account(2, "friend")
+    stranger = world.plextv.add_account(3, "stranger")
+    world.plextv.share_server(owner, MID, owned=True, server_url=world.pms.url)
+    world.plextv.share_server(friend, MID, server_url=world.pms.url)
+    return PlexPeople(owner, friend, stranger)
+
+
+async def link_member(world: World, bot: MediaNest, user_key: str, account: PlexAccount) -> None:
+    """Link a Discord user to a Plex account the way the polling fallback does."""
+    linking = bot.services.linking
+    assert linking is not None
+    start = await linking.start(world.users[user_key].id)
+    world.plextv.authorize_pin(world.plextv.pins[max(world.plextv.pins)]["code"], account)
+    assert await linking.poll_open_attempts() == 1, start

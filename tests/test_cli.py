@@ -42,7 +42,7 @@ async def test_check_reports_every_service_ok(
     lines = capsys.readouterr().out.splitlines()
     assert code == 0
     by_name = {line.split()[1]: line for line in lines if not line.startswith("OFF")}
-    assert set(by_name) == {"discord", "database", "plex", "disk"}
+    assert set(by_name) == {"discord", "database", "plex", "overseerr", "disk"}
     assert all(line.startswith("OK  ") for line in by_name.values())
     assert "logged in as MediaNest" in by_name["discord"]
     assert "Home Plex" in by_name["plex"]

@@ -30,7 +30,7 @@ async def test_help_shows_admins_what_is_not_set_up(world: World) -> None:
         interaction = await world.discord.slash(world.users["admin"], "help")
         embed = (await interaction.response())["data"]["embeds"][0]
         assert embed["fields"][0]["name"] == "Not set up"
-        assert "OVERSEERR_URL" in embed["fields"][0]["value"]
+        assert "YOUTUBE_DOWNLOAD_DIR" in embed["fields"][0]["value"]
 
 
 async def test_readyz_reports_discord_and_database(world: World) -> None:
@@ -41,7 +41,13 @@ async def test_readyz_reports_discord_and_database(world: World) -> None:
             assert resp.status == 200
             assert await resp.json() == {
                 "ready": True,
-                "checks": {"discord": True, "database": True, "plex": True, "disk": True},
+                "checks": {
+                    "discord": True,
+                    "database": True,
+                    "plex": True,
+                    "overseerr": True,
+                    "disk": True,
+                },
             }
 
 

@@ -29,7 +29,7 @@ async def test_admin_status_shows_services_counts_and_a_chart(world: World) -> N
         assert interaction.ephemeral
         embed = reply["data"]["embeds"][0]
         assert embed["title"] == "MediaNest status"
-        for name in ("plex", "database", "disk", "discord"):
+        for name in ("plex", "overseerr", "database", "disk", "discord"):
             assert f"🟢 **{name}** · " in embed["description"]
         fields = {f["name"]: f["value"] for f in embed["fields"]}
         assert fields["Linked users"] == "0"
@@ -107,7 +107,7 @@ async def test_metrics_parse_as_prometheus_text(world: World) -> None:
             text = await resp.text()
     families = {f.name: f for f in text_string_to_metric_families(text)}
     up = {s.labels["service"]: s.value for s in families["medianest_service_up"].samples}
-    assert up == {"plex": 1, "database": 1, "disk": 1, "discord": 1}
+    assert up == {"plex": 1, "overseerr": 1, "database": 1, "disk": 1, "discord": 1}
     commands = families["medianest_commands"].samples
     assert any(s.labels == {"command": "help", "outcome": "ok"} and s.value == 1 for s in commands)
     for name in (

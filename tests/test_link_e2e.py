@@ -14,19 +14,7 @@ import pytest
 
 from storage.models import OutboxMessage, OutboxStatus, PlexLink
 from tests.fakes.plex import PlexAccount
-from tests.harness import World, bot_running, free_port
-
-MID = "mid-1"
-
-
-def plex_accounts(world: World) -> dict[str, PlexAccount]:
-    """The server owner, a friend the server is shared with, and a stranger."""
-    owner = world.plextv.add_account(1, "owner", token="owner-token")
-    friend = world.plextv.add_account(2, "friend")
-    stranger = world.plextv.add_account(3, "stranger")
-    world.plextv.share_server(owner, MID, owned=True, server_url=world.pms.url)
-    world.plextv.share_server(friend, MID, server_url=world.pms.url)
-    return {"owner": owner, "friend": friend, "stranger": stranger}
+from tests.harness import World, bot_running, free_port, plex_people
 
 
 async def start_link(world: World, user_key: str) -> str:
@@ -73,11 +61,11 @@ def public_settings(world: World):  # type: ignore[no-untyped-def]
 
 async def test_owner_links_as_admin_through_the_browser(world: World, public_settings) -> None:  # type: ignore[no-untyped-def]
     """The server owner signs in; the page says linked, a DM confirms, /account shows admin."""
-    accounts = plex_accounts(world)
+    people = plex_people(world)
     async with bot_running(public_settings) as bot:
         url = await start_link(world, "alice")
         assert url.startswith(f"{public_settings.public_url}/link/")
-        status, page = await sign_in(world, url, accounts["owner"])
+        status, page = await sign_in(world, url, people.owner)
         assert status == 200
         assert "Linked as owner. You can close this tab and go back to Discord." in page
         dms = await wait_dm(world, "alice")
@@ -90,9 +78,9 @@ async def test_owner_links_as_admin_through_the_browser(world: World, public_set
 
 async def test_shared_user_links_as_user(world: World, public_settings) -> None:  # type: ignore[no-untyped-def]
     """A friend the server is shared with is linked as a plain user, not an admin."""
-    accounts = plex_accounts(world)
+    people = plex_people(world)
     async with bot_running(public_settings) as bot:
-        status, page = await sign_in(world, await start_link(world, "bob"), accounts["friend"])
+        status, page = await sign_in(world, await start_link(world, "bob"), people.friend)
         assert status == 200 and "Linked as friend." in page
         link = await PlexLink.get(member__discord_id=world.users["bob"].id)
         assert link.role.value == "user"
@@ -101,9 +89,9 @@ async def test_shared_user_links_as_user(world: World, public_settings) -> None:
 
 async def test_stranger_is_refused_with_a_page_and_a_dm(world: World, public_settings) -> None:  # type: ignore[no-untyped-def]
     """A Plex account without access to the server is refused; nothing is linked."""
-    accounts = plex_accounts(world)
+    people = plex_people(world)
     async with bot_running(public_settings):
-        status, page = await sign_in(world, await start_link(world, "bob"), accounts["stranger"])
+        status, page = await sign_in(world, await start_link(world, "bob"), people.stranger)
         assert status == 403
         assert "the Plex account “stranger” doesn't have access to our Plex server." in page
         dms = await wait_dm(world, "bob")
@@ -117,11 +105,11 @@ async def test_stranger_is_refused_with_a_page_and_a_dm(world: World, public_set
 
 async def test_reused_and_forged_states_link_nothing(world: World, public_settings) -> None:  # type: ignore[no-untyped-def]
     """After a link, replaying its callback or inventing a state gives an error page."""
-    accounts = plex_accounts(world)
+    people = plex_people(world)
     base = public_settings.public_url
     async with bot_running(public_settings):
         url = await start_link(world, "bob")
-        status, _ = await sign_in(world, url, accounts["friend"])
+        status, _ = await sign_in(world, url, people.friend)
         assert status == 200
         state = url.rsplit("/", 1)[1]
         replay_status, replay, _ = await browse(f"{base}/plex/callback?state={state}")
@@ -135,12 +123,12 @@ async def test_reused_and_forged_states_link_nothing(world: World, public_settin
 
 async def test_polling_links_when_the_callback_never_arrives(world: World) -> None:
     """Without a reachable PUBLIC_URL the button goes straight to Plex and polling links it."""
-    accounts = plex_accounts(world)
+    people = plex_people(world)
     async with bot_running(world.settings()) as bot:
         url = await start_link(world, "bob")
         assert url.startswith("https://app.plex.tv/auth/#!?")
         code = parse_qs(urlsplit(url).fragment.split("?", 1)[1])["code"][0]
-        world.plextv.authorize_pin(code, accounts["friend"])
+        world.plextv.authorize_pin(code, people.friend)
         assert await bot.services.linking.poll_open_attempts() == 1
         dms = await wait_dm(world, "bob")
         assert "friend" in dms[0]
@@ -150,9 +138,9 @@ async def test_polling_links_when_the_callback_never_arrives(world: World) -> No
 
 async def test_unlink_forgets_the_link(world: World, public_settings) -> None:  # type: ignore[no-untyped-def]
     """/unlink removes the link and the token; a second /unlink says there is none."""
-    accounts = plex_accounts(world)
+    people = plex_people(world)
     async with bot_running(public_settings):
-        await sign_in(world, await start_link(world, "bob"), accounts["friend"])
+        await sign_in(world, await start_link(world, "bob"), people.friend)
         first = await (await world.discord.slash(world.users["bob"], "unlink")).response()
         assert first["data"]["content"].startswith("Your Plex account is unlinked")
         second = await (await world.discord.slash(world.users["bob"], "unlink")).response()
@@ -181,13 +169,13 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 @pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium package is not installed")
 async def test_callback_page_renders_in_headless_chromium(world: World, public_settings) -> None:  # type: ignore[no-untyped-def]
     """A real browser shows the linked page's text (and the error page's) as a person sees it."""
-    accounts = plex_accounts(world)
+    people = plex_people(world)
     async with bot_running(public_settings):
         url = await start_link(world, "bob")
         _, _, location = await browse(url)
         assert location is not None
         query = parse_qs(urlsplit(location).fragment.split("?", 1)[1])
-        world.plextv.authorize_pin(query["code"][0], accounts["friend"])
+        world.plextv.authorize_pin(query["code"][0], people.friend)
         shown = await dump_dom(query["forwardUrl"][0])
         assert "Linked!" in shown and "Linked as friend." in shown
         shown = await dump_dom(f"{public_settings.public_url}/plex/callback?state=nope")
@@ -220,12 +208,12 @@ async def test_plex_tv_outage_during_callback_keeps_the_attempt_usable(
     world: World, public_settings
 ) -> None:  # type: ignore[no-untyped-def]
     """plex.tv down at the callback gives a clear 503 page; reloading after it is back links."""
-    accounts = plex_accounts(world)
+    people = plex_people(world)
     async with bot_running(public_settings):
         _, _, location = await browse(await start_link(world, "bob"))
         assert location is not None
         query = parse_qs(urlsplit(location).fragment.split("?", 1)[1])
-        world.plextv.authorize_pin(query["code"][0], accounts["friend"])
+        world.plextv.authorize_pin(query["code"][0], people.friend)
         await world.plextv.stop()
         status, page, _ = await browse(query["forwardUrl"][0])
         assert status == 503
@@ -240,7 +228,7 @@ async def test_expired_sign_in_link_shows_an_error_page(world: World, public_set
     """A sign-in link past its expiry gives an error page and links nothing."""
     from storage.models import LinkAttempt
 
-    plex_accounts(world)
+    plex_people(world)
     async with bot_running(public_settings):
         url = await start_link(world, "bob")
         await LinkAttempt.all().update(expires_at=datetime.now(UTC) - timedelta(seconds=1))

@@ -95,7 +95,6 @@ FORWARD: dict[RequestStatus, frozenset[RequestStatus]] = {
 }
 # In Overseerr, waiting for something that webhooks or the poll can still change.
 TRACKED = (S.PENDING, S.APPROVED, S.PARTIALLY_AVAILABLE, S.FAILED)
-FINAL = (S.AVAILABLE, S.DECLINED, S.REJECTED)
 
 STATUS_TEXT = {
     S.NEEDS_REVIEW: "waiting for an admin",
@@ -272,6 +271,8 @@ class RequestService:
         review_channel_id: int | None,
         policy: RetryPolicy = DELIVERY,
         batch: int = 20,
+        suggest_timeout: float = SUGGEST_TIMEOUT,
+        suggest_ttl: float = SUGGEST_TTL,
     ) -> None:
         self.overseerr = overseerr
         self.outbox = outbox
@@ -281,6 +282,8 @@ class RequestService:
         self.review_channel_id = review_channel_id
         self.policy = policy
         self.batch = batch
+        self.suggest_timeout = suggest_timeout
+        self.suggest_ttl = suggest_ttl
         self._suggestions: OrderedDict[str, tuple[float, list[Choice]]] = OrderedDict()
         self._users: dict[int, tuple[float, OverseerrUser]] = {}
         self._four_k: tuple[float, FourK] | None = None
@@ -297,12 +300,12 @@ class RequestService:
             self._suggestions.move_to_end(key)
             return cached[1]
         try:
-            results = await asyncio.wait_for(self.overseerr.search(key), SUGGEST_TIMEOUT)
+            results = await asyncio.wait_for(self.overseerr.search(key), self.suggest_timeout)
         except (TimeoutError, ServiceUnavailable, ServiceRejected) as exc:
             log.info("requests: suggestions for %r failed: %s", key, exc)
             return cached[1] if cached is not None else []
         choices = [_choice(r) for r in results][:MAX_CHOICES]
-        self._suggestions[key] = (time.monotonic() + SUGGEST_TTL, choices)
+        self._suggestions[key] = (time.monotonic() + self.suggest_ttl, choices)
         self._suggestions.move_to_end(key)
         while len(self._suggestions) > SUGGEST_CACHE_SIZE:
             self._suggestions.popitem(last=False)
@@ -605,7 +608,12 @@ class RequestService:
         )
         delivered = 0
         for row in due:
-            result, down = await self._deliver(row.id, background=True)
+            try:
+                result, down = await self._deliver(row.id, background=True)
+            except Exception:
+                # The row keeps its lease, so it is tried again later; the others go on.
+                log.exception("requests: delivering request %s failed", row.id)
+                continue
             if down:
                 break  # Overseerr is down: leave the rest for the next run
             if result.status != S.QUEUED:
@@ -1059,12 +1067,7 @@ def _status_for(found: OverseerrRequest, seasons: Sequence[int] | None) -> Reque
         return decided
     if found.media_type == "tv" and seasons and found.season_status:
         # A show is "partially available" as soon as any season is; ours may not be among them.
-        here = [found.season_status.get(n) for n in seasons]
-        if all(s == MEDIA_AVAILABLE for s in here):
-            return S.AVAILABLE
-        if any(s in (MEDIA_AVAILABLE, MEDIA_PARTIALLY_AVAILABLE) for s in here):
-            return S.PARTIALLY_AVAILABLE
-        return decided
+        return _seasons_status(found.season_status, seasons) or decided
     if found.media_status in (MEDIA_AVAILABLE, MEDIA_PARTIALLY_AVAILABLE):
         return _from_media(found.media_status)
     return decided
@@ -1087,7 +1090,20 @@ def _status_of_existing(
         found = (mine or live)[-1]
         return _status_for(found, row.seasons), found.id, None
     status = details.status_4k if row.is_4k else details.status
+    if row.media_type == "tv" and row.seasons:
+        seasons = details.season_status_4k if row.is_4k else details.season_status
+        return _seasons_status(seasons, row.seasons) or _from_media(status), None, None
     return _from_media(status), None, None
+
+
+def _seasons_status(statuses: dict[int, int], seasons: Sequence[int]) -> RequestStatus | None:
+    """AVAILABLE when every asked season is on Plex, PARTIALLY_AVAILABLE when some are."""
+    here = [statuses.get(n) for n in seasons]
+    if all(s == MEDIA_AVAILABLE for s in here):
+        return S.AVAILABLE
+    if any(s in (MEDIA_AVAILABLE, MEDIA_PARTIALLY_AVAILABLE) for s in here):
+        return S.PARTIALLY_AVAILABLE
+    return None
 
 
 def _progress(status: RequestStatus) -> int:
