@@ -65,4 +65,8 @@ class LinkCog(commands.Cog):
         embed.add_field(name="Role", value=link.role.value.capitalize())
         embed.add_field(name="Linked since", value=stamp(link.linked_at, "D"))
         embed.add_field(name="Last verified", value=stamp(link.verified_at, "R"))
+        requests = self.bot.services.requests
+        if requests is not None:
+            account = await requests.overseerr_account(link.plex_user_id)
+            embed.add_field(name="Overseerr user", value=account, inline=False)
         await interaction.response.send_message(embed=embed, ephemeral=True)

@@ -251,3 +251,11 @@ async def test_requests_lists_newest_first_with_pages(world: World, bot: MediaNe
     page_two = (await turned.response())["data"]["embeds"][0]
     assert page_two["footer"]["text"] == "Page 2 of 2"
     assert len(page_two["description"].splitlines()) == 2
+
+
+async def test_account_shows_the_overseerr_user_it_maps_to(world: World, bot: MediaNest) -> None:
+    """/account names the Overseerr user the linked Plex account maps to."""
+    reply = await (await world.discord.slash(world.users["bob"], "account")).response()
+    fields = {f["name"]: f["value"] for f in reply["data"]["embeds"][0]["fields"]}
+    assert fields["Overseerr user"] == f"friend (#{FRIEND_OVERSEERR_ID})"
+    assert fields["Plex user"] == "friend"

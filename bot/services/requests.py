@@ -415,6 +415,16 @@ class RequestService:
             noun = "movies" if media_type == "movie" else "TV shows"
             raise FeatureDisabled(f"4K requests for {noun} aren't enabled on this server.")
 
+    async def overseerr_account(self, plex_user_id: int) -> str:
+        """How the Plex account maps to Overseerr, in words, for /account."""
+        try:
+            user = await self._overseerr_user(plex_user_id)
+        except NoOverseerrAccount:
+            return "none yet: ask an admin to import your Plex user into Overseerr"
+        except ServiceUnavailable:
+            return "unknown right now (Overseerr isn't answering)"
+        return f"{user.display_name} (#{user.id})"
+
     async def _overseerr_user(self, plex_user_id: int) -> OverseerrUser:
         cached = self._users.get(plex_user_id)
         if cached is not None and cached[0] > time.monotonic():
