@@ -1,0 +1,51 @@
+"""The scheduler: jobs never overlap, and a failing job is stored as an error event."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+
+from bot.scheduler import build_scheduler
+from storage.models import ErrorEvent
+
+
+async def test_a_failing_job_is_recorded_with_a_correlation_id(db: str) -> None:
+    """An exception in a job becomes an error event naming the job, like a failed command."""
+
+    async def broken() -> None:
+        raise LookupError("no such playlist")
+
+    scheduler = build_scheduler()
+    scheduler.add_job(broken, "date", run_date=datetime.now(UTC), id="broken-job")
+    scheduler.start()
+    try:
+        async with asyncio.timeout(5):
+            while not await ErrorEvent.exists():
+                await asyncio.sleep(0.02)
+    finally:
+        scheduler.shutdown(wait=False)
+    event = await ErrorEvent.get()
+    assert event.command == "job:broken-job"
+    assert event.error_type == "builtins.LookupError"
+    assert event.message == "no such playlist"
+    assert len(event.correlation_id) == 8
+
+
+async def test_jobs_never_overlap() -> None:
+    """A job still running when its next run is due is skipped, not run twice at once."""
+    running = 0
+    most = 0
+
+    async def slow() -> None:
+        nonlocal running, most
+        running += 1
+        most = max(most, running)
+        await asyncio.sleep(0.3)
+        running -= 1
+
+    scheduler = build_scheduler()
+    scheduler.add_job(slow, "interval", seconds=0.05, id="slow")
+    scheduler.start()
+    await asyncio.sleep(0.8)
+    scheduler.shutdown(wait=False)
+    assert most == 1
