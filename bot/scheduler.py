@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
 
 from apscheduler.events import EVENT_JOB_ERROR, JobExecutionEvent
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -46,47 +47,19 @@ def _job_failed(event: JobExecutionEvent) -> None:
 
 def add_jobs(scheduler: AsyncIOScheduler, services: Services) -> None:
     """Register every periodic job of the features that are on (replacing old definitions)."""
-    linking = services.linking
-    if linking:
-        scheduler.add_job(
-            linking.poll_open_attempts,
-            "interval",
-            seconds=LINK_POLL_SECONDS,
-            id="link-poll",
-            replace_existing=True,
-        )
-        scheduler.add_job(
-            linking.reverify_all, "interval", days=1, id="link-reverify", replace_existing=True
-        )
-        scheduler.add_job(
-            linking.purge_expired, "interval", hours=1, id="link-purge", replace_existing=True
-        )
-    health = services.health
-    if health:
-        scheduler.add_job(
-            health.check_round,
-            "interval",
-            seconds=services.settings.health_check_interval,
-            next_run_time=datetime.now(UTC) + timedelta(seconds=5),
-            id="health-check",
-            replace_existing=True,
-        )
-        scheduler.add_job(
-            health.prune, "interval", hours=6, id="health-prune", replace_existing=True
-        )
-    requests = services.requests
-    if requests:
-        scheduler.add_job(
-            requests.deliver_due,
-            "interval",
-            seconds=15,
-            id="requests-deliver",
-            replace_existing=True,
-        )
-        scheduler.add_job(
-            requests.reconcile,
-            "interval",
-            minutes=5,
-            id="requests-reconcile",
-            replace_existing=True,
-        )
+
+    def every(job: Callable[[], Awaitable[object]], job_id: str, **when: Any) -> None:
+        scheduler.add_job(job, "interval", id=job_id, replace_existing=True, **when)
+
+    if services.linking:
+        every(services.linking.poll_open_attempts, "link-poll", seconds=LINK_POLL_SECONDS)
+        every(services.linking.reverify_all, "link-reverify", days=1)
+        every(services.linking.purge_expired, "link-purge", hours=1)
+    if services.health:
+        soon = datetime.now(UTC) + timedelta(seconds=5)
+        interval = services.settings.health_check_interval
+        every(services.health.check_round, "health-check", seconds=interval, next_run_time=soon)
+        every(services.health.prune, "health-prune", hours=6)
+    if services.requests:
+        every(services.requests.deliver_due, "requests-deliver", seconds=15)
+        every(services.requests.reconcile, "requests-reconcile", minutes=5)
