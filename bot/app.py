@@ -65,6 +65,8 @@ class MediaNest(commands.Bot):
         if self.services.health:
             self.services.health.add_probe("discord", gateway_probe(self.gateway_latency))
             await self.services.health.load()
+        if self.services.downloads:
+            await self.services.downloads.start()
 
     def gateway_latency(self) -> float | None:
         """Seconds of the last heartbeat round trip, or None when not connected."""
@@ -90,6 +92,8 @@ class MediaNest(commands.Bot):
         log.info("synced %d slash commands", len(synced))
 
     async def close(self) -> None:
+        if self.services.downloads:
+            await self.services.downloads.stop()  # running jobs stay resumable
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)

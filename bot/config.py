@@ -70,6 +70,11 @@ class Settings(BaseSettings):
     youtube_allowed_hosts: CommaStrs = Field(default_factory=lambda: list(DEFAULT_YOUTUBE_HOSTS))
     youtube_max_concurrent: int = Field(default=2, ge=1, le=16)
     youtube_max_items: int = Field(default=200, ge=1, le=5000)
+    youtube_extractors: CommaStrs = Field(
+        default_factory=lambda: ["youtube", "youtube:tab", "youtube:playlist", "YoutubeYtBe"]
+    )
+    youtube_plex_path: str | None = None
+    youtube_min_free_gb: float = Field(default=2.0, ge=0)
 
     # Storage, limits, logs
     data_dir: Path = Path("./data")
@@ -85,6 +90,13 @@ class Settings(BaseSettings):
     @field_validator("admin_discord_ids", mode="before")
     @classmethod
     def _split_ints(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("youtube_extractors", mode="before")
+    @classmethod
+    def _split_names(cls, value: object) -> object:
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
         return value

@@ -9,18 +9,18 @@ import aiohttp
 
 from bot.clients.overseerr import OverseerrClient
 from bot.clients.plex import PlexClient, PlexTV, use_plex_tv
+from bot.clients.ytdlp import YtDlp
 from bot.config import Settings, load_or_create_secret
 from bot.services import probes
 from bot.services.access import Access
 from bot.services.crypto import TokenCipher
+from bot.services.downloads import DownloadService
 from bot.services.health import HealthMonitor, LoopLag
 from bot.services.linking import LinkingService
 from bot.services.metrics import Metrics
 from bot.services.outbox import Outbox
 from bot.services.ratelimit import RateLimiter
 from bot.services.requests import RequestService
-
-MIN_FREE_BYTES = 2 * 2**30
 
 
 @dataclass
@@ -39,6 +39,7 @@ class Services:
     linking: LinkingService | None = None
     health: HealthMonitor | None = None
     requests: RequestService | None = None
+    downloads: DownloadService | None = None
     lag: LoopLag = field(default_factory=LoopLag)
     metrics: Metrics = field(default_factory=Metrics)
     started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
@@ -58,7 +59,8 @@ class Services:
             found["overseerr"] = probes.overseerr_probe(self.overseerr)
         if s.redis_url:
             found["redis"] = probes.redis_probe(s.redis_url)
-        found["disk"] = probes.disk_probe(s.youtube_download_dir or s.data_dir, MIN_FREE_BYTES)
+        floor = int(s.youtube_min_free_gb * 2**30)
+        found["disk"] = probes.disk_probe(s.youtube_download_dir or s.data_dir, floor)
         return found
 
     def close(self) -> None:
@@ -115,6 +117,23 @@ def build_services(
             rate=settings.rate_limit_request,
             notify_channel_id=settings.notify_channel_id,
             review_channel_id=settings.health_channel_id,
+        )
+    if plex and settings.youtube_download_dir:
+        services.downloads = DownloadService(
+            YtDlp(allowed_extractors=settings.youtube_extractors),
+            plex,
+            outbox,
+            services.limiter,
+            download_dir=settings.youtube_download_dir,
+            section=settings.youtube_plex_section,
+            allowed_hosts=settings.youtube_allowed_hosts,
+            max_concurrent=settings.youtube_max_concurrent,
+            max_items=settings.youtube_max_items,
+            rate=settings.rate_limit_youtube,
+            min_free_bytes=int(settings.youtube_min_free_gb * 2**30),
+            notify_channel_id=settings.notify_channel_id,
+            health_channel_id=settings.health_channel_id,
+            plex_download_dir=settings.youtube_plex_path,
         )
     monitored = {k: v for k, v in services.probes().items() if k != "discord"}
     services.health = HealthMonitor(monitored, outbox, settings.health_channel_id)

@@ -63,3 +63,6 @@ def add_jobs(scheduler: AsyncIOScheduler, services: Services) -> None:
     if services.requests:
         every(services.requests.deliver_due, "requests-deliver", seconds=15)
         every(services.requests.reconcile, "requests-reconcile", minutes=5)
+    if services.downloads:
+        every(services.downloads.resume_paused, "downloads-resume", minutes=1)
+        every(services.downloads.sync_plex_pending, "downloads-plex-sync", minutes=5)

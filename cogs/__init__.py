@@ -14,6 +14,7 @@ async def load_cogs(bot: MediaNest) -> None:
     from cogs.help import HelpCog
     from cogs.link import LinkCog
     from cogs.requests import RequestsCog
+    from cogs.youtube import YouTubeCog
 
     await bot.add_cog(HelpCog(bot))
     if bot.services.health:
@@ -22,3 +23,5 @@ async def load_cogs(bot: MediaNest) -> None:
         await bot.add_cog(LinkCog(bot, bot.services.linking))
     if bot.services.requests and bot.services.linking:
         await bot.add_cog(RequestsCog(bot, bot.services.requests, bot.services.linking))
+    if bot.services.downloads and bot.services.linking:
+        await bot.add_cog(YouTubeCog(bot, bot.services.downloads))

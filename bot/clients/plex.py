@@ -12,11 +12,13 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import PurePosixPath
 from typing import Any, Literal, TypeVar
 
 import plexapi.myplex
 import requests
 from plexapi.exceptions import BadRequest, NotFound, Unauthorized
+from plexapi.library import LibrarySection
 from plexapi.myplex import MyPlexAccount, MyPlexPinLogin
 from plexapi.server import PlexServer
 
@@ -124,8 +126,72 @@ class PlexClient:
 
         return await in_thread("Plex", read)
 
+    async def refresh_section(self, section: str, path: str | None = None) -> None:
+        """Ask Plex to scan a library section (title or key), or only `path` inside it."""
+        await in_thread("Plex", lambda: _section(self._server(), section).update(path=path))
+
+    async def find_files(self, section: str, paths: list[str]) -> list[str]:
+        """ratingKeys of the section's items whose media file is one of `paths`, in that order.
+
+        A file matches when its path ends with the given path, compared by whole components,
+        so `Playlist/Video [id].mp4` finds it wherever Plex has the download folder mounted.
+        """
+        wanted = [PurePosixPath(p).parts for p in paths]
+
+        def find() -> list[str]:
+            found: dict[int, str] = {}
+            library = _section(self._server(), section)
+            libtype = "episode" if library.type == "show" else None
+            for item in library.search(libtype=libtype):
+                for location in item.locations:
+                    parts = PurePosixPath(location.replace("\\", "/")).parts
+                    for index, tail in enumerate(wanted):
+                        if index not in found and tail and parts[-len(tail) :] == tail:
+                            found[index] = str(item.ratingKey)
+            return [found[i] for i in sorted(found)]
+
+        return await in_thread("Plex", find)
+
+    async def ensure_collection(
+        self, section: str, title: str, rating_keys: list[str], summary: str
+    ) -> str:
+        """Create the collection, or add the items to the one of that title; set its summary.
+
+        Returns the collection's ratingKey.
+        """
+
+        def ensure() -> str:
+            server = self._server()
+            library = _section(server, section)
+            items = server.fetchItems([int(key) for key in rating_keys]) if rating_keys else []
+            try:
+                collection = library.collection(title)
+            except NotFound:
+                collection = None
+            if collection is None:
+                if not items:
+                    raise ServiceRejected("Plex", 400, "A new collection needs at least one item.")
+                collection = server.createCollection(title, library, items=items)
+            else:
+                present = {str(item.ratingKey) for item in collection.items()}
+                missing = [item for item in items if str(item.ratingKey) not in present]
+                if missing:
+                    collection.addItems(missing)
+            if summary and (collection.summary or "") != summary:
+                collection.editSummary(summary)
+            return str(collection.ratingKey)
+
+        return await in_thread("Plex", ensure)
+
     def close(self) -> None:
         self._session.close()
+
+
+def _section(server: PlexServer, section: str) -> LibrarySection:
+    """A library section by key (all digits) or title."""
+    if section.isdigit():
+        return server.library.sectionByID(int(section))
+    return server.library.section(section)
 
 
 class _OurHeaders(requests.Session):

@@ -1,0 +1,142 @@
+"""YouTube to Plex end to end: /youtube in Discord, the real yt-dlp, files, Plex collection."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.app import MediaNest
+from storage.models import DownloadJob, JobStatus
+from tests.fakes.media import FakeMediaServer
+from tests.harness import ANNOUNCE, GENERAL, World, bot_running, link_member, plex_people
+
+
+@pytest.fixture
+async def media() -> AsyncIterator[FakeMediaServer]:
+    async with FakeMediaServer() as server:
+        yield server  # type: ignore[misc]
+
+
+@pytest.fixture
+async def bot(world: World, media: FakeMediaServer) -> AsyncIterator[MediaNest]:
+    """The bot with /youtube on: downloads into a Plex section; bob linked as a friend."""
+    folder = world.tmp / "youtube"
+    folder.mkdir()
+    world.pms.add_section("7", "movie", "YouTube", str(folder))
+    settings = world.settings(
+        youtube_download_dir=folder,
+        youtube_plex_section="YouTube",
+        youtube_allowed_hosts=f"youtube.com,www.youtube.com,127.0.0.1:{media.port}",
+        youtube_extractors="generic,html5",
+        youtube_min_free_gb=0,
+    )
+    people = plex_people(world)
+    async with bot_running(settings) as running:
+        await link_member(world, running, "bob", people.friend)
+        yield running
+
+
+async def wait_job(status: JobStatus, timeout: float = 20.0) -> DownloadJob:
+    async with asyncio.timeout(timeout):
+        while True:
+            job = await DownloadJob.first()
+            if job is not None and job.status == status:
+                return job
+            await asyncio.sleep(0.05)
+
+
+async def progress_message(world: World) -> dict:  # type: ignore[type-arg]
+    return await world.discord.wait_for_message(
+        lambda m: m["channel_id"] == str(GENERAL) and " · job #" in m["content"]
+    )
+
+
+async def test_playlist_lands_in_plex_as_a_collection(
+    world: World, bot: MediaNest, media: FakeMediaServer
+) -> None:
+    """A playlist is downloaded, refreshed into Plex as a collection, and the user is told."""
+    videos = [media.add_video(f"v{i}", f"Clip {i}", size=30_000) for i in range(3)]
+    url = media.add_playlist("pl1", "Cooking Basics", [v.id for v in videos], description="Learn")
+    interaction = await world.discord.slash(world.users["bob"], "youtube", {"url": url})
+    reply = await interaction.wait_followup()
+    assert reply["content"].startswith("Queued job #1: **Cooking Basics** (3 videos).")
+    assert interaction.ephemeral
+    message = await progress_message(world)
+    job = await wait_job(JobStatus.COMPLETED)
+    folder = Path(job.folder)
+    assert sorted(p.read_bytes() for p in folder.glob("*.mp4")) == sorted(v.data for v in videos)
+    async with asyncio.timeout(10):
+        while not world.pms.collections:
+            await asyncio.sleep(0.05)
+    [collection] = world.pms.collections.values()
+    assert collection["title"] == "Cooking Basics"
+    assert len(collection["items"]) == 3
+    assert collection["summary"] == "Learn"
+    assert world.pms.refreshes and world.pms.refreshes[0].startswith("7")
+    dm = await world.discord.wait_for_message(lambda m: "Your YouTube download" in m["content"])
+    assert dm["content"].startswith(
+        "✅ Your YouTube download **Cooking Basics** is done: 3 videos."
+    )
+    announced = await world.discord.wait_for_message(lambda m: m["channel_id"] == str(ANNOUNCE))
+    assert announced["content"].startswith("📺 New in Plex: **Cooking Basics** (3 videos")
+    async with asyncio.timeout(5):
+        while "done" not in world.discord.channel_messages(GENERAL)[0]["content"]:
+            await asyncio.sleep(0.05)
+    edits = [e for e in world.discord.edits if str(e["message_id"]) == message["id"]]
+    assert 1 <= len(edits) <= 4  # throttled: at most one edit per few seconds, plus the last
+
+
+async def test_hostile_urls_are_refused_and_nothing_is_fetched(
+    world: World, bot: MediaNest, media: FakeMediaServer
+) -> None:
+    """Other hosts, IP literals, file:, userinfo and metadata addresses get a clear refusal."""
+    hostile = [
+        "https://evil.example.com/playlist?list=x",
+        "http://169.254.169.254/latest/meta-data/",
+        "file:///etc/passwd",
+        f"http://user:pw@127.0.0.1:{media.port}/feeds/x",
+        "https://www.youtube.com/account",
+        "http://10.0.0.1/",
+    ]
+    for url in hostile:
+        interaction = await world.discord.slash(world.users["bob"], "youtube", {"url": url})
+        reply = await interaction.wait_followup()
+        assert reply["content"] == "That's not a YouTube video or playlist URL.", url
+    assert media.requests == []
+    assert await DownloadJob.all().count() == 0
+
+
+async def test_cancel_button_stops_a_running_job(
+    world: World, bot: MediaNest, media: FakeMediaServer
+) -> None:
+    """The owner presses Cancel: the job stops promptly and partial files are removed."""
+    video = media.add_video("slow", "Slow one", size=400_000)
+    media.throttle("slow", 40_000)
+    url = media.add_playlist("pl2", "Slow List", [video.id])
+    await world.discord.slash(world.users["bob"], "youtube", {"url": url})
+    message = await progress_message(world)
+    await wait_job(JobStatus.RUNNING)
+    await asyncio.sleep(0.5)
+    stranger = await world.discord.click(world.users["alice"], message, "download:cancel:1")
+    assert (await stranger.response())["data"]["content"] != "Cancelled job #1."
+    pressed = await world.discord.click(world.users["bob"], message, "download:cancel:1")
+    assert (await pressed.response(timeout=10))["data"]["content"] == "Cancelled job #1."
+    job = await wait_job(JobStatus.CANCELLED)
+    assert list(Path(job.folder).glob("*")) == []
+
+
+async def test_downloads_lists_the_users_jobs(
+    world: World, bot: MediaNest, media: FakeMediaServer
+) -> None:
+    """/downloads shows the user's jobs with their progress."""
+    video = media.add_video("v1", "One", size=10_000)
+    url = media.add_playlist("pl3", "Tiny", [video.id])
+    await world.discord.slash(world.users["bob"], "youtube", {"url": url})
+    await wait_job(JobStatus.COMPLETED)
+    reply = await (await world.discord.slash(world.users["bob"], "downloads")).response()
+    assert "**Tiny** · job #1 · done" in reply["data"]["content"]
+    empty = await (await world.discord.slash(world.users["alice"], "downloads")).response()
+    assert empty["data"]["content"] == "No downloads yet."
