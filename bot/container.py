@@ -134,6 +134,7 @@ def build_services(
             notify_channel_id=settings.notify_channel_id,
             health_channel_id=settings.health_channel_id,
             plex_download_dir=settings.youtube_plex_path,
+            stop_timeout=3.0,  # SIGTERM must finish well within Docker's 10 s
         )
     monitored = {k: v for k, v in services.probes().items() if k != "discord"}
     services.health = HealthMonitor(monitored, outbox, settings.health_channel_id)
