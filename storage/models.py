@@ -27,6 +27,12 @@ class RequestStatus(StrEnum):
     REJECTED = "rejected"  # Overseerr refused it for good (permission, quota)
 
 
+class CardDecision(StrEnum):
+    APPROVED = "approved"
+    DECLINED = "declined"
+    WITHDRAWN = "withdrawn"  # deleted in Overseerr before anyone decided
+
+
 class JobStatus(StrEnum):
     QUEUED = "queued"
     RUNNING = "running"
@@ -55,6 +61,11 @@ class OutboxStatus(StrEnum):
 class TargetKind(StrEnum):
     DM = "dm"
     CHANNEL = "channel"
+
+
+# Subscription.season sentinels, so its unique key never holds NULL (NULLs are never equal).
+SEASON_WHOLE = -1  # a movie
+SEASON_FUTURE = -2  # every season of a show that did not exist yet when it was made
 
 
 class KeyValue(Model):
@@ -139,6 +150,49 @@ class MediaRequest(Model):
     class Meta:
         table = "media_request"
         indexes = (("media_type", "tmdb_id"),)
+
+
+class Subscription(Model):
+    """A member following media they did not request, until it is on Plex or refused."""
+
+    id = fields.IntField(primary_key=True)
+    discord_id = fields.BigIntField(db_index=True)
+    media_type = fields.CharField(max_length=8)  # movie | tv
+    tmdb_id = fields.IntField()
+    season = fields.IntField(default=SEASON_WHOLE)  # a TV season, SEASON_WHOLE or SEASON_FUTURE
+    is_4k = fields.BooleanField(default=False)
+    title = fields.CharField(max_length=500)
+    year = fields.IntField(null=True)
+    known_seasons: fields.Field[list[int] | None] = fields.JSONField(null=True)  # for FUTURE
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "subscription"
+        unique_together = (("discord_id", "media_type", "tmdb_id", "season", "is_4k"),)
+        indexes = (("media_type", "tmdb_id"),)
+
+
+class ApprovalCard(Model):
+    """The admin message with Approve and Decline buttons for one pending Overseerr request."""
+
+    id = fields.IntField(primary_key=True)
+    overseerr_request_id = fields.IntField(unique=True)
+    channel_id = fields.BigIntField()
+    dedupe_key = fields.CharField(max_length=200)  # the outbox message that carries it
+    content = fields.TextField()  # the text as first posted
+    media_type = fields.CharField(max_length=8)
+    tmdb_id = fields.IntField(null=True)
+    decision = fields.CharEnumField(CardDecision, max_length=16, null=True, db_index=True)
+    decided_by = fields.BigIntField(null=True)  # the admin's Discord id, when decided here
+    decided_by_name = fields.CharField(max_length=255, null=True)  # Overseerr user, elsewhere
+    acted_as = fields.IntField(null=True)  # the Overseerr user the bot acted as
+    decided_at = fields.DatetimeField(null=True)
+    reason = fields.TextField(null=True)
+    edited_at = fields.DatetimeField(null=True)  # when the message was edited to show it
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "approval_card"
 
 
 class DownloadJob(Model):

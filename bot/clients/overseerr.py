@@ -53,6 +53,11 @@ class OverseerrRequest:
     seasons: list[int] = field(default_factory=list)
     season_status: dict[int, int] = field(default_factory=dict)
     created_at: datetime | None = None
+    updated_at: datetime | None = None
+    requested_by_name: str | None = None
+    requested_by_discord: int | None = None  # the requester's Discord id, when Overseerr has it
+    modified_by: int | None = None  # who last changed the status (approved or declined it)
+    modified_by_name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -258,6 +263,17 @@ class OverseerrClient:
         parsed = [parse_request(r) for r in results or []]
         return [r for r in parsed if r is not None]
 
+    async def decide_request(
+        self, request_id: int, approve: bool, *, user_id: int | None = None
+    ) -> OverseerrRequest:
+        """`POST /request/{id}/approve|decline`, as `user_id` (None: the API key's admin)."""
+        action = "approve" if approve else "decline"
+        _, body = await self.call("POST", f"/request/{int(request_id)}/{action}", user_id=user_id)
+        parsed = parse_request(body)
+        if parsed is None:
+            raise ServiceRejected(SERVICE, 502, "Overseerr sent a request without an id.")
+        return parsed
+
     async def settings_4k_enabled(self) -> FourK:
         """`GET /settings/public`: whether 4K movie and series requests are enabled."""
         _, body = await self.call("GET", "/settings/public")
@@ -372,6 +388,8 @@ def parse_request(
     is_4k = bool(raw.get("is4k"))
     requester = raw.get("requestedBy")
     requested_by = _int(requester.get("id")) if isinstance(requester, dict) else _int(requester)
+    modifier = raw.get("modifiedBy")
+    modified_by = _int(modifier.get("id")) if isinstance(modifier, dict) else _int(modifier)
     seasons = []
     for season in raw.get("seasons") or []:
         number = _int(season.get("seasonNumber")) if isinstance(season, dict) else None
@@ -388,7 +406,27 @@ def parse_request(
         seasons=sorted(seasons),
         season_status=_season_statuses(info, "status4k" if is_4k else "status"),
         created_at=_when(raw.get("createdAt")),
+        updated_at=_when(raw.get("updatedAt")),
+        requested_by_name=_name(requester),
+        requested_by_discord=_discord_id(requester),
+        modified_by=modified_by,
+        modified_by_name=_name(modifier),
     )
+
+
+def _name(user: Any) -> str | None:
+    """A user object's display name, if it is an object with one."""
+    if not isinstance(user, dict):
+        return None
+    name = user.get("displayName") or user.get("username") or user.get("plexUsername")
+    return str(name) if name else None
+
+
+def _discord_id(user: Any) -> int | None:
+    """The Discord id in a user's notification settings (only detail answers include them)."""
+    settings = _dict(user.get("settings")) if isinstance(user, dict) else {}
+    value = _int(settings.get("discordId"))
+    return value if value and value > 0 else None
 
 
 def _user(raw: dict[str, Any]) -> OverseerrUser | None:

@@ -6,12 +6,19 @@ the user's own Overseerr user. Delivery is exactly-once effective: a delivery cl
 row (attempts + 1, a lease in next_attempt_at) before the POST, and a later delivery of a
 row that had an attempt looks the request up in Overseerr before posting again. Webhooks
 and `reconcile` only ever move a request forward (`FORWARD`), and every DM has a dedupe
-key per (request, status), so nothing is announced twice.
+key per (request, status), or per (request, season) for TV seasons that arrive one by one,
+so nothing is announced twice.
+
+Part two adds: "Notify me" subscriptions (`bot/services/subscriptions.py`, matched by
+media), approval cards with Approve/Decline buttons for every request pending in Overseerr
+(posted once per Overseerr request id, decided here as the admin's own Overseerr user or
+on the website), and a quota check before anything is saved.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import math
 import re
@@ -21,6 +28,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
+
+from tortoise.exceptions import IntegrityError
 
 from bot.clients.overseerr import (
     MEDIA_AVAILABLE,
@@ -40,13 +49,16 @@ from bot.clients.overseerr import (
     OverseerrClient,
     OverseerrRequest,
     OverseerrUser,
+    QuotaEntry,
     SearchResult,
     parse_request,
 )
 from bot.errors import (
+    DependencyError,
     FeatureDisabled,
     InvalidInput,
     MediaNestError,
+    NotAllowed,
     ServiceRejected,
     ServiceUnavailable,
     UserError,
@@ -54,7 +66,21 @@ from bot.errors import (
 from bot.services.outbox import Button, Outbox
 from bot.services.ratelimit import RateLimiter
 from bot.services.retry import RetryPolicy
-from storage.models import MediaRequest, RequestStatus
+from bot.services.subscriptions import (
+    Followed,
+    Subscriptions,
+    decline_reason,
+    follow_id,
+    parse_follow_id,
+)
+from storage.models import (
+    ApprovalCard,
+    CardDecision,
+    MediaRequest,
+    OutboxMessage,
+    OutboxStatus,
+    RequestStatus,
+)
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +98,10 @@ MAX_CHOICES = 25
 CHOICE_NAME_MAX = 100
 RATE_NAME = "request"
 UNKNOWN_TYPE = "unknown"
+CARD_PAGE = 50  # pending requests fetched per page by the approval poll
+CARD_PAGES = 20  # and at most this many pages per poll
+QUOTA_PAGES = 20  # pages of the user's requests read to find when the quota frees up
+REASON_MAX = 500
 
 # Where a stored request may go next. Anything else (a late, repeated or out-of-order
 # webhook, a stale poll) is ignored, so a request never moves backwards.
@@ -128,6 +158,7 @@ WEBHOOK_TYPES = {
     "ISSUE_RESOLVED",
     "ISSUE_REOPENED",
 }
+PENDING_TYPES = {"MEDIA_PENDING", "MEDIA_AUTO_REQUESTED"}  # may need an approval card
 WEBHOOK_STATUS = {
     "MEDIA_APPROVED": S.APPROVED,
     "MEDIA_AUTO_APPROVED": S.APPROVED,
@@ -138,7 +169,11 @@ WEBHOOK_STATUS = {
 CHOICE_VALUE = re.compile(r"(movie|tv):(\d{1,9})")
 TITLE_YEAR = re.compile(r"(.+?)\s*\((\d{4})\)")
 SEASON_PART = re.compile(r"(\d{1,4})(?:\s*-\s*(\d{1,4}))?")
-SEASON_HELP = "Seasons must be `all`, `latest`, or season numbers like `1,3-4`."
+SEASON_HELP = (
+    "Seasons must be `all`, `latest`, `future` (all, and every new season later), "
+    "or season numbers like `1,3-4`."
+)
+FUTURE_SPECS = {"future", "all future", "future seasons", "all future seasons"}
 
 
 class InvalidWebhook(MediaNestError):
@@ -174,6 +209,7 @@ class AlreadyKnown(UserError):
         is_4k: bool = False,
         seasons: Sequence[int] = (),
         own: bool = False,
+        follow_id: str | None = None,
     ) -> None:
         super().__init__(message)
         self.media_type = media_type
@@ -183,6 +219,7 @@ class AlreadyKnown(UserError):
         self.is_4k = is_4k
         self.seasons = list(seasons)
         self.own = own
+        self.follow_id = follow_id  # the custom id of a "Notify me" button, when one fits
 
 
 class AlreadyAvailable(AlreadyKnown):
@@ -190,7 +227,106 @@ class AlreadyAvailable(AlreadyKnown):
 
 
 class AlreadyRequested(AlreadyKnown):
-    """Someone (maybe the user) already asked for it; `status` says how far it got."""
+    """Someone (maybe the user) already asked for it; `status` says how far it got.
+
+    `follow_id` is set when it is someone else's request: a "Notify me" button's custom id.
+    """
+
+
+class CardNotFound(UserError):
+    message = "I have no approval card for that request any more."
+
+
+class AlreadyDecided(UserError):
+    """An Approve/Decline press on a request someone already decided (here or on the website)."""
+
+
+@dataclass(frozen=True)
+class QuotaPreview:
+    """A user's Overseerr quota for one media type; `limit` None means unlimited.
+
+    TV quotas count seasons. `resets_at` is when the oldest counted request stops counting.
+    """
+
+    media_type: str
+    limit: int | None
+    remaining: int | None
+    used: int
+    days: int | None
+    resets_at: datetime | None = None
+
+    @property
+    def unlimited(self) -> bool:
+        return self.limit is None
+
+    @property
+    def text(self) -> str:
+        """One line for the confirmation, e.g. "You have 1 of 5 movie requests left …"."""
+        units = "movie requests" if self.media_type == "movie" else "TV seasons"
+        if self.limit is None:
+            return f"Your {units} are unlimited."
+        text = f"You have {self.remaining or 0} of {self.limit} {units} left"
+        if self.days:
+            text += f" (per {self.days} days)"
+        if self.resets_at is not None and (self.remaining or 0) < self.limit:
+            text += f"; the next one frees up <t:{int(self.resets_at.timestamp())}:R>"
+        return text + "."
+
+
+class QuotaExceeded(UserError):
+    """The request would go over the user's Overseerr quota; `retry_at` is None if it never fits."""
+
+    def __init__(self, preview: QuotaPreview, need: int, retry_at: datetime | None) -> None:
+        self.preview = preview
+        self.need = need
+        self.retry_at = retry_at
+        left = preview.remaining or 0
+        per = f" per {preview.days} days" if preview.days else ""
+        if preview.media_type == "movie":
+            text = f"You've used your movie request quota ({preview.limit}{per})."
+        elif preview.limit is not None and need > preview.limit:
+            text = (
+                f"That's {need} seasons, more than your TV quota allows ({preview.limit}{per}). "
+                "Ask for fewer seasons at a time."
+            )
+        else:
+            text = (
+                f"That's {need} seasons, but your TV quota has {left} left "
+                f"({preview.limit} seasons{per})."
+            )
+        if retry_at is not None:
+            stamp = int(retry_at.timestamp())
+            text += f" You can ask for it again <t:{stamp}:R> (on <t:{stamp}:D>)"
+            text += ", or ask for fewer seasons now." if left and need > 1 else "."
+        elif not (preview.limit is not None and need > preview.limit):
+            text += " Ask an admin if you need more."
+        super().__init__(text)
+
+
+@dataclass(frozen=True)
+class ApprovalCardView:
+    """An approval card: the message's text and buttons now, and what was decided."""
+
+    id: int
+    overseerr_request_id: int
+    channel_id: int
+    message_id: int | None  # None until the outbox has posted it
+    content: str  # the text to show now, with the decision once there is one
+    buttons: tuple[Button, ...]  # Approve and Decline while undecided, none after
+    decision: CardDecision | None
+    decided_by: int | None  # the admin's Discord id when decided here
+    decided_by_name: str | None  # the Overseerr user when decided on the website
+    decided_at: datetime | None
+    reason: str | None
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What `decide` did: the card as it now reads, and who Overseerr saw acting."""
+
+    card: ApprovalCardView
+    approved: bool
+    acted_as: int | None  # the admin's Overseerr user id; None: the API key (Overseerr's admin)
 
 
 @dataclass(frozen=True)
@@ -269,6 +405,7 @@ class RequestService:
         rate: str,
         notify_channel_id: int | None,
         review_channel_id: int | None,
+        approval_channel_id: int | None = None,
         policy: RetryPolicy = DELIVERY,
         batch: int = 20,
         suggest_timeout: float = SUGGEST_TIMEOUT,
@@ -280,6 +417,11 @@ class RequestService:
         self.rate = rate
         self.notify_channel_id = notify_channel_id
         self.review_channel_id = review_channel_id
+        # Approval cards go to their own channel when one is set, else where reviews go.
+        self.approval_channel_id = (
+            approval_channel_id if approval_channel_id is not None else review_channel_id
+        )
+        self.follows = Subscriptions(overseerr, outbox)
         self.policy = policy
         self.batch = batch
         self.suggest_timeout = suggest_timeout
@@ -326,7 +468,9 @@ class RequestService:
         """Validate, spend a rate-limit use and save the request (QUEUED, or NEEDS_REVIEW).
 
         Raises InvalidInput/FeatureDisabled for bad input, NoOverseerrAccount, AlreadyAvailable
-        or AlreadyRequested (nothing saved), RateLimited, or ServiceUnavailable.
+        or AlreadyRequested (nothing saved), QuotaExceeded (nothing saved or spent),
+        RateLimited, or ServiceUnavailable. Seasons `future` also remembers the wish for every
+        new season (a subscription), even when the current ones are already there.
         """
         text = " ".join(title.split())
         if not text:
@@ -336,14 +480,24 @@ class RequestService:
             raise InvalidInput(SEASON_HELP)
         details = await self._resolve_title(text, spec is not None)
         wanted: list[int] | None = None
+        future = False
         if details is not None:
             if details.media_type == "tv":
                 wanted = parse_seasons(spec, details.seasons, details.title)
+                future = wants_future(spec)
             if is_4k:
                 await self._check_4k(details.media_type)
         user = await self._overseerr_user(plex_user_id)
         if details is not None:
-            wanted = await self._check_not_known(details, wanted, is_4k, discord_id, user.id)
+            try:
+                wanted = await self._check_not_known(details, wanted, is_4k, discord_id, user.id)
+            except AlreadyKnown as known:
+                if future:
+                    await self.follows.follow_future(details, discord_id, is_4k)
+                    known.message += " I'll DM you when a new season arrives."
+                raise
+            need = len(wanted or []) if details.media_type == "tv" else 1
+            await self._check_quota(user.id, details.media_type, need)
         if not exempt:
             await self.limiter.hit(RATE_NAME, self.rate, discord_id)
         if details is None:
@@ -362,6 +516,8 @@ class RequestService:
             next_attempt_at=now() + RECOVERY_GRACE,
         )
         log.info("requests: %s saved request %s for %s", discord_id, row.id, _label_of(row))
+        if future:
+            await self.follows.follow_future(details, discord_id, is_4k)
         return row
 
     async def _resolve_title(self, text: str, has_seasons: bool) -> MediaDetails | None:
@@ -434,6 +590,72 @@ class RequestService:
             raise NoOverseerrAccount()
         self._users[plex_user_id] = (time.monotonic() + USER_TTL, user)
         return user
+
+    # -- quota ----------------------------------------------------------------------------
+
+    async def quota_preview(self, plex_user_id: int, media_type: str) -> QuotaPreview:
+        """The user's Overseerr quota for movies or TV (seasons), with when a slot frees up."""
+        user = await self._overseerr_user(plex_user_id)
+        quota = await self.overseerr.quota(user.id)
+        entry = quota.movie if media_type == "movie" else quota.tv
+        preview = _preview(media_type, entry)
+        if preview.limit is None or not preview.used or not preview.days:
+            return preview
+        window = await self._quota_window(user.id, media_type, preview.days)
+        return _preview(media_type, entry, _frees_at(window, 1, preview.days))
+
+    async def _check_quota(self, overseerr_user_id: int, media_type: str, need: int) -> None:
+        """Refuse up front (QuotaExceeded, with when it fits) what Overseerr would refuse (403)."""
+        try:
+            quota = await self.overseerr.quota(overseerr_user_id)
+        except ServiceRejected as exc:
+            log.info("requests: can't read the quota of %s: %s", overseerr_user_id, exc)
+            return  # Overseerr still checks at submission
+        entry = quota.movie if media_type == "movie" else quota.tv
+        preview = _preview(media_type, entry)
+        if preview.limit is None or need <= (preview.remaining or 0):
+            return
+        retry_at = None
+        if preview.days and need <= preview.limit:
+            window = await self._quota_window(overseerr_user_id, media_type, preview.days)
+            retry_at = _frees_at(window, need - (preview.remaining or 0), preview.days)
+            preview = _preview(media_type, entry, _frees_at(window, 1, preview.days))
+        log.info(
+            "requests: quota refuses %s %s for Overseerr user %s",
+            need,
+            media_type,
+            overseerr_user_id,
+        )
+        raise QuotaExceeded(preview, need, retry_at)
+
+    async def _quota_window(
+        self, overseerr_user_id: int, media_type: str, days: int
+    ) -> list[tuple[datetime, int]]:
+        """The user's requests that count against the quota now: (created, weight), oldest first.
+
+        Overseerr counts requests made in the last `days` days that were not declined; a TV
+        request weighs as many seasons as it asks for.
+        """
+        since = now() - timedelta(days=days)
+        counted: list[tuple[datetime, int]] = []
+        for page_number in range(QUOTA_PAGES):
+            page = await self.overseerr.requests(
+                requested_by=overseerr_user_id,
+                take=CARD_PAGE,
+                skip=page_number * CARD_PAGE,
+                sort="added",
+            )
+            for found in page:
+                created = found.created_at
+                if created is None or created <= since or found.status == REQUEST_DECLINED:
+                    continue
+                if found.media_type == media_type:
+                    weight = len(found.seasons) if media_type == "tv" else 1
+                    counted.append((created, max(weight, 1)))
+            oldest = page[-1].created_at if page else None
+            if len(page) < CARD_PAGE or oldest is None or oldest <= since:
+                break
+        return sorted(counted)
 
     async def _check_not_known(
         self,
@@ -648,15 +870,17 @@ class RequestService:
         if not claimed:
             return view(await MediaRequest.get(id=row.id)), False  # not due, or claimed already
         row.attempts = attempt
+        own = False
         try:
-            outcome = await self._submit(row, earlier_attempt=attempt > 1)
+            status, overseerr_id, message, own = await self._submit(
+                row, earlier_attempt=attempt > 1
+            )
         except ServiceUnavailable as exc:
             return await self._queue_again(row, attempt, str(exc)), True
         except ServiceRejected as exc:
             if exc.status in (401, 429):  # a bad API key or throttling: fixable, so retry
                 return await self._queue_again(row, attempt, str(exc)), True
-            outcome = (S.REJECTED, None, exc.message)
-        status, overseerr_id, message = outcome
+            status, overseerr_id, message = S.REJECTED, None, exc.message
         update: dict[str, Any] = {"last_error": message, "next_attempt_at": None}
         update["updated_at"] = now()
         if overseerr_id is not None:
@@ -668,6 +892,8 @@ class RequestService:
         if not moved:
             return view(row), False
         log.info("requests: request %s delivered: %s", row.id, status)
+        if own and status == S.PENDING:
+            await self._post_card_for_row(row)
         if background:
             await self._tell_delivered(row, status)
         return view(row), False
@@ -690,14 +916,17 @@ class RequestService:
 
     async def _submit(
         self, row: MediaRequest, *, earlier_attempt: bool
-    ) -> tuple[RequestStatus, int | None, str | None]:
-        """Find (after an earlier attempt) or create the Overseerr request: (status, id, why)."""
+    ) -> tuple[RequestStatus, int | None, str | None, bool]:
+        """Find (after an earlier attempt) or create the Overseerr request.
+
+        Returns (status, Overseerr id, why, whether that Overseerr request is the user's own).
+        """
         assert row.tmdb_id is not None and row.overseerr_user_id is not None
         if earlier_attempt:
             found = await self._find_submitted(row)
             if found is not None:
                 log.info("requests: request %s was already in Overseerr as %s", row.id, found.id)
-                return _status_for(found, row.seasons), found.id, None
+                return _status_for(found, row.seasons), found.id, None, True
         code, body = await self.overseerr.create_request(
             row.media_type,
             row.tmdb_id,
@@ -708,10 +937,10 @@ class RequestService:
         if code == 201:
             created = parse_request(body)
             if created is not None:
-                return _status_for(created, row.seasons), created.id, None
+                return _status_for(created, row.seasons), created.id, None, True
         # 409 or 202: the media is already requested or there; follow the request that is.
         details = await self.overseerr.details(row.media_type, row.tmdb_id)
-        return _status_of_existing(details, row)
+        return (*_status_of_existing(details, row), False)
 
     async def _find_submitted(self, row: MediaRequest) -> OverseerrRequest | None:
         """The user's Overseerr request for this media made since this row was saved, if any."""
@@ -760,7 +989,7 @@ class RequestService:
             raise InvalidWebhook(f"unknown notification_type {kind!r}")
         if kind == "TEST_NOTIFICATION":
             return "test notification received"
-        if kind not in WEBHOOK_STATUS:
+        if kind not in WEBHOOK_STATUS and kind not in PENDING_TYPES:
             return f"{kind} ignored"
         media = payload.get("media")
         if not isinstance(media, dict):
@@ -777,6 +1006,8 @@ class RequestService:
             request_id = _digits(request.get("request_id"))
             if request.get("request_id") not in (None, "") and request_id is None:
                 raise InvalidWebhook(f"{kind} with a bad request_id")
+        if kind in PENDING_TYPES:
+            return await self._pending_webhook(kind, request_id)
         event_status = WEBHOOK_STATUS[kind]
         ours = []
         if request_id is not None:
@@ -786,17 +1017,33 @@ class RequestService:
         changed = 0
         for row in ours:
             target: RequestStatus | None = event_status
+            statuses: dict[int, int] | None = None
             if event_status == S.AVAILABLE:
-                target = await self._available_target(row, media, by_id=True)
-            if target is not None and await self._advance(row, target):
+                target, statuses = await self._available_target(row, media, by_id=True)
+            if target is not None and await self._advance(row, target, statuses):
                 changed += 1
         for row in others:
-            target = event_status
+            target, statuses = event_status, None
             if event_status == S.AVAILABLE:
-                target = await self._available_target(row, media, by_id=False)
-            if target is not None and await self._advance(row, target):
+                target, statuses = await self._available_target(row, media, by_id=False)
+            if target is not None and await self._advance(row, target, statuses):
                 changed += 1
-        return f"{kind}: {changed} request(s) updated"
+        result = f"{kind}: {changed} request(s) updated"
+        if request_id is not None and event_status in (S.APPROVED, S.DECLINED):
+            try:
+                await self._card_decided_elsewhere(request_id)
+            except DependencyError as exc:
+                log.info("requests: can't check the card of request %s: %s", request_id, exc)
+        if event_status in (S.AVAILABLE, S.DECLINED, S.FAILED):
+            try:
+                told = await self.follows.check_media(media_type, tmdb_id)
+            except DependencyError as exc:
+                # The poll tells them later.
+                log.info("requests: can't check followers of %s:%s: %s", media_type, tmdb_id, exc)
+                told = 0
+            if told:
+                result += f", {told} follower(s) told"
+        return result
 
     async def _rows_for_media(
         self, media_type: str, tmdb_id: int, event_status: RequestStatus, id_known: bool
@@ -817,43 +1064,62 @@ class RequestService:
 
     async def _available_target(
         self, row: MediaRequest, media: dict[str, Any], *, by_id: bool
-    ) -> RequestStatus | None:
-        """What MEDIA_AVAILABLE means for one request: available, or only partly (TV)."""
+    ) -> tuple[RequestStatus | None, dict[int, int] | None]:
+        """What MEDIA_AVAILABLE means for one request, and (TV) the seasons' statuses if read."""
         named = str(media.get("status4k" if row.is_4k else "status") or "").upper()
         if row.status == S.QUEUED:
             # Not in Overseerr yet: only the whole media being there makes delivery pointless.
-            return S.AVAILABLE if named == "AVAILABLE" else None
+            return (S.AVAILABLE if named == "AVAILABLE" else None), None
         if named == "PARTIALLY_AVAILABLE" and row.media_type == "tv" and row.tmdb_id is not None:
-            # The webhook doesn't say which seasons arrived: ask Overseerr, if it answers.
+            # The webhook doesn't say which seasons arrived: ask Overseerr. If it doesn't
+            # answer, the poll announces them later (a guess now could repeat a season).
             try:
-                polled = await self._polled_status(row)
-            except (ServiceUnavailable, ServiceRejected) as exc:
+                polled, statuses = await self._polled(row)
+            except DependencyError as exc:
                 log.info("requests: can't check the seasons of request %s: %s", row.id, exc)
-                polled = None
-            return S.AVAILABLE if polled == S.AVAILABLE else S.PARTIALLY_AVAILABLE
+                return None, None
+            if polled in (S.AVAILABLE, S.PARTIALLY_AVAILABLE):
+                return polled, statuses
+            return None, statuses
         if named == "AVAILABLE" or by_id:
-            return S.AVAILABLE
-        return None
+            return S.AVAILABLE, None
+        return None, None
 
     async def reconcile(self) -> int:
-        """Poll Overseerr for every open request and apply what webhooks missed; returns changes."""
+        """Poll Overseerr for every open request and apply what webhooks missed; returns changes.
+
+        Then posts approval cards for pending requests and settles cards and subscriptions
+        (their counts are logged, not returned).
+        """
         rows = await MediaRequest.filter(status__in=TRACKED).order_by("id")
         changed = 0
         for row in rows:
             try:
-                target = await self._polled_status(row)
+                target, statuses = await self._polled(row)
             except ServiceUnavailable as exc:
                 log.info("requests: reconciliation stopped: %s", exc)
-                break
+                return changed
             except ServiceRejected as exc:
                 log.warning("requests: can't check request %s: %s", row.id, exc)
                 continue
-            if target is not None and await self._advance(row, target):
+            if target is not None and await self._advance(row, target, statuses):
                 changed += 1
+        try:
+            cards = await self.sync_approvals()
+            told = await self.follows.check_all()
+        except DependencyError as exc:
+            log.info("requests: approval and follower checks stopped: %s", exc)
+        else:
+            if cards or told:
+                log.info("requests: %s approval card change(s), %s follower DM(s)", cards, told)
         return changed
 
-    async def _polled_status(self, row: MediaRequest) -> RequestStatus | None:
+    async def _polled(
+        self, row: MediaRequest
+    ) -> tuple[RequestStatus | None, dict[int, int] | None]:
+        """Our status for the request from Overseerr now, and (TV) its seasons' statuses."""
         assert row.tmdb_id is not None
+        tv = row.media_type == "tv"
         if row.overseerr_request_id is not None:
             try:
                 found = await self.overseerr.request(row.overseerr_request_id)
@@ -861,23 +1127,49 @@ class RequestService:
                 if exc.status != 404:
                     raise
             else:
-                return _status_for(found, row.seasons)
+                return _status_for(found, row.seasons), (found.season_status if tv else None)
         # No request to follow (or it was deleted): the media's own status still counts.
         details = await self.overseerr.details(row.media_type, row.tmdb_id)
         status = details.status_4k if row.is_4k else details.status
+        statuses = (
+            (details.season_status_4k if row.is_4k else details.season_status) if tv else None
+        )
+        if tv and row.seasons and statuses:
+            return _seasons_status(statuses, row.seasons), statuses
         if status in (MEDIA_AVAILABLE, MEDIA_PARTIALLY_AVAILABLE):
-            return _from_media(status)
-        return None
+            return _from_media(status), statuses
+        return None, statuses
 
-    async def _advance(self, row: MediaRequest, target: RequestStatus) -> bool:
-        """Move the request forward to `target` and tell the requester; False when not allowed."""
+    async def _advance(
+        self, row: MediaRequest, target: RequestStatus, statuses: dict[int, int] | None = None
+    ) -> bool:
+        """Move the request forward to `target` and tell the requester; False when not allowed.
+
+        A TV request partly there is told each asked season that arrived, once per season.
+        """
+        if target == S.PARTIALLY_AVAILABLE and row.status == S.PARTIALLY_AVAILABLE:
+            return await self._announce_seasons(row, statuses)
         if target == row.status or target not in FORWARD.get(RequestStatus(row.status), ()):
             return False
         if not await self._move(row, target):
             return False
         log.info("requests: request %s is now %s", row.id, target)
+        if target == S.PARTIALLY_AVAILABLE and await self._announce_seasons(row, statuses):
+            return True
         await self._tell(row, target)
         return True
+
+    async def _announce_seasons(self, row: MediaRequest, statuses: dict[int, int] | None) -> bool:
+        """DM each asked season that is on Plex now, once per season; True if any DM is new."""
+        if row.media_type != "tv" or not row.seasons or not statuses:
+            return False
+        told = False
+        for number in row.seasons:
+            if statuses.get(number) == MEDIA_AVAILABLE:
+                text = f"Part of **{_label_of(row)}** is now on Plex: season {number}."
+                key = f"request:{row.id}:season:{number}"
+                told = await self.outbox.dm(key, row.discord_id, text) or told
+        return told
 
     async def _move(self, row: MediaRequest, target: RequestStatus, **fields: Any) -> bool:
         """A conditional update from the row's status, so concurrent updaters can't both win."""
@@ -909,6 +1201,10 @@ class RequestService:
                 f"An admin looked at your request for “{row.title}” and declined it. "
                 "Try `/request` again and pick a title from the suggestions."
             )
+        elif status == S.DECLINED:
+            reason = await decline_reason(row.overseerr_request_id)
+            if reason:
+                texts[S.DECLINED] = f"Your request for **{label}** was declined: {reason}"
         text = texts.get(status)
         if text is None:
             return
@@ -920,6 +1216,321 @@ class RequestService:
                 self.notify_channel_id,
                 f"**{_label(row.title, row.year, row.is_4k, None)}** is now on Plex.",
             )
+
+    # -- following ------------------------------------------------------------------------
+
+    async def subscribe(
+        self,
+        discord_id: int,
+        media_type: str,
+        tmdb_id: int,
+        seasons: Sequence[int] | None,
+        is_4k: bool,
+        *,
+        future: bool = False,
+    ) -> bool:
+        """Follow media (see `Subscriptions.subscribe`); False when already following it."""
+        return await self.follows.subscribe(
+            discord_id, media_type, tmdb_id, seasons, is_4k, future=future
+        )
+
+    async def subscribe_by_id(self, discord_id: int, custom_id: str) -> bool:
+        """Follow what a "Notify me" button's custom id (`follow:…`) names."""
+        target = parse_follow_id(custom_id)
+        if target is None:
+            raise InvalidInput("That button doesn't name anything to follow.")
+        return await self.subscribe(
+            discord_id,
+            target.media_type,
+            target.tmdb_id,
+            target.seasons,
+            target.is_4k,
+            future=target.future,
+        )
+
+    async def unsubscribe(self, discord_id: int, subscription_id: int) -> bool:
+        """Stop following; False when the user had no such subscription."""
+        return await self.follows.unsubscribe(discord_id, subscription_id)
+
+    async def following(self, discord_id: int) -> list[Followed]:
+        """What the user follows, oldest first."""
+        return await self.follows.following(discord_id)
+
+    # -- approval cards -------------------------------------------------------------------
+
+    async def _post_card_for_row(self, row: MediaRequest) -> None:
+        """The card for a request the bot just made and Overseerr left pending."""
+        assert row.overseerr_request_id is not None
+        await self._post_card(
+            row.overseerr_request_id,
+            row.media_type,
+            row.tmdb_id,
+            _label_of(row),
+            f"<@{row.discord_id}>",
+        )
+
+    async def _post_card(
+        self, request_id: int, media_type: str, tmdb_id: int | None, label: str, who: str
+    ) -> bool:
+        """Post (once) and record the approval card of a pending request; True when new."""
+        channel = self.approval_channel_id
+        if channel is None:
+            return False
+        kind = "movie" if media_type == "movie" else "TV"
+        content = (
+            f"**{label}** ({kind}) was requested by {who} and is waiting for approval. "
+            f"Overseerr request #{request_id}."
+        )
+        key = f"approval:{request_id}"
+        posted = await self.outbox.post(key, channel, content, buttons=approval_buttons(request_id))
+        # An earlier (or concurrent) post of the same card may have recorded it already.
+        with contextlib.suppress(IntegrityError):
+            await ApprovalCard.create(
+                overseerr_request_id=request_id,
+                channel_id=channel,
+                dedupe_key=key,
+                content=content,
+                media_type=media_type,
+                tmdb_id=tmdb_id,
+            )
+        if posted:
+            log.info("requests: approval card posted for Overseerr request %s", request_id)
+        return posted
+
+    async def _post_card_for(
+        self, found: OverseerrRequest, titles: dict[tuple[str, int], MediaDetails]
+    ) -> bool:
+        """The card for a pending request found in Overseerr (made here or on the website)."""
+        rows = await MediaRequest.filter(overseerr_request_id=found.id).order_by("id")
+        if rows and rows[0].tmdb_id is not None:
+            row = rows[0]
+            return await self._post_card(
+                found.id, row.media_type, row.tmdb_id, _label_of(row), f"<@{row.discord_id}>"
+            )
+        label = f"Overseerr request #{found.id}"
+        if found.tmdb_id is not None and found.media_type in ("movie", "tv"):
+            key = (found.media_type, found.tmdb_id)
+            if key not in titles:
+                titles[key] = await self.overseerr.details(*key)
+            details = titles[key]
+            seasons = found.seasons if found.media_type == "tv" else None
+            label = _label(details.title, details.year, found.is_4k, seasons)
+        if found.requested_by_discord is not None:
+            who = f"<@{found.requested_by_discord}>"
+        else:
+            who = found.requested_by_name or "someone"
+        return await self._post_card(found.id, found.media_type, found.tmdb_id, label, who)
+
+    async def _pending_webhook(self, kind: str, request_id: int | None) -> str:
+        """MEDIA_PENDING (or an auto-request): post the approval card if it is still pending."""
+        if request_id is None or self.approval_channel_id is None:
+            return f"{kind} ignored"
+        if await ApprovalCard.exists(overseerr_request_id=request_id):
+            return f"{kind}: request {request_id} already has an approval card, ignored"
+        try:
+            found = await self.overseerr.request(request_id)
+            if found.status != REQUEST_PENDING:
+                return f"{kind}: request {request_id} is no longer pending, ignored"
+            posted = await self._post_card_for(found, {})
+        except DependencyError as exc:
+            log.info("requests: can't post the card of request %s now: %s", request_id, exc)
+            return f"{kind}: Overseerr didn't answer, the poll will post the card"
+        return f"{kind}: approval card posted" if posted else f"{kind} ignored"
+
+    async def sync_approvals(self) -> int:
+        """The poll: a card for every pending request, and settle cards decided elsewhere.
+
+        Returns how many cards were posted or marked decided.
+        """
+        if self.approval_channel_id is None:
+            return 0
+        pending: dict[int, OverseerrRequest] = {}
+        for page_number in range(CARD_PAGES):
+            page = await self.overseerr.requests(
+                take=CARD_PAGE, skip=page_number * CARD_PAGE, sort="added", filter="pending"
+            )
+            pending.update((r.id, r) for r in page if r.status == REQUEST_PENDING)
+            if len(page) < CARD_PAGE:
+                break
+        carded = set(
+            await ApprovalCard.filter(overseerr_request_id__in=list(pending)).values_list(
+                "overseerr_request_id", flat=True
+            )
+        )
+        changes = 0
+        titles: dict[tuple[str, int], MediaDetails] = {}
+        for found in pending.values():
+            if found.id not in carded and await self._post_card_for(found, titles):
+                changes += 1
+        for card in await ApprovalCard.filter(decision__isnull=True).order_by("id"):
+            if card.overseerr_request_id not in pending:
+                changes += int(await self._card_decided_elsewhere(card.overseerr_request_id))
+        return changes
+
+    async def _card_decided_elsewhere(self, request_id: int) -> bool:
+        """Mark an undecided card with what Overseerr says now; True when it changed."""
+        card = await ApprovalCard.get_or_none(overseerr_request_id=request_id, decision=None)
+        if card is None:
+            return False
+        try:
+            found = await self.overseerr.request(request_id)
+        except ServiceRejected as exc:
+            if exc.status != 404:
+                raise
+            return await self._settle_card(card, CardDecision.WITHDRAWN, None)
+        decision = _card_decision(found)
+        if decision is None:
+            return False  # still pending: a late or out-of-order event
+        return await self._settle_card(card, decision, found)
+
+    async def _settle_card(
+        self, card: ApprovalCard, decision: CardDecision, found: OverseerrRequest | None
+    ) -> bool:
+        """Record a decision made outside Discord (the cog edits the message later)."""
+        settled = await ApprovalCard.filter(id=card.id, decision=None).update(
+            decision=decision,
+            decided_by_name=found.modified_by_name if found is not None else None,
+            decided_at=(found.updated_at if found is not None else None) or now(),
+            edited_at=None,
+        )
+        if settled:
+            log.info(
+                "requests: Overseerr request %s was %s outside Discord",
+                card.overseerr_request_id,
+                decision,
+            )
+        return bool(settled)
+
+    async def decide(
+        self,
+        overseerr_request_id: int,
+        approve: bool,
+        admin_discord_id: int,
+        admin_plex_user_id: int | None,
+        reason: str | None = None,
+    ) -> Decision:
+        """Approve or decline a pending request from its card, as the admin's Overseerr user.
+
+        Acts with `X-API-User` when the admin's Plex account maps to an Overseerr user, else
+        with the API key alone (Overseerr's admin). Raises AlreadyDecided (saying by whom)
+        when it was decided already, here or on the website. The returned card text is what
+        the message should now show; the card counts as edited (the cog edits it in its
+        reply), so it does not come back from `cards_to_update`.
+        """
+        card = await ApprovalCard.get_or_none(overseerr_request_id=overseerr_request_id)
+        if card is None:
+            raise CardNotFound()
+        if card.decision is not None:
+            raise AlreadyDecided(_already_decided(card))
+        acting = await self._acting_user(admin_plex_user_id)
+        try:
+            current = await self.overseerr.request(overseerr_request_id)
+        except ServiceRejected as exc:
+            if exc.status != 404:
+                raise
+            await self._settle_card(card, CardDecision.WITHDRAWN, None)
+            raise AlreadyDecided(_already_decided(await card_row(card.id))) from exc
+        elsewhere = _card_decision(current)
+        if elsewhere is not None:
+            await self._settle_card(card, elsewhere, current)
+            raise AlreadyDecided(_already_decided(await card_row(card.id)))
+        decision = CardDecision.APPROVED if approve else CardDecision.DECLINED
+        note = None if approve else " ".join((reason or "").split())[:REASON_MAX] or None
+        claimed = await ApprovalCard.filter(id=card.id, decision=None).update(
+            decision=decision,
+            decided_by=admin_discord_id,
+            decided_by_name=None,
+            acted_as=acting,
+            decided_at=now(),
+            reason=note,
+            edited_at=now(),
+        )
+        if not claimed:
+            raise AlreadyDecided(_already_decided(await card_row(card.id)))
+        try:
+            found = await self.overseerr.decide_request(
+                overseerr_request_id, approve, user_id=acting
+            )
+        except DependencyError as exc:
+            # Undo the claim so the buttons work again.
+            await ApprovalCard.filter(id=card.id, decided_by=admin_discord_id).update(
+                decision=None, decided_by=None, acted_as=None, decided_at=None, reason=None
+            )
+            if isinstance(exc, ServiceRejected) and exc.status in (401, 403):
+                raise NotAllowed(
+                    "Overseerr refused: your Overseerr account can't approve or decline "
+                    "requests. Ask an Overseerr admin for the Manage Requests permission."
+                ) from exc
+            raise
+        log.info(
+            "requests: admin %s %s Overseerr request %s (as Overseerr user %s)",
+            admin_discord_id,
+            decision,
+            overseerr_request_id,
+            acting if acting is not None else "of the API key",
+        )
+        await self._apply_decision(found)
+        card = await card_row(card.id)
+        return Decision(card_view(card, await _message_id(card)), approve, acting)
+
+    async def _acting_user(self, plex_user_id: int | None) -> int | None:
+        """The Overseerr user an admin acts as: theirs when linked, else None (the API key)."""
+        if plex_user_id is None:
+            return None
+        try:
+            return (await self._overseerr_user(plex_user_id)).id
+        except NoOverseerrAccount:
+            return None
+
+    async def _apply_decision(self, found: OverseerrRequest) -> None:
+        """Move our requests for a decided Overseerr request and tell followers of a decline."""
+        for row in await MediaRequest.filter(overseerr_request_id=found.id).order_by("id"):
+            await self._advance(row, _status_for(found, row.seasons))
+        if found.status == REQUEST_DECLINED and found.tmdb_id is not None:
+            try:
+                await self.follows.check_media(found.media_type, found.tmdb_id)
+            except DependencyError as exc:
+                log.info("requests: followers of request %s wait for the poll: %s", found.id, exc)
+
+    async def card(self, overseerr_request_id: int) -> ApprovalCardView:
+        """One approval card as it should read now."""
+        card = await ApprovalCard.get_or_none(overseerr_request_id=overseerr_request_id)
+        if card is None:
+            raise CardNotFound()
+        return card_view(card, await _message_id(card))
+
+    async def pending_for_approval(self) -> list[ApprovalCardView]:
+        """Cards still waiting for a decision, oldest first."""
+        cards = await ApprovalCard.filter(decision=None).order_by("id")
+        ids = await _message_ids(cards)
+        return [card_view(c, ids.get(c.dedupe_key)) for c in cards]
+
+    async def cards_to_update(self) -> list[ApprovalCardView]:
+        """Decided cards whose posted message doesn't show it yet (decided elsewhere).
+
+        Call `card_edited` after editing each. A card whose message was never delivered has
+        nothing to edit and is marked edited here.
+        """
+        cards = await ApprovalCard.filter(decision__not_isnull=True, edited_at=None).order_by("id")
+        if not cards:
+            return []
+        keys = [c.dedupe_key for c in cards]
+        messages = {m.dedupe_key: m for m in await OutboxMessage.filter(dedupe_key__in=keys)}
+        out = []
+        for card in cards:
+            message = messages.get(card.dedupe_key)
+            if message is None or message.status in (
+                OutboxStatus.UNDELIVERABLE,
+                OutboxStatus.REDIRECTED,
+            ):
+                await self.card_edited(card.id)
+            elif message.message_id is not None:
+                out.append(card_view(card, message.message_id))
+        return out
+
+    async def card_edited(self, card_id: int) -> None:
+        """The card's message now shows its decision."""
+        await ApprovalCard.filter(id=card_id).update(edited_at=now())
 
     # -- listing --------------------------------------------------------------------------
 
@@ -954,12 +1565,15 @@ class RequestService:
 
 
 def parse_seasons(spec: str | None, real: Sequence[int], title: str) -> list[int]:
-    """The seasons `spec` names ("all", "latest", "1,3-4"; None = all), checked against `real`."""
+    """The seasons `spec` names ("all", "latest", "future", "1,3-4"; None = all), checked.
+
+    "future" asks for all seasons now; the caller also remembers every new one (`wants_future`).
+    """
     regular = sorted(n for n in real if n > 0)
     if not regular:
         raise InvalidInput(f"{title} has no seasons to request yet.")
     text = (spec or "all").strip().casefold()
-    if text == "all":
+    if text == "all" or wants_future(text):
         return regular
     if text == "latest":
         return [regular[-1]]
@@ -1130,8 +1744,125 @@ def _already_requested(
     seasons: Sequence[int] = (),
 ) -> AlreadyRequested:
     text = STATUS_TEXT.get(status, str(status))
+    follow = None
     if own:
         message = f"You already requested **{label}**: it's {text}."
     else:
         message = f"**{label}** has already been requested: it's {text}."
-    return AlreadyRequested(message, title=label, status=status, seasons=seasons, own=own, **known)
+        follow = follow_id(known["media_type"], known["tmdb_id"], known["is_4k"], seasons)
+    return AlreadyRequested(
+        message, title=label, status=status, seasons=seasons, own=own, follow_id=follow, **known
+    )
+
+
+def wants_future(spec: str | None) -> bool:
+    """Whether a seasons option asks for every future season too ("future")."""
+    return " ".join((spec or "").replace("+", " ").casefold().split()) in FUTURE_SPECS
+
+
+def _preview(media_type: str, entry: QuotaEntry, resets_at: datetime | None = None) -> QuotaPreview:
+    remaining = entry.remaining
+    if entry.limit is not None and remaining is None:
+        remaining = max(0, entry.limit - entry.used)
+    return QuotaPreview(
+        media_type=media_type,
+        limit=entry.limit,
+        remaining=remaining if entry.limit is not None else None,
+        used=entry.used,
+        days=entry.days,
+        resets_at=resets_at,
+    )
+
+
+def _frees_at(window: Sequence[tuple[datetime, int]], slots: int, days: int) -> datetime | None:
+    """When `slots` more quota units are free: the oldest counted requests age out first."""
+    freed = 0
+    for created, weight in window:
+        freed += weight
+        if freed >= slots:
+            return created + timedelta(days=days)
+    return None
+
+
+# -- approval cards -------------------------------------------------------------------------
+
+
+def approval_buttons(overseerr_request_id: int) -> list[Button]:
+    """Approve and Decline, with the stable custom ids the persistent handler matches."""
+    return [
+        Button("Approve", custom_id=f"approval:approve:{overseerr_request_id}", style="success"),
+        Button("Decline", custom_id=f"approval:decline:{overseerr_request_id}", style="danger"),
+    ]
+
+
+async def card_row(card_id: int) -> ApprovalCard:
+    return await ApprovalCard.get(id=card_id)
+
+
+def card_view(card: ApprovalCard, message_id: int | None) -> ApprovalCardView:
+    """A card as the message should read now: the decision appended, buttons gone once decided."""
+    decision = CardDecision(card.decision) if card.decision is not None else None
+    content = card.content
+    buttons: tuple[Button, ...] = tuple(approval_buttons(card.overseerr_request_id))
+    if decision is not None:
+        content = f"{content}\n\n{_decision_line(card)}"[:2000]
+        buttons = ()
+    return ApprovalCardView(
+        id=card.id,
+        overseerr_request_id=card.overseerr_request_id,
+        channel_id=card.channel_id,
+        message_id=message_id,
+        content=content,
+        buttons=buttons,
+        decision=decision,
+        decided_by=card.decided_by,
+        decided_by_name=card.decided_by_name,
+        decided_at=card.decided_at,
+        reason=card.reason,
+    )
+
+
+def _decided_how(card: ApprovalCard) -> str:
+    """ "approved by <@1> <t:…:R>", "declined on Overseerr by alice <t:…:R>", …"""
+    when = f" <t:{int(card.decided_at.timestamp())}:R>" if card.decided_at else ""
+    if card.decision == CardDecision.WITHDRAWN:
+        return f"withdrawn: it's no longer in Overseerr{when}"
+    verb = "approved" if card.decision == CardDecision.APPROVED else "declined"
+    if card.decided_by is not None:
+        return f"{verb} by <@{card.decided_by}>{when}"
+    if card.decided_by_name:
+        return f"{verb} on Overseerr by {card.decided_by_name}{when}"
+    return f"{verb} on Overseerr{when}"
+
+
+def _decision_line(card: ApprovalCard) -> str:
+    marks = {CardDecision.APPROVED: "✅", CardDecision.DECLINED: "❌"}
+    how = _decided_how(card)
+    line = f"{marks.get(CardDecision(card.decision), '🗑️')} {how[0].upper()}{how[1:]}"
+    return f"{line}: {card.reason}" if card.reason else f"{line}."
+
+
+def _already_decided(card: ApprovalCard) -> str:
+    return f"Overseerr request #{card.overseerr_request_id} was already {_decided_how(card)}."
+
+
+def _card_decision(found: OverseerrRequest) -> CardDecision | None:
+    """What Overseerr's status means for a card; None while it is still pending."""
+    if found.status == REQUEST_PENDING:
+        return None
+    if found.status == REQUEST_DECLINED:
+        return CardDecision.DECLINED
+    return CardDecision.APPROVED  # approved, completed, or failed after approval
+
+
+async def _message_ids(cards: Sequence[ApprovalCard]) -> dict[str, int]:
+    """The Discord message id of each card's outbox message that was delivered."""
+    keys = [c.dedupe_key for c in cards]
+    if not keys:
+        return {}
+    rows = await OutboxMessage.filter(dedupe_key__in=keys, message_id__not_isnull=True)
+    return {r.dedupe_key: r.message_id for r in rows if r.message_id is not None}
+
+
+async def _message_id(card: ApprovalCard) -> int | None:
+    return (await _message_ids([card])).get(card.dedupe_key)

@@ -377,10 +377,10 @@ async def test_overseerr_down_while_validating(db: str, world: World) -> None:
 
 
 async def test_quota_refusal_shows_overseerrs_message(db: str, world: World) -> None:
-    """Overseerr's 403 (quota) is final: REJECTED with its message kept for the user."""
-    first = await world.request("movie:438631", who=DAVE, plex=DAVE_PLEX)
-    assert first.status == S.PENDING
+    """Overseerr's 403 (quota) at delivery is final: REJECTED with its message kept."""
+    first = await world.service.prepare(DAVE, DAVE_PLEX, "movie:438631", None, False)
     row = await world.service.prepare(DAVE, DAVE_PLEX, "movie:329865", None, False)
+    assert (await world.service.deliver(first.id)).status == S.PENDING
     result = await world.service.deliver(row.id)
     assert (result.status, result.message) == (S.REJECTED, "Movie Quota exceeded.")
     await make_due(row.id)
@@ -600,7 +600,7 @@ async def test_webhook_partially_then_fully_available(db: str, world: World) -> 
     await world.service.handle_webhook(world.fake.webhook_payload("MEDIA_AVAILABLE", rid))
     assert (await MediaRequest.get(id=row.id)).status == S.AVAILABLE
     assert await dms(ALICE) == [
-        "Part of **Breaking Bad (2008), seasons 1-2** is now on Plex.",
+        "Part of **Breaking Bad (2008), seasons 1-2** is now on Plex: season 1.",
         "**Breaking Bad (2008), seasons 1-2** is now on Plex. Enjoy!",
     ]
 
