@@ -45,6 +45,7 @@ class Settings(BaseSettings):
     admin_discord_ids: CommaInts = Field(default_factory=list)
     admin_role_id: int | None = None
     health_channel_id: int | None = None
+    approval_channel_id: int | None = None
     notify_channel_id: int | None = None
 
     # Web

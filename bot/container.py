@@ -117,6 +117,7 @@ def build_services(
             rate=settings.rate_limit_request,
             notify_channel_id=settings.notify_channel_id,
             review_channel_id=settings.health_channel_id,
+            approval_channel_id=settings.approval_channel_id,
         )
     if plex and settings.youtube_download_dir:
         services.downloads = DownloadService(

@@ -20,6 +20,7 @@ REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 ENV_PREFIXES = (
     "DISCORD_",
     "ADMIN_",
+    "APPROVAL_",
     "HEALTH_",
     "NOTIFY_",
     "PUBLIC_URL",
