@@ -7,6 +7,7 @@ MediaNestError
 │   ├── RateLimited           carries `retry_at`
 │   ├── InvalidInput
 │   └── FeatureDisabled
+├── CriticalError             needs an admin now; alerted at once, not only when repeated
 └── DependencyError           an outside service failed; worth retrying later
     ├── ServiceUnavailable    unreachable, timed out, or answered 5xx
     └── ServiceRejected       answered with a final refusal (4xx); `message` is safe to show
@@ -55,6 +56,10 @@ class RateLimited(UserError):
         self.retry_at = retry_at
         stamp = int(retry_at.timestamp())
         super().__init__(f"You're doing {what} too often. Try again <t:{stamp}:R>.")
+
+
+class CriticalError(MediaNestError):
+    """Something an admin must look at now (e.g. data could be lost)."""
 
 
 class DependencyError(MediaNestError):

@@ -203,6 +203,7 @@ class DownloadJob(Model):
     url = fields.TextField()
     title = fields.CharField(max_length=500)
     collection = fields.CharField(max_length=500)
+    description = fields.TextField(null=True)  # the playlist's, for the collection summary
     folder = fields.TextField()
     status = fields.CharEnumField(JobStatus, max_length=16, db_index=True)
     channel_id = fields.BigIntField(null=True)
@@ -255,6 +256,22 @@ class HealthSample(Model):
         indexes = (("service", "checked_at"),)
 
 
+class HealthRollup(Model):
+    """The checks of one service over one hour, kept after the raw samples are pruned."""
+
+    id = fields.IntField(primary_key=True)
+    service = fields.CharField(max_length=32)
+    hour = fields.DatetimeField()
+    checks = fields.IntField()
+    ok = fields.IntField()
+    latency_ms_sum = fields.FloatField(default=0.0)
+    latency_count = fields.IntField(default=0)
+
+    class Meta:
+        table = "health_rollup"
+        unique_together = (("service", "hour"),)
+
+
 class Incident(Model):
     """A period during which a service was down."""
 
@@ -280,6 +297,7 @@ class ErrorEvent(Model):
     message = fields.TextField()
     place = fields.CharField(max_length=300, null=True)
     traceback = fields.TextField()
+    critical = fields.BooleanField(default=False)
     created_at = fields.DatetimeField(auto_now_add=True, db_index=True)
 
     class Meta:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime
 
+from bot.errors import CriticalError
 from bot.scheduler import build_scheduler
 from storage.models import ErrorEvent
 
@@ -49,3 +50,23 @@ async def test_jobs_never_overlap() -> None:
     await asyncio.sleep(0.8)
     scheduler.shutdown(wait=False)
     assert most == 1
+
+
+async def test_a_critical_job_failure_is_marked_critical(db: str) -> None:
+    """A CriticalError from a job is stored as critical, so the health monitor alerts at once."""
+
+    async def losing_data() -> None:
+        raise CriticalError("outbox row could not be saved")
+
+    scheduler = build_scheduler()
+    scheduler.add_job(losing_data, "date", run_date=datetime.now(UTC), id="critical-job")
+    scheduler.start()
+    try:
+        async with asyncio.timeout(5):
+            while not await ErrorEvent.exists():
+                await asyncio.sleep(0.02)
+    finally:
+        scheduler.shutdown(wait=False)
+    event = await ErrorEvent.get()
+    assert event.critical is True
+    assert event.error_type == "bot.errors.CriticalError"

@@ -342,7 +342,6 @@ class DownloadService:
         self._wake = asyncio.Event()
         self._lock = asyncio.Lock()  # claiming and cancelling jobs
         self._user_locks: dict[int, asyncio.Lock] = {}
-        self._descriptions: dict[int, str] = {}
         self._stopping = False
 
     # -- queueing -----------------------------------------------------------------------
@@ -392,6 +391,7 @@ class DownloadService:
                     folder=str(folder),
                     status=JobStatus.QUEUED,
                     channel_id=channel_id,
+                    description=playlist.description[:5000] or None,
                 )
                 await DownloadItem.bulk_create(
                     [
@@ -406,7 +406,6 @@ class DownloadService:
                         for n, e in enumerate(entries, start=1)
                     ]
                 )
-        self._descriptions[job.id] = playlist.description
         log.info("youtube: job %s queued by %s: %s items", job.id, discord_id, len(entries))
         self._wake.set()
         return job
@@ -882,7 +881,7 @@ class DownloadService:
             await self.plex.refresh_section(self.section, scan)
             keys = await self._wait_in_plex(wanted, interrupt)
             if keys:
-                summary = await self._description(job)
+                summary = job.description or ""
                 await self.plex.ensure_collection(self.section, job.collection, keys, summary)
         except DependencyError as exc:
             log.info("youtube: job %s not filed in Plex yet: %s", job.id, exc)
@@ -892,7 +891,6 @@ class DownloadService:
             return False
         job.plex_synced = True
         await job.save(update_fields=["plex_synced", "updated_at"])
-        self._descriptions.pop(job.id, None)
         log.info("youtube: job %s filed in Plex as %r", job.id, job.collection)
         return True
 
@@ -915,17 +913,6 @@ class DownloadService:
             if interrupt is not None and interrupt.is_set():
                 return keys
             await asyncio.sleep(self.plex_poll)
-
-    async def _description(self, job: DownloadJob) -> str:
-        """The playlist's description (listed again after a restart)."""
-        if job.id not in self._descriptions:
-            try:
-                playlist = await self.ytdlp.list_playlist(job.url, limit=1)
-                self._descriptions[job.id] = playlist.description
-            except DownloadFailed as exc:
-                log.info("youtube: no description for job %s: %s", job.id, exc)
-                return ""
-        return self._descriptions[job.id][:5000]
 
     # -- telling people -----------------------------------------------------------------
 

@@ -5,7 +5,13 @@ from __future__ import annotations
 import secrets
 import traceback
 
+from tortoise.exceptions import DBConnectionError, OperationalError
+
+from bot.errors import CriticalError
 from storage.models import ErrorEvent
+
+# Errors alerted at once: our own critical ones, and the database failing under us.
+CRITICAL = (CriticalError, DBConnectionError, OperationalError)
 
 
 def new_correlation_id() -> str:
@@ -33,4 +39,5 @@ async def record_error(
         message=str(exc)[:2000],
         place=_place(exc),
         traceback="".join(traceback.format_exception(exc))[-20000:],
+        critical=isinstance(exc, CRITICAL),
     )

@@ -13,15 +13,21 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from tortoise.transactions import in_transaction
+
 from bot.services.outbox import Outbox
 from bot.services.probes import Probe, ProbeResult, run_probe
-from storage.models import ErrorEvent, HealthSample, Incident
+from storage.models import ErrorEvent, HealthRollup, HealthSample, Incident
 
 log = logging.getLogger(__name__)
 
 
 def now() -> datetime:
     return datetime.now(UTC)
+
+
+def hour_of(moment: datetime) -> datetime:
+    return moment.replace(minute=0, second=0, microsecond=0)
 
 
 def human(delta: timedelta) -> str:
@@ -199,12 +205,14 @@ class HealthMonitor:
     # -- reading -------------------------------------------------------------------------
 
     async def uptime(self, service: str, since: timedelta) -> float | None:
-        """The share of successful checks over the period, or None without samples."""
-        query = HealthSample.filter(service=service, checked_at__gte=now() - since)
-        total = await query.count()
-        if total == 0:
-            return None
-        return await query.filter(ok=True).count() / total
+        """The share of successful checks over the period (samples and hourly roll-ups)."""
+        start = now() - since
+        query = HealthSample.filter(service=service, checked_at__gte=start)
+        total, good = await query.count(), await query.filter(ok=True).count()
+        rolled = HealthRollup.filter(service=service, hour__gte=start)
+        for checks, ok in await rolled.values_list("checks", "ok"):
+            total, good = total + checks, good + ok
+        return good / total if total else None
 
     async def hourly_uptime(self, service: str, hours: int = 24) -> list[float | None]:
         """Uptime per hour for the last `hours` hours, oldest first."""
@@ -223,11 +231,39 @@ class HealthMonitor:
     async def open_incidents(self) -> list[Incident]:
         return await Incident.filter(closed_at__isnull=True).order_by("opened_at")
 
-    async def prune(self, keep: timedelta = timedelta(days=8)) -> int:
-        """Delete samples older than `keep` (7-day uptime needs no more) and old incidents."""
-        cutoff = now() - keep
-        removed = await HealthSample.filter(checked_at__lt=cutoff).delete()
-        await Incident.filter(closed_at__lt=now() - timedelta(days=90)).delete()
+    async def prune(
+        self, keep_raw: timedelta = timedelta(hours=48), keep: timedelta = timedelta(days=90)
+    ) -> int:
+        """Roll samples older than `keep_raw` up into hourly rows, then delete them.
+
+        Roll-ups and closed incidents older than `keep` are deleted too, so the tables
+        stay small. Returns how many samples were rolled up.
+        """
+        cutoff = hour_of(now() - keep_raw)
+        old = HealthSample.filter(checked_at__lt=cutoff)
+        buckets: dict[tuple[str, datetime], list[float]] = {}
+        for service, at, ok, latency in await old.values_list(
+            "service", "checked_at", "ok", "latency_ms"
+        ):
+            bucket = buckets.setdefault((service, hour_of(at)), [0, 0, 0.0, 0])
+            bucket[0] += 1
+            bucket[1] += int(ok)
+            if latency is not None:
+                bucket[2] += latency
+                bucket[3] += 1
+        async with in_transaction():
+            for (service, hour), (checks, ok, latency_sum, timed) in buckets.items():
+                row, _ = await HealthRollup.get_or_create(
+                    service=service, hour=hour, defaults={"checks": 0, "ok": 0}
+                )
+                row.checks += int(checks)
+                row.ok += int(ok)
+                row.latency_ms_sum += latency_sum
+                row.latency_count += int(timed)
+                await row.save()
+            removed = await old.delete()
+        await HealthRollup.filter(hour__lt=now() - keep).delete()
+        await Incident.filter(closed_at__lt=now() - keep).delete()
         return removed
 
     # -- errors as incidents -------------------------------------------------------------
@@ -249,6 +285,13 @@ class HealthMonitor:
             return 0
         bucket = int(time.time() // window.total_seconds())
         raised = 0
+        for event in await ErrorEvent.filter(critical=True, created_at__gte=now() - window):
+            raised += await self.outbox.post(
+                f"errors:critical:{event.correlation_id}",
+                self.channel_id,
+                f"🚨 Critical error `{event.error_type}` at `{event.place}` "
+                f"(id {event.correlation_id}): {event.message[:300]}",
+            )
         for burst in await self.frequent_errors(window):
             if burst.count < threshold:
                 continue

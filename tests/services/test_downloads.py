@@ -623,8 +623,8 @@ async def test_plex_down_at_the_end_is_synced_later(rig: Rig) -> None:
     assert len(await messages(TargetKind.DM, ALICE)) == 1
 
 
-async def test_synced_later_after_restart_relists_the_description(rig: Rig) -> None:
-    """A new service (after a restart) reads the playlist description again for the summary."""
+async def test_synced_later_after_restart_uses_the_stored_description(rig: Rig) -> None:
+    """After a restart the summary comes from the stored description, with no new listing."""
     url, _ = rig.playlist("restart", 1, description="From the feed.")
     await rig.pms.stop()
     first = rig.build()
@@ -633,7 +633,9 @@ async def test_synced_later_after_restart_relists_the_description(rig: Rig) -> N
     await first.stop()
 
     await rig.pms.start()
+    fetched = len(rig.media.requests)
     assert await rig.build().sync_plex_pending() == 1
+    assert len(rig.media.requests) == fetched
     (collection,) = rig.pms.collections.values()
     assert collection["summary"] == "From the feed."
     assert (await DownloadJob.get(id=job.id)).plex_synced

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import aiohttp
 import pytest
@@ -14,7 +14,7 @@ from bot.clients.plex import PlexClient
 from bot.services import probes
 from bot.services.health import AlertPolicy, HealthMonitor, human
 from bot.services.outbox import Outbox
-from storage.models import ErrorEvent, HealthSample, Incident, OutboxMessage
+from storage.models import ErrorEvent, HealthRollup, HealthSample, Incident, OutboxMessage
 from tests.fakes.overseerr import FakeOverseerr
 from tests.fakes.plex import FakePlexServer
 
@@ -169,6 +169,7 @@ async def test_prune_removes_old_samples(db: str, pms: FakePlexServer) -> None:
     await old.save()
     assert await monitor.prune() == 1
     assert await HealthSample.all().count() == 1
+    assert await HealthRollup.all().count() == 1
 
 
 async def test_repeating_errors_raise_one_alert_with_their_ids(
@@ -218,3 +219,40 @@ async def test_a_round_confirms_an_outage_quickly(db: str, pms: FakePlexServer) 
     assert len(await alerts()) == 2
     await monitor.check_round()
     assert await HealthSample.filter(service="plex").count() == 6
+
+
+async def test_old_samples_are_rolled_up_and_uptime_is_unchanged(
+    db: str, pms: FakePlexServer
+) -> None:
+    """Samples past 48 h become hourly roll-ups; 7-day uptime reads the same before and after."""
+    monitor = monitor_for(pms)
+    await monitor.run_checks()
+    await pms.stop()
+    await monitor.run_checks()
+    await monitor.run_checks()
+    await HealthSample.all().update(checked_at=datetime.now(UTC) - timedelta(days=3))
+    before = await monitor.uptime("plex", timedelta(days=7))
+    assert await monitor.prune() == 6
+    assert await HealthSample.all().count() == 0
+    rollup = await HealthRollup.get(service="plex")
+    assert (rollup.checks, rollup.ok) == (3, 1)
+    assert await monitor.uptime("plex", timedelta(days=7)) == before == 1 / 3
+    assert await monitor.uptime("plex", timedelta(days=1)) is None
+
+
+async def test_a_critical_error_is_alerted_at_once(db: str, pms: FakePlexServer) -> None:
+    """One critical error (e.g. the database failing) raises an alert without waiting for more."""
+    monitor = monitor_for(pms)
+    await ErrorEvent.create(
+        correlation_id="CRIT0001",
+        error_type="tortoise.exceptions.OperationalError",
+        message="disk I/O error",
+        place="outbox.py:120 in deliver_due",
+        traceback="...",
+        critical=True,
+    )
+    assert await monitor.alert_error_bursts() == 1
+    assert await monitor.alert_error_bursts() == 0
+    [alert] = await alerts()
+    assert alert.startswith("🚨 Critical error `tortoise.exceptions.OperationalError`")
+    assert "CRIT0001" in alert
