@@ -154,6 +154,7 @@ async def dms(user: int) -> list[str]:
 
 
 async def posts(channel: int) -> list[OutboxMessage]:
+    """The posts queued for a channel, oldest first."""
     return await OutboxMessage.filter(target_kind=TargetKind.CHANNEL, target_id=channel).order_by(
         "id"
     )

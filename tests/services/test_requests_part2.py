@@ -32,9 +32,9 @@ from storage.models import (
     OutboxMessage,
     RequestStatus,
     Subscription,
-    TargetKind,
 )
 from tests.fakes.overseerr import FakeOverseerr, Permission
+from tests.services.test_requests import dms, posts
 
 KEY = "overseerr-key"
 ALICE, BOB, CAROL, DAVE, ERIN = 1001, 1002, 1003, 1004, 1005  # Discord ids
@@ -143,19 +143,6 @@ async def world(db: str, fake: FakeOverseerr) -> AsyncIterator[World]:
         world = World(fake, http, limiter, None)  # type: ignore[arg-type]
         world.service = world.build()
         yield world
-
-
-async def dms(user: int) -> list[str]:
-    """The DMs queued for a user, oldest first."""
-    rows = await OutboxMessage.filter(target_kind=TargetKind.DM, target_id=user).order_by("id")
-    return [r.content for r in rows]
-
-
-async def posts(channel: int) -> list[OutboxMessage]:
-    """The posts queued for a channel, oldest first."""
-    return await OutboxMessage.filter(target_kind=TargetKind.CHANNEL, target_id=channel).order_by(
-        "id"
-    )
 
 
 def custom_ids(message: OutboxMessage) -> list[str]:
