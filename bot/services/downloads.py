@@ -958,6 +958,8 @@ class DownloadService:
 
     def _timer_fired(self, run: _Run) -> None:
         run.timer = None
+        # Stamp now, not when the spawned send runs: a change in between must wait its turn.
+        run.last_sent = asyncio.get_running_loop().time()
         self._spawn(self._send_run(run))
 
     async def _send_run(self, run: _Run) -> None:
