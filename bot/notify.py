@@ -52,6 +52,7 @@ class DiscordSender:
                 delivery.content or None,
                 embed=embed,  # type: ignore[arg-type]
                 view=button_view(delivery.buttons),  # type: ignore[arg-type]
+                nonce=delivery.nonce,  # type: ignore[arg-type]
                 allowed_mentions=discord.AllowedMentions(users=True, roles=False, everyone=False),
             )
         except discord.Forbidden as exc:

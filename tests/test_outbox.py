@@ -126,3 +126,17 @@ async def test_buttons_are_posted_with_the_message(world: World) -> None:
         ("Open in Overseerr", None, "http://overseerr.local/requests/7"),
     ]
     assert row[0]["style"] == 3
+
+
+async def test_a_crash_after_discord_accepted_does_not_post_twice(world: World) -> None:
+    """If the bot dies after Discord took a message but before saving that, it is not reposted."""
+    settings = world.settings()
+    async with bot_running(settings) as bot:
+        await bot.services.outbox.post("once", GENERAL, "exactly once")
+        sent = await wait_status("once", OutboxStatus.SENT)
+        # As if the process died before recording the delivery:
+        await OutboxMessage.filter(id=sent.id).update(status=OutboxStatus.PENDING, message_id=None)
+    async with bot_running(settings):
+        again = await wait_status("once", OutboxStatus.SENT)
+    assert [m["content"] for m in world.discord.channel_messages(GENERAL)] == ["exactly once"]
+    assert again.message_id == sent.message_id

@@ -58,6 +58,7 @@ class Delivery:
     content: str
     embed: dict[str, Any] | None = None
     buttons: tuple[Button, ...] = ()
+    nonce: str | None = None  # lets Discord drop a resend of the same outbox row
 
 
 class Sender(Protocol):
@@ -148,7 +149,12 @@ class Outbox:
     async def _deliver(self, sender: Sender, message: OutboxMessage) -> int:
         buttons = tuple(Button(**b) for b in message.buttons or ())
         delivery = Delivery(
-            message.target_kind, message.target_id, message.content, message.embed, buttons
+            message.target_kind,
+            message.target_id,
+            message.content,
+            message.embed,
+            buttons,
+            nonce=f"outbox-{message.id}",
         )
         message.attempts += 1
         try:

@@ -1547,7 +1547,21 @@ class FakeDiscord(LoopbackServer):
             raise _Reject(403, 50007, "Cannot send messages to this user")
         payload, files = await self._payload(request)
         _validate_message(payload, files, edit=False)
+        if payload.get("enforce_nonce") and payload.get("nonce"):
+            # Discord returns the earlier message for a repeated nonce (a few minutes' window).
+            earlier = next(
+                (
+                    m
+                    for m in self.channel_messages(channel_id)
+                    if m.get("nonce") == str(payload["nonce"])
+                ),
+                None,
+            )
+            if earlier is not None:
+                return _json(self._wire(earlier))
         msg = self._new_message(channel_id, payload, files)
+        if payload.get("nonce"):
+            msg["nonce"] = str(payload["nonce"])
         return _json(self._wire(msg))
 
     async def _message(self, request: web.Request) -> web.StreamResponse:
