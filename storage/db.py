@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -83,3 +84,8 @@ async def ping() -> float:
     start = time.perf_counter()
     await connections.get("default").execute_query("SELECT 1")
     return time.perf_counter() - start
+
+
+# For the `tortoise` command line (makemigrations, history, sqlmigrate):
+# `tortoise -c storage.db.TORTOISE_ORM makemigrations`.
+TORTOISE_ORM = tortoise_config(os.environ.get("DATABASE_URL", "sqlite://data/medianest.sqlite3"))
