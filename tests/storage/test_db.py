@@ -8,7 +8,7 @@ import pytest
 from tortoise import connections
 from tortoise.exceptions import IntegrityError
 
-from storage.db import database, migrate_database, normalise_url
+from storage.db import database, migrate_database, normalise_url, tortoise_config
 from storage.models import (
     DownloadItem,
     DownloadJob,
@@ -94,3 +94,14 @@ def test_database_urls_are_normalised() -> None:
     )
     assert "busy_timeout=100" in normalise_url("sqlite://x.db?busy_timeout=100")
     assert "journal_mode" not in normalise_url("sqlite://:memory:")
+
+
+async def test_models_and_migrations_agree(sqlite_url: str) -> None:
+    """No model change is missing its migration (what `makemigrations` would write is empty)."""
+    from tortoise.cli.cli import tortoise_cli_context
+    from tortoise.migrations.autodetector import MigrationAutodetector
+
+    config = tortoise_config(sqlite_url)
+    async with tortoise_cli_context(config) as ctx:
+        writers = await MigrationAutodetector(ctx.apps, config["apps"]).changes()
+    assert [w.name for w in writers] == []
