@@ -1511,6 +1511,14 @@ class FakeDiscord(LoopbackServer):
             if message_id not in (interaction._original_id, *interaction._followup_ids):
                 raise _Reject(404, 10008, "Unknown Message")
         msg = self._stored(message_id)
+        return await self._edit_or_delete(request, msg, message_id)
+
+    # ----------------------------------------------------------------- REST: channels, guild
+
+    async def _edit_or_delete(
+        self, request: web.Request, msg: dict[str, Any], message_id: int
+    ) -> web.StreamResponse:
+        """GET, PATCH or DELETE one stored message (channel and webhook routes alike)."""
         if request.method == "PATCH":
             payload, files = await self._payload(request)
             _validate_message(payload, files, edit=True)
@@ -1520,8 +1528,6 @@ class FakeDiscord(LoopbackServer):
             self._bump()
             return web.Response(status=204)
         return _json(self._wire(msg))
-
-    # ----------------------------------------------------------------- REST: channels, guild
 
     async def _get_channel(self, request: web.Request) -> web.Response:
         return _json(self._channel_payload(int(request.match_info["cid"])))
@@ -1568,15 +1574,7 @@ class FakeDiscord(LoopbackServer):
         channel_id, message_id = int(request.match_info["cid"]), int(request.match_info["mid"])
         self._channel_exists(channel_id)
         msg = self._stored(message_id, channel_id)
-        if request.method == "PATCH":
-            payload, files = await self._payload(request)
-            _validate_message(payload, files, edit=True)
-            self._edit(msg, payload, files)
-        elif request.method == "DELETE":
-            self._deleted.add(message_id)
-            self._bump()
-            return web.Response(status=204)
-        return _json(self._wire(msg))
+        return await self._edit_or_delete(request, msg, message_id)
 
     async def _pin(self, request: web.Request) -> web.Response:
         channel_id, message_id = int(request.match_info["cid"]), int(request.match_info["mid"])
