@@ -58,7 +58,7 @@ class Services:
         if self.overseerr:
             found["overseerr"] = probes.overseerr_probe(self.overseerr)
         if s.redis_url:
-            found["redis"] = probes.redis_probe(s.redis_url)
+            found["redis"] = probes.redis_probe(self.limiter)
         floor = int(s.youtube_min_free_gb * 2**30)
         found["disk"] = probes.disk_probe(s.youtube_download_dir or s.data_dir, floor)
         return found

@@ -12,7 +12,9 @@ import aiohttp
 import pytest
 
 from bot.__main__ import check
-from tests.harness import World
+from tests.conftest import REDIS_URL
+from tests.harness import World, free_port
+from tests.services.test_ratelimit import redis_reachable
 
 
 def bot_env(world: World, **extra: str) -> dict[str, str]:
@@ -136,3 +138,15 @@ async def test_healthz_answers_while_running(world: World) -> None:
     finally:
         proc.send_signal(signal.SIGTERM)
         await asyncio.wait_for(proc.communicate(), 10)
+
+
+async def test_check_probes_redis_when_configured(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """With REDIS_URL set, `check` PINGs Redis: OK when it answers, FAIL on a dead port."""
+    if not await redis_reachable():
+        pytest.skip(f"Redis at {REDIS_URL} is unreachable")
+    assert await check(world.settings(redis_url=REDIS_URL)) == 0
+    assert "OK    redis      PING answered" in capsys.readouterr().out
+    assert await check(world.settings(redis_url=f"redis://127.0.0.1:{free_port()}/0")) == 1
+    assert "FAIL  redis" in capsys.readouterr().out

@@ -20,6 +20,7 @@ from bot.clients.http import request_json
 from bot.clients.overseerr import OverseerrClient
 from bot.clients.plex import PlexClient
 from bot.errors import MediaNestError
+from bot.services.ratelimit import RateLimiter
 from storage import db
 
 
@@ -86,20 +87,15 @@ def overseerr_probe(overseerr: OverseerrClient) -> Probe:
     return probe
 
 
-def redis_probe(url: str) -> Probe:
-    async def probe() -> str:
-        from limits.storage import storage_from_string
+def redis_probe(limiter: RateLimiter) -> Probe:
+    """Redis through the rate limiter's own connection (no new pool per check)."""
 
-        storage = storage_from_string(_async_url(url))
-        if not await storage.check():  # type: ignore[misc]
+    async def probe() -> str:
+        if not await limiter.healthy():
             raise ConnectionError("no PING answer")
         return "PING answered"
 
     return probe
-
-
-def _async_url(url: str) -> str:
-    return url if url.startswith("async+") else f"async+{url}"
 
 
 def disk_probe(path: Path, min_free_bytes: int) -> Probe:
