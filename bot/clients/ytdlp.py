@@ -219,9 +219,10 @@ class YtDlp:
         folder = folder.resolve()
         stem = file_stem(entry)
         last = 0.0
+        last_speed: float | None = None
 
         def hook(status: dict[str, Any]) -> None:
-            nonlocal last
+            nonlocal last, last_speed
             if cancel.is_set():
                 raise DownloadCancelled("cancelled")
             state = status.get("status")
@@ -231,11 +232,13 @@ class YtDlp:
             if state not in ("downloading", "finished"):
                 return
             last = now
+            # yt-dlp's first and "finished" reports carry no speed: keep the last one measured.
+            last_speed = status.get("speed") or last_speed
             hand_over(
                 Progress(
                     downloaded=int(status.get("downloaded_bytes") or 0),
                     total=status.get("total_bytes") or status.get("total_bytes_estimate"),
-                    speed=status.get("speed"),
+                    speed=last_speed,
                     eta=status.get("eta"),
                 )
             )
