@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import discord
 from discord import app_commands
 
-from bot.errors import DependencyError, RateLimited, UserError
+from bot.errors import DependencyError, UserError
 from bot.logs import correlation_id
 from bot.services.errors import new_correlation_id, record_error
 from bot.services.ratelimit import COMMAND_SPAM
@@ -32,19 +32,23 @@ class MediaNestTree(app_commands.CommandTree["MediaNest"]):
         """Tag the interaction with a correlation id and guard against command spam."""
         correlation_id.set(new_correlation_id())
         interaction.extras["started"] = time.perf_counter()
+        try:
+            return await self._admitted(interaction)
+        except Exception as exc:  # discord.py would leave the member without an answer
+            if interaction.type is discord.InteractionType.autocomplete:
+                log.warning("autocomplete refused: %r", exc)
+                return False
+            await report_error(interaction, exc)
+            return False
+
+    async def _admitted(self, interaction: discord.Interaction[MediaNest]) -> bool:
         if interaction.type is not discord.InteractionType.application_command:
             return True  # autocomplete is never counted
         services = interaction.client.services
         roles = [r.id for r in getattr(interaction.user, "roles", [])]
         if await services.access.is_admin(interaction.user.id, roles):
             return True
-        try:
-            await services.limiter.hit(
-                "command", COMMAND_SPAM, interaction.user.id, what="commands"
-            )
-        except RateLimited as exc:
-            await reply_privately(interaction, exc.message)
-            return False
+        await services.limiter.hit("command", COMMAND_SPAM, interaction.user.id, what="commands")
         return True
 
     async def on_error(
@@ -72,7 +76,7 @@ class MediaNestTree(app_commands.CommandTree["MediaNest"]):
         if isinstance(error, app_commands.CheckFailure) and str(error):
             return str(error)
         cid = correlation_id.get() or new_correlation_id()
-        command = interaction.command.qualified_name if interaction.command else None
+        command = where(interaction)
         log.error("unexpected error in /%s [cid=%s]", command, cid, exc_info=error)
         try:
             await record_error(cid, error, command=command, discord_id=interaction.user.id)
@@ -81,8 +85,17 @@ class MediaNestTree(app_commands.CommandTree["MediaNest"]):
         return APOLOGY.format(cid=cid)
 
 
+def where(interaction: discord.Interaction) -> str | None:
+    """What the member used: the command's name, or the component's custom id prefix."""
+    if interaction.command is not None:
+        return interaction.command.qualified_name
+    data: dict[str, object] = dict(interaction.data or {})
+    custom_id = data.get("custom_id")
+    return f"component:{str(custom_id).split(':', 1)[0]}" if custom_id else None
+
+
 async def report_error(interaction: discord.Interaction[MediaNest], error: BaseException) -> None:
-    """For buttons and modals: the same private message the command tree would give."""
+    """For buttons, selects and modals: the same private message a command would give."""
     tree = interaction.client.tree
     assert isinstance(tree, MediaNestTree)
     if correlation_id.get() is None:
