@@ -22,7 +22,6 @@ from bot.container import Services, build_services
 from bot.notify import DiscordSender
 from bot.scheduler import add_jobs, build_scheduler
 from bot.services.keyvalue import kept_value
-from bot.services.metrics import render
 from bot.services.probes import gateway_probe
 from bot.services.status import build_report
 from bot.tree import MediaNestTree
@@ -120,7 +119,7 @@ class MediaNest(commands.Bot):
         report = await build_report(
             health, self.services.outbox, self.services.lag, self.services.started_at
         )
-        return render(report, self.services.metrics, self.services.limiter.refusals)
+        return self.services.metrics.exposition(report, self.services.limiter.refusals)
 
 
 def point_discord_at(settings: Settings) -> None:

@@ -97,7 +97,7 @@ async def test_dashboard_is_posted_pinned_and_edited_on_change(world: World) -> 
 
 
 async def test_metrics_parse_as_prometheus_text(world: World) -> None:
-    """/metrics is valid Prometheus text with service, command, queue and loop-lag metrics."""
+    """/metrics is valid Prometheus text with service, command, duration, queue and lag metrics."""
     async with bot_running(world.settings()) as bot:
         await checks_until_down(bot)
         await (await world.discord.slash(world.users["alice"], "help")).response()
@@ -110,6 +110,10 @@ async def test_metrics_parse_as_prometheus_text(world: World) -> None:
     assert up == {"plex": 1, "overseerr": 1, "database": 1, "disk": 1, "discord": 1}
     commands = families["medianest_commands"].samples
     assert any(s.labels == {"command": "help", "outcome": "ok"} and s.value == 1 for s in commands)
+    seconds = families["medianest_command_seconds"]
+    assert seconds.type == "histogram"
+    timed = {s.labels["command"]: s.value for s in seconds.samples if s.name.endswith("_count")}
+    assert timed["help"] == 1
     for name in (
         "medianest_download_queue_depth",
         "medianest_outbox_backlog",
