@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import io
 
 import aiohttp
+from PIL import Image
 from prometheus_client.parser import text_string_to_metric_families
 
 from bot.app import MediaNest
+from bot.services.charts.style import WIDTH_PX
+from bot.services.charts.uptime import BOTTOM, ROW, TOP
 from cogs.health import HealthCog
 from storage.models import KeyValue
 from tests.harness import HEALTH, World, bot_running
@@ -42,6 +46,9 @@ async def test_admin_status_shows_services_counts_and_a_chart(world: World) -> N
         [attachment] = message["attachments"]
         assert attachment["filename"] == "uptime.png"
         assert attachment["data"].startswith(b"\x89PNG\r\n\x1a\n")
+        chart = Image.open(io.BytesIO(attachment["data"]))
+        assert chart.format == "PNG"
+        assert chart.size == (WIDTH_PX, TOP + ROW * 5 + BOTTOM)  # a row per service
 
 
 async def test_non_admin_status_is_short_and_without_details(world: World) -> None:
