@@ -113,12 +113,14 @@ class HealthCog(commands.Cog):
         if not await is_admin(interaction):  # type: ignore[arg-type]
             await interaction.response.send_message(public_status(report), ephemeral=True)
             return
+        # Drawing the chart can take a while on a busy host: answer within Discord's 3 s first.
+        await interaction.response.defer(ephemeral=True, thinking=True)
         uptime = await hourly_uptime(self.monitor, report)
         png = await in_thread(uptime_chart, uptime.rows, uptime.last_hour)
         chart = discord.File(io.BytesIO(png), filename="uptime.png")
         embed = status_embed(report).set_image(url="attachment://uptime.png")
         embed.set_footer(text="Chart: uptime per hour over the last 24 h, one row per service.")
-        await interaction.response.send_message(embed=embed, file=chart, ephemeral=True)
+        await interaction.edit_original_response(embed=embed, attachments=[chart])
 
     @admin.command(name="errors")
     @requires_admin()

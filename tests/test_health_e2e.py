@@ -29,9 +29,10 @@ async def test_admin_status_shows_services_counts_and_a_chart(world: World) -> N
     async with bot_running(world.settings()) as bot:
         await checks_until_down(bot)
         interaction = await world.discord.slash(world.users["admin"], "status")
-        reply = await interaction.response()
+        await interaction.response()
         assert interaction.ephemeral
-        embed = reply["data"]["embeds"][0]
+        message = await interaction.wait_original(lambda m: bool(m["embeds"]))
+        embed = message["embeds"][0]
         assert embed["title"] == "MediaNest status"
         for name in ("plex", "overseerr", "database", "disk", "discord"):
             assert f"🟢 **{name}** · " in embed["description"]
@@ -41,8 +42,6 @@ async def test_admin_status_shows_services_counts_and_a_chart(world: World) -> N
         assert "loop lag" in fields["Bot"]
         assert "#health is visible to @everyone" in fields["⚠️ Warnings"]
         assert embed["image"]["url"] == "attachment://uptime.png"
-        message = interaction.original
-        assert message is not None
         [attachment] = message["attachments"]
         assert attachment["filename"] == "uptime.png"
         assert attachment["data"].startswith(b"\x89PNG\r\n\x1a\n")
