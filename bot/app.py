@@ -23,7 +23,6 @@ from bot.container import Services, build_services
 from bot.notify import DiscordSender
 from bot.scheduler import Jobs, add_jobs
 from bot.services.keyvalue import kept_value
-from bot.services.metrics import render
 from bot.services.probes import gateway_probe
 from bot.services.status import build_report
 from bot.tree import MediaNestTree
@@ -108,7 +107,7 @@ class MediaNest(commands.Bot):
         report = await build_report(
             self.services.health, self.services.outbox, self.services.lag, self.services.started_at
         )
-        return render(report, self.services.metrics, self.services.limiter.refusals)
+        return self.services.metrics.exposition(report, self.services.limiter.refusals)
 
 
 @contextmanager

@@ -11,10 +11,10 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.services.chart import uptime_chart
+from bot.services.charts import in_thread, uptime_chart
 from bot.services.health import HealthMonitor, human
 from bot.services.keyvalue import kept_value
-from bot.services.status import ServiceLine, StatusReport, build_report
+from bot.services.status import ServiceLine, StatusReport, build_report, hourly_uptime
 from cogs.checks import is_admin, requires_admin
 from cogs.help import ADMIN_ONLY
 from storage.models import KeyValue
@@ -118,11 +118,14 @@ class HealthCog(commands.Cog):
         if not await is_admin(interaction):  # type: ignore[arg-type]
             await interaction.response.send_message(public_status(report), ephemeral=True)
             return
-        rows = {s.name: await self.monitor.hourly_uptime(s.name) for s in report.services}
-        chart = discord.File(io.BytesIO(uptime_chart(rows)), filename="uptime.png")
+        # Drawing the chart can take a while on a busy host: answer within Discord's 3 s first.
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        uptime = await hourly_uptime(self.monitor, report)
+        png = await in_thread(uptime_chart, uptime.rows, uptime.last_hour)
+        chart = discord.File(io.BytesIO(png), filename="uptime.png")
         embed = status_embed(report).set_image(url="attachment://uptime.png")
         embed.set_footer(text="Chart: uptime per hour over the last 24 h, one row per service.")
-        await interaction.response.send_message(embed=embed, file=chart, ephemeral=True)
+        await interaction.edit_original_response(embed=embed, attachments=[chart])
 
     @admin.command(name="errors")
     @requires_admin()
