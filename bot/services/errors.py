@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
+import sqlite3
 import traceback
 from collections import deque
 from dataclasses import dataclass
 
+import asyncpg
 from tortoise.exceptions import DBConnectionError, OperationalError
 
 from bot.errors import CriticalError
@@ -17,6 +20,23 @@ log = logging.getLogger(__name__)
 
 # Errors alerted at once: our own critical ones, and the database failing under us.
 CRITICAL = (CriticalError, DBConnectionError, OperationalError)
+
+
+DATABASE_DOWN = "I can't reach my database right now; try again in a minute."
+_DRIVERS = ("/tortoise/", "/asyncpg/", "/aiosqlite/", "/sqlite3/")
+STORE_TIMEOUT = 1.5  # seconds; the member's answer must not wait for a hung database
+
+
+def is_database_error(exc: BaseException) -> bool:
+    """The database is unreachable, locked or full (not a bug in a query of ours)."""
+    if isinstance(exc, DBConnectionError | OperationalError | sqlite3.OperationalError):
+        return True
+    if isinstance(exc, asyncpg.PostgresConnectionError | asyncpg.InterfaceError):
+        return True
+    if isinstance(exc, OSError | TimeoutError):  # refused or dropped under the driver
+        frames = traceback.extract_tb(exc.__traceback__)
+        return any(part in frame.filename for frame in frames for part in _DRIVERS)
+    return False
 
 
 def new_correlation_id() -> str:
@@ -77,7 +97,8 @@ class ErrorLog:
         log.error("unexpected error in %s [cid=%s]", command, cid, exc_info=exc)
         entry = PendingError(cid, exc, command, discord_id)
         try:
-            await self._store(entry)
+            async with asyncio.timeout(STORE_TIMEOUT):
+                await self._store(entry)
         except Exception as store_exc:
             log.warning(
                 "error event %s kept in memory until the database is back: %r", cid, store_exc
@@ -89,7 +110,11 @@ class ErrorLog:
         """Store the errors kept while the database was down; returns how many were written."""
         written = 0
         while self.pending:
-            await self._store(self.pending[0])
+            try:
+                await self._store(self.pending[0])
+            except Exception as exc:
+                log.info("database still unavailable, %d errors kept: %r", len(self.pending), exc)
+                break
             self.pending.popleft()
             written += 1
         return written
