@@ -11,15 +11,13 @@ from collections import deque
 from dataclasses import dataclass
 
 import asyncpg
-from tortoise.exceptions import DBConnectionError, OperationalError
+from tortoise.exceptions import DBConnectionError, IntegrityError, OperationalError
 
 from bot.errors import CriticalError
 from storage.models import ErrorEvent
 
 log = logging.getLogger(__name__)
 
-# Errors alerted at once: our own critical ones, and the database failing under us.
-CRITICAL = (CriticalError, DBConnectionError, OperationalError)
 
 
 DATABASE_DOWN = "I can't reach my database right now; try again in a minute."
@@ -64,7 +62,7 @@ async def record_error(
         message=str(exc)[:2000],
         place=_place(exc),
         traceback="".join(traceback.format_exception(exc))[-20000:],
-        critical=isinstance(exc, CRITICAL),
+        critical=isinstance(exc, CriticalError) or is_database_error(exc),
     )
 
 
@@ -121,6 +119,9 @@ class ErrorLog:
 
     @staticmethod
     async def _store(entry: PendingError) -> None:
-        await record_error(
-            entry.correlation_id, entry.exc, command=entry.command, discord_id=entry.discord_id
-        )
+        try:
+            await record_error(
+                entry.correlation_id, entry.exc, command=entry.command, discord_id=entry.discord_id
+            )
+        except IntegrityError:
+            pass  # an attempt that timed out had stored it after all
