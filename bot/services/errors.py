@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import secrets
 import sqlite3
@@ -17,7 +18,6 @@ from bot.errors import CriticalError
 from storage.models import ErrorEvent
 
 log = logging.getLogger(__name__)
-
 
 
 DATABASE_DOWN = "I can't reach my database right now; try again in a minute."
@@ -119,9 +119,7 @@ class ErrorLog:
 
     @staticmethod
     async def _store(entry: PendingError) -> None:
-        try:
+        with contextlib.suppress(IntegrityError):  # a timed-out attempt stored it after all
             await record_error(
                 entry.correlation_id, entry.exc, command=entry.command, discord_id=entry.discord_id
             )
-        except IntegrityError:
-            pass  # an attempt that timed out had stored it after all
