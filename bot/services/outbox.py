@@ -195,9 +195,23 @@ class Outbox:
             .order_by("next_attempt_at", "id")
             .limit(self.batch)
         )
-        sent = 0
+        by_target: dict[tuple[TargetKind, int], list[OutboxMessage]] = {}
         for message in due:
-            sent += await self._deliver(sender, message)
+            by_target.setdefault((message.target_kind, message.target_id), []).append(message)
+        # Targets in parallel, so a slow or failing channel holds up only its own messages.
+        counts = await asyncio.gather(
+            *(self._deliver_in_order(sender, m) for m in by_target.values())
+        )
+        return sum(counts)
+
+    async def _deliver_in_order(self, sender: Sender, messages: list[OutboxMessage]) -> int:
+        """One target's messages, oldest first; stop at the first failure to keep the order."""
+        sent = 0
+        for message in messages:
+            delivered = await self._deliver(sender, message)
+            if not delivered:
+                break
+            sent += delivered
         return sent
 
     async def _deliver(self, sender: Sender, message: OutboxMessage) -> int:
