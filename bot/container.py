@@ -92,17 +92,18 @@ def build_services(
         )
     outbox = Outbox(notify_channel_id=settings.notify_channel_id)
     secret = secret_key(settings)
+    access = Access(settings.admin_discord_ids, settings.admin_role_id)
     linking = None
     if plex and plextv:
         linking = LinkingService(
-            plextv, plex, TokenCipher(secret), outbox, public_url=settings.public_url
+            plextv, plex, TokenCipher(secret), outbox, public_url=settings.public_url, access=access
         )
     services = Services(
         settings=settings,
         http=http,
         secret_key=secret,
         outbox=outbox,
-        access=Access(settings.admin_discord_ids, settings.admin_role_id),
+        access=access,
         limiter=RateLimiter(settings.redis_url),
         plex=plex,
         overseerr=overseerr,
