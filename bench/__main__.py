@@ -113,9 +113,11 @@ async def run(sizes: Sizes, only: list[str], quick: bool) -> dict[str, Any]:
         tmp = Path(tmp_name)
 
         def at(name: str, database_url: str | None = None) -> Any:
-            movies = sizes.submissions if name == "submissions" else 0
             return stage(
-                tmp / name, search_delay=OVERSEERR_DELAY, movies=movies, database_url=database_url
+                tmp / name,
+                search_delay=OVERSEERR_DELAY,
+                movies=sizes.submissions,
+                database_url=database_url,
             )
 
         async def help_group() -> None:
