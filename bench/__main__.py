@@ -41,6 +41,7 @@ class Sizes:
     outbox_429s: int = 10
     lag_videos: int = 10
     lag_video_bytes: int = 1_000_000
+    lag_idle: float = 5.0
     memory_requests: int = 1000
     memory_downloads: int = 100
     submissions: int = 200
@@ -55,6 +56,7 @@ QUICK = Sizes(
     outbox_429s=2,
     lag_videos=2,
     lag_video_bytes=50_000,
+    lag_idle=0.2,
     memory_requests=40,
     memory_downloads=5,
     submissions=10,
@@ -75,7 +77,7 @@ def stage_sections(sizes: Sizes) -> dict[str, StageSection]:
             s, messages=sizes.outbox_messages, limited=sizes.outbox_429s
         ),
         "loop_lag": lambda s: downloads.loop_lag(
-            s, videos=sizes.lag_videos, size=sizes.lag_video_bytes
+            s, videos=sizes.lag_videos, size=sizes.lag_video_bytes, idle_seconds=sizes.lag_idle
         ),
         "memory": lambda s: downloads.memory(
             s, requests=sizes.memory_requests, downloads=sizes.memory_downloads

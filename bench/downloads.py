@@ -23,15 +23,26 @@ def playlists(media: FakeMediaServer, count: int, videos: int, size: int, tag: s
     return urls
 
 
-async def loop_lag(stage: Stage, *, videos: int, size: int) -> dict[str, Any]:
+async def loop_lag(stage: Stage, *, videos: int, size: int, idle_seconds: float) -> dict[str, Any]:
     """The bot's event-loop lag (its own process) while two playlists download side by side."""
     urls = playlists(stage.media, 2, videos, size, "lag")
+    # The same probe with nothing to do first: on a busy machine the OS, not the bot, is late.
+    await stage.bot.call("lag_start")
+    await asyncio.sleep(idle_seconds)
+    idle = await stage.bot.call("lag_stop")
     await stage.bot.call("lag_start")
     jobs = await stage.bot.call(
         "youtube", urls=urls, discord_id=DOWNLOADER, within=240, timeout=300
     )
     lag = await stage.bot.call("lag_stop")
-    return {"playlists": 2, "videos_each": videos, "video_bytes": size, "jobs": jobs, **lag}
+    return {
+        "playlists": 2,
+        "videos_each": videos,
+        "video_bytes": size,
+        "jobs": jobs,
+        **lag,
+        "idle_baseline": idle,
+    }
 
 
 async def _requests(world: World, count: int, first_id: int) -> None:
