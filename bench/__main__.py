@@ -44,7 +44,7 @@ class Sizes:
     lag_idle: float = 5.0
     memory_requests: int = 1000
     memory_downloads: int = 100
-    submissions: int = 200
+    submissions: int = 100
 
 
 QUICK = Sizes(

@@ -88,6 +88,10 @@ class Session:
         gc.collect()
         return {"rss_mb": measure_rss()}
 
+    async def cpu(self) -> dict[str, Any]:
+        """CPU seconds this process has used, all threads: load on the machine does not count."""
+        return {"cpu_s": time.process_time()}
+
     async def lag_start(self, interval: float = 0.005) -> dict[str, Any]:
         self.lag = LagProbe(interval)
         self._lag_task = asyncio.create_task(self.lag.run(), name="bench-lag")
@@ -162,7 +166,7 @@ class Session:
 
 OPS: dict[str, Callable[..., Awaitable[dict[str, Any]]]] = {
     name: getattr(Session, name)
-    for name in ("rss", "lag_start", "lag_stop", "outbox_post", "submit", "youtube")
+    for name in ("rss", "cpu", "lag_start", "lag_stop", "outbox_post", "submit", "youtube")
 }
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from bench.stats import percentile, summary
+from bench.stats import ms, percentile, summary
 from bench.world import (
     SlowOverseerr,
     Stage,
@@ -24,25 +24,22 @@ async def help_ack(tmp: Path, *, burst: int, rounds: int) -> dict[str, Any]:
     """/help from `burst` members at once, the floor bot and ours alternating, `rounds` times."""
     floor: list[float] = []
     ours: list[float] = []
-    per_round: list[dict[str, Any]] = []
+    floor_cpu: list[float] = []  # CPU seconds per interaction, one figure per round
+    our_cpu: list[float] = []
     async with started_world(tmp) as world:
         settings = world.settings()
         next_id = 10_000
         for _ in range(rounds):
-            # New members each round, so the per-member command guard never refuses.
-            warm, measured = members(world, WARM_UP, next_id), members(world, burst, next_id + 100)
-            next_id += 1000
-            async with bot_process("floor", settings, tmp / "floor.log"):
-                await slash_burst(world, warm, "help")
-                floor_round = await slash_burst(world, measured, "help")
-            warm, measured = members(world, WARM_UP, next_id), members(world, burst, next_id + 100)
-            next_id += 1000
-            async with bot_process("medianest", settings, tmp / "bot.log"):
-                await slash_burst(world, warm, "help")
-                ours_round = await slash_burst(world, measured, "help")
-            floor += floor_round
-            ours += ours_round
-            per_round.append({"floor": summary(floor_round), "medianest": summary(ours_round)})
+            for kind, latencies, cpu in (("floor", floor, floor_cpu), ("medianest", ours, our_cpu)):
+                # New members each round, so the per-member command guard never refuses.
+                warm = members(world, WARM_UP, next_id)
+                measured = members(world, burst, next_id + 100)
+                next_id += 1000
+                async with bot_process(kind, settings, tmp / f"{kind}.log") as bot:
+                    await slash_burst(world, warm, "help")
+                    before = (await bot.call("cpu"))["cpu_s"]
+                    latencies += await slash_burst(world, measured, "help")
+                    cpu.append(((await bot.call("cpu"))["cpu_s"] - before) / burst)
     return {
         "burst": burst,
         "rounds": rounds,
@@ -50,7 +47,12 @@ async def help_ack(tmp: Path, *, burst: int, rounds: int) -> dict[str, Any]:
         "medianest": summary(ours),
         "ratio_p50": _ratio(percentile(ours, 50), percentile(floor, 50)),
         "ratio_p99": _ratio(percentile(ours, 99), percentile(floor, 99)),
-        "per_round": per_round,
+        # CPU per interaction does not depend on how busy the machine is, latency does.
+        "cpu_ms_per_interaction": {
+            "floor": ms(sum(floor_cpu) / len(floor_cpu)),
+            "medianest": ms(sum(our_cpu) / len(our_cpu)),
+        },
+        "ratio_cpu": _ratio(sum(our_cpu), sum(floor_cpu)),
     }
 
 

@@ -22,6 +22,7 @@ def targets(result: dict[str, Any], overseerr_delay: float) -> list[dict[str, An
     rows: list[tuple[str, tuple[str, ...], str, float, bool]] = [
         ("/help ack p50 ÷ discord.py floor", ("help_ack", "ratio_p50"), "≤", 1.5, False),
         ("/help ack p99 ÷ discord.py floor", ("help_ack", "ratio_p99"), "≤", 1.5, False),
+        ("/help CPU per interaction ÷ floor", ("help_ack", "ratio_cpu"), "≤", 1.5, False),
         ("autocomplete cold p99 (ms)", ("autocomplete", "cold", "p99_ms"), "≤", cold_limit, False),
         ("autocomplete warm p99 (ms)", ("autocomplete", "warm", "p99_ms"), "≤", 20, False),
         ("webhooks (valid) req/s", ("web", "webhook", "rps"), "≥", 2000, True),
@@ -67,6 +68,13 @@ def render(result: dict[str, Any]) -> str:
     figures = [
         ("/help ack, floor p50/p99 ms", "help_ack", "floor", "p50_ms", "p99_ms"),
         ("/help ack, MediaNest p50/p99 ms", "help_ack", "medianest", "p50_ms", "p99_ms"),
+        (
+            "/help CPU ms each, floor / ours",
+            "help_ack",
+            "cpu_ms_per_interaction",
+            "floor",
+            "medianest",
+        ),
         ("autocomplete cold p50/p99 ms", "autocomplete", "cold", "p50_ms", "p99_ms"),
         ("autocomplete warm p50/p99 ms", "autocomplete", "warm", "p50_ms", "p99_ms"),
         ("webhook req/s, p99 ms", "web", "webhook", "rps", "p99_ms"),

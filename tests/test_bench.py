@@ -13,7 +13,7 @@ async def test_quick_bench_reports_every_section() -> None:
     result = await run(QUICK, [], quick=True)
     json.dumps(result)  # what --out writes must be plain JSON
     assert set(SECTIONS) <= set(result)
-    assert {"floor", "medianest", "ratio_p50", "ratio_p99"} <= set(result["help_ack"])
+    assert {"floor", "medianest", "ratio_p50", "ratio_p99", "ratio_cpu"} <= set(result["help_ack"])
     assert {"cold", "warm"} <= set(result["autocomplete"])
     assert {"webhook", "healthz"} <= set(result["web"])
     assert set(result["web"]["webhook"]["statuses"]) == {"200"}
