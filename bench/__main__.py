@@ -35,6 +35,7 @@ class Sizes:
 
     help_burst: int = 50
     help_rounds: int = 3
+    help_settle: float = 3.0
     suggest_queries: int = 100
     web_seconds: float = 5.0
     outbox_messages: int = 200
@@ -50,6 +51,7 @@ class Sizes:
 QUICK = Sizes(
     help_burst=20,
     help_rounds=1,
+    help_settle=0.0,
     suggest_queries=10,
     web_seconds=0.5,
     outbox_messages=20,
@@ -125,7 +127,10 @@ async def run(sizes: Sizes, only: list[str], quick: bool) -> dict[str, Any]:
         async def help_group() -> None:
             if "help_ack" in wanted:
                 result["help_ack"] = await commands.help_ack(
-                    tmp / "help", burst=sizes.help_burst, rounds=sizes.help_rounds
+                    tmp / "help",
+                    burst=sizes.help_burst,
+                    rounds=sizes.help_rounds,
+                    settle=sizes.help_settle,
                 )
 
         async def stage_group() -> None:

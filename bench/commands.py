@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,7 @@ from tests.harness import World
 WARM_UP = 5  # interactions each bot answers before a measured burst: imports, caches, JIT-free
 
 
-async def help_ack(tmp: Path, *, burst: int, rounds: int) -> dict[str, Any]:
+async def help_ack(tmp: Path, *, burst: int, rounds: int, settle: float) -> dict[str, Any]:
     """/help from `burst` members at once, the floor bot and ours alternating, `rounds` times."""
     floor: list[float] = []
     ours: list[float] = []
@@ -37,6 +38,7 @@ async def help_ack(tmp: Path, *, burst: int, rounds: int) -> dict[str, Any]:
                 next_id += 1000
                 async with bot_process(kind, settings, tmp / f"{kind}.log") as bot:
                     await slash_burst(world, warm, "help")
+                    await asyncio.sleep(settle)  # start-up work (probes, first jobs) is done
                     before = (await bot.call("cpu"))["cpu_s"]
                     latencies += await slash_burst(world, measured, "help")
                     cpu.append(((await bot.call("cpu"))["cpu_s"] - before) / burst)
