@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
-import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 PAGE = os.sysconf("SC_PAGE_SIZE")
@@ -62,26 +60,3 @@ class LagProbe:
             "p99_ms": ms(percentile(self.lags, 99)),
             "max_ms": ms(max(self.lags, default=0.0)),
         }
-
-
-@contextlib.asynccontextmanager
-async def lag_probe(interval: float = 0.005) -> AsyncIterator[LagProbe]:
-    """Sample event-loop lag for the duration of the block."""
-    probe = LagProbe(interval)
-    task = asyncio.create_task(probe.run(), name="bench-lag")
-    try:
-        yield probe
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-
-
-class Clock:
-    """perf_counter since construction."""
-
-    def __init__(self) -> None:
-        self.start = time.perf_counter()
-
-    def elapsed(self) -> float:
-        return time.perf_counter() - self.start
