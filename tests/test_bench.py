@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from bench.__main__ import QUICK, SECTIONS, run
 from bench.report import render
 
 
+@pytest.mark.timeout(300)  # about 30 s; more when the machine is busy, never a failure
 async def test_quick_bench_reports_every_section() -> None:
     """`python -m bench --quick`'s run fills every section, the targets and the machine."""
     result = await run(QUICK, [], quick=True)
