@@ -101,10 +101,11 @@ def build_services(
         )
     outbox = Outbox(notify_channel_id=settings.notify_channel_id)
     secret = secret_key(settings)
+    access = Access(settings.admin_discord_ids, settings.admin_role_id)
     linking = None
     if plex and plextv:
         linking = LinkingService(
-            plextv, plex, TokenCipher(secret), outbox, public_url=settings.public_url
+            plextv, plex, TokenCipher(secret), outbox, public_url=settings.public_url, access=access
         )
     limiter = RateLimiter(settings.redis_url)
     monitored = monitored_probes(settings, plex, overseerr, limiter)
@@ -113,7 +114,7 @@ def build_services(
         http=http,
         secret_key=secret,
         outbox=outbox,
-        access=Access(settings.admin_discord_ids, settings.admin_role_id),
+        access=access,
         limiter=limiter,
         health=HealthMonitor(monitored, outbox, settings.health_channel_id),
         errors=ErrorLog(),

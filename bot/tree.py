@@ -46,7 +46,11 @@ class MediaNestTree(app_commands.CommandTree["MediaNest"]):
             return True  # autocomplete is never counted
         services = interaction.client.services
         roles = [r.id for r in getattr(interaction.user, "roles", [])]
-        if await services.access.is_admin(interaction.user.id, roles):
+        # Kept for the command's own checks (cogs/checks.py), so it is computed once.
+        admin = interaction.extras["is_admin"] = await services.access.is_admin(
+            interaction.user.id, roles
+        )
+        if admin:
             return True
         await services.limiter.hit("command", COMMAND_SPAM, interaction.user.id, what="commands")
         return True

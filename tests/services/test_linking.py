@@ -15,6 +15,7 @@ from tortoise import connections
 
 from bot.clients.plex import PlexClient, PlexTV, plex_tv_at
 from bot.errors import ServiceUnavailable
+from bot.services.access import Access
 from bot.services.crypto import InvalidToken, TokenCipher
 from bot.services.keyvalue import kept_value
 from bot.services.linking import (
@@ -459,3 +460,22 @@ def test_token_cipher_round_trip() -> None:
     assert TokenCipher("any string at all").decrypt(blob) == "tok-123"
     with pytest.raises(InvalidToken):
         TokenCipher("another").decrypt(blob)
+
+
+async def test_admin_cache_follows_unlink_removal_and_role_change(world: World) -> None:
+    """The cached admin set forgets an unlinked or dropped owner and learns a promoted member."""
+    access = Access()
+    service = world.build(access=access)
+    await service.complete(await world.sign_in(ALICE, world.owner))
+    await service.complete(await world.sign_in(BOB, world.friend))
+    assert await access.is_admin(ALICE) and not await access.is_admin(BOB)
+    world.tv.share_server(world.friend, world.pms.machine_identifier, owned=True)
+    assert await service.reverify(BOB) is True
+    assert (await link_of(BOB)).role == Role.ADMIN  # type: ignore[union-attr]
+    assert await access.is_admin(BOB)
+    assert await service.unlink(ALICE) is True
+    assert not await access.is_admin(ALICE)
+    world.tv.revoke(FRIEND_TOKEN)
+    assert await service.reverify(BOB) is False
+    assert not await access.is_admin(BOB)
+    assert await access.linked_admins() == frozenset()
