@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 
 from bot.app import MediaNest
+from bot.services.downloads import JobProgress
+from cogs.youtube import YouTubeCog
 from storage.models import DownloadItem, DownloadJob, ItemStatus, JobStatus, OutboxMessage
 from tests.fakes.media import FakeMediaServer
 from tests.harness import ANNOUNCE, GENERAL, World, bot_running, link_member, plex_people
@@ -191,3 +193,25 @@ async def test_downloads_lists_the_users_jobs(
     assert "**Tiny** · job #1 · done" in reply["data"]["content"]
     empty = await (await world.discord.slash(world.users["alice"], "downloads")).response()
     assert empty["data"]["content"] == "No downloads yet."
+
+
+class Dropped:
+    """A progress sink that keeps nothing."""
+
+    async def job_progress(self, progress: JobProgress) -> None:
+        return None
+
+
+async def test_cog_unload_detaches_progress_and_load_attaches_it(bot: MediaNest) -> None:
+    """Unloading the cog detaches its Discord sink from the service; loading it attaches one."""
+    service = bot.services.downloads
+    assert service is not None
+    relay = service.progress_relay
+    with pytest.raises(RuntimeError):  # the loaded cog's sink is attached
+        relay.attach(Dropped())
+    await bot.remove_cog("YouTubeCog")
+    relay.attach(Dropped())  # nothing attached any more
+    relay.detach()
+    await bot.add_cog(YouTubeCog(bot, service))
+    with pytest.raises(RuntimeError):
+        relay.attach(Dropped())
