@@ -76,6 +76,14 @@ def progress(**changes: object) -> JobProgress:
     return JobProgress(**fields)  # type: ignore[arg-type]
 
 
+async def sent_then_changed(throttle: ProgressPump, state: State) -> None:
+    """A first change (sent at once), then a second one (left to the throttle)."""
+    throttle.changed()
+    await settle()
+    state.done += 1
+    throttle.changed()
+
+
 def pump(every: float = 3.0) -> tuple[ProgressPump, Sink, State, FakeClock]:
     sink, state, clock = Sink(), State(), FakeClock()
     return ProgressPump(ProgressFeed(sink, every, clock), state.snapshot), sink, state, clock
@@ -127,10 +135,7 @@ async def test_closed_pump_drops_changes_but_sends_the_final_state() -> None:
     sends (the final state of a job)."""
     throttle, sink, state, clock = pump(every=3.0)
     async with throttle:
-        throttle.changed()
-        await settle()
-        state.done = 1
-        throttle.changed()
+        await sent_then_changed(throttle, state)
     await clock.advance(10)
     throttle.changed()
     await clock.advance(10)
@@ -156,10 +161,7 @@ async def test_failing_sink_is_logged_and_the_pump_goes_on(
     throttle = ProgressPump(ProgressFeed(Broken(), 1.0, clock), state.snapshot)
     with caplog.at_level(logging.ERROR):
         async with throttle:
-            throttle.changed()
-            await settle()
-            state.done = 1
-            throttle.changed()
+            await sent_then_changed(throttle, state)
             await clock.advance(1.0)
     assert calls == [0, 1]
     assert "progress for job 1 not shown" in caplog.text
