@@ -28,6 +28,7 @@ async def test_low_disk_pauses_then_resumes(rig: Rig) -> None:
     rig.free[0] = 2**20
     job = await finished(job.id, JobStatus.PAUSED)
     assert job.error and job.error.startswith("Paused: the download disk has only 1.0 MB free")
+    await until(lambda: messages(TargetKind.CHANNEL, HEALTH))  # posted just after the pause
     (alert,) = await messages(TargetKind.CHANNEL, HEALTH)
     assert f"#{job.id}" in alert and "paused" in alert
     assert rig.sinks[service].of(job.id)[-1][1].status == JobStatus.PAUSED
