@@ -92,8 +92,7 @@ class DiscordProgress:
             log.warning("could not edit the progress of job %s: %s", progress.job_id, exc)
 
 
-# Guarded types the interaction with our bot, DynamicItem with any client: the same call.
-class CancelButton(  # type: ignore[misc]
+class CancelButton(
     Guarded, discord.ui.DynamicItem[discord.ui.Button], template=r"download:cancel:(?P<id>\d+)"
 ):
     """The persistent Cancel button of a download job (its owner or an admin may press it)."""
