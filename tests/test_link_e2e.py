@@ -227,6 +227,7 @@ async def test_browser_shows_the_refusal_page(
             shown,
             "This Plex account can't be linked",
             "the Plex account “stranger” doesn't have access to our Plex server.",
+            "Ask the server owner to share it with you, then run /link again.",
         )
         assert await PlexLink.all().count() == 0
 
