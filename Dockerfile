@@ -10,14 +10,14 @@ COPY cogs ./cogs
 COPY storage ./storage
 RUN pip install --no-cache-dir .
 # yt-dlp needs ffmpeg to merge YouTube's separate video and audio streams (without it only the
-# 360p single-file format is left). Debian's ffmpeg package drags in ~690 MB of codec, X11,
-# Vulkan and LLVM libraries; this static build is one 173 MB file. Where no static build exists
-# for the platform, the runtime stage falls back to Debian's package.
+# 360p single-file format is left). Debian's ffmpeg package drags in over 600 MB of codec, X11,
+# Vulkan and LLVM libraries; the imageio-ffmpeg wheel's build is one 173 MB file needing only
+# glibc. Where the wheel has no build for the platform, the runtime stage installs Debian's.
 ARG FFMPEG_WHEEL=imageio-ffmpeg==0.8.1
 RUN pip download --no-cache-dir --no-deps --only-binary=:all: -d /tmp/ffmpeg "$FFMPEG_WHEEL" \
     && python -m zipfile -e /tmp/ffmpeg/*.whl /tmp/ffmpeg/unpacked \
     && install -m 0755 /tmp/ffmpeg/unpacked/imageio_ffmpeg/binaries/ffmpeg-* /opt/venv/bin/ffmpeg \
-    || echo "no static ffmpeg for this platform: the runtime stage installs Debian's"; \
+    || echo "no ffmpeg build in the wheel for this platform: the runtime stage installs Debian's"; \
     rm -rf /tmp/ffmpeg && pip uninstall -y -q pip
 
 FROM python:3.11-slim
