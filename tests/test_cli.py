@@ -157,6 +157,34 @@ async def test_sigterm_stops_the_bot_cleanly_within_eight_seconds(world: World) 
     assert "Unclosed" not in log
 
 
+async def test_sigterm_during_start_up_stops_the_bot(world: World) -> None:
+    """SIGTERM while Discord never answers the login still ends the process, exit 0."""
+    held: list[asyncio.StreamWriter] = []
+
+    async def silent(_: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        held.append(writer)  # accept, then never answer
+
+    server = await asyncio.start_server(silent, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    env = bot_env(world, WEB_PORT="0", LOG_LEVEL="INFO")
+    env["DISCORD_API_URL"] = f"http://127.0.0.1:{port}/api/v10"
+    proc = await run_cli(env)
+    try:
+        async with asyncio.timeout(30):
+            while not held:
+                await asyncio.sleep(0.05)  # the bot is now stuck logging in
+        proc.send_signal(signal.SIGTERM)
+        _, err = await asyncio.wait_for(proc.communicate(), 10)
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+        for writer in held:
+            writer.close()
+        server.close()
+    assert proc.returncode == 0, err.decode()
+    assert "stopped during start-up" in err.decode()
+
+
 async def listening_port(proc: asyncio.subprocess.Process) -> int:
     """Read the bot's log until it says which port the web server bound."""
     assert proc.stderr is not None
