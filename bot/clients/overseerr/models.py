@@ -180,7 +180,7 @@ class RequestBody(Wire):
         media: MediaInfo | None = None,
     ) -> OverseerrRequest:
         """As an OverseerrRequest; `media` stands in when the body has no media of its own."""
-        info = self.media or media or MediaInfo()
+        info = self.media or media or NO_MEDIA
         return OverseerrRequest(
             id=self.id,
             status=self.status,
@@ -201,6 +201,7 @@ class RequestBody(Wire):
 
 
 MediaInfo.model_rebuild()
+NO_MEDIA = MediaInfo.model_validate({})
 
 
 class Titled(Wire):
@@ -227,7 +228,7 @@ class SearchItem(Titled):
     media_info: MediaInfo | None = Field(None, alias="mediaInfo")
 
     def record(self) -> SearchResult:
-        info = self.media_info or MediaInfo()
+        info = self.media_info or NO_MEDIA
         return SearchResult(
             media_type=self.media_type,
             tmdb_id=self.id,
@@ -246,11 +247,11 @@ class DetailsBody(Titled):
     """`GET /movie/{id}` or `GET /tv/{id}`."""
 
     id: int | None = None
-    media_info: MediaInfo = Field(default_factory=MediaInfo, alias="mediaInfo")
+    media_info: MediaInfo | None = Field(None, alias="mediaInfo")
     seasons: list[SeasonNumber] = []
 
     def record(self, media_type: str, tmdb_id: int) -> MediaDetails:
-        info = self.media_info
+        info = self.media_info or NO_MEDIA
         return MediaDetails(
             media_type=media_type,
             tmdb_id=self.id or int(tmdb_id),
