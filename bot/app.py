@@ -8,21 +8,21 @@ import logging
 import signal
 import time
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack, asynccontextmanager
+from collections.abc import AsyncIterator, Coroutine, Iterator
+from contextlib import AsyncExitStack, asynccontextmanager, contextmanager
+from typing import Any
 
 import aiohttp
 import discord
 import yarl
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from discord.ext import commands
 
+from bot.clients.plex import plex_tv_at
 from bot.config import Settings
 from bot.container import Services, build_services
 from bot.notify import DiscordSender
-from bot.scheduler import add_jobs, build_scheduler
+from bot.scheduler import Jobs, add_jobs
 from bot.services.keyvalue import kept_value
-from bot.services.metrics import render
 from bot.services.probes import gateway_probe
 from bot.services.status import build_report
 from bot.tree import MediaNestTree
@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 class MediaNest(commands.Bot):
     """The Discord client, holding the services the cogs call."""
 
-    def __init__(self, services: Services, *, guild_ready_timeout: float = 2.0) -> None:
+    def __init__(self, services: Services, jobs: Jobs, *, guild_ready_timeout: float = 2.0) -> None:
         intents = discord.Intents.default()
         intents.members = intents.presences = intents.message_content = False
         super().__init__(
@@ -49,24 +49,23 @@ class MediaNest(commands.Bot):
         )
         self.services = services
         self.settings = services.settings
+        self.jobs = jobs
         self.web_port: int | None = None
-        self.scheduler: AsyncIOScheduler | None = None
-        self.runner_task: asyncio.Task[None] | None = None
-        self._tasks: list[asyncio.Task[None]] = []
+        self.gateway: asyncio.Task[None] | None = None
 
     async def setup_hook(self) -> None:
         from cogs import load_cogs
 
         await load_cogs(self)
         await self.sync_commands()
-        sender = DiscordSender(self)
-        self._tasks.append(asyncio.create_task(self.services.outbox.run(sender), name="outbox"))
-        self._tasks.append(asyncio.create_task(self.services.lag.run(), name="loop-lag"))
-        if self.services.health:
-            self.services.health.add_probe("discord", gateway_probe(self.gateway_latency))
-            await self.services.health.load()
-        if self.services.downloads:
-            await self.services.downloads.start()
+        self.services.health.add_probe("discord", gateway_probe(self.gateway_latency))
+        await self.services.health.load()
+
+    def start_gateway(self) -> asyncio.Task[None]:
+        """Connect to the gateway in a task of the bot's own (once); `close` ends it."""
+        if self.gateway is None:
+            self.gateway = asyncio.create_task(self.connect(), name="discord-gateway")
+        return self.gateway
 
     def gateway_latency(self) -> float | None:
         """Seconds of the last heartbeat round trip, or None when not connected."""
@@ -91,15 +90,6 @@ class MediaNest(commands.Bot):
             synced = await self.tree.sync()
         log.info("synced %d slash commands", len(synced))
 
-    async def close(self) -> None:
-        if self.services.downloads:
-            await self.services.downloads.stop()  # running jobs stay resumable
-        for task in self._tasks:
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
-        self._tasks.clear()
-        await super().close()
-
     async def readiness(self) -> dict[str, bool]:
         """What /readyz reports: the gateway is connected and the database answers."""
         try:
@@ -108,43 +98,64 @@ class MediaNest(commands.Bot):
         except Exception:
             database_ok = False
         checks = {"discord": self.is_ready() and not self.is_closed(), "database": database_ok}
-        if self.services.health:
-            for name, state in self.services.health.states.items():
-                checks.setdefault(name, not state.down)
+        for name, state in self.services.health.states.items():
+            checks.setdefault(name, not state.down)
         return checks
 
     async def metrics_text(self) -> str:
         """The Prometheus exposition of the status report and the command counters."""
-        health = self.services.health
-        assert health is not None
         report = await build_report(
-            health, self.services.outbox, self.services.lag, self.services.started_at
+            self.services.health, self.services.outbox, self.services.lag, self.services.started_at
         )
-        return render(report, self.services.metrics, self.services.limiter.refusals)
+        return self.services.metrics.exposition(report, self.services.limiter.refusals)
 
 
-def point_discord_at(settings: Settings) -> None:
-    """Use DISCORD_API_URL / DISCORD_GATEWAY_URL (REST proxies, tests) instead of Discord's own."""
+@contextmanager
+def discord_endpoints(settings: Settings) -> Iterator[None]:
+    """discord.py uses DISCORD_API_URL / DISCORD_GATEWAY_URL inside the block; restored on exit."""
+    saved = discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY
     discord.http.Route.BASE = settings.discord_api_url
     if settings.discord_gateway_url:
         discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.discord_gateway_url)
+    try:
+        yield
+    finally:
+        discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = saved
+
+
+async def background(stack: AsyncExitStack, work: Coroutine[Any, Any, None], name: str) -> None:
+    """Run `work` as a task that the stack cancels and awaits when it closes."""
+    task = asyncio.create_task(work, name=name)
+
+    async def cancel() -> None:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+    stack.push_async_callback(cancel)
 
 
 @asynccontextmanager
 async def running(
     settings: Settings, *, guild_ready_timeout: float = 2.0
 ) -> AsyncIterator[MediaNest]:
-    """Open every dependency, start the bot, and close everything in reverse order."""
-    point_discord_at(settings)
+    """Open every dependency, start the bot, and close everything in reverse order.
+
+    Raises discord.LoginFailure when Discord rejects the token.
+    """
     for line in settings.disabled_features():
         log.info(line)
     async with AsyncExitStack() as stack:
+        stack.enter_context(discord_endpoints(settings))
+        if settings.plex_url:
+            stack.enter_context(plex_tv_at(settings.plex_tv_url))
         http = await stack.enter_async_context(aiohttp.ClientSession())
         await stack.enter_async_context(db.database(settings.resolved_database_url))
         client_id = await kept_value("plex_client_id", lambda: str(uuid.uuid4()))
         services = build_services(settings, http, plex_client_id=client_id)
         stack.callback(services.close)
-        bot = MediaNest(services, guild_ready_timeout=guild_ready_timeout)
+        jobs = Jobs(services.errors)
+        bot = MediaNest(services, jobs, guild_ready_timeout=guild_ready_timeout)
         web_app = build_web_app(bot.readiness, max_body=settings.web_max_body)
         if services.linking:
             add_link_routes(web_app, services.linking, services.limiter)
@@ -156,15 +167,17 @@ async def running(
             )
         runner, bot.web_port = await start_web(web_app, settings.web_host, settings.web_port)
         stack.push_async_callback(runner.cleanup)
-        scheduler = build_scheduler()
-        add_jobs(scheduler, services)
-        bot.scheduler = scheduler
+        add_jobs(jobs, services)
         await stack.enter_async_context(bot)
-        task = asyncio.create_task(bot.start(settings.discord_token.get_secret_value()))
-        stack.push_async_callback(_stop_bot, bot, task)
-        scheduler.start()
-        stack.callback(scheduler.shutdown, False)
-        bot.runner_task = task
+        await bot.login(settings.discord_token.get_secret_value())  # runs setup_hook
+        await background(stack, services.outbox.run(DiscordSender(bot)), "outbox")
+        await background(stack, services.lag.run(), "loop-lag")
+        if services.downloads:
+            await services.downloads.start()
+            stack.push_async_callback(services.downloads.stop)  # running jobs stay resumable
+        jobs.start()
+        stack.push_async_callback(jobs.stop)  # waits for running jobs: before the database
+        stack.push_async_callback(_stop_bot, bot, bot.start_gateway())
         yield bot
 
 
@@ -181,19 +194,18 @@ async def serve(settings: Settings) -> int:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    async with running(settings) as bot:
-        task = bot.runner_task
-        assert task is not None
-        stopper = asyncio.create_task(stop.wait())
-        await asyncio.wait({task, stopper}, return_when=asyncio.FIRST_COMPLETED)
-        stopper.cancel()
-        if task.done() and not task.cancelled() and task.exception():
-            exc = task.exception()
-            if isinstance(exc, discord.LoginFailure):
-                log.error("Discord rejected DISCORD_TOKEN: check the bot token.")
-            else:
-                log.error("the Discord client stopped: %r", exc)
-            return 1
-        log.info("shutting down")
+    try:
+        async with running(settings) as bot:
+            task = bot.start_gateway()
+            stopper = asyncio.create_task(stop.wait())
+            await asyncio.wait({task, stopper}, return_when=asyncio.FIRST_COMPLETED)
+            stopper.cancel()
+            if task.done() and not task.cancelled() and task.exception():
+                log.error("the Discord client stopped: %r", task.exception())
+                return 1
+            log.info("shutting down")
+    except discord.LoginFailure:
+        log.error("Discord rejected DISCORD_TOKEN: check the bot token.")
+        return 1
     log.info("stopped cleanly")
     return 0

@@ -8,13 +8,14 @@ from datetime import UTC, datetime
 import aiohttp
 
 from bot.clients.overseerr import OverseerrClient
-from bot.clients.plex import PlexClient, PlexTV, use_plex_tv
+from bot.clients.plex import PlexClient, PlexTV
 from bot.clients.ytdlp import YtDlp
 from bot.config import Settings, load_or_create_secret
 from bot.services import probes
 from bot.services.access import Access
 from bot.services.crypto import TokenCipher
 from bot.services.downloads import DownloadService
+from bot.services.errors import ErrorLog
 from bot.services.health import HealthMonitor, LoopLag
 from bot.services.linking import LinkingService
 from bot.services.metrics import Metrics
@@ -33,11 +34,12 @@ class Services:
     outbox: Outbox
     access: Access
     limiter: RateLimiter
+    health: HealthMonitor
+    errors: ErrorLog
     plex: PlexClient | None = None
     overseerr: OverseerrClient | None = None
     plextv: PlexTV | None = None
     linking: LinkingService | None = None
-    health: HealthMonitor | None = None
     requests: RequestService | None = None
     downloads: DownloadService | None = None
     lag: LoopLag = field(default_factory=LoopLag)
@@ -47,26 +49,34 @@ class Services:
     def probes(self) -> dict[str, probes.Probe]:
         """The probe of every configured dependency, by name."""
         s = self.settings
-        found: dict[str, probes.Probe] = {
-            "discord": probes.discord_probe(
-                self.http, s.discord_api_url, s.discord_token.get_secret_value()
-            ),
-            "database": probes.database_probe(),
+        discord_probe = probes.discord_probe(
+            self.http, s.discord_api_url, s.discord_token.get_secret_value()
+        )
+        return {
+            "discord": discord_probe,
+            **monitored_probes(s, self.plex, self.overseerr, self.limiter),
         }
-        if self.plex:
-            found["plex"] = probes.plex_probe(self.plex)
-        if self.overseerr:
-            found["overseerr"] = probes.overseerr_probe(self.overseerr)
-        if s.redis_url:
-            found["redis"] = probes.redis_probe(self.limiter)
-        floor = int(s.youtube_min_free_gb * 2**30)
-        found["disk"] = probes.disk_probe(s.youtube_download_dir or s.data_dir, floor)
-        return found
 
     def close(self) -> None:
         for client in (self.plex, self.plextv):
             if client:
                 client.close()
+
+
+def monitored_probes(
+    s: Settings, plex: PlexClient | None, overseerr: OverseerrClient | None, limiter: RateLimiter
+) -> dict[str, probes.Probe]:
+    """The probes the health monitor runs: every configured dependency but Discord."""
+    found: dict[str, probes.Probe] = {"database": probes.database_probe()}
+    if plex:
+        found["plex"] = probes.plex_probe(plex)
+    if overseerr:
+        found["overseerr"] = probes.overseerr_probe(overseerr)
+    if s.redis_url:
+        found["redis"] = probes.redis_probe(limiter)
+    floor = int(s.youtube_min_free_gb * 2**30)
+    found["disk"] = probes.disk_probe(s.youtube_download_dir or s.data_dir, floor)
+    return found
 
 
 def secret_key(settings: Settings) -> str:
@@ -83,7 +93,6 @@ def build_services(
     plex = plextv = None
     if settings.plex_url and settings.plex_token:
         plex = PlexClient(settings.plex_url, settings.plex_token.get_secret_value())
-        use_plex_tv(settings.plex_tv_url)
         plextv = PlexTV(settings.plex_client_id or plex_client_id or "medianest-bot")
     overseerr = None
     if settings.overseerr_url and settings.overseerr_api_key:
@@ -97,13 +106,17 @@ def build_services(
         linking = LinkingService(
             plextv, plex, TokenCipher(secret), outbox, public_url=settings.public_url
         )
+    limiter = RateLimiter(settings.redis_url)
+    monitored = monitored_probes(settings, plex, overseerr, limiter)
     services = Services(
         settings=settings,
         http=http,
         secret_key=secret,
         outbox=outbox,
         access=Access(settings.admin_discord_ids, settings.admin_role_id),
-        limiter=RateLimiter(settings.redis_url),
+        limiter=limiter,
+        health=HealthMonitor(monitored, outbox, settings.health_channel_id),
+        errors=ErrorLog(),
         plex=plex,
         overseerr=overseerr,
         plextv=plextv,
@@ -137,6 +150,4 @@ def build_services(
             plex_download_dir=settings.youtube_plex_path,
             stop_timeout=3.0,  # SIGTERM must finish well within Docker's 10 s
         )
-    monitored = {k: v for k, v in services.probes().items() if k != "discord"}
-    services.health = HealthMonitor(monitored, outbox, settings.health_channel_id)
     return services

@@ -1,68 +1,111 @@
-"""APScheduler set-up. Jobs are thin calls into services, rebuilt at every start."""
+"""The one owner of periodic work: APScheduler jobs that record their failures and run again.
+
+Every periodic job goes through `Jobs.every`. A job that raises is logged and stored as an
+error event with its own correlation id (inside the job, so nothing is left unawaited) and
+runs again at its next tick. `stop` lets running jobs finish before the database closes:
+APScheduler's own shutdown would cancel them mid-write.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from apscheduler.events import EVENT_JOB_ERROR, JobExecutionEvent
+from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from bot.services.errors import new_correlation_id, record_error
+from bot.services.errors import ErrorLog
 
 if TYPE_CHECKING:
     from bot.container import Services
 
 log = logging.getLogger(__name__)
 LINK_POLL_SECONDS = 3
+Job = Callable[[], Awaitable[object]]
 
 
-def build_scheduler() -> AsyncIOScheduler:
-    """A scheduler whose jobs never overlap, coalesce missed runs, and record their errors."""
-    scheduler = AsyncIOScheduler(
-        timezone=UTC, job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 60}
-    )
-    scheduler.add_listener(_job_failed, EVENT_JOB_ERROR)
-    return scheduler
+class Jobs:
+    """Periodic jobs that never overlap, coalesce missed runs and record their errors."""
+
+    def __init__(self, errors: ErrorLog) -> None:
+        self.errors = errors
+        self.scheduler = AsyncIOScheduler(
+            timezone=UTC,
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 60},
+        )
+        self._running: set[asyncio.Task[Any]] = set()
+
+    def every(
+        self, job_id: str, job: Job, *, first_run: datetime | None = None, **when: Any
+    ) -> None:
+        """Run `job` at this interval (seconds=, minutes=, ...), replacing a job of that id."""
+        extra = {"next_run_time": first_run} if first_run else {}
+        self.scheduler.add_job(
+            self._guarded,
+            "interval",
+            args=(job_id, job),
+            id=job_id,
+            replace_existing=True,
+            **extra,
+            **when,
+        )
+
+    def once(self, job_id: str, job: Job) -> None:
+        """Run `job` once, now, with the same failure recording."""
+        self.scheduler.add_job(
+            self._guarded, "date", args=(job_id, job), id=job_id, replace_existing=True
+        )
+
+    def remove(self, job_id: str) -> None:
+        """Stop a job; a job that is not registered is fine."""
+        with contextlib.suppress(JobLookupError):
+            self.scheduler.remove_job(job_id)
+
+    def ids(self) -> set[str]:
+        return {job.id for job in self.scheduler.get_jobs()}
+
+    async def _guarded(self, job_id: str, job: Job) -> None:
+        task = asyncio.current_task()
+        if task is not None:
+            self._running.add(task)
+        try:
+            await job()
+        except Exception as exc:
+            await self.errors.record(exc, command=f"job:{job_id}", discord_id=None)
+        finally:
+            if task is not None:
+                self._running.discard(task)
+
+    def start(self) -> None:
+        self.scheduler.start()
+
+    async def stop(self, timeout: float = 5.0) -> None:
+        """No new runs; wait for the running ones (up to `timeout`), then shut down."""
+        if not self.scheduler.running:
+            return
+        self.scheduler.pause()
+        if self._running:
+            await asyncio.wait(set(self._running), timeout=timeout)
+        self.scheduler.shutdown(wait=False)
 
 
-_recording: set[asyncio.Task[object]] = set()
-
-
-def _job_failed(event: JobExecutionEvent) -> None:
-    """A job raised: store it as an error event, like a failed command, with its own id."""
-    if event.exception is None:
-        return
-    cid = new_correlation_id()
-    log.error("job %s failed [cid=%s]: %r", event.job_id, cid, event.exception)
-    task = asyncio.get_running_loop().create_task(
-        record_error(cid, event.exception, command=f"job:{event.job_id}", discord_id=None)
-    )
-    _recording.add(task)
-    task.add_done_callback(_recording.discard)
-
-
-def add_jobs(scheduler: AsyncIOScheduler, services: Services) -> None:
-    """Register every periodic job of the features that are on (replacing old definitions)."""
-
-    def every(job: Callable[[], Awaitable[object]], job_id: str, **when: Any) -> None:
-        scheduler.add_job(job, "interval", id=job_id, replace_existing=True, **when)
-
+def add_jobs(jobs: Jobs, services: Services) -> None:
+    """Register every periodic job of the features that are on."""
     if services.linking:
-        every(services.linking.poll_open_attempts, "link-poll", seconds=LINK_POLL_SECONDS)
-        every(services.linking.reverify_all, "link-reverify", days=1)
-        every(services.linking.purge_expired, "link-purge", hours=1)
-    if services.health:
-        soon = datetime.now(UTC) + timedelta(seconds=5)
-        interval = services.settings.health_check_interval
-        every(services.health.check_round, "health-check", seconds=interval, next_run_time=soon)
-        every(services.health.prune, "health-prune", hours=6)
+        jobs.every("link-poll", services.linking.poll_open_attempts, seconds=LINK_POLL_SECONDS)
+        jobs.every("link-reverify", services.linking.reverify_all, days=1)
+        jobs.every("link-purge", services.linking.purge_expired, hours=1)
+    soon = datetime.now(UTC) + timedelta(seconds=5)
+    interval = services.settings.health_check_interval
+    jobs.every("health-check", services.health.check_round, seconds=interval, first_run=soon)
+    jobs.every("health-prune", services.health.prune, hours=6)
     if services.requests:
-        every(services.requests.deliver_due, "requests-deliver", seconds=15)
-        every(services.requests.reconcile, "requests-reconcile", minutes=5)
+        jobs.every("requests-deliver", services.requests.deliver_due, seconds=15)
+        jobs.every("requests-reconcile", services.requests.reconcile, minutes=5)
     if services.downloads:
-        every(services.downloads.resume_paused, "downloads-resume", minutes=1)
-        every(services.downloads.sync_plex_pending, "downloads-plex-sync", minutes=5)
+        jobs.every("downloads-resume", services.downloads.resume_paused, minutes=1)
+        jobs.every("downloads-plex-sync", services.downloads.sync_plex_pending, minutes=5)

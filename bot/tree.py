@@ -11,7 +11,7 @@ from discord import app_commands
 
 from bot.errors import DependencyError, UserError
 from bot.logs import correlation_id
-from bot.services.errors import new_correlation_id, record_error
+from bot.services.errors import new_correlation_id
 from bot.services.ratelimit import COMMAND_SPAM
 
 if TYPE_CHECKING:
@@ -65,7 +65,9 @@ class MediaNestTree(app_commands.CommandTree["MediaNest"]):
             )
         await reply_privately(interaction, await self.message_for(interaction, original))
 
-    async def message_for(self, interaction: discord.Interaction, error: BaseException) -> str:
+    async def message_for(
+        self, interaction: discord.Interaction[MediaNest], error: BaseException
+    ) -> str:
         """The text the user sees for this error; unexpected ones are logged and stored."""
         if isinstance(error, UserError | DependencyError):
             if isinstance(error, DependencyError):
@@ -75,13 +77,12 @@ class MediaNestTree(app_commands.CommandTree["MediaNest"]):
             return f"Slow down a little: try again in {error.retry_after:.0f} s."
         if isinstance(error, app_commands.CheckFailure) and str(error):
             return str(error)
-        cid = correlation_id.get() or new_correlation_id()
-        command = where(interaction)
-        log.error("unexpected error in /%s [cid=%s]", command, cid, exc_info=error)
-        try:
-            await record_error(cid, error, command=command, discord_id=interaction.user.id)
-        except Exception:
-            log.exception("could not store error event %s", cid)
+        cid = await interaction.client.services.errors.record(
+            error,
+            command=where(interaction),
+            discord_id=interaction.user.id,
+            cid=correlation_id.get() or new_correlation_id(),
+        )
         return APOLOGY.format(cid=cid)
 
 

@@ -9,12 +9,12 @@ from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
-from discord.ext import commands, tasks
+from discord.ext import commands
 
-from bot.services.chart import uptime_chart
+from bot.services.charts import in_thread, uptime_chart
 from bot.services.health import HealthMonitor, human
 from bot.services.keyvalue import kept_value
-from bot.services.status import ServiceLine, StatusReport, build_report
+from bot.services.status import ServiceLine, StatusReport, build_report, hourly_uptime
 from cogs.checks import is_admin, requires_admin
 from cogs.help import ADMIN_ONLY
 from storage.models import KeyValue
@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 DASHBOARD_KEY = "health_dashboard_message_id"
+DASHBOARD_JOB = "health-dashboard"
 GREEN, RED = discord.Colour(0x57F287), discord.Colour(0xED4245)
 
 
@@ -95,10 +96,14 @@ class HealthCog(commands.Cog):
         self._shown = ""
 
     async def cog_load(self) -> None:
-        self.dashboard.start()
+        self.bot.jobs.every(DASHBOARD_JOB, self.dashboard, seconds=60)
 
     async def cog_unload(self) -> None:
-        self.dashboard.cancel()
+        self.bot.jobs.remove(DASHBOARD_JOB)
+
+    @commands.Cog.listener()
+    async def on_ready(self) -> None:
+        self.warnings = self.channel_warnings()
 
     async def report(self) -> StatusReport:
         services = self.bot.services
@@ -113,11 +118,14 @@ class HealthCog(commands.Cog):
         if not await is_admin(interaction):  # type: ignore[arg-type]
             await interaction.response.send_message(public_status(report), ephemeral=True)
             return
-        rows = {s.name: await self.monitor.hourly_uptime(s.name) for s in report.services}
-        chart = discord.File(io.BytesIO(uptime_chart(rows)), filename="uptime.png")
+        # Drawing the chart can take a while on a busy host: answer within Discord's 3 s first.
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        uptime = await hourly_uptime(self.monitor, report)
+        png = await in_thread(uptime_chart, uptime.rows, uptime.last_hour)
+        chart = discord.File(io.BytesIO(png), filename="uptime.png")
         embed = status_embed(report).set_image(url="attachment://uptime.png")
         embed.set_footer(text="Chart: uptime per hour over the last 24 h, one row per service.")
-        await interaction.response.send_message(embed=embed, file=chart, ephemeral=True)
+        await interaction.edit_original_response(embed=embed, attachments=[chart])
 
     @admin.command(name="errors")
     @requires_admin()
@@ -136,11 +144,10 @@ class HealthCog(commands.Cog):
         ]
         await interaction.response.send_message("\n".join(lines)[:2000], ephemeral=True)
 
-    @tasks.loop(seconds=60)
     async def dashboard(self) -> None:
         """Edit the pinned dashboard in the health channel when something changed."""
         channel_id = self.bot.settings.health_channel_id
-        if channel_id is None:
+        if channel_id is None or not self.bot.is_ready():
             return
         report = await self.report()
         fingerprint = hashlib.sha256(
@@ -167,11 +174,6 @@ class HealthCog(commands.Cog):
             log.warning("could not update the health dashboard", exc_info=True)
             return
         self._shown = fingerprint
-
-    @dashboard.before_loop
-    async def _before_dashboard(self) -> None:
-        await self.bot.wait_until_ready()
-        self.warnings = self.channel_warnings()
 
     def channel_warnings(self) -> list[str]:
         """Warn when the health channel is missing or visible to @everyone."""

@@ -9,7 +9,6 @@ from collections.abc import AsyncIterator, Iterator
 import asyncpg
 import pytest
 
-from bot.clients.plex import PLEX_TV, use_plex_tv
 from storage.db import database
 from tests.harness import World
 
@@ -44,13 +43,6 @@ def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPath
         if name.startswith(ENV_PREFIXES) and name not in KEEP_ENV:
             monkeypatch.delenv(name)
     monkeypatch.chdir(tmp_path_factory.mktemp("cwd"))
-
-
-@pytest.fixture(autouse=True)
-def restore_plex_tv() -> Iterator[None]:
-    """plexapi keeps plex.tv URLs in class attributes: put them back after every test."""
-    yield
-    use_plex_tv(PLEX_TV)
 
 
 async def _postgres_schema() -> str:

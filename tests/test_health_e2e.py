@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import io
 
 import aiohttp
+from PIL import Image
 from prometheus_client.parser import text_string_to_metric_families
 
 from bot.app import MediaNest
+from bot.services.charts.style import WIDTH_PX
+from bot.services.charts.uptime import BOTTOM, ROW, TOP
 from cogs.health import HealthCog
 from storage.models import KeyValue
 from tests.harness import HEALTH, World, bot_running
@@ -25,9 +29,10 @@ async def test_admin_status_shows_services_counts_and_a_chart(world: World) -> N
     async with bot_running(world.settings()) as bot:
         await checks_until_down(bot)
         interaction = await world.discord.slash(world.users["admin"], "status")
-        reply = await interaction.response()
+        await interaction.response()
         assert interaction.ephemeral
-        embed = reply["data"]["embeds"][0]
+        message = await interaction.wait_original(lambda m: bool(m["embeds"]))
+        embed = message["embeds"][0]
         assert embed["title"] == "MediaNest status"
         for name in ("plex", "overseerr", "database", "disk", "discord"):
             assert f"🟢 **{name}** · " in embed["description"]
@@ -37,11 +42,12 @@ async def test_admin_status_shows_services_counts_and_a_chart(world: World) -> N
         assert "loop lag" in fields["Bot"]
         assert "#health is visible to @everyone" in fields["⚠️ Warnings"]
         assert embed["image"]["url"] == "attachment://uptime.png"
-        message = interaction.original
-        assert message is not None
         [attachment] = message["attachments"]
         assert attachment["filename"] == "uptime.png"
         assert attachment["data"].startswith(b"\x89PNG\r\n\x1a\n")
+        chart = Image.open(io.BytesIO(attachment["data"]))
+        assert chart.format == "PNG"
+        assert chart.size == (WIDTH_PX, TOP + ROW * 5 + BOTTOM)  # a row per service
 
 
 async def test_non_admin_status_is_short_and_without_details(world: World) -> None:
@@ -97,7 +103,7 @@ async def test_dashboard_is_posted_pinned_and_edited_on_change(world: World) -> 
 
 
 async def test_metrics_parse_as_prometheus_text(world: World) -> None:
-    """/metrics is valid Prometheus text with service, command, queue and loop-lag metrics."""
+    """/metrics is valid Prometheus text with service, command, duration, queue and lag metrics."""
     async with bot_running(world.settings()) as bot:
         await checks_until_down(bot)
         await (await world.discord.slash(world.users["alice"], "help")).response()
@@ -110,6 +116,10 @@ async def test_metrics_parse_as_prometheus_text(world: World) -> None:
     assert up == {"plex": 1, "overseerr": 1, "database": 1, "disk": 1, "discord": 1}
     commands = families["medianest_commands"].samples
     assert any(s.labels == {"command": "help", "outcome": "ok"} and s.value == 1 for s in commands)
+    seconds = families["medianest_command_seconds"]
+    assert seconds.type == "histogram"
+    timed = {s.labels["command"]: s.value for s in seconds.samples if s.name.endswith("_count")}
+    assert timed["help"] == 1
     for name in (
         "medianest_download_queue_depth",
         "medianest_outbox_backlog",

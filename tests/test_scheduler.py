@@ -1,27 +1,38 @@
-"""The scheduler: jobs never overlap, and a failing job is stored as an error event."""
+"""The scheduler: jobs never overlap, a failing job is stored and runs again, stop waits."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+
+from tortoise.exceptions import OperationalError
 
 from bot.errors import CriticalError
-from bot.scheduler import build_scheduler
+from bot.scheduler import Jobs
+from bot.services.errors import ErrorLog
+from storage.db import database
 from storage.models import ErrorEvent
 
 
+async def until(condition: Callable[[], Awaitable[bool] | bool], timeout: float = 5) -> None:
+    """Wait until `condition` holds (polling), or fail after `timeout` seconds."""
+    async with asyncio.timeout(timeout):
+        while True:
+            result = condition()
+            if await result if isinstance(result, Awaitable) else result:
+                return
+            await asyncio.sleep(0.02)
+
+
 async def run_failing_job(job: Callable[[], Awaitable[None]], job_id: str) -> ErrorEvent:
-    """Run one job that raises through a real scheduler; return the error event it left."""
-    scheduler = build_scheduler()
-    scheduler.add_job(job, "date", run_date=datetime.now(UTC), id=job_id)
-    scheduler.start()
+    """Run one job that raises through the real scheduler; return the error event it left."""
+    jobs = Jobs(ErrorLog())
+    jobs.once(job_id, job)
+    jobs.start()
     try:
-        async with asyncio.timeout(5):
-            while not await ErrorEvent.exists():
-                await asyncio.sleep(0.02)
+        await until(ErrorEvent.exists)
     finally:
-        scheduler.shutdown(wait=False)
+        await jobs.stop()
     return await ErrorEvent.get()
 
 
@@ -50,21 +61,80 @@ async def test_a_critical_job_failure_is_marked_critical(db: str) -> None:
     assert event.error_type == "bot.errors.CriticalError"
 
 
+async def test_a_job_that_hits_a_database_error_runs_again_on_its_next_tick(db: str) -> None:
+    """A periodic job raising a database error is stored as critical and keeps its schedule."""
+    runs = 0
+
+    async def flaky() -> None:
+        nonlocal runs
+        runs += 1
+        if runs == 1:
+            raise OperationalError("database is locked")
+
+    jobs = Jobs(ErrorLog())
+    jobs.every("flaky", flaky, seconds=0.05)
+    jobs.start()
+    try:
+        await until(lambda: runs >= 3)
+        assert "flaky" in jobs.ids()
+    finally:
+        await jobs.stop()
+    event = await ErrorEvent.get()
+    assert event.command == "job:flaky"
+    assert event.critical is True
+
+
+async def test_errors_are_kept_while_the_database_is_down_and_written_when_it_is_back(
+    sqlite_url: str,
+) -> None:
+    """An error recorded with no database is kept in memory, then stored by `flush`."""
+    errors = ErrorLog(keep=2)
+    for n in range(3):
+        await errors.record(ValueError(f"oops {n}"), command="job:x", discord_id=None)
+    assert [p.exc.args[0] for p in errors.pending] == ["oops 1", "oops 2"]  # bounded
+    async with database(sqlite_url):
+        assert await errors.flush() == 2
+        stored = await ErrorEvent.all().order_by("id").values_list("message", flat=True)
+    assert stored == ["oops 1", "oops 2"]
+    assert not errors.pending
+
+
 async def test_jobs_never_overlap() -> None:
     """A job still running when its next run is due is skipped, not run twice at once."""
     running = 0
     most = 0
+    finished = 0
 
     async def slow() -> None:
-        nonlocal running, most
+        nonlocal running, most, finished
         running += 1
         most = max(most, running)
         await asyncio.sleep(0.3)
         running -= 1
+        finished += 1
 
-    scheduler = build_scheduler()
-    scheduler.add_job(slow, "interval", seconds=0.05, id="slow")
-    scheduler.start()
-    await asyncio.sleep(0.8)
-    scheduler.shutdown(wait=False)
+    jobs = Jobs(ErrorLog())
+    jobs.every("slow", slow, seconds=0.05)
+    jobs.start()
+    await until(lambda: finished >= 2)
+    await jobs.stop()
     assert most == 1
+
+
+async def test_stop_waits_for_a_running_job_to_finish() -> None:
+    """Shutdown lets a job that is mid-way finish (before the database closes under it)."""
+    started = asyncio.Event()
+    finished = False
+
+    async def writing() -> None:
+        nonlocal finished
+        started.set()
+        await asyncio.sleep(0.2)
+        finished = True
+
+    jobs = Jobs(ErrorLog())
+    jobs.once("writing", writing)
+    jobs.start()
+    await asyncio.wait_for(started.wait(), 5)
+    await jobs.stop()
+    assert finished

@@ -9,7 +9,8 @@ import asyncio
 import inspect
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import PurePosixPath
@@ -33,11 +34,8 @@ _STATUS = re.compile(r"^\((\d{3})\)")
 DEFAULT_PIN_LIFETIME = timedelta(minutes=15)
 
 
-def use_plex_tv(base_url: str) -> None:
-    """Point plexapi's plex.tv URLs (class attributes in plexapi.myplex) at `base_url`.
-
-    `use_plex_tv("https://plex.tv")` restores the real ones.
-    """
+def _point_plex_tv(base_url: str) -> None:
+    """Point plexapi's plex.tv URLs (class attributes in plexapi.myplex) at `base_url`."""
     base_url = base_url.rstrip("/")
     for _, cls in inspect.getmembers(plexapi.myplex, inspect.isclass):
         for name, value in list(vars(cls).items()):
@@ -46,6 +44,16 @@ def use_plex_tv(base_url: str) -> None:
             if isinstance(original, str) and original.startswith(PLEX_TV):
                 _original_urls[key] = original
                 setattr(cls, name, base_url + original.removeprefix(PLEX_TV))
+
+
+@contextmanager
+def plex_tv_at(base_url: str) -> Iterator[None]:
+    """plexapi talks to `base_url` instead of plex.tv inside the block; restored on exit."""
+    _point_plex_tv(base_url)
+    try:
+        yield
+    finally:
+        _point_plex_tv(PLEX_TV)
 
 
 @dataclass(frozen=True)

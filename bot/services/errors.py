@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 import secrets
 import traceback
+from collections import deque
+from dataclasses import dataclass
 
 from tortoise.exceptions import DBConnectionError, OperationalError
 
 from bot.errors import CriticalError
 from storage.models import ErrorEvent
+
+log = logging.getLogger(__name__)
 
 # Errors alerted at once: our own critical ones, and the database failing under us.
 CRITICAL = (CriticalError, DBConnectionError, OperationalError)
@@ -41,3 +46,56 @@ async def record_error(
         traceback="".join(traceback.format_exception(exc))[-20000:],
         critical=isinstance(exc, CRITICAL),
     )
+
+
+@dataclass(frozen=True)
+class PendingError:
+    """An error event that could not be stored yet."""
+
+    correlation_id: str
+    exc: BaseException
+    command: str | None
+    discord_id: int | None
+
+
+class ErrorLog:
+    """Logs unexpected errors and stores them; keeps them (bounded) while the database is down."""
+
+    def __init__(self, keep: int = 500) -> None:
+        self.pending: deque[PendingError] = deque(maxlen=keep)
+
+    async def record(
+        self,
+        exc: BaseException,
+        *,
+        command: str | None,
+        discord_id: int | None,
+        cid: str | None = None,
+    ) -> str:
+        """Log and store one error; returns its correlation id."""
+        cid = cid or new_correlation_id()
+        log.error("unexpected error in %s [cid=%s]", command, cid, exc_info=exc)
+        entry = PendingError(cid, exc, command, discord_id)
+        try:
+            await self._store(entry)
+        except Exception as store_exc:
+            log.warning(
+                "error event %s kept in memory until the database is back: %r", cid, store_exc
+            )
+            self.pending.append(entry)
+        return cid
+
+    async def flush(self) -> int:
+        """Store the errors kept while the database was down; returns how many were written."""
+        written = 0
+        while self.pending:
+            await self._store(self.pending[0])
+            self.pending.popleft()
+            written += 1
+        return written
+
+    @staticmethod
+    async def _store(entry: PendingError) -> None:
+        await record_error(
+            entry.correlation_id, entry.exc, command=entry.command, discord_id=entry.discord_id
+        )

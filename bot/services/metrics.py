@@ -1,141 +1,103 @@
-"""Counters for /metrics, and the Prometheus text exposition format."""
+"""What /metrics serves: command counts and durations, and the status read for each scrape."""
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
+
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from prometheus_client.metrics_core import Metric
 
 if TYPE_CHECKING:
     from bot.services.status import StatusReport
 
-Labels = tuple[tuple[str, str], ...]
+# Discord wants an answer within 3 s: the buckets around it show how close commands come.
+COMMAND_BUCKETS = (0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 3.0, 5.0, 10.0, 30.0)
+
+
+class StatusCollector:
+    """Turns the report read just before a scrape into gauges; nothing before the first one."""
+
+    def __init__(self) -> None:
+        self.report: StatusReport | None = None
+        self.refusals = 0
+
+    def collect(self) -> Iterator[Metric]:
+        report = self.report
+        if report is None:
+            return
+        up = GaugeMetricFamily(
+            "medianest_service_up", "1 when the service's last checks passed.", labels=["service"]
+        )
+        latency = GaugeMetricFamily(
+            "medianest_service_latency_ms",
+            "Latency of the last check in milliseconds.",
+            labels=["service"],
+        )
+        for service in report.services:
+            up.add_metric([service.name], 0 if service.up is False else 1)
+            if service.latency_ms is not None:
+                latency.add_metric([service.name], service.latency_ms)
+        yield up
+        yield latency
+        yield by_status("medianest_requests", "Media requests by status.", report.requests)
+        yield by_status("medianest_downloads", "Download jobs by status.", report.downloads)
+        yield gauge("medianest_download_queue_depth", "Jobs queued or running.", report.queue_depth)
+        yield gauge(
+            "medianest_outbox_backlog", "Messages waiting for delivery.", report.outbox_backlog
+        )
+        yield CounterMetricFamily(
+            "medianest_rate_limit_refusals", "Uses refused by rate limits.", value=self.refusals
+        )
+        yield gauge(
+            "medianest_event_loop_lag_ms",
+            "How late the event loop last woke up.",
+            report.loop_lag_ms,
+        )
+        yield gauge("medianest_linked_users", "Members with a Plex link.", report.linked_users)
+        yield gauge("medianest_open_incidents", "Services currently down.", len(report.incidents))
+
+
+def gauge(name: str, help_text: str, value: float) -> GaugeMetricFamily:
+    return GaugeMetricFamily(name, help_text, value=value)
+
+
+def by_status(name: str, help_text: str, counts: dict[str, int]) -> GaugeMetricFamily:
+    family = GaugeMetricFamily(name, help_text, labels=["status"])
+    for status, count in sorted(counts.items()):
+        family.add_metric([status], count)
+    return family
 
 
 class Metrics:
-    """Command counts and latencies, kept in memory since the process started."""
+    """One bot's metrics, in a registry of its own so bots in one process never collide."""
 
     def __init__(self) -> None:
-        self.commands: defaultdict[Labels, int] = defaultdict(int)
-        self.seconds: defaultdict[str, float] = defaultdict(float)
-        self.timed: defaultdict[str, int] = defaultdict(int)
+        self.registry = CollectorRegistry()
+        self.commands = Counter(
+            "medianest_commands",
+            "Slash commands finished, by outcome.",
+            ["command", "outcome"],
+            registry=self.registry,
+        )
+        self.command_seconds = Histogram(
+            "medianest_command_seconds",
+            "Time spent in each slash command.",
+            ["command"],
+            buckets=COMMAND_BUCKETS,
+            registry=self.registry,
+        )
+        self.status = StatusCollector()
+        self.registry.register(self.status)
 
     def command_done(self, command: str, outcome: str, seconds: float) -> None:
         """Count one finished command: outcome is ok, user_error or error."""
-        self.commands[(("command", command), ("outcome", outcome))] += 1
-        self.seconds[command] += seconds
-        self.timed[command] += 1
+        self.commands.labels(command=command, outcome=outcome).inc()
+        self.command_seconds.labels(command=command).observe(seconds)
 
-
-def _labels(labels: Labels) -> str:
-    if not labels:
-        return ""
-    inner = ",".join(f'{k}="{_escape(v)}"' for k, v in labels)
-    return "{" + inner + "}"
-
-
-def _escape(value: str) -> str:
-    return value.replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"')
-
-
-class Exposition:
-    """Builds the text format: one HELP/TYPE header per metric, then its samples."""
-
-    def __init__(self) -> None:
-        self.lines: list[str] = []
-
-    def metric(
-        self, name: str, kind: str, help_text: str, samples: Iterable[tuple[Labels, float]]
-    ) -> None:
-        self.lines.append(f"# HELP {name} {help_text}")
-        self.lines.append(f"# TYPE {name} {kind}")
-        for labels, value in samples:
-            self.lines.append(f"{name}{_labels(labels)} {value:g}")
-
-    def text(self) -> str:
-        return "\n".join(self.lines) + "\n"
-
-
-def render(report: StatusReport, metrics: Metrics, refusals: int) -> str:
-    """Everything /metrics serves, in the Prometheus text format."""
-    out = Exposition()
-    out.metric(
-        "medianest_service_up",
-        "gauge",
-        "1 when the service's last checks passed.",
-        [((("service", s.name),), 0 if s.up is False else 1) for s in report.services],
-    )
-    out.metric(
-        "medianest_service_latency_ms",
-        "gauge",
-        "Latency of the last check in milliseconds.",
-        [
-            ((("service", s.name),), s.latency_ms)
-            for s in report.services
-            if s.latency_ms is not None
-        ],
-    )
-    out.metric(
-        "medianest_commands_total",
-        "counter",
-        "Slash commands finished, by outcome.",
-        list(metrics.commands.items()),
-    )
-    out.metric(
-        "medianest_command_seconds_sum",
-        "counter",
-        "Total time spent in each command.",
-        [((("command", c),), s) for c, s in metrics.seconds.items()],
-    )
-    out.metric(
-        "medianest_command_seconds_count",
-        "counter",
-        "Commands timed.",
-        [((("command", c),), n) for c, n in metrics.timed.items()],
-    )
-    out.metric(
-        "medianest_requests",
-        "gauge",
-        "Media requests by status.",
-        [((("status", k),), v) for k, v in sorted(report.requests.items())],
-    )
-    out.metric(
-        "medianest_downloads",
-        "gauge",
-        "Download jobs by status.",
-        [((("status", k),), v) for k, v in sorted(report.downloads.items())],
-    )
-    out.metric(
-        "medianest_download_queue_depth",
-        "gauge",
-        "Jobs queued or running.",
-        [((), report.queue_depth)],
-    )
-    out.metric(
-        "medianest_outbox_backlog",
-        "gauge",
-        "Messages waiting for delivery.",
-        [((), report.outbox_backlog)],
-    )
-    out.metric(
-        "medianest_rate_limit_refusals_total",
-        "counter",
-        "Uses refused by rate limits.",
-        [((), refusals)],
-    )
-    out.metric(
-        "medianest_event_loop_lag_ms",
-        "gauge",
-        "How late the event loop last woke up.",
-        [((), report.loop_lag_ms)],
-    )
-    out.metric(
-        "medianest_linked_users", "gauge", "Members with a Plex link.", [((), report.linked_users)]
-    )
-    out.metric(
-        "medianest_open_incidents",
-        "gauge",
-        "Services currently down.",
-        [((), len(report.incidents))],
-    )
-    return out.text()
+    def exposition(self, report: StatusReport, refusals: int) -> str:
+        """The Prometheus text format, with `report` and `refusals` as read for this scrape."""
+        # No await between setting the values and rendering: concurrent scrapes cannot mix.
+        self.status.report, self.status.refusals = report, refusals
+        return generate_latest(self.registry).decode()

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 from tortoise.functions import Count
 
-from bot.services.health import HealthMonitor, LoopLag
+from bot.services.health import HealthMonitor, LoopLag, hour_of, now
 from bot.services.outbox import Outbox
 from storage.models import DownloadJob, Incident, JobStatus, MediaRequest, PlexLink
 
@@ -56,6 +56,21 @@ def memory_mb() -> float:
         return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
     except (OSError, ValueError, IndexError):
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+@dataclass(frozen=True)
+class HourlyUptime:
+    """Uptime per hour of each service, oldest first; the newest hour began at `last_hour`."""
+
+    rows: dict[str, list[float | None]]
+    last_hour: datetime
+
+
+async def hourly_uptime(monitor: HealthMonitor, report: StatusReport) -> HourlyUptime:
+    """What the uptime chart draws: the last 24 hours of every service in the report."""
+    last_hour = hour_of(now())
+    rows = {s.name: await monitor.hourly_uptime(s.name) for s in report.services}
+    return HourlyUptime(rows, last_hour)
 
 
 async def count_by_status(model: type[MediaRequest] | type[DownloadJob]) -> dict[str, int]:

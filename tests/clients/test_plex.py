@@ -11,7 +11,7 @@ import pytest
 from plexapi.exceptions import BadRequest
 from plexapi.myplex import MyPlexAccount, MyPlexPinLogin
 
-from bot.clients.plex import Pin, PlexAccountInfo, PlexClient, PlexTV, in_thread, use_plex_tv
+from bot.clients.plex import Pin, PlexAccountInfo, PlexClient, PlexTV, in_thread, plex_tv_at
 from bot.errors import ServiceRejected, ServiceUnavailable
 from tests.fakes.plex import FakePlexServer, FakePlexTV
 
@@ -23,9 +23,8 @@ async def tv() -> AsyncIterator[FakePlexTV]:
     """A running fake plex.tv with plexapi pointed at it, restored to plex.tv afterwards."""
     fake = FakePlexTV()
     await fake.start()
-    use_plex_tv(fake.url)
-    yield fake
-    use_plex_tv("https://plex.tv")
+    with plex_tv_at(fake.url):
+        yield fake
     await fake.stop()
 
 
@@ -194,16 +193,20 @@ async def test_bad_request_mapping(text: str, kind: type[Exception], status: int
     assert "http://x" not in error.message and "http://x" not in str(error)
 
 
-async def test_use_plex_tv_is_restorable(tv: FakePlexTV) -> None:
-    """use_plex_tv swaps plexapi's plex.tv URLs and swaps them back."""
-    pins = MyPlexPinLogin.PINS
-    assert pins == f"{tv.url}/api/v2/pins"
-    assert MyPlexAccount.key == f"{tv.url}/api/v2/user"
-    use_plex_tv("https://plex.tv")
-    pins = MyPlexPinLogin.PINS
-    assert pins == "https://plex.tv/api/v2/pins"
-    use_plex_tv(tv.url + "/")
-    assert MyPlexAccount.key == f"{tv.url}/api/v2/user"
+async def test_plex_tv_at_points_plexapi_at_the_fake_and_restores_on_exit() -> None:
+    """plex_tv_at swaps plexapi's plex.tv URLs for the block only, also after an error."""
+    fake = FakePlexTV()
+    await fake.start()
+    try:
+        with plex_tv_at(fake.url + "/"):
+            assert f"{fake.url}/api/v2/pins" == MyPlexPinLogin.PINS
+            assert MyPlexAccount.key == f"{fake.url}/api/v2/user"
+        assert MyPlexPinLogin.PINS == "https://plex.tv/api/v2/pins"
+        with pytest.raises(LookupError), plex_tv_at(fake.url):
+            raise LookupError("boom")
+        assert MyPlexAccount.key == "https://plex.tv/api/v2/user"
+    finally:
+        await fake.stop()
 
 
 async def test_resumed_pin_from_stored_fields(tv: FakePlexTV, plextv: PlexTV) -> None:

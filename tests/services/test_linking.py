@@ -13,7 +13,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from tortoise import connections
 
-from bot.clients.plex import PlexClient, PlexTV, use_plex_tv
+from bot.clients.plex import PlexClient, PlexTV, plex_tv_at
 from bot.errors import ServiceUnavailable
 from bot.services.crypto import InvalidToken, TokenCipher
 from bot.services.keyvalue import kept_value
@@ -72,17 +72,16 @@ async def world(db: str) -> AsyncIterator[World]:
     tv, pms = FakePlexTV(), FakePlexServer()
     await tv.start()
     await pms.start()
-    use_plex_tv(tv.url)
-    owner = tv.add_account(1, "owner", token=pms.owner_token)
-    friend = tv.add_account(2, "friend", token=FRIEND_TOKEN)
-    stranger = tv.add_account(3, "stranger")
-    tv.share_server(owner, pms.machine_identifier, owned=True, server_url=pms.url)
-    pms.allow_token(tv.share_server(friend, pms.machine_identifier, server_url=pms.url))
-    cipher = TokenCipher("test-secret-key")
-    world = World(tv, pms, owner, friend, stranger, None, cipher)  # type: ignore[arg-type]
-    world.service = world.build()
-    yield world
-    use_plex_tv("https://plex.tv")
+    with plex_tv_at(tv.url):
+        owner = tv.add_account(1, "owner", token=pms.owner_token)
+        friend = tv.add_account(2, "friend", token=FRIEND_TOKEN)
+        stranger = tv.add_account(3, "stranger")
+        tv.share_server(owner, pms.machine_identifier, owned=True, server_url=pms.url)
+        pms.allow_token(tv.share_server(friend, pms.machine_identifier, server_url=pms.url))
+        cipher = TokenCipher("test-secret-key")
+        world = World(tv, pms, owner, friend, stranger, None, cipher)  # type: ignore[arg-type]
+        world.service = world.build()
+        yield world
     await tv.stop()
     await pms.stop()
 
