@@ -115,7 +115,7 @@ class AdminAction(AdminOnly):
         self.action, self.request_id = action, request_id
 
 
-class ReviewButton(  # type: ignore[misc]  # Guarded types the client as MediaNest
+class ReviewButton(
     AdminAction,
     discord.ui.DynamicItem[discord.ui.Button],
     template=r"review:(?P<action>pick|decline):(?P<id>\d+)",
@@ -134,7 +134,7 @@ class ReviewButton(  # type: ignore[misc]  # Guarded types the client as MediaNe
         await settle_review(interaction, interaction.message, "declined")
 
 
-class FollowButton(  # type: ignore[misc]  # Guarded types the client as MediaNest
+class FollowButton(
     Guarded, discord.ui.DynamicItem[discord.ui.Button], template=r"follow:(?P<target>.+)"
 ):
     """ "Notify me" on media someone else already requested."""
@@ -150,7 +150,7 @@ class FollowButton(  # type: ignore[misc]  # Guarded types the client as MediaNe
         await interaction.response.send_message(followed_text(added), ephemeral=True)
 
 
-class UnfollowButton(  # type: ignore[misc]  # Guarded types the client as MediaNest
+class UnfollowButton(
     Guarded, discord.ui.DynamicItem[discord.ui.Button], template=r"unfollow:(?P<id>\d+)"
 ):
     """The Stop button of one subscription in /following."""
@@ -205,7 +205,7 @@ class DeclineReason(GuardedModal, title="Decline this request"):
         await decide(interaction, self.request_id, False, self.message, reason)
 
 
-class ApprovalButton(  # type: ignore[misc]  # Guarded types the client as MediaNest
+class ApprovalButton(
     AdminAction,
     discord.ui.DynamicItem[discord.ui.Button],
     template=r"approval:(?P<action>approve|decline):(?P<id>\d+)",
