@@ -275,3 +275,10 @@ async def test_a_button_that_fails_unexpectedly_answers_with_an_id(
     assert f"**{event.correlation_id}**" in content
     assert event.command == "component:unfollow"
     assert event.discord_id == world.users["alice"].id
+
+
+async def test_card_updates_are_a_job_of_the_cog(world: World, bot: MediaNest) -> None:
+    """Loading the cog registers the approval-card job; unloading it removes the job."""
+    assert "approval-cards" in bot.jobs.ids()
+    await bot.remove_cog("RequestsCog")
+    assert "approval-cards" not in bot.jobs.ids()
