@@ -1,0 +1,194 @@
+"""The Requests page: outcomes, the funnel, time to available and the oldest open requests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from tortoise import connections
+
+from bot.services.stats.period import Period, Window, median, percentile, window
+from storage.models import MediaRequest, RequestStatus
+
+S = RequestStatus
+OUTCOMES = ("available", "pending", "declined", "failed", "queued")
+# What each stored status counts as: anything still on its way to Plex is pending.
+OUTCOME_OF: dict[str, str] = {
+    S.AVAILABLE: "available",
+    S.PARTIALLY_AVAILABLE: "pending",
+    S.APPROVED: "pending",
+    S.PENDING: "pending",
+    S.NEEDS_REVIEW: "pending",
+    S.DECLINED: "declined",
+    S.REJECTED: "declined",
+    S.FAILED: "failed",
+    S.QUEUED: "queued",
+}
+# Statuses that passed approval (or needed none); FAILED may have, but the row can't say.
+APPROVED_OR_LATER = frozenset({S.APPROVED, S.PARTIALLY_AVAILABLE, S.AVAILABLE})
+OPEN = (S.NEEDS_REVIEW, S.QUEUED, S.PENDING, S.APPROVED, S.PARTIALLY_AVAILABLE)
+MEDIA_TYPES = ("movie", "tv")
+# Prometheus buckets for time to available, in seconds: an hour up to a month.
+AVAILABLE_BUCKETS = (
+    3600.0,
+    6 * 3600.0,
+    86400.0,
+    3 * 86400.0,
+    7 * 86400.0,
+    14 * 86400.0,
+    30 * 86400.0,
+)
+
+
+@dataclass(frozen=True)
+class Funnel:
+    requested: int
+    approved: int
+    available: int
+
+
+@dataclass(frozen=True)
+class Durations:
+    """Times from request to available of one media type, in seconds."""
+
+    seconds: list[float]
+
+    @property
+    def count(self) -> int:
+        return len(self.seconds)
+
+    @property
+    def median(self) -> float | None:
+        return median(self.seconds)
+
+    @property
+    def p90(self) -> float | None:
+        return percentile(self.seconds, 0.9)
+
+
+@dataclass(frozen=True)
+class OpenRequest:
+    id: int
+    title: str
+    media_type: str
+    discord_id: int
+    status: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class RequestStats:
+    """Requests made in the window, and those that became available in it."""
+
+    window: Window
+    outcomes: dict[str, int]
+    per_bucket: list[dict[str, int]]  # outcome counts for each of window.starts
+    funnel: Funnel
+    to_available: dict[str, Durations] = field(default_factory=dict)  # by media type
+    oldest_open: list[OpenRequest] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return sum(self.outcomes.values())
+
+    @property
+    def empty(self) -> bool:
+        return self.total == 0 and not any(d.count for d in self.to_available.values())
+
+
+async def request_stats(
+    period: Period, at: datetime | None = None, oldest: int = 5
+) -> RequestStats:
+    """The Requests page's figures for `period` ending at `at` (now)."""
+    span = window(period, at)
+    rows = await MediaRequest.filter(
+        created_at__gte=span.start, created_at__lte=span.end
+    ).values_list("status", "created_at")
+    outcomes = dict.fromkeys(OUTCOMES, 0)
+    per_bucket = [dict.fromkeys(OUTCOMES, 0) for _ in range(span.buckets)]
+    approved = available = 0
+    for status, created_at in rows:
+        outcome = OUTCOME_OF[status]
+        outcomes[outcome] += 1
+        index = span.bucket_of(created_at)
+        if index is not None:
+            per_bucket[index][outcome] += 1
+        approved += status in APPROVED_OR_LATER
+        available += status == S.AVAILABLE
+    return RequestStats(
+        window=span,
+        outcomes=outcomes,
+        per_bucket=per_bucket,
+        funnel=Funnel(len(rows), approved, available),
+        to_available=await time_to_available(span),
+        oldest_open=await oldest_open(oldest),
+    )
+
+
+async def time_to_available(span: Window) -> dict[str, Durations]:
+    """Seconds from request to available of the requests that became available in `span`."""
+    rows = await MediaRequest.filter(
+        available_at__gte=span.start, available_at__lte=span.end
+    ).values_list("media_type", "created_at", "available_at")
+    found: dict[str, list[float]] = {kind: [] for kind in MEDIA_TYPES}
+    for media_type, created_at, available_at in rows:
+        seconds = max(0.0, (available_at - created_at).total_seconds())
+        found.setdefault(media_type, []).append(seconds)
+    return {kind: Durations(sorted(values)) for kind, values in found.items()}
+
+
+async def oldest_open(limit: int) -> list[OpenRequest]:
+    """The requests waiting longest to reach Plex, oldest first."""
+    rows = (
+        await MediaRequest.filter(status__in=OPEN)
+        .order_by("created_at", "id")
+        .limit(limit)
+        .values_list("id", "title", "media_type", "discord_id", "status", "created_at")
+    )
+    return [OpenRequest(*row) for row in rows]
+
+
+@dataclass(frozen=True)
+class AvailableHistogram:
+    """All-time time to available of one media type, as cumulative Prometheus buckets."""
+
+    buckets: list[tuple[float, int]]  # (upper bound in seconds, requests at or below it)
+    count: int
+    total_seconds: float
+
+
+def _seconds_sql(dialect: str) -> str:
+    if dialect == "sqlite":
+        return "ROUND((julianday(available_at) - julianday(created_at)) * 86400.0, 3)"
+    return "EXTRACT(EPOCH FROM (available_at - created_at))"
+
+
+async def available_histograms() -> dict[str, AvailableHistogram]:
+    """Every available request's time to available, bucketed in one aggregate query."""
+    connection = connections.get("default")
+    seconds = _seconds_sql(connection.capabilities.dialect)
+    sums = ", ".join(
+        f"SUM(CASE WHEN d <= {bound} THEN 1 ELSE 0 END) AS le{i}"
+        for i, bound in enumerate(AVAILABLE_BUCKETS)
+    )
+    sql = (
+        f"SELECT media_type, COUNT(*) AS n, COALESCE(SUM(d), 0) AS total, {sums} "
+        f"FROM (SELECT media_type, {seconds} AS d FROM media_request "
+        "WHERE available_at IS NOT NULL) AS done GROUP BY media_type"
+    )
+    found = {}
+    for row in await connection.execute_query_dict(sql):
+        buckets = [(b, int(row[f"le{i}"] or 0)) for i, b in enumerate(AVAILABLE_BUCKETS)]
+        found[str(row["media_type"])] = AvailableHistogram(
+            buckets, int(row["n"]), float(row["total"])
+        )
+    return found
+
+
+def outcome_counts(by_status: dict[str, int]) -> dict[str, int]:
+    """Counts by status folded into the dashboard's outcomes (unknown statuses are skipped)."""
+    outcomes = dict.fromkeys(OUTCOMES, 0)
+    for status, count in by_status.items():
+        if status in OUTCOME_OF:
+            outcomes[OUTCOME_OF[status]] += count
+    return outcomes
