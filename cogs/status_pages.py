@@ -197,13 +197,8 @@ def members_embed(stats: MemberStats) -> discord.Embed:
 class PageButton(discord.ui.Button["StatusPages"]):
     """Opens one page of the admin /status in place."""
 
-    def __init__(self, page: str, current: str) -> None:
-        super().__init__(
-            label=PAGES[page],
-            custom_id=f"status-page:{page}",
-            style=discord.ButtonStyle.primary if page == current else discord.ButtonStyle.secondary,
-            disabled=page == current,
-        )
+    def __init__(self, page: str) -> None:
+        super().__init__(label=PAGES[page], custom_id=f"status-page:{page}")
         self.page = page
 
     async def callback(self, interaction: discord.Interaction[MediaNest]) -> None:  # type: ignore[override]
@@ -211,9 +206,8 @@ class PageButton(discord.ui.Button["StatusPages"]):
         assert pages is not None
         await interaction.response.defer()  # charts can take a moment: acknowledge first
         embed, files = await pages.render(self.page, pages.period)
-        view = StatusPages(pages.render, pages.period, self.page)
-        await interaction.edit_original_response(embed=embed, attachments=files, view=view)
-        pages.stop()
+        pages.showing(self.page)
+        await interaction.edit_original_response(embed=embed, attachments=files, view=pages)
 
 
 class StatusPages(GuardedView):
@@ -223,8 +217,17 @@ class StatusPages(GuardedView):
         super().__init__(timeout=timedelta(minutes=15).total_seconds())
         self.render = render
         self.period = period
-        for name in PAGES:
-            self.add_item(PageButton(name, page))
+        self.buttons = [PageButton(name) for name in PAGES]
+        for button in self.buttons:
+            self.add_item(button)
+        self.showing(page)
+
+    def showing(self, page: str) -> None:
+        """Mark the page on screen: its button highlighted and disabled."""
+        for button in self.buttons:
+            current = button.page == page
+            button.disabled = current
+            button.style = discord.ButtonStyle.primary if current else discord.ButtonStyle.secondary
 
     async def interaction_check(self, interaction: discord.Interaction[MediaNest]) -> bool:  # type: ignore[override]
         if not await is_admin(interaction):
