@@ -85,7 +85,12 @@ class HealthCog(commands.Cog):
     async def report(self) -> StatusReport:
         services = self.bot.services
         return await build_report(
-            self.monitor, services.outbox, services.lag, services.started_at, self.warnings
+            self.monitor,
+            services.outbox,
+            services.lag,
+            services.started_at,
+            self.warnings,
+            histograms=False,  # only /metrics shows them
         )
 
     @app_commands.command(name="status")

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.services.stats.period import Period, Window, median, window
-from storage.models import DownloadItem, ItemStatus
+from bot.services.stats.sql import Sql
+from storage.models import ItemStatus
 
 
 @dataclass(frozen=True)
@@ -37,22 +38,21 @@ class VideoStats:
 async def video_stats(period: Period, at: datetime | None = None) -> VideoStats:
     """How many videos finished in `period`, their size, success rate and time per video."""
     span = window(period, at)
-    rows = await DownloadItem.filter(
-        finished_at__gte=span.start,
-        finished_at__lte=span.end,
-        status__in=(ItemStatus.DONE, ItemStatus.FAILED),
-    ).values_list("job_id", "status", "size_bytes", "started_at", "finished_at")
-    done = [r for r in rows if r[1] == ItemStatus.DONE]
-    seconds = [
-        max(0.0, (finished - started).total_seconds())
-        for _, _, _, started, finished in done
-        if started is not None
-    ]
+    sql = Sql()
+    rows = await sql.rows(
+        f"SELECT job_id, status, size_bytes, {sql.seconds('finished_at', 'started_at')} AS d "
+        "FROM download_item WHERE finished_at >= ? AND finished_at <= ? AND status IN (?, ?)",
+        sql.time(span.start),
+        sql.time(span.end),
+        ItemStatus.DONE.value,
+        ItemStatus.FAILED.value,
+    )
+    done = [r for r in rows if r["status"] == ItemStatus.DONE]
     return VideoStats(
         window=span,
-        jobs=len({r[0] for r in rows}),
+        jobs=len({r["job_id"] for r in rows}),
         done=len(done),
         failed=len(rows) - len(done),
-        bytes=sum(r[2] or 0 for r in done),
-        seconds_per_video=sorted(seconds),
+        bytes=sum(int(r["size_bytes"] or 0) for r in done),
+        seconds_per_video=sorted(max(0.0, float(r["d"])) for r in done if r["d"] is not None),
     )

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
-
-from tortoise import connections
+from datetime import datetime, timedelta
 
 from bot.services.stats.period import Period, Window, median, percentile, window
+from bot.services.stats.sql import Sql, bucket_key
 from storage.models import MediaRequest, RequestStatus
 
 S = RequestStatus
@@ -101,25 +100,32 @@ async def request_stats(
 ) -> RequestStats:
     """The Requests page's figures for `period` ending at `at` (now)."""
     span = window(period, at)
-    rows = await MediaRequest.filter(
-        created_at__gte=span.start, created_at__lte=span.end
-    ).values_list("status", "created_at")
+    sql = Sql()
+    hourly = span.step == timedelta(hours=1)
+    rows = await sql.rows(
+        f"SELECT status, {sql.bucket('created_at', hourly)} AS bucket, COUNT(*) AS n "
+        "FROM media_request WHERE created_at >= ? AND created_at <= ? GROUP BY status, bucket",
+        sql.time(span.start),
+        sql.time(span.end),
+    )
+    index = {bucket_key(start, hourly): i for i, start in enumerate(span.starts)}
     outcomes = dict.fromkeys(OUTCOMES, 0)
     per_bucket = [dict.fromkeys(OUTCOMES, 0) for _ in range(span.buckets)]
-    approved = available = 0
-    for status, created_at in rows:
+    requested = approved = available = 0
+    for row in rows:
+        status, count = row["status"], int(row["n"])
         outcome = OUTCOME_OF[status]
-        outcomes[outcome] += 1
-        index = span.bucket_of(created_at)
-        if index is not None:
-            per_bucket[index][outcome] += 1
-        approved += status in APPROVED_OR_LATER
-        available += status == S.AVAILABLE
+        outcomes[outcome] += count
+        if row["bucket"] in index:
+            per_bucket[index[row["bucket"]]][outcome] += count
+        requested += count
+        approved += count if status in APPROVED_OR_LATER else 0
+        available += count if status == S.AVAILABLE else 0
     return RequestStats(
         window=span,
         outcomes=outcomes,
         per_bucket=per_bucket,
-        funnel=Funnel(len(rows), approved, available),
+        funnel=Funnel(requested, approved, available),
         to_available=await time_to_available(span),
         oldest_open=await oldest_open(oldest),
     )
@@ -127,13 +133,16 @@ async def request_stats(
 
 async def time_to_available(span: Window) -> dict[str, Durations]:
     """Seconds from request to available of the requests that became available in `span`."""
-    rows = await MediaRequest.filter(
-        available_at__gte=span.start, available_at__lte=span.end
-    ).values_list("media_type", "created_at", "available_at")
+    sql = Sql()
+    rows = await sql.rows(
+        f"SELECT media_type, {sql.seconds('available_at', 'created_at')} AS d "
+        "FROM media_request WHERE available_at >= ? AND available_at <= ?",
+        sql.time(span.start),
+        sql.time(span.end),
+    )
     found: dict[str, list[float]] = {kind: [] for kind in MEDIA_TYPES}
-    for media_type, created_at, available_at in rows:
-        seconds = max(0.0, (available_at - created_at).total_seconds())
-        found.setdefault(media_type, []).append(seconds)
+    for row in rows:
+        found.setdefault(str(row["media_type"]), []).append(max(0.0, float(row["d"])))
     return {kind: Durations(sorted(values)) for kind, values in found.items()}
 
 
@@ -157,27 +166,23 @@ class AvailableHistogram:
     total_seconds: float
 
 
-def _seconds_sql(dialect: str) -> str:
-    if dialect == "sqlite":
-        return "ROUND((julianday(available_at) - julianday(created_at)) * 86400.0, 3)"
-    return "EXTRACT(EPOCH FROM (available_at - created_at))"
-
-
 async def available_histograms() -> dict[str, AvailableHistogram]:
     """Every available request's time to available, bucketed in one aggregate query."""
-    connection = connections.get("default")
-    seconds = _seconds_sql(connection.capabilities.dialect)
+    sql = Sql()
     sums = ", ".join(
         f"SUM(CASE WHEN d <= {bound} THEN 1 ELSE 0 END) AS le{i}"
         for i, bound in enumerate(AVAILABLE_BUCKETS)
     )
-    sql = (
+    # MATERIALIZED: otherwise both backends may inline d and subtract once per bucket.
+    rows = await sql.rows(
+        f"WITH done AS MATERIALIZED (SELECT media_type, "
+        f"{sql.seconds('available_at', 'created_at')} AS d FROM media_request "
+        "WHERE available_at IS NOT NULL) "
         f"SELECT media_type, COUNT(*) AS n, COALESCE(SUM(d), 0) AS total, {sums} "
-        f"FROM (SELECT media_type, {seconds} AS d FROM media_request "
-        "WHERE available_at IS NOT NULL) AS done GROUP BY media_type"
+        "FROM done GROUP BY media_type"
     )
     found = {}
-    for row in await connection.execute_query_dict(sql):
+    for row in rows:
         buckets = [(b, int(row[f"le{i}"] or 0)) for i, b in enumerate(AVAILABLE_BUCKETS)]
         found[str(row["media_type"])] = AvailableHistogram(
             buckets, int(row["n"]), float(row["total"])
