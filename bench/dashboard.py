@@ -226,7 +226,7 @@ async def drop_schema(schema: str) -> None:
 
 
 async def run(quick: bool) -> dict[str, Any]:
-    """Seed 100,000 requests (10,000 when quick) and time the dashboard's queries on each backend."""
+    """Seed 100,000 requests (10,000 when quick) and time the dashboard queries on each backend."""
     requests, repeats = (10_000, 3) if quick else (100_000, 9)
     out: dict[str, Any] = {"requests": requests, "repeats": repeats}
     with tempfile.TemporaryDirectory() as tmp:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -169,23 +170,28 @@ class AvailableHistogram:
 async def available_histograms() -> dict[str, AvailableHistogram]:
     """Every available request's time to available, bucketed in one aggregate query."""
     sql = Sql()
-    sums = ", ".join(
-        f"SUM(CASE WHEN d <= {bound} THEN 1 ELSE 0 END) AS le{i}"
-        for i, bound in enumerate(AVAILABLE_BUCKETS)
-    )
-    # MATERIALIZED: otherwise both backends may inline d and subtract once per bucket.
+    which = " ".join(f"WHEN d <= {bound} THEN {i}" for i, bound in enumerate(AVAILABLE_BUCKETS))
+    # MATERIALIZED: otherwise the backend may inline d and subtract once per WHEN.
     rows = await sql.rows(
         f"WITH done AS MATERIALIZED (SELECT media_type, "
         f"{sql.seconds('available_at', 'created_at')} AS d FROM media_request "
         "WHERE available_at IS NOT NULL) "
-        f"SELECT media_type, COUNT(*) AS n, COALESCE(SUM(d), 0) AS total, {sums} "
-        "FROM done GROUP BY media_type"
+        f"SELECT media_type, CASE {which} ELSE {len(AVAILABLE_BUCKETS)} END AS bucket, "
+        "COUNT(*) AS n, SUM(d) AS total FROM done GROUP BY media_type, bucket"
     )
-    found = {}
+    counts: dict[str, list[int]] = {}
+    totals: dict[str, float] = {}
     for row in rows:
-        buckets = [(b, int(row[f"le{i}"] or 0)) for i, b in enumerate(AVAILABLE_BUCKETS)]
-        found[str(row["media_type"])] = AvailableHistogram(
-            buckets, int(row["n"]), float(row["total"])
+        kind = str(row["media_type"])
+        counts.setdefault(kind, [0] * (len(AVAILABLE_BUCKETS) + 1))[int(row["bucket"])] += int(
+            row["n"]
+        )
+        totals[kind] = totals.get(kind, 0.0) + float(row["total"] or 0)
+    found = {}
+    for kind, per_bucket in counts.items():
+        cumulative = list(itertools.accumulate(per_bucket))
+        found[kind] = AvailableHistogram(
+            list(zip(AVAILABLE_BUCKETS, cumulative, strict=False)), cumulative[-1], totals[kind]
         )
     return found
 
