@@ -196,7 +196,9 @@ class HealthCog(commands.Cog):
         return []
 
 
-def chart_inputs(stats: RequestStats) -> tuple[list[str], dict[str, list[int]], dict, str]:
+def chart_inputs(
+    stats: RequestStats,
+) -> tuple[list[str], dict[str, list[int]], dict[str, list[float]], str]:
     """What the requests chart draws: bucket labels, stacks by outcome, hours to available."""
     hourly = stats.window.period is Period.DAY
     labels = [f"{s:%H}h" if hourly else f"{s:%b} {s.day}" for s in stats.window.starts]

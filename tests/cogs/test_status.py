@@ -136,7 +136,7 @@ async def test_members_cannot_page_to_admin_views(world: World) -> None:
 
 
 async def test_commands_count_as_activity_and_reach_the_dashboard(world: World) -> None:
-    """A member's command is written once per day and the dashboard shows the period line."""
+    """Commands are written once per member and day; the dashboard line is edited on change."""
     async with bot_running(world.settings()) as bot:
         cog = cog_of(bot)
         for _ in range(2):
@@ -151,3 +151,14 @@ async def test_commands_count_as_activity_and_reach_the_dashboard(world: World) 
         assert fields["Dashboard"] == (
             "📊 Last 7 days: 2 requests, 1 now on Plex (median 1.0 h), 1 active members"
         )
+        edits = len(world.discord.edits)
+        await cog.dashboard()  # nothing changed: no edit
+        assert len(world.discord.edits) == edits
+        await MediaRequest.create(
+            discord_id=ALICE_ID, media_type="tv", title="New show", status=S.QUEUED
+        )
+        await cog.dashboard()
+        assert len(world.discord.edits) == edits + 1
+        [edited] = [m for m in world.discord.channel_messages(HEALTH) if m["embeds"]]
+        fields = {f["name"]: f["value"] for f in edited["embeds"][0]["fields"]}
+        assert fields["Dashboard"].startswith("📊 Last 7 days: 3 requests, ")
