@@ -11,7 +11,8 @@ from tortoise.functions import Count
 
 from bot.services.health import HealthMonitor, LoopLag, hour_of, now
 from bot.services.outbox import Outbox
-from bot.services.stats.requests import AvailableHistogram, available_histograms, outcome_counts
+from bot.services.stats.histogram import AvailableHistogram, available_histograms
+from bot.services.stats.requests import outcome_counts
 from storage.models import DownloadJob, Incident, JobStatus, MediaRequest, PlexLink
 
 DAY, WEEK = timedelta(days=1), timedelta(days=7)

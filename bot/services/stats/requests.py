@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -28,16 +27,6 @@ OUTCOME_OF: dict[str, str] = {
 APPROVED_OR_LATER = frozenset({S.APPROVED, S.PARTIALLY_AVAILABLE, S.AVAILABLE})
 OPEN = (S.NEEDS_REVIEW, S.QUEUED, S.PENDING, S.APPROVED, S.PARTIALLY_AVAILABLE)
 MEDIA_TYPES = ("movie", "tv")
-# Prometheus buckets for time to available, in seconds: an hour up to a month.
-AVAILABLE_BUCKETS = (
-    3600.0,
-    6 * 3600.0,
-    86400.0,
-    3 * 86400.0,
-    7 * 86400.0,
-    14 * 86400.0,
-    30 * 86400.0,
-)
 
 
 @dataclass(frozen=True)
@@ -156,44 +145,6 @@ async def oldest_open(limit: int) -> list[OpenRequest]:
         .values_list("id", "title", "media_type", "discord_id", "status", "created_at")
     )
     return [OpenRequest(*row) for row in rows]
-
-
-@dataclass(frozen=True)
-class AvailableHistogram:
-    """All-time time to available of one media type, as cumulative Prometheus buckets."""
-
-    buckets: list[tuple[float, int]]  # (upper bound in seconds, requests at or below it)
-    count: int
-    total_seconds: float
-
-
-async def available_histograms() -> dict[str, AvailableHistogram]:
-    """Every available request's time to available, bucketed in one aggregate query."""
-    sql = Sql()
-    which = " ".join(f"WHEN d <= {bound} THEN {i}" for i, bound in enumerate(AVAILABLE_BUCKETS))
-    # MATERIALIZED: otherwise the backend may inline d and subtract once per WHEN.
-    rows = await sql.rows(
-        f"WITH done AS MATERIALIZED (SELECT media_type, "
-        f"{sql.seconds('available_at', 'created_at')} AS d FROM media_request "
-        "WHERE available_at IS NOT NULL) "
-        f"SELECT media_type, CASE {which} ELSE {len(AVAILABLE_BUCKETS)} END AS bucket, "
-        "COUNT(*) AS n, SUM(d) AS total FROM done GROUP BY media_type, bucket"
-    )
-    counts: dict[str, list[int]] = {}
-    totals: dict[str, float] = {}
-    for row in rows:
-        kind = str(row["media_type"])
-        counts.setdefault(kind, [0] * (len(AVAILABLE_BUCKETS) + 1))[int(row["bucket"])] += int(
-            row["n"]
-        )
-        totals[kind] = totals.get(kind, 0.0) + float(row["total"] or 0)
-    found = {}
-    for kind, per_bucket in counts.items():
-        cumulative = list(itertools.accumulate(per_bucket))
-        found[kind] = AvailableHistogram(
-            list(zip(AVAILABLE_BUCKETS, cumulative, strict=False)), cumulative[-1], totals[kind]
-        )
-    return found
 
 
 def outcome_counts(by_status: dict[str, int]) -> dict[str, int]:

@@ -32,7 +32,7 @@ def t(month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
     return datetime(2026, month, day, hour, minute, tzinfo=UTC)
 
 
-# (id, who, media type, status, created, available); ids say the order of creation.
+# (id, who, media type, status, created, available), in the order they are created.
 REQUESTS = [
     (1, ANN, "movie", S.AVAILABLE, t(12, 1, 20), t(12, 1, 21)),  # 1 h
     (2, ANN, "tv", S.PENDING, t(12, 1, 10), None),
@@ -69,8 +69,7 @@ VIDEOS = [
 
 async def seed_requests() -> None:
     for id, who, media_type, status, created, available in REQUESTS:
-        await MediaRequest.create(
-            id=id,
+        row = await MediaRequest.create(
             discord_id=who,
             media_type=media_type,
             tmdb_id=100 + id,
@@ -80,6 +79,7 @@ async def seed_requests() -> None:
             created_at=created,
             available_at=available,
         )
+        assert row.id == id  # created in order, so the table numbers them as listed
 
 
 async def seed_members() -> None:

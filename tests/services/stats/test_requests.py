@@ -11,8 +11,9 @@ from bot.services.health import HealthMonitor, LoopLag
 from bot.services.metrics import Metrics
 from bot.services.outbox import Outbox
 from bot.services.stats import Period, window
+from bot.services.stats.histogram import AVAILABLE_BUCKETS, AvailableTally, available_histograms
 from bot.services.stats.period import median, percentile
-from bot.services.stats.requests import AVAILABLE_BUCKETS, available_histograms, request_stats
+from bot.services.stats.requests import request_stats
 from bot.services.status import build_report
 from storage.models import MediaRequest, RequestStatus
 from tests.services.stats.seed import AT, DAY, HOUR, seed_requests, t
@@ -145,3 +146,29 @@ async def test_time_to_available_histogram_on_metrics(db: str) -> None:
     assert len([s for s in family.samples if s.name.endswith("_bucket")]) == 2 * (
         len(AVAILABLE_BUCKETS) + 1
     )
+
+
+async def test_histogram_counts_each_request_once_as_rows_settle(db: str) -> None:
+    """Rows stamped since the last scrape are counted; settled ones are not counted twice."""
+    await seed_requests()
+    tally = AvailableTally()
+    assert (await tally.histograms(AT))["movie"].count == 3
+
+    async def available(minutes: float) -> None:
+        await MediaRequest.create(
+            discord_id=1,
+            media_type="movie",
+            title="New",
+            status=RequestStatus.AVAILABLE,
+            created_at=AT - timedelta(hours=2),
+            available_at=AT + timedelta(minutes=minutes),
+        )
+
+    await available(-1)  # after the settled mark: read again on every scrape
+    assert (await tally.histograms(AT))["movie"].count == 4
+    assert (await tally.histograms(AT + timedelta(minutes=10)))["movie"].count == 4
+    await available(7)  # stamped after the mark moved to AT + 5 min
+    later = await tally.histograms(AT + timedelta(minutes=20))
+    assert later["movie"].count == 5
+    assert dict(later["movie"].buckets)[6 * HOUR] == 3  # 1 h, and the two new ones of about 2 h
+    assert later == await AvailableTally().histograms(AT + timedelta(minutes=20))
