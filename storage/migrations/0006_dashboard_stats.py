@@ -45,15 +45,15 @@ class Migration(migrations.Migration):
         ),
         ops.AddIndex(
             model_name='MediaRequest',
-            index=Index(fields=['status', 'created_at']),
+            index=Index(fields=['status', 'discord_id', 'created_at']),
         ),
         ops.AddIndex(
             model_name='MediaRequest',
-            index=Index(fields=['created_at', 'status']),
+            index=Index(fields=['created_at', 'status', 'discord_id']),
         ),
         ops.AddIndex(
             model_name='MediaRequest',
-            index=Index(fields=['available_at', 'media_type']),
+            index=Index(fields=['available_at', 'media_type', 'created_at']),
         ),
         ops.AddIndex(
             model_name='PlexLink',
