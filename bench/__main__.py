@@ -20,13 +20,22 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench import commands, downloads, throughput
+from bench import commands, dashboard, downloads, throughput
 from bench.report import render, targets
 from bench.world import Stage, stage
 
 OVERSEERR_DELAY = 0.1
 SUBMIT_CONCURRENCY = 8
-SECTIONS = ("help_ack", "autocomplete", "web", "outbox", "loop_lag", "memory", "submissions")
+SECTIONS = (
+    "help_ack",
+    "autocomplete",
+    "web",
+    "outbox",
+    "loop_lag",
+    "memory",
+    "submissions",
+    "dashboard",
+)
 
 
 @dataclass(frozen=True)
@@ -161,6 +170,8 @@ async def run(sizes: Sizes, only: list[str], quick: bool) -> dict[str, Any]:
         else:
             for group in groups:
                 await group()
+    if "dashboard" in wanted:  # the /status queries on 100,000 stored requests
+        result["dashboard"] = await dashboard.run(quick)
     if "submissions" in result:
         result["submissions"] = {
             "count": sizes.submissions,

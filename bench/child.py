@@ -24,7 +24,7 @@ from discord import app_commands
 
 from bench.stats import LagProbe
 from bench.stats import rss_mb as measure_rss
-from bot.app import MediaNest, point_discord_at
+from bot.app import MediaNest, discord_endpoints
 from bot.config import Settings, load_settings
 from storage.models import DownloadJob, JobStatus
 from tests.harness import bot_running
@@ -58,18 +58,18 @@ class FloorBot(discord.Client):
 @contextlib.asynccontextmanager
 async def floor_running(settings: Settings) -> AsyncIterator[FloorBot]:
     """The floor bot connected to the fake Discord, closed afterwards."""
-    point_discord_at(settings)
     assert settings.discord_guild_id is not None
-    client = FloorBot(settings.discord_guild_id)
-    await client.login(settings.discord_token.get_secret_value())
-    task = asyncio.create_task(client.connect(reconnect=False), name="floor-bot")
-    try:
-        await asyncio.wait_for(client.wait_until_ready(), 15)
-        yield client
-    finally:
-        await client.close()
-        with contextlib.suppress(Exception, asyncio.CancelledError):
-            await task
+    with discord_endpoints(settings):
+        client = FloorBot(settings.discord_guild_id)
+        await client.login(settings.discord_token.get_secret_value())
+        task = asyncio.create_task(client.connect(reconnect=False), name="floor-bot")
+        try:
+            await asyncio.wait_for(client.wait_until_ready(), 15)
+            yield client
+        finally:
+            await client.close()
+            with contextlib.suppress(Exception, asyncio.CancelledError):
+                await task
 
 
 class Session:
@@ -122,7 +122,7 @@ class Session:
         async def one(n: int) -> None:
             async with gate:
                 try:
-                    row = await service.prepare(
+                    row = await service.submission.prepare(
                         20_000 + n,
                         plex_user_id,
                         f"movie:{first_tmdb + n}",
@@ -130,7 +130,7 @@ class Session:
                         False,
                         exempt=True,
                     )
-                    await service.deliver(row.id)
+                    await service.delivery.deliver(row.id)
                 except Exception as exc:
                     failures.append(f"{type(exc).__name__}: {exc}")
 

@@ -230,8 +230,8 @@ async def drop_schema(schema: str) -> None:
 
 
 async def run(quick: bool) -> dict[str, Any]:
-    """Seed 100,000 requests (10,000 when quick) and time the dashboard queries on each backend."""
-    requests, repeats = (10_000, 3) if quick else (100_000, 9)
+    """Seed 100,000 requests (2,000 when quick) and time the dashboard queries on each backend."""
+    requests, repeats = (2_000, 1) if quick else (100_000, 9)
     out: dict[str, Any] = {"requests": requests, "repeats": repeats}
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite://{Path(tmp) / 'bench.sqlite3'}"

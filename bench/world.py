@@ -143,7 +143,8 @@ async def bot_process(kind: str, settings: Settings, log: Path) -> AsyncIterator
         proc.stdin.write(json.dumps(settings_values(settings), default=str).encode() + b"\n")
         line = await asyncio.wait_for(proc.stdout.readline(), 60)
         if not line:
-            raise RuntimeError(f"the {kind} bot did not start; see {log}")
+            tail = log.read_text(errors="replace")[-2000:]
+            raise RuntimeError(f"the {kind} bot did not start; its log ends:\n{tail}")
         yield BotProcess(proc, json.loads(line))
     finally:
         with contextlib.suppress(OSError):

@@ -28,6 +28,7 @@ async def test_quick_bench_reports_every_section() -> None:
     assert result["submissions"]["sqlite"]["failed"] == 0
     assert "per_second" in result["submissions"]["postgres"]
     assert result["submissions"]["postgres"]["failed"] == 0
+    assert "sqlite" in result["dashboard"]
     assert {"nproc", "cpu", "python"} <= set(result["machine"])
     assert len(result["targets"]) >= 8
     assert "machine:" in render(result)
