@@ -11,7 +11,7 @@ from discord import app_commands
 
 from bot.errors import DependencyError, UserError
 from bot.logs import correlation_id
-from bot.services.errors import new_correlation_id
+from bot.services.errors import DATABASE_DOWN, is_database_error, new_correlation_id
 from bot.services.ratelimit import COMMAND_SPAM
 
 if TYPE_CHECKING:
@@ -77,6 +77,11 @@ class MediaNestTree(app_commands.CommandTree["MediaNest"]):
             return f"Slow down a little: try again in {error.retry_after:.0f} s."
         if isinstance(error, app_commands.CheckFailure) and str(error):
             return str(error)
+        if is_database_error(error):  # kept until it can be stored: no id to quote
+            await interaction.client.services.errors.record(
+                error, command=where(interaction), discord_id=interaction.user.id
+            )
+            return DATABASE_DOWN
         cid = await interaction.client.services.errors.record(
             error,
             command=where(interaction),
