@@ -49,6 +49,7 @@ class OverseerrIssue:
     tmdb_id: int | None
     created_by: int | None
     created_by_name: str | None
+    modified_by_name: str | None  # who last changed it (resolved or reopened it)
     comments: tuple[IssueComment, ...]
     updated_at: datetime | None
 
@@ -92,9 +93,10 @@ class IssueBody(Wire):
 
     id: int
     issue_type: Literal[1, 2, 3, 4] = Field(alias="issueType")
-    status: Literal[1, 2] = ISSUE_OPEN
+    status: Literal[1, 2] = 1  # ISSUE_OPEN
     media: IssueMedia | None = None
     created_by: UserRef | None = Field(None, alias="createdBy")
+    modified_by: UserRef | None = Field(None, alias="modifiedBy")
     comments: list[CommentBody] = []
     updated_at: datetime | None = Field(None, alias="updatedAt")
 
@@ -108,6 +110,7 @@ class IssueBody(Wire):
             tmdb_id=media.tmdb_id if media else None,
             created_by=by.id if by else None,
             created_by_name=by.name if by else None,
+            modified_by_name=self.modified_by.name if self.modified_by else None,
             comments=tuple(sorted((c.record() for c in self.comments), key=lambda c: c.id)),
             updated_at=self.updated_at,
         )
