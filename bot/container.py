@@ -21,7 +21,7 @@ from bot.services.linking import LinkingService
 from bot.services.metrics import Metrics
 from bot.services.outbox import Outbox
 from bot.services.ratelimit import RateLimiter
-from bot.services.requests import RequestService
+from bot.services.requests import RequestOptions, Requests, build_requests
 
 
 @dataclass
@@ -40,7 +40,7 @@ class Services:
     overseerr: OverseerrClient | None = None
     plextv: PlexTV | None = None
     linking: LinkingService | None = None
-    requests: RequestService | None = None
+    requests: Requests | None = None
     downloads: DownloadService | None = None
     lag: LoopLag = field(default_factory=LoopLag)
     metrics: Metrics = field(default_factory=Metrics)
@@ -123,14 +123,16 @@ def build_services(
         linking=linking,
     )
     if overseerr and linking:
-        services.requests = RequestService(
+        services.requests = build_requests(
             overseerr,
             outbox,
             services.limiter,
-            rate=settings.rate_limit_request,
-            notify_channel_id=settings.notify_channel_id,
-            review_channel_id=settings.health_channel_id,
-            approval_channel_id=settings.approval_channel_id,
+            RequestOptions(
+                rate=settings.rate_limit_request,
+                notify_channel_id=settings.notify_channel_id,
+                review_channel_id=settings.health_channel_id,
+                approval_channel_id=settings.approval_channel_id,
+            ),
         )
     if plex and settings.youtube_download_dir:
         services.downloads = DownloadService(

@@ -105,8 +105,8 @@ def add_jobs(jobs: Jobs, services: Services) -> None:
     jobs.every("health-prune", services.health.prune, hours=6)
     jobs.every("errors-flush", services.errors.flush, seconds=30)
     if services.requests:
-        jobs.every("requests-deliver", services.requests.deliver_due, seconds=15)
-        jobs.every("requests-reconcile", services.requests.reconcile, minutes=5)
+        jobs.every("requests-deliver", services.requests.delivery.deliver_due, seconds=15)
+        jobs.every("requests-reconcile", services.requests.tracking.reconcile, minutes=5)
     if services.downloads:
         jobs.every("downloads-resume", services.downloads.resume_paused, minutes=1)
         jobs.every("downloads-plex-sync", services.downloads.sync_plex_pending, minutes=5)

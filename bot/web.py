@@ -18,7 +18,7 @@ from aiohttp import web
 
 from bot.errors import DependencyError, RateLimited, UserError
 from bot.services.linking import LinkingService, LinkRefused
-from bot.services.requests import InvalidWebhook, RequestService
+from bot.services.requests import InvalidWebhook, Requests
 
 if TYPE_CHECKING:
     from bot.services.ratelimit import RateLimiter
@@ -156,7 +156,7 @@ def add_link_routes(app: web.Application, linking: LinkingService, limiter: Rate
     app.router.add_get("/plex/callback", plex_callback)
 
 
-WEBHOOKS: web.AppKey[RequestService] = web.AppKey("webhooks")
+WEBHOOKS: web.AppKey[Requests] = web.AppKey("webhooks")
 WEBHOOK_TOKEN: web.AppKey[str | None] = web.AppKey("webhook_token")
 
 
@@ -169,17 +169,17 @@ async def overseerr_webhook(request: web.Request) -> web.Response:
         return json_response({"error": "unauthorized"}, 401)
     try:
         payload = json.loads(await request.read())
-        result = await request.app[WEBHOOKS].handle_webhook(payload)
+        result = await request.app[WEBHOOKS].tracking.handle_webhook(payload)
     except (ValueError, InvalidWebhook) as exc:
         log.warning("webhook: refused a malformed body: %s", str(exc)[:200])
         return json_response({"error": "malformed webhook body"}, 400)
     return json_response({"ok": True, "result": result})
 
 
-def add_webhook_route(app: web.Application, service: RequestService, token: str | None) -> None:
+def add_webhook_route(app: web.Application, requests: Requests, token: str | None) -> None:
     if not token:
         log.warning("OVERSEERR_WEBHOOK_TOKEN is not set: webhooks are refused, polling only")
-    app[WEBHOOKS] = service
+    app[WEBHOOKS] = requests
     app[WEBHOOK_TOKEN] = token
     app.router.add_post("/webhooks/overseerr", overseerr_webhook)
 

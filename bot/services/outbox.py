@@ -188,6 +188,21 @@ class Outbox:
         """How many messages wait for delivery."""
         return await OutboxMessage.filter(status=OutboxStatus.PENDING).count()
 
+    async def posted_messages(self, keys: Sequence[str]) -> dict[str, int | None]:
+        """The Discord message id of each key's message, None while it waits to be sent.
+
+        Keys never queued, and messages that were given up on or redirected, are left out.
+        """
+        if not keys:
+            return {}
+        gone = (OutboxStatus.UNDELIVERABLE, OutboxStatus.REDIRECTED)
+        rows = await OutboxMessage.filter(dedupe_key__in=list(keys)).exclude(status__in=gone)
+        return {row.dedupe_key: row.message_id for row in rows}
+
+    async def sent_message_id(self, key: str) -> int | None:
+        """The Discord message id of the key's message once it was sent, else None."""
+        return (await self.posted_messages([key])).get(key)
+
     async def deliver_due(self, sender: Sender) -> int:
         """Try every message that is due once; returns how many were sent."""
         due = (

@@ -12,6 +12,7 @@ from bot.clients.overseerr import (
     MEDIA_PENDING,
     REQUEST_APPROVED,
     REQUEST_PENDING,
+    BadAnswer,
     FourK,
     OverseerrClient,
 )
@@ -165,3 +166,17 @@ async def test_4k_settings_and_quota(fake: FakeOverseerr, client: OverseerrClien
     quota = await client.quota(3)
     assert (quota.movie.limit, quota.movie.used, quota.movie.remaining) == (2, 1, 1)
     assert quota.tv.limit is None and not quota.tv.restricted
+
+
+async def test_a_malformed_answer_is_one_clear_error(
+    fake: FakeOverseerr, client: OverseerrClient
+) -> None:
+    """A field of the wrong type or a missing id raises BadAnswer naming the field."""
+    fake.fail_next("GET", "/user/3/quota", status=200, body={"movie": {"used": "several"}})
+    with pytest.raises(BadAnswer) as quota:
+        await client.quota(3)
+    assert quota.value.status == 502
+    assert quota.value.message.startswith("Overseerr sent a quota I couldn't read (movie.used: ")
+    fake.fail_next("GET", "/request", status=200, body={"results": [{"status": 1}]})
+    with pytest.raises(BadAnswer, match=r"results\.0\.id: Field required"):
+        await client.requests()

@@ -9,7 +9,7 @@ import aiohttp
 import pytest
 
 from bot.app import MediaNest
-from storage.models import MediaRequest, RequestStatus
+from storage.models import MediaRequest, OutboxMessage, RequestStatus
 from tests.fakes.overseerr import Permission
 from tests.harness import (
     ANNOUNCE,
@@ -130,8 +130,8 @@ async def test_overseerr_down_at_submission_queues_then_delivers_once(
     await MediaRequest.filter(id=row.id).update(next_attempt_at=row.created_at)
     requests = bot.services.requests
     assert requests is not None
-    assert await requests.deliver_due() == 1
-    assert await requests.deliver_due() == 0
+    assert await requests.delivery.deliver_due() == 1
+    assert await requests.delivery.deliver_due() == 0
     assert len(world.overseerr.media_requests) == 1
     dms = await wait_dms(world, "bob", 3)
     assert "queued" in dms[1] and "Dune (2021)" in dms[2]
@@ -259,3 +259,44 @@ async def test_account_shows_the_overseerr_user_it_maps_to(world: World, bot: Me
     fields = {f["name"]: f["value"] for f in reply["data"]["embeds"][0]["fields"]}
     assert fields["Overseerr user"] == f"friend (#{FRIEND_OVERSEERR_ID})"
     assert fields["Plex user"] == "friend"
+
+
+async def test_webhook_with_a_malformed_field_is_refused_and_changes_nothing(
+    world: World, bot: MediaNest
+) -> None:
+    """A webhook whose tmdbId is not a number is a 400; no request moves and no DM is queued."""
+    interaction = await world.discord.slash(
+        world.users["bob"], "request", {"title": f"movie:{DUNE}"}
+    )
+    await interaction.wait_original(lambda m: "Requested" in m["content"])
+    [overseerr_id] = world.overseerr.media_requests
+    world.overseerr.set_request_status(overseerr_id, 2)
+    payload = world.overseerr.webhook_payload("MEDIA_APPROVED", overseerr_id)
+    payload["media"]["tmdbId"] = "dune"
+    messages = await OutboxMessage.all().count()
+    url = f"http://127.0.0.1:{bot.web_port}/webhooks/overseerr"
+    assert await world.overseerr.send_webhook(url, payload, WEBHOOK_TOKEN) == 400
+    assert (await MediaRequest.get()).status == RequestStatus.PENDING
+    assert await OutboxMessage.all().count() == messages
+
+
+async def test_a_malformed_overseerr_answer_gives_a_clear_message(
+    world: World, bot: MediaNest
+) -> None:
+    """Overseerr answering a movie with a non-numeric status: the member is told which field."""
+    world.overseerr.fail_next(
+        "GET",
+        f"/movie/{DUNE}",
+        status=200,
+        body={"id": DUNE, "title": "Dune", "mediaInfo": {"status": "lots"}},
+    )
+    interaction = await world.discord.slash(
+        world.users["bob"], "request", {"title": f"movie:{DUNE}"}
+    )
+    reply = await interaction.wait_followup()
+    assert reply["content"].startswith(
+        "Overseerr sent a movie I couldn't read (mediaInfo.status: Input should be a valid integer"
+    )
+    assert reply["content"].endswith("Ask an admin to check Overseerr.")
+    assert await MediaRequest.all().count() == 0
+    assert world.overseerr.seen("POST", "/api/v1/request") == []

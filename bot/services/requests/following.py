@@ -12,7 +12,6 @@ season that did not exist when it was made, once that season is on Plex.
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -26,108 +25,18 @@ from bot.clients.overseerr import (
     MediaDetails,
     OverseerrClient,
 )
-from bot.errors import InvalidInput, ServiceRejected, UserError
+from bot.errors import DependencyError, InvalidInput, ServiceRejected
 from bot.services.outbox import Outbox
-from storage.models import (
-    SEASON_FUTURE,
-    SEASON_WHOLE,
-    ApprovalCard,
-    MediaRequest,
-    RequestStatus,
-    Subscription,
-)
+from bot.services.requests.cards import decline_reason
+from bot.services.requests.errors import NothingToFollow
+from bot.services.requests.follow_ids import parse_follow_id
+from storage.models import SEASON_FUTURE, SEASON_WHOLE, MediaRequest, RequestStatus, Subscription
 
 log = logging.getLogger(__name__)
 
 S = RequestStatus
-CUSTOM_ID_MAX = 100  # Discord's limit for a component's custom id
-FOLLOW_ID = re.compile(r"follow:(movie|tv):(\d{1,9}):([01]):(all|future|[\d,\-]{1,80})")
-RUN = re.compile(r"(\d{1,4})(?:-(\d{1,4}))?")
 # A user's own requests in these states already bring them the DMs a subscription would.
 OWN_OPEN = (S.QUEUED, S.PENDING, S.APPROVED, S.PARTIALLY_AVAILABLE, S.FAILED)
-
-
-class NothingToFollow(UserError):
-    """Everything the user would follow is already on Plex."""
-
-
-def season_runs(seasons: Sequence[int]) -> str:
-    """Season numbers as compact runs: [1, 2, 3, 5] -> "1-3,5"."""
-    runs: list[str] = []
-    for n in sorted(set(seasons)):
-        if runs and runs[-1].split("-")[-1] == str(n - 1):
-            runs[-1] = f"{runs[-1].split('-')[0]}-{n}"
-        else:
-            runs.append(str(n))
-    return ",".join(runs)
-
-
-def parse_runs(text: str) -> list[int]:
-    """The season numbers in "1-3,5"; [] when the text is not runs."""
-    numbers: set[int] = set()
-    for part in text.split(","):
-        match = RUN.fullmatch(part)
-        if not match:
-            return []
-        first, last = int(match.group(1)), int(match.group(2) or match.group(1))
-        if last < first or last - first > 500:
-            return []
-        numbers.update(range(first, last + 1))
-    return sorted(numbers)
-
-
-@dataclass(frozen=True)
-class FollowTarget:
-    """What a "Notify me" button follows; `seasons` None means every season not on Plex yet."""
-
-    media_type: str
-    tmdb_id: int
-    is_4k: bool = False
-    seasons: tuple[int, ...] | None = None
-    future: bool = False
-
-    @property
-    def custom_id(self) -> str:
-        return follow_id(
-            self.media_type, self.tmdb_id, self.is_4k, self.seasons, future=self.future
-        )
-
-
-def follow_id(
-    media_type: str,
-    tmdb_id: int,
-    is_4k: bool,
-    seasons: Sequence[int] | None = None,
-    *,
-    future: bool = False,
-) -> str:
-    """`follow:{movie|tv}:{tmdb id}:{4k 0|1}:{seasons|all|future}`, at most 100 characters.
-
-    Seasons too scattered to fit become "all" (every season not on Plex yet).
-    """
-    head = f"follow:{media_type}:{int(tmdb_id)}:{int(bool(is_4k))}:"
-    part = "all"
-    if future:
-        part = "future"
-    elif media_type == "tv" and seasons:
-        runs = season_runs(seasons)
-        if len(head) + len(runs) <= CUSTOM_ID_MAX and len(runs) <= 80:
-            part = runs
-    return head + part
-
-
-def parse_follow_id(custom_id: str) -> FollowTarget | None:
-    """The target a `follow:` custom id names; None when it is not one."""
-    match = FOLLOW_ID.fullmatch(custom_id)
-    if not match:
-        return None
-    media_type, tmdb_id, quality, part = match.groups()
-    seasons: tuple[int, ...] | None = None
-    if part not in ("all", "future"):
-        if media_type != "tv" or not parse_runs(part):
-            return None
-        seasons = tuple(parse_runs(part))
-    return FollowTarget(media_type, int(tmdb_id), quality == "1", seasons, part == "future")
 
 
 @dataclass(frozen=True)
@@ -169,14 +78,6 @@ def followed(row: Subscription) -> Followed:
         year=row.year,
         created_at=row.created_at,
     )
-
-
-async def decline_reason(overseerr_request_id: int | None) -> str | None:
-    """The reason an admin gave when declining this request in Discord, if any."""
-    if overseerr_request_id is None:
-        return None
-    card = await ApprovalCard.get_or_none(overseerr_request_id=overseerr_request_id)
-    return card.reason if card is not None and card.reason else None
 
 
 class Subscriptions:
@@ -296,6 +197,20 @@ class Subscriptions:
         )
         return True
 
+    async def subscribe_by_id(self, discord_id: int, custom_id: str) -> bool:
+        """Follow what a "Notify me" button's custom id (`follow:…`) names."""
+        target = parse_follow_id(custom_id)
+        if target is None:
+            raise InvalidInput("That button doesn't name anything to follow.")
+        return await self.subscribe(
+            discord_id,
+            target.media_type,
+            target.tmdb_id,
+            target.seasons,
+            target.is_4k,
+            future=target.future,
+        )
+
     async def unsubscribe(self, discord_id: int, subscription_id: int) -> bool:
         """Stop following; False when there was no such subscription of this user."""
         deleted = await Subscription.filter(id=subscription_id, discord_id=discord_id).delete()
@@ -311,6 +226,14 @@ class Subscriptions:
         if not await Subscription.filter(media_type=media_type, tmdb_id=tmdb_id).exists():
             return 0
         return await self.check(await self.overseerr.details(media_type, tmdb_id))
+
+    async def try_check_media(self, media_type: str, tmdb_id: int) -> int:
+        """`check_media`, leaving it to the poll when Overseerr doesn't answer."""
+        try:
+            return await self.check_media(media_type, tmdb_id)
+        except DependencyError as exc:
+            log.info("follow: %s:%s waits for the poll: %s", media_type, tmdb_id, exc)
+            return 0
 
     async def check_all(self) -> int:
         """The poll: settle every followed media from Overseerr's state; returns DMs queued."""

@@ -1,4 +1,4 @@
-"""Requests part two end to end: Notify me, /following, admin Approve/Decline, quota preview."""
+"""Following and approvals end to end: Notify me, /following, Approve/Decline, quota preview."""
 
 from __future__ import annotations
 
@@ -8,10 +8,19 @@ from collections.abc import AsyncIterator
 import pytest
 
 from bot.app import MediaNest
+from bot.services.outbox import Button
 from cogs.requests import RequestsCog
-from storage.models import Subscription
+from storage.models import ApprovalCard, ErrorEvent, Subscription
 from tests.fakes.overseerr import Permission
-from tests.harness import HEALTH, WEBHOOK_TOKEN, World, bot_running, link_member, plex_people
+from tests.harness import (
+    GENERAL,
+    HEALTH,
+    WEBHOOK_TOKEN,
+    World,
+    bot_running,
+    link_member,
+    plex_people,
+)
 
 DUNE = 438631
 BOB_OVERSEERR, ALICE_OVERSEERR = 10, 11
@@ -120,7 +129,7 @@ async def test_following_lists_and_stops(world: World, bot: MediaNest) -> None:
     """/following lists what the user follows; Stop removes it."""
     requests = bot.services.requests
     assert requests is not None
-    assert await requests.subscribe(world.users["alice"].id, "movie", DUNE, None, False)
+    assert await requests.follows.subscribe(world.users["alice"].id, "movie", DUNE, None, False)
     listing = await world.discord.slash(world.users["alice"], "following")
     reply = await listing.response()
     assert "1. Dune (2021)" in reply["data"]["content"]
@@ -227,3 +236,49 @@ async def test_quota_preview_and_refusal_up_front(world: World, bot: MediaNest) 
     assert text.startswith("You've used your movie request quota (2 per 7 days).")
     assert "You can ask for it again <t:" in text
     assert len(world.overseerr.media_requests) == 2
+
+
+async def test_a_member_pressing_approve_or_decline_changes_nothing(
+    world: World, bot: MediaNest
+) -> None:
+    """A non-admin's Approve or Decline is refused, opens no modal, and leaves all as it was."""
+    await request(world, "bob", f"movie:{DUNE}")
+    [overseerr_id] = world.overseerr.media_requests
+    card = await wait_card(world, overseerr_id)
+    for action in ("approve", "decline"):
+        pressed = await world.discord.click(
+            world.users["alice"], card, f"approval:{action}:{overseerr_id}"
+        )
+        reply = await pressed.response()
+        assert reply["type"] == 4 and reply["data"]["content"] == "Only admins can do that."
+    assert world.overseerr.media_requests[overseerr_id]["status"] == 1
+    for action in ("approve", "decline"):
+        assert world.overseerr.seen("POST", f"/api/v1/request/{overseerr_id}/{action}") == []
+    stored = await ApprovalCard.get(overseerr_request_id=overseerr_id)
+    assert stored.decision is None and stored.decided_by is None
+    assert card_of(world, overseerr_id)["components"] == card["components"]
+
+
+async def test_a_button_that_fails_unexpectedly_answers_with_an_id(
+    world: World, bot: MediaNest
+) -> None:
+    """A Stop button whose id the database can't hold: the member gets the apology and its id."""
+    huge = "9" * 25  # more than any database integer holds: the query itself fails
+    await bot.services.outbox.post(
+        "test:unfollow", GENERAL, "Stop?", buttons=[Button("Stop", custom_id=f"unfollow:{huge}")]
+    )
+    message = await world.discord.wait_for_message(lambda m: m["content"] == "Stop?")
+    pressed = await world.discord.click(world.users["alice"], message, f"unfollow:{huge}")
+    content = (await pressed.response())["data"]["content"]
+    assert content.startswith("Sorry, something went wrong on our side.")
+    event = await ErrorEvent.get()
+    assert f"**{event.correlation_id}**" in content
+    assert event.command == "component:unfollow"
+    assert event.discord_id == world.users["alice"].id
+
+
+async def test_card_updates_are_a_job_of_the_cog(world: World, bot: MediaNest) -> None:
+    """Loading the cog registers the approval-card job; unloading it removes the job."""
+    assert "approval-cards" in bot.jobs.ids()
+    await bot.remove_cog("RequestsCog")
+    assert "approval-cards" not in bot.jobs.ids()

@@ -1,0 +1,127 @@
+"""Requests that match nothing in Overseerr: an admin picks the title, or declines them."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from bot.clients.overseerr import MEDIA_AVAILABLE
+from bot.errors import InvalidInput
+from bot.services.outbox import Button, Outbox
+from bot.services.requests.delivery import Deliveries
+from bot.services.requests.errors import AlreadyResolved, RequestNotFound
+from bot.services.requests.progress import Progress
+from bot.services.requests.seasons import parse_seasons
+from bot.services.requests.titles import Titles
+from bot.services.requests.views import STATUS_TEXT, RequestView, now, view
+from storage.models import MediaRequest, RequestStatus
+
+log = logging.getLogger(__name__)
+S = RequestStatus
+UNKNOWN_TYPE = "unknown"
+
+
+class Reviews:
+    """Saves unmatched requests for review, posts them to admins, and applies their answer."""
+
+    def __init__(
+        self,
+        titles: Titles,
+        progress: Progress,
+        delivery: Deliveries,
+        outbox: Outbox,
+        channel_id: int | None,
+    ) -> None:
+        self.titles = titles
+        self.progress = progress
+        self.delivery = delivery
+        self.outbox = outbox
+        self.channel_id = channel_id
+
+    async def save(
+        self, discord_id: int, text: str, spec: str | None, is_4k: bool, overseerr_user_id: int
+    ) -> MediaRequest:
+        """Save a request that matches nothing as NEEDS_REVIEW and post it to the admins."""
+        row = await MediaRequest.create(
+            discord_id=discord_id,
+            media_type=UNKNOWN_TYPE,
+            title=text[:500],
+            season_spec=spec,
+            is_4k=is_4k,
+            status=S.NEEDS_REVIEW,
+            overseerr_user_id=overseerr_user_id,
+        )
+        log.info(
+            "requests: %s asked for %r, which matches nothing: review %s", discord_id, text, row.id
+        )
+        if self.channel_id is None:
+            log.warning("requests: no review channel, request %s waits unseen", row.id)
+            return row
+        extra = []
+        if spec:
+            extra.append(f"seasons: {spec}")
+        if is_4k:
+            extra.append("4K")
+        details = f" ({', '.join(extra)})" if extra else ""
+        await self.outbox.post(
+            f"request:{row.id}:review",
+            self.channel_id,
+            f"<@{discord_id}> asked for “{text[:300]}”{details}, which matches nothing in "
+            f"Overseerr. Pick the right title (a TMDB id) or decline it. Request #{row.id}.",
+            buttons=[
+                Button("Pick a title", custom_id=f"review:pick:{row.id}", style="primary"),
+                Button("Decline", custom_id=f"review:decline:{row.id}", style="danger"),
+            ],
+        )
+        return row
+
+    async def resolve(
+        self, request_id: int, tmdb_id: int | None, media_type: str | None, admin_discord_id: int
+    ) -> RequestView:
+        """An admin's answer to a request needing review: a TMDB id to submit, None to decline."""
+        row = await MediaRequest.get_or_none(id=request_id)
+        if row is None:
+            raise RequestNotFound()
+        if row.status != S.NEEDS_REVIEW:
+            raise AlreadyResolved(
+                f"Request #{row.id} was already handled: it is {STATUS_TEXT[row.status]}."
+            )
+        if tmdb_id is None:
+            if not await self.progress.move(row, S.DECLINED, resolved_by=admin_discord_id):
+                raise AlreadyResolved(f"Request #{row.id} was already handled.")
+            await self.progress.tell(row, S.DECLINED)
+            return view(row)
+        if media_type not in ("movie", "tv"):
+            raise InvalidInput("Choose whether it is a movie or a TV show.")
+        details = await self.titles.details(media_type, tmdb_id)
+        if row.is_4k:
+            await self.titles.check_4k(media_type)
+        wanted = None
+        if media_type == "tv":
+            wanted = parse_seasons(row.season_spec, details.seasons, details.title)
+        status = details.status_4k if row.is_4k else details.status
+        available = status == MEDIA_AVAILABLE
+        update: dict[str, Any] = dict(
+            media_type=media_type,
+            tmdb_id=details.tmdb_id,
+            title=details.title[:500],
+            year=details.year,
+            seasons=wanted,
+            resolved_by=admin_discord_id,
+            next_attempt_at=now(),
+        )
+        target = S.AVAILABLE if available else S.QUEUED
+        if not await self.progress.move(row, target, **update):
+            raise AlreadyResolved(f"Request #{row.id} was already handled.")
+        log.info(
+            "requests: admin %s resolved review %s as %s:%s",
+            admin_discord_id,
+            row.id,
+            media_type,
+            tmdb_id,
+        )
+        if available:
+            await self.progress.tell(row, S.AVAILABLE)
+            return view(row)
+        result, _ = await self.delivery.attempt(row.id, background=True)
+        return result
