@@ -29,6 +29,7 @@ MAX_CHOICES = 25
 CHOICE_NAME_MAX = 100
 MESSAGE_MAX = 1000
 CHOICE_VALUE = re.compile(r"(movie|tv):(\d{1,9})")
+TITLE_YEAR = re.compile(r"(.+?)\s*\((\d{4})\)")
 NO_ACCOUNT = (
     "You don't have an Overseerr account yet, so I can't report issues for you. "
     "Ask an admin to import your Plex user into Overseerr, then try again."
@@ -126,11 +127,13 @@ class IssueReporter:
             kind, tmdb_id = match.group(1), int(match.group(2))
             details = await self.overseerr.details(kind, tmdb_id)
             return kind, tmdb_id, details.title or value, details.year
-        name = value.split(" · ")[0]
-        results = [r for r in await self.overseerr.search(name) if r.status in ON_PLEX]
-        folded = name.casefold()
-        exact = [r for r in results if _choice_label(r).casefold() == folded]
-        exact = exact or [r for r in results if r.title.casefold() == folded]
+        name = value.split(" · ")[0]  # a suggestion's text, typed out
+        dated = TITLE_YEAR.fullmatch(name)
+        query, year = (dated.group(1), int(dated.group(2))) if dated else (name, None)
+        results = [r for r in await self.overseerr.search(query) if r.status in ON_PLEX]
+        if year is not None:
+            results = [r for r in results if r.year == year]
+        exact = [r for r in results if r.title.casefold() == query.casefold()]
         picked = exact if exact else results
         if len(picked) != 1:
             what = "Several titles on Plex match" if picked else "Nothing on Plex matches"
