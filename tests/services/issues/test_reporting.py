@@ -1,4 +1,4 @@
-"""Reporting: titles on Plex only, the member's own Overseerr user, checks before anything is made."""
+"""Reporting: titles on Plex only, as the member's own Overseerr user, checks come first."""
 
 from __future__ import annotations
 
