@@ -91,3 +91,10 @@ async def posts(channel: int) -> list[OutboxMessage]:
     return await OutboxMessage.filter(target_kind=TargetKind.CHANNEL, target_id=channel).order_by(
         "id"
     )
+
+
+async def delivered_cards() -> None:
+    """The outbox has posted every queued channel message (each gets a message id)."""
+    for row in await OutboxMessage.filter(target_kind=TargetKind.CHANNEL, message_id=None):
+        row.message_id = 800_000 + row.id
+        await row.save(update_fields=["message_id"])
