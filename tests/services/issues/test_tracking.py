@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.services.issues import AlreadyResolved
+from bot.services.issues.tracking import Known
 from bot.services.requests import InvalidWebhook
 from storage.models import IssueCard, OutboxMessage, ReportedIssue
 from tests.services.issues import reporters
@@ -145,3 +146,17 @@ async def test_resolve_from_the_card_acts_as_the_admin(db: str, world: World) ->
     assert len(await dms(ALICE)) == 1
     await delivered_cards()
     assert await world.issues.tracking.cards_to_update() == []
+
+
+async def test_created_webhook_before_the_post_answered(db: str, world: World) -> None:
+    """ISSUE_CREATED landing before our POST returned: the reporter is added, no second card."""
+    made = world.fake.add_issue("movie", MATRIX, 2, "Hiss", user_id=ALICE_OVERSEERR)
+    tracking = world.issues.tracking
+    await tracking.handle_webhook(world.fake.issue_webhook_payload("ISSUE_CREATED", made["id"]))
+    issue = await tracking.issues.get(made["id"])
+    await tracking.track(issue, Known(discord_id=ALICE, title="The Matrix", year=1999))
+    assert (await ReportedIssue.get(overseerr_issue_id=made["id"])).discord_id == ALICE
+    assert len(await posts(CARDS)) == 1
+    await delivered_cards()
+    [due] = await tracking.cards_to_update()
+    assert f"<@{ALICE}>" in due.content
