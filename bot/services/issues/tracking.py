@@ -204,9 +204,11 @@ class IssueTracker:
 
     async def poll(self) -> int:
         """Re-read issues that changed in Overseerr, and our open ones; how many were read."""
-        rows = {r.overseerr_issue_id: r for r in await ReportedIssue.all()}
+        changed = await self.issues.list(filter="all", sort="modified", take=POLL_PAGE)
+        known = ReportedIssue.filter(overseerr_issue_id__in=[s.id for s in changed])
+        rows = {r.overseerr_issue_id: r for r in await known}
         read: set[int] = set()
-        for summary in await self.issues.list(filter="all", sort="modified", take=POLL_PAGE):
+        for summary in changed:
             row = rows.get(summary.id)
             if row is None and summary.resolved:
                 continue  # resolved before we ever saw it: nothing to tell or card to show
@@ -218,11 +220,10 @@ class IssueTracker:
                 continue  # unchanged; an open one is re-read below for its comments
             if await self._reread(summary.id):
                 read.add(summary.id)
-        open_rows = [
-            r for r in rows.values() if not r.resolved and r.overseerr_issue_id not in read
-        ]
-        open_rows.sort(key=lambda r: r.overseerr_issue_id, reverse=True)
-        for row in open_rows[:POLL_OPEN]:
+        still_open = ReportedIssue.filter(resolved=False)
+        if read:
+            still_open = still_open.exclude(overseerr_issue_id__in=list(read))
+        for row in await still_open.order_by("-overseerr_issue_id").limit(POLL_OPEN):
             if await self._reread(row.overseerr_issue_id):
                 read.add(row.overseerr_issue_id)
         return len(read)
@@ -232,7 +233,9 @@ class IssueTracker:
             issue = await self.issues.get(issue_id)
         except ServiceRejected as exc:
             if exc.status != 404:
-                raise
+                # One unreadable issue must not hold up the others; the next poll tries again.
+                log.warning("issues: can't read issue %s: %s", issue_id, exc)
+                return False
             # Deleted in Overseerr: stop following it, without a DM.
             await ReportedIssue.filter(overseerr_issue_id=issue_id).update(resolved=True)
             await IssueCard.filter(overseerr_issue_id=issue_id).update(edit_due=True)
