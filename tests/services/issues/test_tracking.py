@@ -160,3 +160,17 @@ async def test_created_webhook_before_the_post_answered(db: str, world: World) -
     await delivered_cards()
     [due] = await tracking.cards_to_update()
     assert f"<@{ALICE}>" in due.content
+
+
+async def test_poll_survives_a_deleted_and_an_unreadable_issue(db: str, world: World) -> None:
+    """A deleted issue stops being followed (no DM); a malformed one doesn't stop the round."""
+    gone = await world.report()
+    broken = await world.report(message="Crackle")
+    fine = await world.report(message="Pop")
+    del world.fake.issues[gone]
+    world.fake.fail_next("GET", f"/issue/{broken}", 200, body={"id": broken, "issueType": "x"})
+    world.fake.add_issue_comment(fine, "Swapped the file", user_id=MOD_OVERSEERR)
+    assert await world.issues.tracking.poll() == 1
+    assert (await ReportedIssue.get(overseerr_issue_id=gone)).resolved
+    [dm] = await dms(ALICE)
+    assert "Swapped the file" in dm
