@@ -23,6 +23,7 @@ from plexapi.library import LibrarySection
 from plexapi.myplex import MyPlexAccount, MyPlexPinLogin
 from plexapi.server import PlexServer
 
+from bot.clients.neterrors import describe_network_error
 from bot.errors import ServiceRejected, ServiceUnavailable
 
 PLEX_TV = "https://plex.tv"
@@ -94,7 +95,7 @@ async def in_thread(service: str, func: Callable[..., T], *args: Any) -> T:
     except BadRequest as exc:
         raise _from_bad_request(service, exc) from exc
     except (requests.RequestException, OSError, ET.ParseError) as exc:
-        raise ServiceUnavailable(service, type(exc).__name__) from exc
+        raise ServiceUnavailable(service, describe_network_error(exc)) from exc
 
 
 def _from_bad_request(service: str, exc: BadRequest) -> Exception:
