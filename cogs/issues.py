@@ -79,10 +79,9 @@ def card_buttons(card: IssueCardView) -> discord.ui.View | None:
         return None
     view = discord.ui.View(timeout=None)
     for button in card.buttons:
+        style = getattr(discord.ButtonStyle, button.style, discord.ButtonStyle.secondary)
         view.add_item(
-            discord.ui.Button(
-                label=button.label, custom_id=button.custom_id, style=discord.ButtonStyle.success
-            )
+            discord.ui.Button(label=button.label, custom_id=button.custom_id, style=style)
         )
     view.stop()
     return view

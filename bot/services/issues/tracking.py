@@ -190,7 +190,7 @@ class IssueTracker:
             raise InvalidWebhook(f"issue webhook: {describe(exc)}") from exc
         kind, issue_id = body.notification_type, body.issue.issue_id
         try:
-            issue = await self.issues.get(issue_id)
+            await self.track(await self.issues.get(issue_id))
         except ServiceRejected as exc:
             if exc.status == 404:
                 return f"{kind}: issue {issue_id} is gone, ignored"
@@ -199,7 +199,6 @@ class IssueTracker:
         except DependencyError as exc:
             log.info("issues: can't read issue %s after %s: %s", issue_id, kind, exc)
             return f"{kind}: Overseerr didn't answer, the poll will catch up"
-        await self.track(issue)
         return f"{kind}: issue {issue_id} checked"
 
     async def poll(self) -> int:

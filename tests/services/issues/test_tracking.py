@@ -174,3 +174,19 @@ async def test_poll_survives_a_deleted_and_an_unreadable_issue(db: str, world: W
     assert (await ReportedIssue.get(overseerr_issue_id=gone)).resolved
     [dm] = await dms(ALICE)
     assert "Swapped the file" in dm
+
+
+async def test_website_issue_whose_title_cannot_be_read_waits_for_the_poll(
+    db: str, world: World
+) -> None:
+    """ISSUE_CREATED while Overseerr can't load the title: accepted, stored by the next poll."""
+    made = world.fake.add_issue("movie", MATRIX, 4, "Wrong film", user_id=ALICE_OVERSEERR)
+    world.fake.fail_next("GET", f"/movie/{MATRIX}", 503)
+    payload = world.fake.issue_webhook_payload("ISSUE_CREATED", made["id"])
+    result = await world.issues.tracking.handle_webhook(payload)
+    assert result == "ISSUE_CREATED: Overseerr didn't answer, the poll will catch up"
+    assert await ReportedIssue.all().count() == 0
+    assert await world.issues.tracking.poll() == 1
+    row = await ReportedIssue.get(overseerr_issue_id=made["id"])
+    assert (row.title, row.issue_type) == ("The Matrix", 4)
+    assert len(await posts(CARDS)) == 1
