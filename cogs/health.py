@@ -11,12 +11,27 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.services.charts import in_thread, uptime_chart
-from bot.services.health import HealthMonitor, human
+from bot.services.charts import in_thread, requests_chart, uptime_chart
+from bot.services.health import HealthMonitor
 from bot.services.keyvalue import kept_value
-from bot.services.status import ServiceLine, StatusReport, build_report, hourly_uptime
+from bot.services.stats import Period
+from bot.services.stats.activity import ActivityLog
+from bot.services.stats.downloads import video_stats
+from bot.services.stats.members import QuotaCache, member_stats
+from bot.services.stats.requests import OUTCOMES, RequestStats, request_stats
+from bot.services.stats.summary import period_summary
+from bot.services.status import StatusReport, build_report, hourly_uptime
 from cogs.checks import is_admin, requires_admin
 from cogs.help import ADMIN_ONLY
+from cogs.status_pages import (
+    Page,
+    StatusPages,
+    members_embed,
+    public_status,
+    requests_embed,
+    status_embed,
+    summary_line,
+)
 from storage.models import KeyValue
 
 if TYPE_CHECKING:
@@ -26,62 +41,9 @@ log = logging.getLogger(__name__)
 
 DASHBOARD_KEY = "health_dashboard_message_id"
 DASHBOARD_JOB = "health-dashboard"
-GREEN, RED = discord.Colour(0x57F287), discord.Colour(0xED4245)
-
-
-def percent(value: float | None) -> str:
-    return "—" if value is None else f"{value * 100:.1f}%"
-
-
-def service_line(s: ServiceLine) -> str:
-    icon = {True: "🟢", False: "🔴", None: "⚪"}[s.up]
-    latency = f"{s.latency_ms:.0f} ms" if s.latency_ms is not None else "—"
-    return (
-        f"{icon} **{s.name}** · {latency} · 24 h {percent(s.uptime_day)} · "
-        f"7 d {percent(s.uptime_week)}"
-    )
-
-
-def status_embed(report: StatusReport) -> discord.Embed:
-    """The admin view: every service, incidents, counts and the bot's own health."""
-    embed = discord.Embed(
-        title="MediaNest status",
-        colour=GREEN if report.healthy else RED,
-        description="\n".join(service_line(s) for s in report.services) or "No checks yet.",
-    )
-    if report.incidents:
-        embed.add_field(
-            name="Open incidents",
-            value="\n".join(
-                f"**{i.service}** since <t:{int(i.opened_at.timestamp())}:R>: {i.last_error}"[:200]
-                for i in report.incidents
-            )[:1024],
-            inline=False,
-        )
-    requests = ", ".join(f"{k} {v}" for k, v in sorted(report.requests.items())) or "none"
-    downloads = ", ".join(f"{k} {v}" for k, v in sorted(report.downloads.items())) or "none"
-    embed.add_field(name="Linked users", value=str(report.linked_users))
-    embed.add_field(name="Download queue", value=str(report.queue_depth))
-    embed.add_field(name="Outbox backlog", value=str(report.outbox_backlog))
-    embed.add_field(name="Requests", value=requests, inline=False)
-    embed.add_field(name="Downloads", value=downloads, inline=False)
-    embed.add_field(
-        name="Bot",
-        value=f"up {human(report.bot_uptime)} · {report.memory_mb:.0f} MiB · "
-        f"loop lag {report.loop_lag_ms:.1f} ms",
-        inline=False,
-    )
-    if report.warnings:
-        embed.add_field(name="⚠️ Warnings", value="\n".join(report.warnings)[:1024], inline=False)
-    return embed
-
-
-def public_status(report: StatusReport) -> str:
-    """The short view for everyone: healthy or not, no details."""
-    down = [s.name for s in report.services if s.up is False]
-    if not down:
-        return "🟢 All systems are working normally."
-    return f"🔴 Some services have problems right now: {', '.join(down)}. Admins have been told."
+ACTIVITY_JOB = "member-activity"
+DASHBOARD_PERIOD = Period.WEEK
+PERIOD_CHOICES = [app_commands.Choice(name=p.label, value=p.value) for p in Period]
 
 
 class HealthCog(commands.Cog):
@@ -94,12 +56,27 @@ class HealthCog(commands.Cog):
         self.monitor = monitor
         self.warnings: list[str] = []
         self._shown = ""
+        self.activity = ActivityLog()
+        overseerr = bot.services.overseerr
+        self.quotas = QuotaCache(overseerr.quota) if overseerr else None
 
     async def cog_load(self) -> None:
         self.bot.jobs.every(DASHBOARD_JOB, self.dashboard, seconds=60)
+        self.bot.jobs.every(ACTIVITY_JOB, self.activity.flush, seconds=60)
 
     async def cog_unload(self) -> None:
         self.bot.jobs.remove(DASHBOARD_JOB)
+        self.bot.jobs.remove(ACTIVITY_JOB)
+        try:
+            await self.activity.flush()  # the bot closes before the database does
+        except Exception:
+            log.warning("could not write the last member activity", exc_info=True)
+
+    @commands.Cog.listener()
+    async def on_app_command_completion(
+        self, interaction: discord.Interaction, command: object
+    ) -> None:
+        self.activity.seen(interaction.user.id)
 
     @commands.Cog.listener()
     async def on_ready(self) -> None:
@@ -108,24 +85,50 @@ class HealthCog(commands.Cog):
     async def report(self) -> StatusReport:
         services = self.bot.services
         return await build_report(
-            self.monitor, services.outbox, services.lag, services.started_at, self.warnings
+            self.monitor,
+            services.outbox,
+            services.lag,
+            services.started_at,
+            self.warnings,
+            histograms=False,  # only /metrics shows them
         )
 
     @app_commands.command(name="status")
-    async def status(self, interaction: discord.Interaction) -> None:
+    @app_commands.describe(period="Admins: the period the Requests and Members pages cover")
+    @app_commands.choices(period=PERIOD_CHOICES)
+    async def status(
+        self, interaction: discord.Interaction, period: str = DASHBOARD_PERIOD.value
+    ) -> None:
         """See whether Plex, Overseerr and the bot are working."""
-        report = await self.report()
         if not await is_admin(interaction):  # type: ignore[arg-type]
+            report = await self.report()
             await interaction.response.send_message(public_status(report), ephemeral=True)
             return
         # Drawing the chart can take a while on a busy host: answer within Discord's 3 s first.
         await interaction.response.defer(ephemeral=True, thinking=True)
+        chosen = Period(period)
+        embed, files = await self.page("services", chosen)
+        view = StatusPages(self.page, chosen, "services")
+        await interaction.edit_original_response(embed=embed, attachments=files, view=view)
+
+    async def page(self, name: str, period: Period) -> Page:
+        """One admin page of /status: its embed and chart."""
+        if name == "requests":
+            stats = await request_stats(period)
+            embed = requests_embed(stats, await video_stats(period))
+            if stats.empty:
+                return embed, []
+            png = await in_thread(requests_chart, *chart_inputs(stats))
+            embed.set_image(url="attachment://requests.png")
+            return embed, [discord.File(io.BytesIO(png), filename="requests.png")]
+        if name == "members":
+            return members_embed(await member_stats(period, quotas=self.quotas)), []
+        report = await self.report()
         uptime = await hourly_uptime(self.monitor, report)
         png = await in_thread(uptime_chart, uptime.rows, uptime.last_hour)
-        chart = discord.File(io.BytesIO(png), filename="uptime.png")
         embed = status_embed(report).set_image(url="attachment://uptime.png")
         embed.set_footer(text="Chart: uptime per hour over the last 24 h, one row per service.")
-        await interaction.edit_original_response(embed=embed, attachments=[chart])
+        return embed, [discord.File(io.BytesIO(png), filename="uptime.png")]
 
     @admin.command(name="errors")
     @requires_admin()
@@ -150,14 +153,18 @@ class HealthCog(commands.Cog):
         if channel_id is None or not self.bot.is_ready():
             return
         report = await self.report()
+        summary = summary_line(await period_summary(DASHBOARD_PERIOD))
         fingerprint = hashlib.sha256(
             repr(
-                [(s.name, s.up) for s in report.services] + [i.id for i in report.incidents]
+                [(s.name, s.up) for s in report.services]
+                + [i.id for i in report.incidents]
+                + [summary]
             ).encode()
         ).hexdigest()
         if fingerprint == self._shown:
             return
         embed = status_embed(report)
+        embed.add_field(name="Dashboard", value=summary, inline=False)
         channel = self.bot.get_partial_messageable(channel_id)
         stored = await KeyValue.get_or_none(key=DASHBOARD_KEY)
         try:
@@ -187,3 +194,14 @@ class HealthCog(commands.Cog):
             log.warning("the health channel #%s is visible to @everyone", channel.name)
             return [f"#{channel.name} is visible to @everyone: make it admin-only."]
         return []
+
+
+def chart_inputs(
+    stats: RequestStats,
+) -> tuple[list[str], dict[str, list[int]], dict[str, list[float]], str]:
+    """What the requests chart draws: bucket labels, stacks by outcome, hours to available."""
+    hourly = stats.window.period is Period.DAY
+    labels = [f"{s:%H}h" if hourly else f"{s:%b} {s.day}" for s in stats.window.starts]
+    stacks = {o: [bucket[o] for bucket in stats.per_bucket] for o in OUTCOMES}
+    hours = {kind: [s / 3600 for s in d.seconds] for kind, d in stats.to_available.items()}
+    return labels, stacks, hours, "hour" if hourly else "day"

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterable
+from datetime import UTC, datetime
 from enum import StrEnum
 
 from tortoise import fields
+from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.models import Model
 
 
@@ -107,6 +111,7 @@ class PlexLink(Model):
 
     class Meta:
         table = "plex_link"
+        indexes = (("linked_at",),)
 
 
 class LinkAttempt(Model):
@@ -146,10 +151,47 @@ class MediaRequest(Model):
     resolved_by = fields.BigIntField(null=True)  # the admin who resolved a manual review
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
+    available_at = fields.DatetimeField(null=True)  # for time to available
 
     class Meta:
         table = "media_request"
-        indexes = (("media_type", "tmdb_id"),)
+        # Covering indexes for the dashboard: open requests per member, requests per period
+        # (by outcome and member), and times to available per period.
+        indexes = (
+            ("media_type", "tmdb_id"),
+            ("status", "discord_id", "created_at"),
+            ("created_at", "status", "discord_id"),
+            ("available_at", "media_type", "created_at"),
+        )
+
+    async def save(
+        self,
+        using_db: BaseDBAsyncClient | None = None,
+        update_fields: Iterable[str] | None = None,
+        force_create: bool = False,
+        force_update: bool = False,
+    ) -> None:
+        # Saves that make a request available stamp the moment; conditional updates set it.
+        stamped = []
+        if self.status == RequestStatus.AVAILABLE and self.available_at is None:
+            self.available_at = datetime.now(UTC)
+            stamped.append("available_at")
+        if update_fields is not None:
+            update_fields = [*update_fields, *stamped]
+        await super().save(using_db, update_fields, force_create, force_update)
+
+
+class MemberActivity(Model):
+    """That a member ran at least one command on one day (UTC), for the active-member count."""
+
+    id = fields.IntField(primary_key=True)
+    discord_id = fields.BigIntField()
+    day = fields.DateField()
+
+    class Meta:
+        table = "member_activity"
+        unique_together = (("discord_id", "day"),)
+        indexes = (("day", "discord_id"),)
 
 
 class Subscription(Model):
@@ -277,10 +319,45 @@ class DownloadItem(Model):
     attempts = fields.IntField(default=0)
     error = fields.TextField(null=True)
     file_path = fields.TextField(null=True)
+    started_at = fields.DatetimeField(null=True)  # first attempt of the current run
+    finished_at = fields.DatetimeField(null=True)  # when DONE or FAILED
+    size_bytes = fields.BigIntField(null=True)  # of the finished file
 
     class Meta:
         table = "download_item"
         unique_together = (("job", "position"),)
+        indexes = (("finished_at", "status"),)
+
+    async def save(
+        self,
+        using_db: BaseDBAsyncClient | None = None,
+        update_fields: Iterable[str] | None = None,
+        force_create: bool = False,
+        force_update: bool = False,
+    ) -> None:
+        # The dashboard's time per video and GB come from these stamps, set as the status moves.
+        stamped = self._stamp()
+        if update_fields is not None:
+            update_fields = [*update_fields, *stamped]
+        await super().save(using_db, update_fields, force_create, force_update)
+
+    def _stamp(self) -> list[str]:
+        """Set started_at, finished_at and size_bytes for the status; the names of those set."""
+        if self.status == ItemStatus.DOWNLOADING:
+            if self.started_at is not None and self.finished_at is None:
+                return []  # a retry within the same run keeps its first start
+            self.started_at, self.finished_at = datetime.now(UTC), None
+            return ["started_at", "finished_at"]
+        if self.status not in (ItemStatus.DONE, ItemStatus.FAILED) or self.finished_at:
+            return []
+        self.finished_at = datetime.now(UTC)
+        if self.status == ItemStatus.DONE and self.file_path:
+            try:
+                self.size_bytes = os.stat(self.file_path).st_size
+            except OSError:
+                self.size_bytes = None
+            return ["finished_at", "size_bytes"]
+        return ["finished_at"]
 
 
 class HealthSample(Model):

@@ -6,8 +6,9 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
 from prometheus_client.metrics_core import Metric
+from prometheus_client.utils import floatToGoString
 
 if TYPE_CHECKING:
     from bot.services.status import StatusReport
@@ -57,6 +58,30 @@ class StatusCollector:
         )
         yield gauge("medianest_linked_users", "Members with a Plex link.", report.linked_users)
         yield gauge("medianest_open_incidents", "Services currently down.", len(report.incidents))
+        outcomes = GaugeMetricFamily(
+            "medianest_request_outcomes",
+            "Stored requests by outcome (available, pending, declined, failed, queued).",
+            labels=["outcome"],
+        )
+        for outcome, count in report.outcomes.items():
+            outcomes.add_metric([outcome], count)
+        yield outcomes
+        yield time_to_available(report)
+
+
+def time_to_available(report: StatusReport) -> HistogramMetricFamily:
+    """Seconds from request to available of every available request, by media type."""
+    family = HistogramMetricFamily(
+        "medianest_time_to_available_seconds",
+        "Time from a request to its media being available on Plex.",
+        labels=["media_type"],
+    )
+    for media_type, histogram in sorted(report.to_available.items()):
+        buckets = [(floatToGoString(bound), count) for bound, count in histogram.buckets]
+        family.add_metric(
+            [media_type], [*buckets, ("+Inf", histogram.count)], sum_value=histogram.total_seconds
+        )
+    return family
 
 
 def gauge(name: str, help_text: str, value: float) -> GaugeMetricFamily:

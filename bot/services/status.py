@@ -11,6 +11,8 @@ from tortoise.functions import Count
 
 from bot.services.health import HealthMonitor, LoopLag, hour_of, now
 from bot.services.outbox import Outbox
+from bot.services.stats.histogram import AvailableHistogram, available_histograms
+from bot.services.stats.requests import outcome_counts
 from storage.models import DownloadJob, Incident, JobStatus, MediaRequest, PlexLink
 
 DAY, WEEK = timedelta(days=1), timedelta(days=7)
@@ -38,6 +40,7 @@ class StatusReport:
     memory_mb: float
     loop_lag_ms: float
     warnings: list[str] = field(default_factory=list)
+    to_available: dict[str, AvailableHistogram] = field(default_factory=dict)  # by media type
 
     @property
     def healthy(self) -> bool:
@@ -46,6 +49,11 @@ class StatusReport:
     @property
     def queue_depth(self) -> int:
         return self.downloads.get(JobStatus.QUEUED, 0) + self.downloads.get(JobStatus.RUNNING, 0)
+
+    @property
+    def outcomes(self) -> dict[str, int]:
+        """Every stored request by the dashboard's outcome (available, pending, ...)."""
+        return outcome_counts(self.requests)
 
 
 def memory_mb() -> float:
@@ -84,8 +92,10 @@ async def build_report(
     lag: LoopLag,
     started_at: datetime,
     warnings: list[str] | None = None,
+    *,
+    histograms: bool = True,
 ) -> StatusReport:
-    """Read everything the status views show."""
+    """Read everything the status views show; `histograms` (for /metrics) scans every request."""
     lines = []
     for name, state in monitor.states.items():
         last = state.last
@@ -110,4 +120,5 @@ async def build_report(
         memory_mb=memory_mb(),
         loop_lag_ms=lag.last_ms,
         warnings=list(warnings or []),
+        to_available=await available_histograms() if histograms else {},
     )

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from bot.app import MediaNest
-from bot.services.errors import DATABASE_DOWN
-from storage.models import ErrorEvent, OutboxMessage, OutboxStatus
+from bot.services.errors import DATABASE_DOWN, is_database_error
+from storage.models import ErrorEvent, MediaRequest, OutboxMessage, OutboxStatus, RequestStatus
+from tests.fakes.overseerr import Permission
 from tests.faults.servers import PostgresCluster, postgres_cluster
-from tests.harness import GENERAL, HEALTH, World, bot_running
+from tests.harness import GENERAL, HEALTH, World, bot_running, link_member, plex_people
+
+DUNE = 438631
 
 
 async def health_round(bot: MediaNest) -> None:
@@ -102,3 +107,30 @@ async def test_a_message_sent_while_the_database_went_down_is_posted_exactly_onc
                     break
                 await asyncio.sleep(0.2)
         assert posts(world, GENERAL, "Movie night at 8") == ["Movie night at 8"]
+
+
+async def test_a_queued_request_is_delivered_once_after_the_database_returns(world: World) -> None:
+    """Delivery fails while PostgreSQL is down; once it is back the request is sent exactly once."""
+    people = plex_people(world)
+    world.overseerr.add_user(10, plex_id=2, plex_username="friend", permissions=Permission.REQUEST)
+    world.overseerr.add_movie(DUNE, "Dune", 2021)
+    async with postgres_cluster() as pg, bot_running(world.settings(database_url=pg.url)) as bot:
+        await link_member(world, bot, "bob", people.friend)
+        world.overseerr.fail_next("POST", "/api/v1/request", status=503)
+        request = await world.discord.slash(
+            world.users["bob"], "request", {"title": f"movie:{DUNE}"}
+        )
+        await request.wait_original(lambda m: "queued" in m["content"])
+        row = await MediaRequest.get()
+        await MediaRequest.filter(id=row.id).update(next_attempt_at=row.created_at)
+
+        delivery = bot.services.requests.delivery  # type: ignore[union-attr]
+        await pg.stop()
+        with pytest.raises(Exception) as down:
+            await delivery.deliver_due()
+        assert is_database_error(down.value)
+        await restarted(pg, bot)
+        assert await delivery.deliver_due() == 1
+        assert await delivery.deliver_due() == 0
+        assert len(world.overseerr.media_requests) == 1
+        assert (await MediaRequest.get()).status is not RequestStatus.QUEUED

@@ -37,7 +37,7 @@ FRIEND_TOKEN = "plex-friend-token-7f3a9c5e1d"
 
 
 @dataclass
-class World:
+class PlexWorld:
     """The fakes, the accounts on them and the service under test."""
 
     tv: FakePlexTV
@@ -68,7 +68,7 @@ class World:
 
 
 @pytest.fixture
-async def world(db: str) -> AsyncIterator[World]:
+async def world(db: str) -> AsyncIterator[PlexWorld]:
     """plex.tv with an owner, a friend the server is shared with and a stranger; the service."""
     tv, pms = FakePlexTV(), FakePlexServer()
     await tv.start()
@@ -80,7 +80,7 @@ async def world(db: str) -> AsyncIterator[World]:
         tv.share_server(owner, pms.machine_identifier, owned=True, server_url=pms.url)
         pms.allow_token(tv.share_server(friend, pms.machine_identifier, server_url=pms.url))
         cipher = TokenCipher("test-secret-key")
-        world = World(tv, pms, owner, friend, stranger, None, cipher)  # type: ignore[arg-type]
+        world = PlexWorld(tv, pms, owner, friend, stranger, None, cipher)  # type: ignore[arg-type]
         world.service = world.build()
         yield world
     await tv.stop()
@@ -97,7 +97,7 @@ async def link_of(discord_id: int) -> PlexLink | None:
     return await PlexLink.get_or_none(member__discord_id=discord_id)
 
 
-async def test_owner_links_as_admin(world: World) -> None:
+async def test_owner_links_as_admin(world: PlexWorld) -> None:
     """The server owner signs in through our pages and is linked as admin, token encrypted."""
     start = await world.service.start(ALICE)
     assert start.url == f"{PUBLIC_URL}/link/{start.state}" and len(start.state) >= 43
@@ -118,7 +118,7 @@ async def test_owner_links_as_admin(world: World) -> None:
     assert "owner" in dm and "admin" in dm
 
 
-async def test_shared_user_links_as_user(world: World) -> None:
+async def test_shared_user_links_as_user(world: PlexWorld) -> None:
     """A user the server is shared with is linked with the user role."""
     state = await world.sign_in(BOB, world.friend)
     linked = await world.service.complete(state)
@@ -127,7 +127,7 @@ async def test_shared_user_links_as_user(world: World) -> None:
     assert len(await dms(BOB, "plex-linked:")) == 1
 
 
-async def test_stranger_is_refused_with_a_dm(world: World) -> None:
+async def test_stranger_is_refused_with_a_dm(world: PlexWorld) -> None:
     """A Plex account without access links nothing, is told why, and the state is spent."""
     state = await world.sign_in(CAROL, world.stranger)
     with pytest.raises(LinkRefused) as refused:
@@ -140,7 +140,7 @@ async def test_stranger_is_refused_with_a_dm(world: World) -> None:
         await world.service.complete(state)
 
 
-async def test_expired_state_links_nothing(world: World) -> None:
+async def test_expired_state_links_nothing(world: PlexWorld) -> None:
     """A state past its expiry, or whose plex.tv pin expired, is refused and links nothing."""
     state = await world.sign_in(ALICE, world.friend)
     await LinkAttempt.filter(state_hash=state_hash(state)).update(
@@ -158,7 +158,7 @@ async def test_expired_state_links_nothing(world: World) -> None:
     assert await PlexLink.all().count() == 0 and await OutboxMessage.all().count() == 0
 
 
-async def test_attempt_expiry_is_capped_by_ttl(world: World) -> None:
+async def test_attempt_expiry_is_capped_by_ttl(world: PlexWorld) -> None:
     """The attempt expires at the earlier of the pin's expiry and the configured TTL."""
     service = world.build(attempt_ttl=timedelta(minutes=5))
     start = await service.start(ALICE)
@@ -169,7 +169,7 @@ async def test_attempt_expiry_is_capped_by_ttl(world: World) -> None:
     assert start.expires_at - datetime.now(UTC) <= timedelta(seconds=61)
 
 
-async def test_reused_state_links_once(world: World) -> None:
+async def test_reused_state_links_once(world: PlexWorld) -> None:
     """Replaying a used state is refused and changes nothing."""
     state = await world.sign_in(BOB, world.friend)
     await world.service.complete(state)
@@ -180,7 +180,7 @@ async def test_reused_state_links_once(world: World) -> None:
     assert await PlexLink.all().count() == 1 and len(await dms(BOB)) == 1
 
 
-async def test_forged_state_links_nothing(world: World) -> None:
+async def test_forged_state_links_nothing(world: PlexWorld) -> None:
     """A made-up state (even while real attempts are signed in) is refused."""
     await world.sign_in(BOB, world.friend)
     for forged in (secrets.token_urlsafe(32), "", "../../etc", "x" * 5000):
@@ -191,7 +191,7 @@ async def test_forged_state_links_nothing(world: World) -> None:
     assert await PlexLink.all().count() == 0
 
 
-async def test_state_is_bound_to_its_member(world: World) -> None:
+async def test_state_is_bound_to_its_member(world: PlexWorld) -> None:
     """Each state links only the member who ran /link, with the account signed into its own pin."""
     alice = await world.service.start(ALICE)
     alice_pin = max(world.tv.pins)
@@ -205,7 +205,7 @@ async def test_state_is_bound_to_its_member(world: World) -> None:
     assert await LinkAttempt.filter(discord_id=BOB, used_at__isnull=True).count() == 1
 
 
-async def test_plex_account_linked_elsewhere_is_refused(world: World) -> None:
+async def test_plex_account_linked_elsewhere_is_refused(world: PlexWorld) -> None:
     """A Plex account already linked to one member cannot be linked to another."""
     await world.service.complete(await world.sign_in(ALICE, world.friend))
     state = await world.sign_in(BOB, world.friend)
@@ -217,7 +217,7 @@ async def test_plex_account_linked_elsewhere_is_refused(world: World) -> None:
     assert "already linked" in (await dms(BOB))[0]
 
 
-async def test_plextv_down_during_complete(world: World) -> None:
+async def test_plextv_down_during_complete(world: PlexWorld) -> None:
     """plex.tv down: ServiceUnavailable, the attempt stays open and completes once it is back."""
     state = await world.sign_in(BOB, world.friend)
     await world.tv.stop()
@@ -229,7 +229,7 @@ async def test_plextv_down_during_complete(world: World) -> None:
     assert (await world.service.complete(state)).role == Role.USER
 
 
-async def test_plex_server_down_during_complete(world: World) -> None:
+async def test_plex_server_down_during_complete(world: PlexWorld) -> None:
     """The media server down (machine id unknown) is ServiceUnavailable; the attempt survives."""
     state = await world.sign_in(BOB, world.friend)
     await world.pms.stop()
@@ -239,7 +239,7 @@ async def test_plex_server_down_during_complete(world: World) -> None:
     assert (await world.service.complete(state)).plex_username == "friend"
 
 
-async def test_pending_sign_in_keeps_attempt(world: World) -> None:
+async def test_pending_sign_in_keeps_attempt(world: PlexWorld) -> None:
     """A callback before plex.tv confirms the sign-in is LinkPending; the state still works."""
     start = await world.service.start(BOB)
     with pytest.raises(LinkPending):
@@ -248,7 +248,7 @@ async def test_pending_sign_in_keeps_attempt(world: World) -> None:
     assert (await world.service.complete(start.state)).discord_id == BOB
 
 
-async def test_polling_links_without_callback(world: World) -> None:
+async def test_polling_links_without_callback(world: PlexWorld) -> None:
     """When the browser never reaches the callback, polling the pins links the account."""
     waiting = await world.service.start(CAROL)
     state = await world.sign_in(BOB, world.friend)
@@ -261,7 +261,7 @@ async def test_polling_links_without_callback(world: World) -> None:
     assert len(await dms(BOB)) == 1
 
 
-async def test_polling_during_outage_changes_nothing(world: World) -> None:
+async def test_polling_during_outage_changes_nothing(world: PlexWorld) -> None:
     """A poll while plex.tv is down links nothing and keeps the attempts."""
     await world.sign_in(BOB, world.friend)
     await world.tv.stop()
@@ -270,7 +270,7 @@ async def test_polling_during_outage_changes_nothing(world: World) -> None:
     assert await world.service.poll_open_attempts() == 1
 
 
-async def test_complete_and_poll_race(world: World) -> None:
+async def test_complete_and_poll_race(world: PlexWorld) -> None:
     """Callback and poll at once: one of them links, the other is a no-op; one link, one DM."""
     for discord_id in (ALICE, BOB, CAROL, 1004):
         await PlexLink.all().delete()
@@ -288,7 +288,7 @@ async def test_complete_and_poll_race(world: World) -> None:
         assert len(await dms(discord_id, "plex-linked:")) == 1
 
 
-async def test_two_callbacks_race(world: World) -> None:
+async def test_two_callbacks_race(world: PlexWorld) -> None:
     """The same callback twice at once (double click): exactly one links."""
     state = await world.sign_in(BOB, world.friend)
     results = await asyncio.gather(
@@ -298,7 +298,7 @@ async def test_two_callbacks_race(world: World) -> None:
     assert await PlexLink.all().count() == 1 and len(await dms(BOB)) == 1
 
 
-async def test_revoked_token_clears_link(world: World) -> None:
+async def test_revoked_token_clears_link(world: PlexWorld) -> None:
     """A token plex.tv later rejects: reverify_all removes the link and DMs the member."""
     await world.service.complete(await world.sign_in(BOB, world.friend))
     await world.service.complete(await world.sign_in(ALICE, world.owner))
@@ -310,7 +310,7 @@ async def test_revoked_token_clears_link(world: World) -> None:
     assert await world.service.reverify(BOB) is False
 
 
-async def test_lost_access_clears_link(world: World) -> None:
+async def test_lost_access_clears_link(world: PlexWorld) -> None:
     """A member whose account no longer reaches the configured server is unlinked on reverify."""
     await world.service.complete(await world.sign_in(BOB, world.friend))
     other = FakePlexServer(machine_identifier="mid-2", owner_token=world.pms.owner_token)
@@ -324,7 +324,7 @@ async def test_lost_access_clears_link(world: World) -> None:
     assert "no longer has access" in (await dms(BOB, "plex-unlinked:"))[0]
 
 
-async def test_outage_during_reverify_changes_nothing(world: World) -> None:
+async def test_outage_during_reverify_changes_nothing(world: PlexWorld) -> None:
     """plex.tv down: reverify keeps the link (True), reverify_all removes nothing, no DM."""
     await world.service.complete(await world.sign_in(BOB, world.friend))
     before = await link_of(BOB)
@@ -336,7 +336,7 @@ async def test_outage_during_reverify_changes_nothing(world: World) -> None:
     assert await dms(BOB, "plex-unlinked:") == []
 
 
-async def test_reverify_respects_max_age(world: World) -> None:
+async def test_reverify_respects_max_age(world: PlexWorld) -> None:
     """A recent check is trusted without asking plex.tv; an old one is refreshed."""
     await world.service.complete(await world.sign_in(BOB, world.friend))
     asked = len(world.tv.seen("GET", "/api/v2/resources"))
@@ -350,7 +350,7 @@ async def test_reverify_respects_max_age(world: World) -> None:
     assert await world.service.reverify(CAROL) is False
 
 
-async def test_undecryptable_token_clears_link(world: World) -> None:
+async def test_undecryptable_token_clears_link(world: PlexWorld) -> None:
     """A link whose token no longer decrypts (SECRET_KEY changed) is removed on reverify."""
     await world.service.complete(await world.sign_in(BOB, world.friend))
     world.service.cipher = TokenCipher("another-secret")
@@ -358,7 +358,7 @@ async def test_undecryptable_token_clears_link(world: World) -> None:
     assert await link_of(BOB) is None
 
 
-async def test_relink_replaces_old_link(world: World) -> None:
+async def test_relink_replaces_old_link(world: PlexWorld) -> None:
     """Linking again replaces the member's link (account, role, token) and older open attempts."""
     await world.service.complete(await world.sign_in(ALICE, world.friend))
     first = await world.service.start(ALICE)
@@ -371,7 +371,7 @@ async def test_relink_replaces_old_link(world: World) -> None:
     assert world.cipher.decrypt(links[0].token_encrypted) == world.pms.owner_token
 
 
-async def test_start_without_public_url_gives_plex_url(world: World) -> None:
+async def test_start_without_public_url_gives_plex_url(world: PlexWorld) -> None:
     """Without PUBLIC_URL the link goes straight to Plex, without forwardUrl; polling completes."""
     service = LinkingService(
         PlexTV("medianest-test"),
@@ -387,7 +387,7 @@ async def test_start_without_public_url_gives_plex_url(world: World) -> None:
     assert await service.poll_open_attempts() == 1
 
 
-async def test_unlink(world: World) -> None:
+async def test_unlink(world: PlexWorld) -> None:
     """unlink forgets the link and token; a second unlink reports there was none."""
     await world.service.complete(await world.sign_in(BOB, world.friend))
     assert await world.service.unlink(BOB) is True
@@ -395,7 +395,7 @@ async def test_unlink(world: World) -> None:
     assert await world.service.unlink(BOB) is False
 
 
-async def test_purge_expired(world: World) -> None:
+async def test_purge_expired(world: PlexWorld) -> None:
     """purge_expired deletes expired and used attempts and keeps open ones."""
     await world.service.complete(await world.sign_in(ALICE, world.friend))  # used
     expired = await world.service.start(BOB)
@@ -407,7 +407,7 @@ async def test_purge_expired(world: World) -> None:
     assert [a.state_hash for a in await LinkAttempt.all()] == [state_hash(open_.state)]
 
 
-async def test_state_is_stored_hashed(world: World) -> None:
+async def test_state_is_stored_hashed(world: PlexWorld) -> None:
     """Only the SHA-256 of a state is stored, never the state itself."""
     start = await world.service.start(BOB)
     (attempt,) = await LinkAttempt.all()
@@ -416,7 +416,7 @@ async def test_state_is_stored_hashed(world: World) -> None:
 
 # Only SQLite keeps the database in a file this test can read, so it runs on SQLite alone.
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
-async def test_token_not_in_sqlite_file(world: World, db: str) -> None:
+async def test_token_not_in_sqlite_file(world: PlexWorld, db: str) -> None:
     """A byte scan of the SQLite database file and its WAL finds no token text."""
     await world.service.complete(await world.sign_in(BOB, world.friend))
     await world.service.complete(await world.sign_in(ALICE, world.owner))
@@ -462,7 +462,7 @@ def test_token_cipher_round_trip() -> None:
         TokenCipher("another").decrypt(blob)
 
 
-async def test_admin_cache_follows_unlink_removal_and_role_change(world: World) -> None:
+async def test_admin_cache_follows_unlink_removal_and_role_change(world: PlexWorld) -> None:
     """The cached admin set forgets an unlinked or dropped owner and learns a promoted member."""
     access = Access()
     service = world.build(access=access)

@@ -111,6 +111,8 @@ class Deliveries:
             status, overseerr_id, message = S.REJECTED, None, exc.message
         update: dict[str, Any] = {"last_error": message, "next_attempt_at": None}
         update["updated_at"] = now()
+        if status == S.AVAILABLE:  # the dashboard's time to available
+            update["available_at"] = update["updated_at"]
         if overseerr_id is not None:
             update["overseerr_request_id"] = overseerr_id
         moved = await MediaRequest.filter(id=row.id, status=S.QUEUED, attempts=attempt).update(

@@ -29,6 +29,8 @@ class Progress:
         if target not in FORWARD.get(old, ()):
             return False
         fields["updated_at"] = now()
+        if target == RequestStatus.AVAILABLE:  # the dashboard's time to available
+            fields.setdefault("available_at", fields["updated_at"])
         updated = await MediaRequest.filter(id=row.id, status=old).update(status=target, **fields)
         if updated:
             for name, value in fields.items():

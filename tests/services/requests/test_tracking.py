@@ -45,7 +45,9 @@ async def test_webhook_approved_then_available(db: str, world: World) -> None:
     assert (await MediaRequest.get(id=row.id)).status == S.APPROVED
     world.fake.set_media_status(DUNE, "movie", 5)
     await world.service.tracking.handle_webhook(world.fake.webhook_payload("MEDIA_AVAILABLE", rid))
-    assert (await MediaRequest.get(id=row.id)).status == S.AVAILABLE
+    available = await MediaRequest.get(id=row.id)
+    assert available.status == S.AVAILABLE
+    assert available.available_at is not None  # the dashboard's time to available
     assert await dms(ALICE) == [
         "Your request for **Dune (2021)** was approved. I'll tell you when it's on Plex.",
         "**Dune (2021)** is now on Plex. Enjoy!",
