@@ -5,7 +5,7 @@ from json import dumps, loads
 from tortoise import fields
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0005_health_rollups')]
+    dependencies = [('models', '0006_dashboard_stats')]
 
     initial = False
 
