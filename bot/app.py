@@ -26,7 +26,14 @@ from bot.services.keyvalue import kept_value
 from bot.services.probes import gateway_probe
 from bot.services.status import build_report
 from bot.tree import MediaNestTree
-from bot.web import add_link_routes, add_metrics_route, add_webhook_route, build_web_app, start_web
+from bot.web import (
+    add_issue_webhooks,
+    add_link_routes,
+    add_metrics_route,
+    add_webhook_route,
+    build_web_app,
+    start_web,
+)
 from storage import db
 
 log = logging.getLogger(__name__)
@@ -168,6 +175,8 @@ async def running(
             add_webhook_route(
                 web_app, services.requests, token.get_secret_value() if token else None
             )
+        if services.issues:
+            add_issue_webhooks(web_app, services.issues.tracking)
         runner, bot.web_port = await start_web(web_app, settings.web_host, settings.web_port)
         stack.push_async_callback(runner.cleanup)
         add_jobs(jobs, services)

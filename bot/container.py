@@ -17,6 +17,7 @@ from bot.services.crypto import TokenCipher
 from bot.services.downloads import DownloadOptions, DownloadService, ProgressRelay
 from bot.services.errors import ErrorLog
 from bot.services.health import HealthMonitor, LoopLag
+from bot.services.issues import Issues, build_issues
 from bot.services.linking import LinkingService
 from bot.services.metrics import Metrics
 from bot.services.outbox import Outbox
@@ -41,6 +42,7 @@ class Services:
     plextv: PlexTV | None = None
     linking: LinkingService | None = None
     requests: Requests | None = None
+    issues: Issues | None = None
     downloads: DownloadService | None = None
     lag: LoopLag = field(default_factory=LoopLag)
     metrics: Metrics = field(default_factory=Metrics)
@@ -134,6 +136,14 @@ def build_services(
                 review_channel_id=settings.health_channel_id,
                 approval_channel_id=settings.approval_channel_id,
             ),
+        )
+        services.issues = build_issues(
+            overseerr,
+            outbox,
+            services.limiter,
+            services.requests.accounts.user,  # the same Plex -> Overseerr lookup and cache
+            rate=settings.rate_limit_request,
+            approval_channel_id=settings.approval_channel_id or settings.health_channel_id,
         )
     if plex and settings.youtube_download_dir:
         services.downloads = DownloadService(

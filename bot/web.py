@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from bot.errors import DependencyError, RateLimited, UserError
+from bot.services.issues import IssueTracker, is_issue_webhook
 from bot.services.linking import LinkingService, LinkRefused
 from bot.services.requests import InvalidWebhook, Requests
 
@@ -169,6 +170,9 @@ async def overseerr_webhook(request: web.Request) -> web.Response:
         return json_response({"error": "unauthorized"}, 401)
     try:
         payload = json.loads(await request.read())
+        issues = request.app.get(ISSUE_WEBHOOKS)
+        if issues is not None and is_issue_webhook(payload):  # ISSUE_* go to the issue service
+            return json_response({"ok": True, "result": await issues.handle_webhook(payload)})
         result = await request.app[WEBHOOKS].tracking.handle_webhook(payload)
     except (ValueError, InvalidWebhook) as exc:
         log.warning("webhook: refused a malformed body: %s", str(exc)[:200])
@@ -182,6 +186,14 @@ def add_webhook_route(app: web.Application, requests: Requests, token: str | Non
     app[WEBHOOKS] = requests
     app[WEBHOOK_TOKEN] = token
     app.router.add_post("/webhooks/overseerr", overseerr_webhook)
+
+
+ISSUE_WEBHOOKS: web.AppKey[IssueTracker] = web.AppKey("issue_webhooks")
+
+
+def add_issue_webhooks(app: web.Application, tracker: IssueTracker) -> None:
+    """Hand ISSUE_* webhooks arriving on `/webhooks/overseerr` to the issue tracker."""
+    app[ISSUE_WEBHOOKS] = tracker
 
 
 MetricsSource = Callable[[], Awaitable[str]]

@@ -12,6 +12,7 @@ async def load_cogs(bot: MediaNest) -> None:
     """Add the cog of every feature whose settings are present."""
     from cogs.health import HealthCog
     from cogs.help import HelpCog
+    from cogs.issues import IssuesCog
     from cogs.link import LinkCog
     from cogs.requests import RequestsCog
     from cogs.youtube import YouTubeCog
@@ -23,5 +24,7 @@ async def load_cogs(bot: MediaNest) -> None:
         await bot.add_cog(LinkCog(bot, bot.services.linking))
     if bot.services.requests and bot.services.linking:
         await bot.add_cog(RequestsCog(bot, bot.services.requests, bot.services.linking))
+    if bot.services.issues and bot.services.linking:
+        await bot.add_cog(IssuesCog(bot, bot.services.issues, bot.services.linking))
     if bot.services.downloads and bot.services.linking:
         await bot.add_cog(YouTubeCog(bot, bot.services.downloads))

@@ -237,6 +237,48 @@ class ApprovalCard(Model):
         table = "approval_card"
 
 
+class ReportedIssue(Model):
+    """An Overseerr issue the bot follows: who reported it and what of it was already told."""
+
+    id = fields.IntField(primary_key=True)
+    overseerr_issue_id = fields.IntField(unique=True)
+    discord_id = fields.BigIntField(null=True, db_index=True)  # the reporter, when known
+    overseerr_user_id = fields.IntField(null=True)  # the reporter in Overseerr
+    media_type = fields.CharField(max_length=8)  # movie | tv
+    tmdb_id = fields.IntField(null=True)
+    title = fields.CharField(max_length=500)
+    year = fields.IntField(null=True)
+    issue_type = fields.IntField()  # Overseerr's: 1 video, 2 audio, 3 subtitles, 4 other
+    resolved = fields.BooleanField(default=False, db_index=True)
+    status_changes = fields.IntField(default=0)  # resolved/reopened seen, keys their DMs
+    last_comment_id = fields.IntField(default=0)  # comments up to this id were handled
+    thread: fields.Field[list[dict[str, object]]] = fields.JSONField(default=list)
+    overseerr_updated_at = fields.DatetimeField(null=True)  # the poll re-reads newer ones
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "reported_issue"
+
+
+class IssueCard(Model):
+    """The admin message with a Resolve button for one open Overseerr issue."""
+
+    id = fields.IntField(primary_key=True)
+    overseerr_issue_id = fields.IntField(unique=True)
+    channel_id = fields.BigIntField()
+    dedupe_key = fields.CharField(max_length=200)  # the outbox message that carries it
+    resolved_by = fields.BigIntField(null=True)  # the admin's Discord id, when resolved here
+    resolved_by_name = fields.CharField(max_length=255, null=True)  # Overseerr user, elsewhere
+    acted_as = fields.IntField(null=True)  # the Overseerr user the bot acted as
+    resolved_at = fields.DatetimeField(null=True)
+    edit_due = fields.BooleanField(default=False, db_index=True)  # the message is out of date
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "issue_card"
+
+
 class DownloadJob(Model):
     """A YouTube playlist download."""
 

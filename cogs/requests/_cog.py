@@ -13,6 +13,7 @@ from bot.errors import DependencyError, NotAllowed
 from bot.services.requests import AlreadyRequested, ApprovalCardView, Requests
 from cogs.checks import is_admin, requires_link
 from cogs.components import one_button
+from cogs.issues import open_issue_lines
 from cogs.requests._components import PERSISTENT, RequestsPage
 from cogs.requests._text import NOT_FOLLOWING, following_view, outcome_text, review_text
 from storage.models import MediaRequest, RequestStatus
@@ -132,7 +133,10 @@ class RequestsCog(commands.Cog):
         if everyone and not await is_admin(interaction):
             raise NotAllowed("Only admins can list everyone's requests.")
         owner = None if everyone else interaction.user.id
-        view = RequestsPage(self.requests, interaction.user.id, owner)
+        issues = self.bot.services.issues
+        found = await issues.reporting.open_issues(owner) if issues else []
+        shown = open_issue_lines(found, with_user=everyone)
+        view = RequestsPage(self.requests, interaction.user.id, owner, shown)
         embed = await view.render()
         await interaction.response.send_message(embed=embed, view=view, ephemeral=True)
 

@@ -32,9 +32,12 @@ def requests_of(interaction: discord.Interaction[MediaNest]) -> Requests:
 class RequestsPage(GuardedView):
     """Previous/Next buttons over a user's (or everyone's) requests; only the viewer may page."""
 
-    def __init__(self, requests: Requests, viewer: int, owner: int | None) -> None:
+    def __init__(
+        self, requests: Requests, viewer: int, owner: int | None, open_issues: str = ""
+    ) -> None:
         super().__init__(timeout=600)
         self.requests, self.viewer, self.owner = requests, viewer, owner
+        self.open_issues = open_issues  # the "Open issues" section shown under every page
         self.page = self.pages = 1
         self._sync()
 
@@ -45,7 +48,10 @@ class RequestsPage(GuardedView):
     async def render(self) -> discord.Embed:
         rows, self.pages = await self.requests.listing.page(self.owner, self.page, PER_PAGE)
         self._sync()
-        return requests_embed(rows, self.owner is None, self.page, self.pages)
+        embed = requests_embed(rows, self.owner is None, self.page, self.pages)
+        if self.open_issues:
+            embed.add_field(name="Open issues", value=self.open_issues, inline=False)
+        return embed
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
         return interaction.user.id == self.viewer

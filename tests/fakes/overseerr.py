@@ -147,7 +147,238 @@ def _number(value: str) -> float | None:
         return None
 
 
-class FakeOverseerr(LoopbackServer):
+# ----- issues ------------------------------------------------------------------------------
+# Overseerr's routes/issue.ts, routes/issueComment.ts and entity/Issue.ts, kept in one block.
+
+ISSUE_TYPE_NAMES = {1: "Video", 2: "Audio", 3: "Subtitle", 4: "Other"}
+ISSUE_STATUS_NAMES = {1: "OPEN", 2: "RESOLVED"}
+
+
+class FakeIssues:
+    """The issue endpoints of the fake; state in `issues` (by id, as stored)."""
+
+    users: dict[int, dict[str, Any]]
+    media: dict[tuple[str, int], dict[str, Any]]
+    clock: Callable[[], datetime]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.issues: dict[int, dict[str, Any]] = {}
+        self._next_issue = {"issue": 1, "comment": 1}
+
+    # test-facing
+
+    def add_issue(
+        self, media_type: str, tmdb_id: int, issue_type: int, message: str, *, user_id: int
+    ) -> dict[str, Any]:
+        """An issue made on the website by this user (the media must be known)."""
+        media = self.media[(media_type, tmdb_id)]
+        return self._new_issue(media, issue_type, message, self.users[user_id])
+
+    def add_issue_comment(self, issue_id: int, message: str, *, user_id: int) -> dict[str, Any]:
+        """A comment written on the website; returns the stored comment."""
+        return self._new_comment(self.issues[issue_id], message, self.users[user_id])
+
+    def set_issue_status(self, issue_id: int, status: int, *, user_id: int = 1) -> None:
+        """Resolve (2) or reopen (1) an issue as on the website."""
+        issue = self.issues[issue_id]
+        issue["status"] = int(status)
+        issue["modifiedBy"] = user_id
+        issue["updatedAt"] = _iso(self.clock())
+
+    def rendered_issue(self, issue_id: int) -> dict[str, Any]:
+        """The issue as `GET /issue/{id}` answers it."""
+        return self._render_issue(self.issues[issue_id])
+
+    def issue_webhook_payload(
+        self, notification_type: str, issue_id: int, comment_id: int | None = None
+    ) -> dict[str, Any]:
+        """An ISSUE_* call of the webhook agent's default template, filled in as Overseerr does."""
+        issue = self.issues[issue_id]
+        reporter = self.users[issue["createdBy"]]
+        media = issue["media"]
+        payload: dict[str, Any] = self.webhook_payload(  # type: ignore[attr-defined]
+            notification_type, tmdb_id=media["tmdbId"], media_type=media["mediaType"]
+        )
+        kind = ISSUE_TYPE_NAMES[issue["issueType"]]
+        payload["event"] = {
+            "ISSUE_CREATED": f"New {kind} Issue Reported",
+            "ISSUE_COMMENT": f"New Comment on {kind} Issue",
+            "ISSUE_RESOLVED": f"{kind} Issue Resolved",
+            "ISSUE_REOPENED": f"{kind} Issue Reopened",
+        }[notification_type]
+        payload["issue"] = {
+            "issue_id": str(issue["id"]),
+            "issue_type": kind,
+            "issue_status": ISSUE_STATUS_NAMES[issue["status"]],
+            "reportedBy_email": reporter["email"],
+            "reportedBy_username": self._display_name(reporter),  # type: ignore[attr-defined]
+            "reportedBy_avatar": reporter["avatar"],
+            "reportedBy_settings_discordId": reporter["settings"]["discordId"] or "",
+            "reportedBy_settings_telegramChatId": "",
+        }
+        if comment_id is not None:
+            comment = next(c for c in issue["comments"] if c["id"] == comment_id)
+            author = self.users[comment["user"]]
+            payload["comment"] = {
+                "comment_message": comment["message"],
+                "commentedBy_email": author["email"],
+                "commentedBy_username": self._display_name(author),  # type: ignore[attr-defined]
+                "commentedBy_avatar": author["avatar"],
+                "commentedBy_settings_discordId": author["settings"]["discordId"] or "",
+                "commentedBy_settings_telegramChatId": "",
+            }
+        return payload
+
+    # routes
+
+    def _issue_routes(self) -> list[tuple[str, str, Handler, int]]:
+        # /comment before /{status}: aiohttp takes the first route that matches.
+        return [
+            ("GET", "/issue", self._list_issues, 0),
+            ("POST", "/issue", self._create_issue, 0),
+            ("GET", "/issue/{issueId}", self._get_issue, 0),
+            ("POST", "/issue/{issueId}/comment", self._comment_issue, 0),
+            ("POST", "/issue/{issueId}/{status}", self._issue_status, 0),
+            ("GET", "/issueComment/{commentId}", self._get_comment, 0),
+        ]
+
+    def _take_issue_id(self, kind: str) -> int:
+        value = self._next_issue[kind]
+        self._next_issue[kind] += 1
+        return value
+
+    def _new_issue(
+        self, media: dict[str, Any], issue_type: int, message: str, user: dict[str, Any]
+    ) -> dict[str, Any]:
+        now = _iso(self.clock())
+        issue = {
+            "id": self._take_issue_id("issue"),
+            "issueType": int(issue_type),
+            "status": 1,
+            "problemSeason": 0,
+            "problemEpisode": 0,
+            "media": media,
+            "createdBy": user["id"],
+            "modifiedBy": None,
+            "comments": [],
+            "createdAt": now,
+            "updatedAt": now,
+        }
+        self.issues[issue["id"]] = issue
+        self._new_comment(issue, message, user)
+        return issue
+
+    def _new_comment(
+        self, issue: dict[str, Any], message: str, user: dict[str, Any]
+    ) -> dict[str, Any]:
+        now = _iso(self.clock())
+        comment = {
+            "id": self._take_issue_id("comment"),
+            "user": user["id"],
+            "message": message,
+            "createdAt": now,
+            "updatedAt": now,
+            "issue": issue["id"],
+        }
+        issue["comments"].append(comment)
+        issue["updatedAt"] = now
+        return comment
+
+    def _render_comment(self, comment: dict[str, Any]) -> dict[str, Any]:
+        out = {k: v for k, v in comment.items() if k != "issue"}
+        out["user"] = self._render_user(self.users[comment["user"]])  # type: ignore[attr-defined]
+        return out
+
+    def _render_issue(self, issue: dict[str, Any]) -> dict[str, Any]:
+        render_user = self._render_user  # type: ignore[attr-defined]
+        out = dict(issue)
+        out["media"] = self._render_media(issue["media"])  # type: ignore[attr-defined]
+        out["createdBy"] = render_user(self.users[issue["createdBy"]])
+        modifier = out.pop("modifiedBy")
+        if modifier in self.users:  # the spec's Issue has no null modifiedBy: left out instead
+            out["modifiedBy"] = render_user(self.users[modifier])
+        out["comments"] = [self._render_comment(c) for c in issue["comments"]]
+        return out
+
+    @staticmethod
+    def _may_see_issues(user: dict[str, Any]) -> bool:
+        wanted = [Permission.MANAGE_ISSUES, Permission.VIEW_ISSUES]
+        return _has(user["permissions"], wanted, any_of=True)
+
+    def _find_issue(self, request: web.Request) -> dict[str, Any] | None:
+        number = _number(request.match_info["issueId"])
+        return self.issues.get(int(number)) if number is not None else None
+
+    async def _list_issues(self, request: web.Request, user: Any, body: Any) -> tuple[int, Any]:
+        if not self._may_see_issues(user):
+            return 403, NO_PERMISSION
+        take, skip = self._take_skip(request, 10)  # type: ignore[attr-defined]
+        wanted = {"open": {1}, "resolved": {2}}.get(request.query.get("filter") or "open")
+        items = [i for i in self.issues.values() if wanted is None or i["status"] in wanted]
+        key = "updatedAt" if request.query.get("sort") == "modified" else "createdAt"
+        items.sort(key=lambda i: (i[key], i["id"]), reverse=True)
+        rendered = [self._render_issue(i) for i in items]
+        return 200, self._page(rendered, take, skip)  # type: ignore[attr-defined]
+
+    async def _create_issue(self, request: web.Request, user: Any, body: Any) -> tuple[int, Any]:
+        wanted = [Permission.MANAGE_ISSUES, Permission.CREATE_ISSUES]
+        if not _has(user["permissions"], wanted, any_of=True):
+            return 403, NO_PERMISSION
+        body = body or {}
+        media = next((m for m in self.media.values() if m["id"] == body.get("mediaId")), None)
+        if media is None:
+            return 404, {"message": "Media does not exist."}
+        if body.get("issueType") not in ISSUE_TYPE_NAMES:
+            return 500, {"message": "Invalid issue type."}
+        issue = self._new_issue(media, body["issueType"], str(body.get("message", "")), user)
+        return 201, self._render_issue(issue)
+
+    async def _get_issue(self, request: web.Request, user: Any, body: Any) -> tuple[int, Any]:
+        found = self._find_issue(request)
+        if found is None:
+            return 404, {"message": "Issue not found."}
+        if found["createdBy"] != user["id"] and not self._may_see_issues(user):
+            return 403, NO_PERMISSION
+        return 200, self._render_issue(found)
+
+    def _may_change(self, issue: dict[str, Any], user: dict[str, Any]) -> bool:
+        return issue["createdBy"] == user["id"] or _has(
+            user["permissions"], Permission.MANAGE_ISSUES
+        )
+
+    async def _comment_issue(self, request: web.Request, user: Any, body: Any) -> tuple[int, Any]:
+        found = self._find_issue(request)
+        if found is None:
+            return 404, {"message": "Issue not found."}
+        if not self._may_change(found, user):
+            return 403, {"message": "You do not have permission to comment on this issue."}
+        self._new_comment(found, str(body["message"]), user)
+        return 200, self._render_issue(found)
+
+    async def _issue_status(self, request: web.Request, user: Any, body: Any) -> tuple[int, Any]:
+        found = self._find_issue(request)
+        status = {"open": 1, "resolved": 2}.get(request.match_info["status"])
+        if found is None or status is None:
+            return 404, {"message": "Issue not found."}
+        if not self._may_change(found, user):
+            return 401, {"message": "You do not have permission to modify this issue."}
+        self.set_issue_status(found["id"], status, user_id=user["id"])
+        return 200, self._render_issue(found)
+
+    async def _get_comment(self, request: web.Request, user: Any, body: Any) -> tuple[int, Any]:
+        number = _number(request.match_info["commentId"])
+        for issue in self.issues.values():
+            for comment in issue["comments"]:
+                if number is not None and comment["id"] == int(number):
+                    return 200, self._render_comment(comment)
+        return 404, {"message": "Comment not found."}
+
+
+# ----- end of issues -----------------------------------------------------------------------
+
+
+class FakeOverseerr(FakeIssues, LoopbackServer):
     """Overseerr's `/api/v1` on 127.0.0.1: users, a small TMDB catalogue, media and requests.
 
     State tests may read: `users`, `catalogue`, `media` (keyed by (media_type, tmdb_id)),
@@ -487,6 +718,7 @@ class FakeOverseerr(LoopbackServer):
             ("GET", "/user/{userId}/quota", self._quota_endpoint, 0),
             ("GET", "/user/{userId}/requests", self._user_requests, 0),
             ("GET", "/media", self._list_media, 0),
+            *self._issue_routes(),
         ]
 
     def _endpoint(
