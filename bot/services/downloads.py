@@ -630,7 +630,7 @@ class DownloadService:
             await item.save(update_fields=fields)
             self._changed(run)
             try:
-                path = await self.ytdlp.download(
+                downloaded = await self.ytdlp.download(
                     entry,
                     folder,
                     archive=folder / ARCHIVE,
@@ -638,6 +638,7 @@ class DownloadService:
                     cancel=run.cancel,
                     retries=self.ytdlp_retries,
                 )
+                path = downloaded.path
             except Cancelled:
                 item.attempts -= 1  # an interruption is not a failed attempt
                 item.status = ItemStatus.QUEUED

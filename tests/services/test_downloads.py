@@ -208,7 +208,7 @@ async def test_playlist_end_to_end(rig: Rig) -> None:
     job = await settled(job.id)
 
     assert job.status == JobStatus.COMPLETED and job.plex_synced
-    folder = rig.download_dir / "trip_title"
+    folder = rig.download_dir / "trip title"
     assert Path(job.folder) == folder
     rows = await items(job.id)
     assert [r.status for r in rows] == [ItemStatus.DONE] * 3
@@ -329,7 +329,7 @@ async def test_cancel_mid_download_removes_partial_files(rig: Rig) -> None:
     service = rig.build()
     await service.start()
     job = await service.queue(ALICE, url, None, None)
-    folder = rig.download_dir / "long_title"
+    folder = rig.download_dir / "long title"
     await until(lambda: part_bytes(folder, ids[1]) > 10_000)
 
     with pytest.raises(NotAllowed):
@@ -360,7 +360,7 @@ async def test_admin_cancels_a_queued_job(rig: Rig) -> None:
     await service.start()
     first = await service.queue(ALICE, url, None, None)
     second = await service.queue(BOB, url2, None, None)
-    await until(lambda: part_bytes(rig.download_dir / "slow_title") > 0)
+    await until(lambda: part_bytes(rig.download_dir / "slow title") > 0)
 
     assert await service.cancel(second.id, ADMIN, is_admin=True) is True
 
@@ -380,7 +380,7 @@ async def test_stop_then_restart_resumes_with_range(rig: Rig) -> None:
     first = rig.build()
     await first.start()
     job = await first.queue(ALICE, url, None, None)
-    folder = rig.download_dir / "resume_title"
+    folder = rig.download_dir / "resume title"
     await until(lambda: part_bytes(folder, ids[1]) > 10_000)
 
     started = time.monotonic()
@@ -499,10 +499,10 @@ async def test_hostile_titles_stay_inside_the_download_dir(rig: Rig) -> None:
     job = await settled((await service.queue(ALICE, url, None, None)).id)
 
     assert job.status == JobStatus.COMPLETED
-    folder = rig.download_dir / "Bad_Playlist"
+    folder = rig.download_dir / "Bad-Playlist"
     assert Path(job.folder) == folder
     assert sorted(p.name for p in folder.iterdir() if p.suffix == ".mp4") == [
-        "etc_passwd_b [x_evil].mp4",
+        "etc-passwd-'b' [x-evil].mp4",
         "video [v2].mp4",
     ]
     for path in rig.root.rglob("*"):
@@ -577,7 +577,7 @@ async def test_low_disk_pauses_then_resumes(rig: Rig) -> None:
     service = rig.build(idle_poll=60.0)  # only this test calls resume_paused
     await service.start()
     job = await service.queue(ALICE, url, None, None)
-    await until(lambda: part_bytes(rig.download_dir / "disk_title") > 10_000)
+    await until(lambda: part_bytes(rig.download_dir / "disk title") > 10_000)
 
     rig.free[0] = 2**20
     job = await finished(job.id, JobStatus.PAUSED)
