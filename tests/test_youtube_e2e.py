@@ -68,8 +68,8 @@ async def test_playlist_lands_in_plex_as_a_collection(
     job = await wait_job(JobStatus.COMPLETED)
     folder = Path(job.folder)
     assert sorted(p.read_bytes() for p in folder.glob("*.mp4")) == sorted(v.data for v in videos)
-    async with asyncio.timeout(10):
-        while not world.pms.collections:
+    async with asyncio.timeout(10):  # filing (collection, summary, order) is done once synced
+        while not (await DownloadJob.get(id=job.id)).plex_synced:
             await asyncio.sleep(0.05)
     [collection] = world.pms.collections.values()
     assert collection["title"] == "Cooking Basics"
