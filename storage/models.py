@@ -258,6 +258,8 @@ class YoutubeSubscription(Model):
     title = fields.CharField(max_length=500)
     collection = fields.CharField(max_length=500)
     folder = fields.TextField()
+    # Video ids already there when the member subscribed: only what comes after is new.
+    baseline: fields.Field[list[str] | None] = fields.JSONField(null=True)
     checked_at = fields.DatetimeField(null=True)
     found_at = fields.DatetimeField(null=True)  # when a check last found new videos
     failures = fields.IntField(default=0)  # checks failed in a row

@@ -1,5 +1,7 @@
 from tortoise import migrations
 from tortoise.migrations import operations as ops
+import functools
+from json import dumps, loads
 from tortoise import fields
 
 class Migration(migrations.Migration):
@@ -17,6 +19,7 @@ class Migration(migrations.Migration):
                 ('title', fields.CharField(max_length=500)),
                 ('collection', fields.CharField(max_length=500)),
                 ('folder', fields.TextField(unique=False)),
+                ('baseline', fields.JSONField(null=True, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
                 ('checked_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
                 ('found_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
                 ('failures', fields.IntField(default=0)),
