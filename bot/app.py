@@ -30,6 +30,8 @@ from bot.web import add_link_routes, add_metrics_route, add_webhook_route, build
 from storage import db
 
 log = logging.getLogger(__name__)
+# A longer 429 is handed back to the outbox (it retries that row later) instead of blocking.
+RATE_LIMIT_WAIT = 30.0  # the least discord.py allows
 
 
 class MediaNest(commands.Bot):
@@ -46,6 +48,7 @@ class MediaNest(commands.Bot):
             chunk_guilds_at_startup=False,
             guild_ready_timeout=guild_ready_timeout,
             allowed_mentions=discord.AllowedMentions.none(),
+            max_ratelimit_timeout=RATE_LIMIT_WAIT,
         )
         self.services = services
         self.settings = services.settings

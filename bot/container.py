@@ -14,7 +14,7 @@ from bot.config import Settings, load_or_create_secret
 from bot.services import probes
 from bot.services.access import Access
 from bot.services.crypto import TokenCipher
-from bot.services.downloads import DownloadService
+from bot.services.downloads import DownloadOptions, DownloadService, ProgressRelay
 from bot.services.errors import ErrorLog
 from bot.services.health import HealthMonitor, LoopLag
 from bot.services.linking import LinkingService
@@ -101,10 +101,11 @@ def build_services(
         )
     outbox = Outbox(notify_channel_id=settings.notify_channel_id)
     secret = secret_key(settings)
+    access = Access(settings.admin_discord_ids, settings.admin_role_id)
     linking = None
     if plex and plextv:
         linking = LinkingService(
-            plextv, plex, TokenCipher(secret), outbox, public_url=settings.public_url
+            plextv, plex, TokenCipher(secret), outbox, public_url=settings.public_url, access=access
         )
     limiter = RateLimiter(settings.redis_url)
     monitored = monitored_probes(settings, plex, overseerr, limiter)
@@ -113,7 +114,7 @@ def build_services(
         http=http,
         secret_key=secret,
         outbox=outbox,
-        access=Access(settings.admin_discord_ids, settings.admin_role_id),
+        access=access,
         limiter=limiter,
         health=HealthMonitor(monitored, outbox, settings.health_channel_id),
         errors=ErrorLog(),
@@ -138,16 +139,7 @@ def build_services(
             plex,
             outbox,
             services.limiter,
-            download_dir=settings.youtube_download_dir,
-            section=settings.youtube_plex_section,
-            allowed_hosts=settings.youtube_allowed_hosts,
-            max_concurrent=settings.youtube_max_concurrent,
-            max_items=settings.youtube_max_items,
-            rate=settings.rate_limit_youtube,
-            min_free_bytes=int(settings.youtube_min_free_gb * 2**30),
-            notify_channel_id=settings.notify_channel_id,
-            health_channel_id=settings.health_channel_id,
-            plex_download_dir=settings.youtube_plex_path,
-            stop_timeout=3.0,  # SIGTERM must finish well within Docker's 10 s
+            DownloadOptions.from_settings(settings),
+            ProgressRelay(),  # the YouTube cog attaches the Discord side when it loads
         )
     return services

@@ -55,6 +55,10 @@ class DiscordSender:
                 nonce=delivery.nonce,  # type: ignore[arg-type]
                 allowed_mentions=discord.AllowedMentions(users=True, roles=False, everyone=False),
             )
+        except discord.RateLimited as exc:  # longer than max_ratelimit_timeout: retry later
+            raise DeliveryFailed(
+                f"rate limited for {exc.retry_after:.0f} s", retry_after=exc.retry_after
+            ) from exc
         except discord.Forbidden as exc:
             if exc.code == DMS_CLOSED:
                 raise DeliveryFailed("DMs closed", dms_closed=True) from exc

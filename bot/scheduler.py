@@ -103,6 +103,7 @@ def add_jobs(jobs: Jobs, services: Services) -> None:
     interval = services.settings.health_check_interval
     jobs.every("health-check", services.health.check_round, seconds=interval, first_run=soon)
     jobs.every("health-prune", services.health.prune, hours=6)
+    jobs.every("errors-flush", services.errors.flush, seconds=30)
     if services.requests:
         jobs.every("requests-deliver", services.requests.deliver_due, seconds=15)
         jobs.every("requests-reconcile", services.requests.reconcile, minutes=5)

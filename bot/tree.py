@@ -11,7 +11,7 @@ from discord import app_commands
 
 from bot.errors import DependencyError, UserError
 from bot.logs import correlation_id
-from bot.services.errors import new_correlation_id
+from bot.services.errors import DATABASE_DOWN, is_database_error, new_correlation_id
 from bot.services.ratelimit import COMMAND_SPAM
 
 if TYPE_CHECKING:
@@ -46,7 +46,11 @@ class MediaNestTree(app_commands.CommandTree["MediaNest"]):
             return True  # autocomplete is never counted
         services = interaction.client.services
         roles = [r.id for r in getattr(interaction.user, "roles", [])]
-        if await services.access.is_admin(interaction.user.id, roles):
+        # Kept for the command's own checks (cogs/checks.py), so it is computed once.
+        admin = interaction.extras["is_admin"] = await services.access.is_admin(
+            interaction.user.id, roles
+        )
+        if admin:
             return True
         await services.limiter.hit("command", COMMAND_SPAM, interaction.user.id, what="commands")
         return True
@@ -77,6 +81,11 @@ class MediaNestTree(app_commands.CommandTree["MediaNest"]):
             return f"Slow down a little: try again in {error.retry_after:.0f} s."
         if isinstance(error, app_commands.CheckFailure) and str(error):
             return str(error)
+        if is_database_error(error):  # kept until it can be stored: no id to quote
+            await interaction.client.services.errors.record(
+                error, command=where(interaction), discord_id=interaction.user.id
+            )
+            return DATABASE_DOWN
         cid = await interaction.client.services.errors.record(
             error,
             command=where(interaction),

@@ -27,9 +27,14 @@ def _roles(interaction: discord.Interaction) -> list[int]:
 
 
 async def is_admin(interaction: discord.Interaction[MediaNest]) -> bool:
-    """Linked server owner, ADMIN_DISCORD_IDS, or ADMIN_ROLE_ID."""
-    access = interaction.client.services.access
-    return await access.is_admin(interaction.user.id, _roles(interaction))
+    """Linked server owner, ADMIN_DISCORD_IDS, or ADMIN_ROLE_ID; asked once per interaction."""
+    known = interaction.extras.get("is_admin")
+    if known is None:
+        access = interaction.client.services.access
+        known = interaction.extras["is_admin"] = await access.is_admin(
+            interaction.user.id, _roles(interaction)
+        )
+    return bool(known)
 
 
 def requires_admin() -> Callable[[T], T]:

@@ -39,7 +39,7 @@ class Guarded:
         """What pressing the component does."""
         raise NotImplementedError
 
-    async def interaction_check(self, interaction: discord.Interaction[MediaNest]) -> bool:
+    async def interaction_check(self, interaction: discord.Interaction[Any], /) -> bool:
         correlation_id.set(new_correlation_id())
         try:
             return await self.allowed(interaction)
@@ -47,7 +47,7 @@ class Guarded:
             await report_error(interaction, exc)
             return False
 
-    async def callback(self, interaction: discord.Interaction[MediaNest]) -> None:
+    async def callback(self, interaction: discord.Interaction[Any]) -> Any:
         try:
             await self.run(interaction)
         except Exception as exc:  # the one guard: discord.py would only log it

@@ -8,6 +8,8 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from cogs.checks import is_admin
+
 if TYPE_CHECKING:
     from bot.app import MediaNest
 
@@ -21,15 +23,13 @@ class HelpCog(commands.Cog):
         self.bot = bot
 
     @app_commands.command(name="help")
-    async def help(self, interaction: discord.Interaction) -> None:
+    async def help(self, interaction: discord.Interaction[MediaNest]) -> None:
         """Show what MediaNest can do for you."""
-        roles = [r.id for r in getattr(interaction.user, "roles", [])]
-        is_admin = await self.bot.services.access.is_admin(interaction.user.id, roles)
+        admin = await is_admin(interaction)
         lines = [
             f"`/{cmd.qualified_name}` — {cmd.description}"
             for cmd in sorted(self.bot.tree.walk_commands(), key=lambda c: c.qualified_name)
-            if isinstance(cmd, app_commands.Command)
-            and (is_admin or not cmd.extras.get(ADMIN_ONLY))
+            if isinstance(cmd, app_commands.Command) and (admin or not cmd.extras.get(ADMIN_ONLY))
         ]
         embed = discord.Embed(
             title="MediaNest",
@@ -37,6 +37,6 @@ class HelpCog(commands.Cog):
             colour=discord.Colour(0xE5A00D),
         )
         off = self.bot.settings.disabled_features()
-        if off and is_admin:
+        if off and admin:
             embed.add_field(name="Not set up", value="\n".join(off)[:1024], inline=False)
         await interaction.response.send_message(embed=embed, ephemeral=True)

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import logging
-import re
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.errors import NotAllowed
-from bot.services.downloads import DownloadService, JobProgress
-from bot.tree import report_error
+from bot.errors import FeatureDisabled, NotAllowed
+from bot.services.downloads import ACTIVE, DownloadService, JobProgress
 from cogs.checks import is_admin, requires_link
+from cogs.components import Guarded
 from storage.models import JobStatus
 
 if TYPE_CHECKING:
@@ -21,7 +21,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-ACTIVE = (JobStatus.QUEUED, JobStatus.RUNNING, JobStatus.PAUSED)
 STATUS_WORDS = {
     JobStatus.QUEUED: "queued",
     JobStatus.RUNNING: "downloading",
@@ -56,17 +55,24 @@ def progress_text(p: JobProgress) -> str:
     return "\n".join(lines)
 
 
-def cancel_view(job_id: int, active: bool) -> discord.ui.View | None:
-    if not active:
-        return None
+def cancel_id(job_id: int) -> str:
+    return f"download:cancel:{job_id}"
+
+
+def cancel_buttons(buttons: Iterable[tuple[str, int]]) -> discord.ui.View | None:
+    """A view of (label, job id) Cancel buttons, whose clicks CancelButton takes; None if none."""
     view = discord.ui.View(timeout=None)
-    view.add_item(
-        discord.ui.Button(
-            label="Cancel", style=discord.ButtonStyle.danger, custom_id=f"download:cancel:{job_id}"
-        )
-    )
-    view.stop()  # CancelButton, a persistent handler, takes the clicks
-    return view
+    for label, job_id in buttons:
+        if len(view.children) < 25:  # Discord's limit per message
+            style = discord.ButtonStyle.danger
+            view.add_item(discord.ui.Button(label=label, style=style, custom_id=cancel_id(job_id)))
+    view.stop()
+    return view if view.children else None
+
+
+def progress_view(p: JobProgress) -> discord.ui.View | None:
+    """The progress message's Cancel button while the job is still going."""
+    return cancel_buttons([("Cancel", p.job_id)] if p.status in ACTIVE else [])
 
 
 class DiscordProgress:
@@ -81,43 +87,32 @@ class DiscordProgress:
         channel = self.bot.get_partial_messageable(progress.channel_id)
         message = channel.get_partial_message(progress.progress_message_id)
         try:
-            await message.edit(
-                content=progress_text(progress),
-                view=cancel_view(progress.job_id, progress.status in ACTIVE),
-            )
+            await message.edit(content=progress_text(progress), view=progress_view(progress))
         except discord.HTTPException as exc:
             log.warning("could not edit the progress of job %s: %s", progress.job_id, exc)
 
 
 class CancelButton(
-    discord.ui.DynamicItem[discord.ui.Button], template=r"download:cancel:(?P<id>\d+)"
+    Guarded, discord.ui.DynamicItem[discord.ui.Button], template=r"download:cancel:(?P<id>\d+)"
 ):
-    """The persistent Cancel button of a download job."""
+    """The persistent Cancel button of a download job (its owner or an admin may press it)."""
 
     def __init__(self, job_id: int) -> None:
-        super().__init__(discord.ui.Button(custom_id=f"download:cancel:{job_id}"))
+        super().__init__(discord.ui.Button(custom_id=cancel_id(job_id)))
         self.job_id = job_id
 
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> CancelButton:
-        return cls(int(match["id"]))
-
-    async def callback(self, interaction: discord.Interaction[MediaNest]) -> None:  # type: ignore[override]
+    async def run(self, interaction: discord.Interaction[MediaNest]) -> None:
         service = interaction.client.services.downloads
-        assert service is not None
-        try:
-            admin = await is_admin(interaction)
-            if not await service.cancel(self.job_id, interaction.user.id, is_admin=admin):
-                await interaction.response.send_message(
-                    f"Job #{self.job_id} has already finished.", ephemeral=True
-                )
-                return
-        except Exception as exc:
-            await report_error(interaction, exc)
-            return
-        await interaction.response.send_message(f"Cancelled job #{self.job_id}.", ephemeral=True)
+        if service is None:
+            raise FeatureDisabled()
+        # Cancelling waits for a running job to wind down: longer than Discord's 3 s.
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        admin = await is_admin(interaction)
+        if await service.cancel(self.job_id, interaction.user.id, is_admin=admin):
+            text = f"Cancelled job #{self.job_id}."
+        else:
+            text = f"Job #{self.job_id} has already finished."
+        await interaction.followup.send(text, ephemeral=True)
 
 
 class YouTubeCog(commands.Cog):
@@ -129,11 +124,11 @@ class YouTubeCog(commands.Cog):
 
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(CancelButton)
-        self.service.sink = DiscordProgress(self.bot)
+        self.service.progress_relay.attach(DiscordProgress(self.bot))
 
     async def cog_unload(self) -> None:
         self.bot.remove_dynamic_items(CancelButton)
-        self.service.sink = None
+        self.service.progress_relay.detach()
 
     @app_commands.command(name="youtube")
     @app_commands.describe(
@@ -143,7 +138,7 @@ class YouTubeCog(commands.Cog):
     @requires_link()
     async def youtube(
         self,
-        interaction: discord.Interaction,
+        interaction: discord.Interaction[MediaNest],
         url: app_commands.Range[str, 1, 500],
         collection: app_commands.Range[str, 1, 100] | None = None,
     ) -> None:
@@ -154,7 +149,7 @@ class YouTubeCog(commands.Cog):
             url,
             collection,
             interaction.channel_id,
-            exempt=await is_admin(interaction),  # type: ignore[arg-type]
+            exempt=await is_admin(interaction),
         )
         count = await job.items.all().count()
         await interaction.followup.send(
@@ -173,10 +168,7 @@ class YouTubeCog(commands.Cog):
         if channel is None or not isinstance(channel, discord.abc.Messageable):
             return
         try:
-            message = await channel.send(
-                progress_text(progress),
-                view=cancel_view(job_id, progress.status in ACTIVE),  # type: ignore[arg-type]
-            )
+            message = await channel.send(progress_text(progress), view=progress_view(progress))  # type: ignore[arg-type]
         except discord.HTTPException as exc:
             log.warning("could not post progress for job %s: %s", job_id, exc)
             return
@@ -184,9 +176,11 @@ class YouTubeCog(commands.Cog):
 
     @app_commands.command(name="downloads")
     @app_commands.describe(everyone="Admins: show everyone's downloads")
-    async def downloads(self, interaction: discord.Interaction, everyone: bool = False) -> None:
+    async def downloads(
+        self, interaction: discord.Interaction[MediaNest], everyone: bool = False
+    ) -> None:
         """Show your YouTube downloads, with Cancel buttons for the ones still going."""
-        if everyone and not await is_admin(interaction):  # type: ignore[arg-type]
+        if everyone and not await is_admin(interaction):
             raise NotAllowed("Only admins can see everyone's downloads.")
         jobs = await self.service.list_jobs(None if everyone else interaction.user.id)
         if not jobs:
@@ -194,15 +188,7 @@ class YouTubeCog(commands.Cog):
             return
         shown = jobs[:10]
         text = "\n\n".join(progress_text(j) for j in shown)
-        view = discord.ui.View(timeout=None)
-        for job in shown:
-            if job.status in ACTIVE and len(view.children) < 25:
-                view.add_item(
-                    discord.ui.Button(
-                        label=f"Cancel #{job.job_id}",
-                        style=discord.ButtonStyle.danger,
-                        custom_id=f"download:cancel:{job.job_id}",
-                    )
-                )
-        view.stop()
-        await interaction.response.send_message(text[:2000], view=view, ephemeral=True)
+        view = cancel_buttons(
+            (f"Cancel #{j.job_id}", j.job_id) for j in shown if j.status in ACTIVE
+        )
+        await interaction.response.send_message(text[:2000], view=view, ephemeral=True)  # type: ignore[arg-type]

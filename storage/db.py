@@ -18,7 +18,7 @@ from tortoise.migrations.api import migrate
 log = logging.getLogger(__name__)
 
 APP = "models"
-SQLITE_PRAGMAS = {"journal_mode": "WAL", "busy_timeout": "5000", "foreign_keys": "ON"}
+SQLITE_PRAGMAS = {"journal_mode": "WAL", "busy_timeout": "2000", "foreign_keys": "ON"}
 
 
 def normalise_url(url: str) -> str:

@@ -10,8 +10,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import discord
-
 from bot.app import MediaNest, running
 from bot.config import Settings, load_settings
 from tests.fakes.discord import FakeDiscord, FakeUser
@@ -83,13 +81,9 @@ def free_port() -> int:
 @asynccontextmanager
 async def bot_running(settings: Settings) -> AsyncIterator[MediaNest]:
     """Start the real bot with these settings, wait until it is ready, stop it afterwards."""
-    saved = discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY
-    try:
-        async with running(settings, guild_ready_timeout=0.05) as bot:
-            await asyncio.wait_for(bot.wait_until_ready(), 15)
-            yield bot
-    finally:
-        discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = saved
+    async with running(settings, guild_ready_timeout=0.05) as bot:
+        await asyncio.wait_for(bot.wait_until_ready(), 15)
+        yield bot
 
 
 @dataclass

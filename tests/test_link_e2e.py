@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import html
-import shutil
-import subprocess
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
@@ -13,6 +12,16 @@ import aiohttp
 import pytest
 
 from storage.models import OutboxMessage, OutboxStatus, PlexLink
+from tests.browser import (
+    DESKTOP,
+    PHONE,
+    SCREENSHOTS,
+    Browser,
+    Shown,
+    chromium_path,
+    headless_chromium,
+    png_size,
+)
 from tests.fakes.plex import PlexAccount
 from tests.harness import World, bot_running, free_port, plex_people
 
@@ -163,45 +172,86 @@ async def test_pages_are_rate_limited_per_address(world: World, public_settings)
         assert retry_after is not None and 1 <= int(retry_after) <= 61
 
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """One headless Chromium for this file's browser tests; its PNGs from earlier runs go."""
+    executable = chromium_path()
+    if executable is None:
+        pytest.fail("these tests need headless Chromium: apt-get install chromium")
+    SCREENSHOTS.mkdir(exist_ok=True)
+    for old in SCREENSHOTS.glob("*.png"):
+        old.unlink()
+    with headless_chromium(executable) as running:
+        yield running
 
 
-@pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium package is not installed")
-async def test_callback_page_renders_in_headless_chromium(world: World, public_settings) -> None:  # type: ignore[no-untyped-def]
-    """A real browser shows the linked page's text (and the error page's) as a person sees it."""
+def assert_member_reads(shown: Shown, *lines: str) -> None:
+    """Every line is in the visible text at both window sizes, the card fits, the PNGs are real."""
+    for size, (width, height) in (("phone", PHONE), ("desktop", DESKTOP)):
+        for line in lines:
+            assert line in shown.text[size], (size, shown.text[size])
+        assert shown.fits[size], f"the page overflows a {size} window: {shown.pngs[size]}"
+        assert png_size(shown.pngs[size]) == (width, height)
+
+
+async def browser_sign_in(world: World, user_key: str, account: PlexAccount) -> str:
+    """/link, then Plex authorizes `account`; returns the callback URL Plex sends the browser to."""
+    _, _, location = await browse(await start_link(world, user_key))
+    assert location is not None
+    query = parse_qs(urlsplit(location).fragment.split("?", 1)[1])
+    world.plextv.authorize_pin(query["code"][0], account)
+    return query["forwardUrl"][0]
+
+
+async def test_browser_shows_the_linked_page(
+    world: World, public_settings, browser: Browser
+) -> None:  # type: ignore[no-untyped-def]
+    """Headless Chromium shows "Linked!" and "Linked as friend." on a phone and a desktop."""
     people = plex_people(world)
-    async with bot_running(public_settings):
-        url = await start_link(world, "bob")
-        _, _, location = await browse(url)
-        assert location is not None
-        query = parse_qs(urlsplit(location).fragment.split("?", 1)[1])
-        world.plextv.authorize_pin(query["code"][0], people.friend)
-        shown = await dump_dom(query["forwardUrl"][0])
-        assert "Linked!" in shown and "Linked as friend." in shown
-        shown = await dump_dom(f"{public_settings.public_url}/plex/callback?state=nope")
-        assert "This sign-in link isn't valid any more." in shown
+    async with bot_running(public_settings), browser.tab() as tab:
+        shown = await tab.show(await browser_sign_in(world, "bob", people.friend), "linked")
+        assert_member_reads(
+            shown, "Linked!", "Linked as friend. You can close this tab and go back to Discord."
+        )
+        assert await PlexLink.filter(plex_username="friend").count() == 1
 
 
-async def dump_dom(url: str) -> str:
-    """The page's DOM as headless Chromium rendered it."""
-    proc = await asyncio.create_subprocess_exec(
-        str(CHROMIUM),
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--user-data-dir=/tmp/medianest-chromium",
-        "--dump-dom",
-        url,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-    )
-    out, _ = await asyncio.wait_for(proc.communicate(), 60)
-    return out.decode()
+async def test_browser_shows_the_refusal_page(
+    world: World, public_settings, browser: Browser
+) -> None:  # type: ignore[no-untyped-def]
+    """A stranger's browser shows why the account can't be linked and what to do next."""
+    people = plex_people(world)
+    async with bot_running(public_settings), browser.tab() as tab:
+        shown = await tab.show(await browser_sign_in(world, "bob", people.stranger), "refused")
+        assert_member_reads(
+            shown,
+            "This Plex account can't be linked",
+            "the Plex account “stranger” doesn't have access to our Plex server.",
+            "Ask the server owner to share it with you, then run /link again.",
+        )
+        assert await PlexLink.all().count() == 0
+
+
+async def test_browser_shows_the_expired_link_pages(
+    world: World, public_settings, browser: Browser
+) -> None:  # type: ignore[no-untyped-def]
+    """An expired button link, and Plex's return after expiry, both tell to run /link again."""
+    from storage.models import LinkAttempt
+
+    plex_people(world)
+    async with bot_running(public_settings), browser.tab() as tab:
+        button = await start_link(world, "bob")
+        await LinkAttempt.all().update(expires_at=datetime.now(UTC) - timedelta(seconds=1))
+        again = "This sign-in link isn't valid any more. Run /link in Discord to get a new one."
+        assert_member_reads(
+            await tab.show(button, "expired-button"), "This link doesn't work", again
+        )
+        state = button.rsplit("/", 1)[1]
+        callback = f"{public_settings.public_url}/plex/callback?state={state}"
+        assert_member_reads(
+            await tab.show(callback, "expired-callback"), "Linking didn't work", again
+        )
+        assert await PlexLink.all().count() == 0
 
 
 async def test_plex_tv_outage_during_callback_keeps_the_attempt_usable(

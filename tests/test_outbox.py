@@ -80,18 +80,56 @@ async def test_unknown_channel_is_final_not_retried(world: World) -> None:
     assert row.attempts == 1
 
 
+async def wait_attempted(key: str, timeout: float = 5.0) -> OutboxMessage:
+    """Wait until the outbox row with this key was tried once and put back for later."""
+    async with asyncio.timeout(timeout):
+        while True:
+            row = await OutboxMessage.get_or_none(dedupe_key=key)
+            if row is not None and row.attempts >= 1 and row.status is OutboxStatus.PENDING:
+                return row
+            await asyncio.sleep(0.02)
+
+
 async def test_delivery_survives_a_restart(world: World) -> None:
     """A message still pending when the bot stopped is delivered by the next start, once."""
     settings = world.settings()
-    world.discord.rate_limit("POST", rf"/channels/{GENERAL}/messages", retry_after=30, times=1)
+    world.discord.rate_limit("POST", rf"/channels/{GENERAL}/messages", retry_after=120, times=1)
     async with bot_running(settings) as bot:
         await bot.services.outbox.post("survivor", GENERAL, "still here")
-        await asyncio.sleep(0.3)  # the dispatcher is now waiting out the 30 s rate limit
-        assert (await OutboxMessage.get(dedupe_key="survivor")).status is OutboxStatus.PENDING
+        row = await wait_attempted("survivor")  # Discord said: not for two minutes
     assert world.discord.channel_messages(GENERAL) == []
+    assert row.last_error == "rate limited for 120 s"
+    async with database(settings.resolved_database_url):  # the two minutes pass
+        await OutboxMessage.filter(id=row.id).update(next_attempt_at=datetime.now(UTC))
     async with bot_running(settings):
         await wait_status("survivor", OutboxStatus.SENT)
     assert [m["content"] for m in world.discord.channel_messages(GENERAL)] == ["still here"]
+
+
+async def test_a_long_429_delays_only_its_own_route(world: World) -> None:
+    """A 429 longer than discord.py should wait is handed back: the row waits, others go out."""
+    world.discord.rate_limit("POST", rf"/channels/{GENERAL}/messages", retry_after=120, times=1)
+    async with bot_running(world.settings()) as bot:
+        await bot.services.outbox.post("slow", GENERAL, "later")
+        await bot.services.outbox.post("fast", ANNOUNCE, "now")
+        await wait_status("fast", OutboxStatus.SENT)
+        row = await wait_attempted("slow")
+    assert (row.next_attempt_at - datetime.now(UTC)).total_seconds() > 100
+    assert world.discord.channel_messages(GENERAL) == []
+
+
+async def test_discord_5xx_is_retried_without_holding_up_other_targets(world: World) -> None:
+    """A route answering 503 is retried until it works; another channel's post is not held."""
+    world.discord.outage("POST", rf"/channels/{GENERAL}/messages", status=503, times=2)
+    async with bot_running(world.settings()) as bot:
+        await bot.services.outbox.post("flaky", GENERAL, "eventually")
+        await bot.services.outbox.post("other", ANNOUNCE, "right away")
+        other = await wait_status("other", OutboxStatus.SENT)
+        flaky = await wait_status("flaky", OutboxStatus.SENT, timeout=20)
+    assert other.sent_at is not None and flaky.sent_at is not None
+    assert other.sent_at < flaky.sent_at
+    assert [m["content"] for m in world.discord.channel_messages(GENERAL)] == ["eventually"]
+    assert [e["status"] for e in world.discord.errors] == [503, 503]
 
 
 async def test_rows_left_by_a_crashed_process_are_delivered(world: World) -> None:

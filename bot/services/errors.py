@@ -2,21 +2,39 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import secrets
+import sqlite3
 import traceback
 from collections import deque
 from dataclasses import dataclass
 
-from tortoise.exceptions import DBConnectionError, OperationalError
+import asyncpg
+from tortoise.exceptions import DBConnectionError, IntegrityError, OperationalError
 
 from bot.errors import CriticalError
 from storage.models import ErrorEvent
 
 log = logging.getLogger(__name__)
 
-# Errors alerted at once: our own critical ones, and the database failing under us.
-CRITICAL = (CriticalError, DBConnectionError, OperationalError)
+
+DATABASE_DOWN = "I can't reach my database right now; try again in a minute."
+_DRIVERS = ("/tortoise/", "/asyncpg/", "/aiosqlite/", "/sqlite3/")
+STORE_TIMEOUT = 1.5  # seconds; the member's answer must not wait for a hung database
+
+
+def is_database_error(exc: BaseException) -> bool:
+    """The database is unreachable, locked or full (not a bug in a query of ours)."""
+    if isinstance(exc, DBConnectionError | OperationalError | sqlite3.OperationalError):
+        return True
+    if isinstance(exc, asyncpg.PostgresConnectionError | asyncpg.InterfaceError):
+        return True
+    if isinstance(exc, OSError | TimeoutError):  # refused or dropped under the driver
+        frames = traceback.extract_tb(exc.__traceback__)
+        return any(part in frame.filename for frame in frames for part in _DRIVERS)
+    return False
 
 
 def new_correlation_id() -> str:
@@ -44,7 +62,7 @@ async def record_error(
         message=str(exc)[:2000],
         place=_place(exc),
         traceback="".join(traceback.format_exception(exc))[-20000:],
-        critical=isinstance(exc, CRITICAL),
+        critical=isinstance(exc, CriticalError) or is_database_error(exc),
     )
 
 
@@ -77,7 +95,8 @@ class ErrorLog:
         log.error("unexpected error in %s [cid=%s]", command, cid, exc_info=exc)
         entry = PendingError(cid, exc, command, discord_id)
         try:
-            await self._store(entry)
+            async with asyncio.timeout(STORE_TIMEOUT):
+                await self._store(entry)
         except Exception as store_exc:
             log.warning(
                 "error event %s kept in memory until the database is back: %r", cid, store_exc
@@ -89,13 +108,18 @@ class ErrorLog:
         """Store the errors kept while the database was down; returns how many were written."""
         written = 0
         while self.pending:
-            await self._store(self.pending[0])
+            try:
+                await self._store(self.pending[0])
+            except Exception as exc:
+                log.info("database still unavailable, %d errors kept: %r", len(self.pending), exc)
+                break
             self.pending.popleft()
             written += 1
         return written
 
     @staticmethod
     async def _store(entry: PendingError) -> None:
-        await record_error(
-            entry.correlation_id, entry.exc, command=entry.command, discord_id=entry.discord_id
-        )
+        with contextlib.suppress(IntegrityError):  # a timed-out attempt stored it after all
+            await record_error(
+                entry.correlation_id, entry.exc, command=entry.command, discord_id=entry.discord_id
+            )

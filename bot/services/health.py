@@ -10,11 +10,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from tortoise.transactions import in_transaction
 
+from bot.services.errors import is_database_error
 from bot.services.outbox import Outbox
 from bot.services.probes import Probe, ProbeResult, run_probe
 from storage.models import ErrorEvent, HealthRollup, HealthSample, Incident
@@ -53,6 +55,7 @@ class ServiceState:
     successes: int = 0
     last: ProbeResult | None = None
     incident: Incident | None = None
+    since: datetime | None = None  # when it went down, also while no incident row can be stored
 
 
 @dataclass
@@ -72,6 +75,14 @@ class ErrorBurst:
     place: str | None
     count: int
     correlation_ids: list[str] = field(default_factory=list)
+
+
+def _incident_key(state: ServiceState) -> str:
+    """The outbox key of an incident's alerts: its row id, or its service and start."""
+    if state.incident is not None:
+        return f"incident:{state.incident.id}"
+    stamp = int(state.since.timestamp()) if state.since else 0
+    return f"incident:{state.name}:{stamp}"
 
 
 class HealthMonitor:
@@ -108,7 +119,12 @@ class HealthMonitor:
                 break
             await asyncio.sleep(self.policy.confirm_every)
             await self.run_checks()
-        await self.alert_error_bursts()
+        try:
+            await self.alert_error_bursts()
+        except Exception as exc:
+            if not is_database_error(exc):
+                raise
+            log.debug("health: error bursts not checked, the database is down: %r", exc)
 
     def in_doubt(self) -> bool:
         """Some service has started failing (or recovering) but is not yet declared so."""
@@ -121,7 +137,7 @@ class HealthMonitor:
         for incident in await Incident.filter(closed_at__isnull=True):
             state = self.states.get(incident.service)
             if state is not None:
-                state.down, state.incident = True, incident
+                state.down, state.incident, state.since = True, incident, incident.opened_at
 
     async def run_checks(self) -> list[ProbeResult]:
         """One round: every probe at once, each with its own timeout."""
@@ -131,6 +147,14 @@ class HealthMonitor:
                 *(run_probe(n, self.probes[n], self.policy.timeout) for n in names)
             )
             stamp = now()
+            await self._store_samples(results, stamp)
+            for result in results:
+                await self._apply(self.states[result.name], result, stamp)
+            return list(results)
+
+    async def _store_samples(self, results: Sequence[ProbeResult], stamp: datetime) -> None:
+        """Store a round's samples; while the database is down they are only kept in state."""
+        try:
             await HealthSample.bulk_create(
                 [
                     HealthSample(
@@ -143,9 +167,10 @@ class HealthMonitor:
                     for r in results
                 ]
             )
-            for result in results:
-                await self._apply(self.states[result.name], result, stamp)
-            return list(results)
+        except Exception as exc:
+            if not is_database_error(exc):
+                raise
+            log.debug("health: samples not stored, the database is down: %r", exc)
 
     async def _apply(self, state: ServiceState, result: ProbeResult, at: datetime) -> None:
         state.last = result
@@ -161,13 +186,18 @@ class HealthMonitor:
             await self._still_down(state, result, at)
 
     async def _open(self, state: ServiceState, result: ProbeResult, at: datetime) -> None:
-        state.down = True
-        state.incident = await Incident.create(
-            service=state.name, opened_at=at, last_error=result.detail[:1000]
-        )
+        state.down, state.since = True, at
+        try:
+            state.incident = await Incident.create(
+                service=state.name, opened_at=at, last_error=result.detail[:1000]
+            )
+        except Exception as exc:
+            if not is_database_error(exc):
+                raise
+            state.incident = None  # stored when it closes, once the database answers
         log.warning("health: %s is down: %s", state.name, result.detail)
         await self._alert(
-            f"incident:{state.incident.id}:open", f"🔴 **{state.name}** is down: {result.detail}"
+            f"{_incident_key(state)}:open", f"🔴 **{state.name}** is down: {result.detail}"
         )
 
     async def _still_down(self, state: ServiceState, result: ProbeResult, at: datetime) -> None:
@@ -186,21 +216,26 @@ class HealthMonitor:
         await incident.save()
 
     async def _close(self, state: ServiceState, at: datetime) -> None:
-        incident = state.incident
-        state.down, state.incident = False, None
-        if incident is None:
+        key, incident, since = _incident_key(state), state.incident, state.since
+        state.down, state.incident, state.since = False, None, None
+        if incident is not None:
+            incident.closed_at = at
+            await incident.save()
+            since = incident.opened_at
+        elif since is not None:
+            last = state.last.detail[:1000] if state.last else ""
+            await Incident.create(
+                service=state.name, opened_at=since, closed_at=at, last_error=last
+            )
+        else:
             return
-        incident.closed_at = at
-        await incident.save()
-        took = human(at - incident.opened_at)
+        took = human(at - since)
         log.info("health: %s recovered after %s", state.name, took)
-        await self._alert(
-            f"incident:{incident.id}:close", f"🟢 **{state.name}** is back up after {took}."
-        )
+        await self._alert(f"{key}:close", f"🟢 **{state.name}** is back up after {took}.")
 
     async def _alert(self, key: str, text: str) -> None:
         if self.channel_id is not None:
-            await self.outbox.post(key, self.channel_id, text)
+            await self.outbox.post(key, self.channel_id, text, urgent=True)
 
     # -- reading -------------------------------------------------------------------------
 

@@ -19,6 +19,7 @@ from tortoise.transactions import in_transaction
 
 from bot.clients.plex import Pin, PlexAccountInfo, PlexClient, PlexTV, ServerAccess
 from bot.errors import ServiceRejected, ServiceUnavailable, UserError
+from bot.services.access import Access
 from bot.services.crypto import InvalidToken, TokenCipher
 from bot.services.outbox import Outbox
 from storage.models import LinkAttempt, Member, PlexLink, Role
@@ -88,6 +89,7 @@ class LinkingService:
         *,
         public_url: str | None,
         attempt_ttl: timedelta = timedelta(minutes=15),
+        access: Access | None = None,
     ) -> None:
         self.plextv = plextv
         self.plex = plex
@@ -95,6 +97,7 @@ class LinkingService:
         self.outbox = outbox
         self.public_url = public_url.rstrip("/") if public_url else None
         self.attempt_ttl = attempt_ttl
+        self.access = access  # told about every link change, so its admin cache stays true
         self._machine_id: str | None = None
 
     # -- sign-in ------------------------------------------------------------------------
@@ -191,6 +194,7 @@ class LinkingService:
             if not await self._claim(attempt):
                 return None
             await self._store(attempt.discord_id, account, role, token)
+        self._links_changed()
         await self.outbox.dm(
             f"plex-linked:{attempt.state_hash[:32]}",
             attempt.discord_id,
@@ -266,6 +270,7 @@ class LinkingService:
         if link is None:
             return False
         await PlexLink.filter(id=link.id).delete()
+        self._links_changed()
         await LinkAttempt.filter(discord_id=discord_id, used_at__isnull=True).delete()
         log.info("linking: %s unlinked", discord_id)
         return True
@@ -326,16 +331,23 @@ class LinkingService:
             update["role"] = ROLES[access]
             log.info("linking: role of %s is now %s", discord_id, ROLES[access])
         await PlexLink.filter(id=link.id).update(**update)
+        if "role" in update:
+            self._links_changed()
         return True
 
     async def _drop(self, link: PlexLink, discord_id: int, why: str) -> None:
         await PlexLink.filter(id=link.id).delete()
+        self._links_changed()
         log.info("linking: removed the link of %s: %s", discord_id, why)
         await self.outbox.dm(
             f"plex-unlinked:{discord_id}:{link.linked_at.timestamp():.6f}",
             discord_id,
             f"Your Plex link was removed because {why}. Run `/link` to link it again.",
         )
+
+    def _links_changed(self) -> None:
+        if self.access is not None:
+            self.access.links_changed()
 
     async def purge_expired(self) -> int:
         """Delete expired and used link attempts; returns how many."""

@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import logging
+from collections import deque
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from tortoise.exceptions import IntegrityError
 
+from bot.services.errors import is_database_error
 from bot.services.retry import OUTBOX, RetryPolicy
 from storage.models import OutboxMessage, OutboxStatus, TargetKind
 
@@ -71,6 +74,41 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
+class Urgent:
+    """Admin alerts kept in memory while the database is down; each key is sent once."""
+
+    def __init__(self, cap: int = 100) -> None:
+        self.cap = cap
+        self.waiting: dict[str, Delivery] = {}
+        self.sent: deque[str] = deque(maxlen=1000)
+
+    def keep(self, key: str, delivery: Delivery) -> bool:
+        """Hold an alert for sending; False when this key is already held or was sent."""
+        if key in self.waiting or key in self.sent:
+            return False
+        if len(self.waiting) >= self.cap:
+            self.waiting.pop(next(iter(self.waiting)))
+        nonce = "u" + hashlib.sha256(key.encode()).hexdigest()[:24]
+        self.waiting[key] = replace(delivery, nonce=nonce)
+        return True
+
+    async def deliver(self, sender: Sender) -> int:
+        """Send what is held; a failure that may pass is tried again next round."""
+        sent = 0
+        for key, delivery in list(self.waiting.items()):
+            try:
+                await sender.send(delivery)
+            except DeliveryFailed as exc:
+                if not exc.final:
+                    continue
+                log.warning("outbox: urgent %s dropped: %s", key, exc)
+            else:
+                sent += 1
+                self.sent.append(key)
+            del self.waiting[key]
+        return sent
+
+
 class Outbox:
     """Stores messages and delivers the due ones through a sender."""
 
@@ -81,6 +119,7 @@ class Outbox:
         self.policy = policy
         self.batch = batch
         self._wake = asyncio.Event()
+        self.urgent = Urgent()
 
     async def dm(
         self,
@@ -100,9 +139,24 @@ class Outbox:
         content: str,
         embed: dict | None = None,
         buttons: Sequence[Button] = (),
+        *,
+        urgent: bool = False,
     ) -> bool:
-        """Queue a channel post; returns False when this key was queued before."""
-        return await self._enqueue(key, TargetKind.CHANNEL, channel_id, content, embed, buttons)
+        """Queue a channel post; returns False when this key was queued before.
+
+        An urgent post (an admin alert) that cannot be stored because the database is down
+        is kept in memory and sent from there: the alert that the database is down must
+        not depend on the database.
+        """
+        try:
+            return await self._enqueue(key, TargetKind.CHANNEL, channel_id, content, embed, buttons)
+        except Exception as exc:
+            if not (urgent and is_database_error(exc)):
+                raise
+        delivery = Delivery(TargetKind.CHANNEL, channel_id, content[:2000], embed, tuple(buttons))
+        kept = self.urgent.keep(key, delivery)
+        self._wake.set()
+        return kept
 
     async def _enqueue(
         self,
@@ -141,9 +195,23 @@ class Outbox:
             .order_by("next_attempt_at", "id")
             .limit(self.batch)
         )
-        sent = 0
+        by_target: dict[tuple[TargetKind, int], list[OutboxMessage]] = {}
         for message in due:
-            sent += await self._deliver(sender, message)
+            by_target.setdefault((message.target_kind, message.target_id), []).append(message)
+        # Targets in parallel, so a slow or failing channel holds up only its own messages.
+        counts = await asyncio.gather(
+            *(self._deliver_in_order(sender, m) for m in by_target.values())
+        )
+        return sum(counts)
+
+    async def _deliver_in_order(self, sender: Sender, messages: list[OutboxMessage]) -> int:
+        """One target's messages, oldest first; stop at the first failure to keep the order."""
+        sent = 0
+        for message in messages:
+            delivered = await self._deliver(sender, message)
+            if not delivered:
+                break
+            sent += delivered
         return sent
 
     async def _deliver(self, sender: Sender, message: OutboxMessage) -> int:
@@ -201,12 +269,18 @@ class Outbox:
     async def run(self, sender: Sender, idle: float = 5.0) -> None:
         """Deliver forever: wake on new messages, otherwise poll every `idle` seconds."""
         while True:
+            wait = idle
             try:
+                await self.urgent.deliver(sender)
                 await self.deliver_due(sender)
-            except Exception:
-                log.exception("outbox: delivery round failed")
-            self._wake.clear()
-            wait = await self._seconds_until_next(idle)
+                self._wake.clear()
+                wait = await self._seconds_until_next(idle)
+            except Exception as exc:  # the database may be down: try again after `idle`
+                if is_database_error(exc):
+                    log.warning("outbox: database unavailable, retrying: %r", exc)
+                else:
+                    log.exception("outbox: delivery round failed")
+                self._wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=wait)
 

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
 from datetime import UTC, datetime
+from typing import Any
 
 from limits import RateLimitItem, parse_many
 from limits.aio.strategies import MovingWindowRateLimiter
+from limits.errors import StorageError
 from limits.storage import storage_from_string
 
 from bot.errors import RateLimited
@@ -14,6 +18,7 @@ from bot.errors import RateLimited
 log = logging.getLogger(__name__)
 
 COMMAND_SPAM = "20/minute"
+SHARED_TIMEOUT = 1.0  # seconds a Redis call may take before we count on memory instead
 
 
 def storage_url(redis_url: str | None) -> str:
@@ -24,38 +29,95 @@ def storage_url(redis_url: str | None) -> str:
 
 
 class RateLimiter:
-    """Moving-window limits keyed by a name (e.g. "request") and an identity (e.g. a user id)."""
+    """Moving-window limits keyed by a name (e.g. "request") and an identity (e.g. a user id).
 
-    def __init__(self, redis_url: str | None = None, *, prefix: str = "medianest") -> None:
-        self.storage = storage_from_string(storage_url(redis_url), key_prefix=prefix)
-        self.limiter = MovingWindowRateLimiter(self.storage)
+    With Redis, a Redis error fails open to this process's memory (one warning): a flood is
+    less harmful than a bot that answers nobody. The next successful PING (the health
+    probe's, or one tried every `retry_shared` seconds) switches back to Redis.
+    """
+
+    def __init__(
+        self, redis_url: str | None = None, *, prefix: str = "medianest", retry_shared: float = 15.0
+    ) -> None:
+        self.local = MovingWindowRateLimiter(
+            storage_from_string("async+memory://", key_prefix=prefix)
+        )
+        self.shared: MovingWindowRateLimiter | None = None
+        if redis_url:
+            shared = storage_from_string(
+                storage_url(redis_url), key_prefix=prefix, wrap_exceptions=True
+            )
+            self.shared = MovingWindowRateLimiter(shared)
+        self.storage = (self.shared or self.local).storage
+        self.degraded_since: float | None = None
+        self.retry_shared = retry_shared
         self.refusals = 0
+
+    @property
+    def degraded(self) -> bool:
+        """Redis is configured but failed: limits are counted in this process for now."""
+        return self.degraded_since is not None
+
+    async def _limiter(self) -> MovingWindowRateLimiter:
+        if self.shared is None:
+            return self.local
+        if self.degraded_since is not None:
+            if time.monotonic() - self.degraded_since < self.retry_shared:
+                return self.local
+            try:
+                async with asyncio.timeout(SHARED_TIMEOUT):
+                    back = await self.healthy()
+            except TimeoutError:
+                back = False
+            if not back:
+                self.degraded_since = time.monotonic()
+                return self.local
+        return self.shared
+
+    async def _call(self, op: str, item: RateLimitItem, name: str, identity: str | int) -> Any:
+        """One `limits` call (hit, get_window_stats, clear), on memory if Redis fails."""
+        limiter = await self._limiter()
+        try:
+            async with asyncio.timeout(SHARED_TIMEOUT):
+                return await getattr(limiter, op)(item, name, str(identity))
+        except (StorageError, TimeoutError) as exc:
+            self._fail_open(exc)
+            return await getattr(self.local, op)(item, name, str(identity))
+
+    def _fail_open(self, exc: BaseException) -> None:
+        if self.degraded_since is None:
+            log.warning("Redis failed (%r): rate limits use this process's memory for now", exc)
+        self.degraded_since = time.monotonic()
 
     async def hit(self, name: str, rate: str, identity: str | int, *, what: str = "that") -> None:
         """Count one use; raise RateLimited (with when to retry) if any rule in `rate` is spent."""
         for item in parse_many(rate):
-            if not await self.limiter.hit(item, name, str(identity)):
+            if not await self._call("hit", item, name, identity):
                 self.refusals += 1
                 raise RateLimited(await self.retry_at(item, name, identity), what)
 
     async def retry_at(self, item: RateLimitItem, name: str, identity: str | int) -> datetime:
         """When the next use will be allowed again."""
-        stats = await self.limiter.get_window_stats(item, name, str(identity))
+        stats = await self._call("get_window_stats", item, name, identity)
         return datetime.fromtimestamp(stats.reset_time, UTC)
 
     async def remaining(self, name: str, rate: str, identity: str | int) -> int:
         """How many uses are left under the tightest rule."""
         left = []
         for item in parse_many(rate):
-            stats = await self.limiter.get_window_stats(item, name, str(identity))
+            stats = await self._call("get_window_stats", item, name, identity)
             left.append(stats.remaining)
         return min(left)
 
     async def reset(self, name: str, rate: str, identity: str | int) -> None:
         """Forget the uses counted for this identity (an admin's reset)."""
         for item in parse_many(rate):
-            await self.limiter.clear(item, name, str(identity))
+            await self._call("clear", item, name, identity)
 
     async def healthy(self) -> bool:
-        """Whether the storage answers (a PING for Redis)."""
-        return bool(await self.storage.check())  # type: ignore[misc]
+        """Whether the storage answers (a PING for Redis); a good answer ends the fallback."""
+        ok = bool(await self.storage.check())
+        if ok and self.degraded_since is not None:
+            log.warning("Redis answers again: rate limits are shared through it once more")
+            self.degraded_since = None
+        return ok

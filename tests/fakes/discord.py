@@ -55,6 +55,7 @@ class _RateLimit:
     pattern: re.Pattern[str]
     retry_after: float
     times: int
+    status: int = 429  # or a 5xx: Discord having a bad moment on that route
 
 
 class _Reject(Exception):
@@ -364,6 +365,10 @@ class FakeDiscord(LoopbackServer):
         """Answer the next `times` matching REST calls (path after /api/v10, re.search) with 429."""
         self._limits.append(_RateLimit(method.upper(), re.compile(path_regex), retry_after, times))
 
+    def outage(self, method: str, path_regex: str, status: int = 503, times: int = 1) -> None:
+        """Answer the next `times` matching REST calls with this 5xx status."""
+        self._limits.append(_RateLimit(method.upper(), re.compile(path_regex), 0, times, status))
+
     # ----------------------------------------------------------------- reading state
 
     def commands(self, guild_id: int | None = None) -> list[dict[str, Any]]:
@@ -639,6 +644,9 @@ class FakeDiscord(LoopbackServer):
         for limit in self._limits:
             if limit.times > 0 and limit.method == request.method and limit.pattern.search(path):
                 limit.times -= 1
+                if limit.status != 429:
+                    self._record_error(request, limit.status, {"message": "Server error"})
+                    return web.Response(status=limit.status, text="upstream connect error")
                 body = {
                     "message": "You are being rate limited.",
                     "retry_after": limit.retry_after,

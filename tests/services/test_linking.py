@@ -15,6 +15,7 @@ from tortoise import connections
 
 from bot.clients.plex import PlexClient, PlexTV, plex_tv_at
 from bot.errors import ServiceUnavailable
+from bot.services.access import Access
 from bot.services.crypto import InvalidToken, TokenCipher
 from bot.services.keyvalue import kept_value
 from bot.services.linking import (
@@ -413,10 +414,10 @@ async def test_state_is_stored_hashed(world: World) -> None:
     assert attempt.state_hash == state_hash(start.state) != start.state
 
 
+# Only SQLite keeps the database in a file this test can read, so it runs on SQLite alone.
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 async def test_token_not_in_sqlite_file(world: World, db: str) -> None:
     """A byte scan of the SQLite database file and its WAL finds no token text."""
-    if not db.startswith("sqlite://"):
-        pytest.skip("file scan is for SQLite")
     await world.service.complete(await world.sign_in(BOB, world.friend))
     await world.service.complete(await world.sign_in(ALICE, world.owner))
     path = Path(urlsplit(db).netloc + urlsplit(db).path)
@@ -459,3 +460,22 @@ def test_token_cipher_round_trip() -> None:
     assert TokenCipher("any string at all").decrypt(blob) == "tok-123"
     with pytest.raises(InvalidToken):
         TokenCipher("another").decrypt(blob)
+
+
+async def test_admin_cache_follows_unlink_removal_and_role_change(world: World) -> None:
+    """The cached admin set forgets an unlinked or dropped owner and learns a promoted member."""
+    access = Access()
+    service = world.build(access=access)
+    await service.complete(await world.sign_in(ALICE, world.owner))
+    await service.complete(await world.sign_in(BOB, world.friend))
+    assert await access.is_admin(ALICE) and not await access.is_admin(BOB)
+    world.tv.share_server(world.friend, world.pms.machine_identifier, owned=True)
+    assert await service.reverify(BOB) is True
+    assert (await link_of(BOB)).role == Role.ADMIN  # type: ignore[union-attr]
+    assert await access.is_admin(BOB)
+    assert await service.unlink(ALICE) is True
+    assert not await access.is_admin(ALICE)
+    world.tv.revoke(FRIEND_TOKEN)
+    assert await service.reverify(BOB) is False
+    assert not await access.is_admin(BOB)
+    assert await access.linked_admins() == frozenset()

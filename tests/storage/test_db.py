@@ -83,14 +83,14 @@ async def test_sqlite_runs_in_wal_mode_with_busy_timeout_and_foreign_keys(sqlite
         for name in ("journal_mode", "busy_timeout", "foreign_keys"):
             _, rows = await conn.execute_query(f"PRAGMA {name}")
             pragmas[name] = rows[0][0]
-    assert pragmas == {"journal_mode": "wal", "busy_timeout": 5000, "foreign_keys": 1}
+    assert pragmas == {"journal_mode": "wal", "busy_timeout": 2000, "foreign_keys": 1}
 
 
 def test_database_urls_are_normalised() -> None:
     """postgresql:// is accepted, and SQLite URLs get our pragmas unless they set their own."""
     assert normalise_url("postgresql://u@h/db") == "postgres://u@h/db"
     assert normalise_url("sqlite://data/x.db") == (
-        "sqlite://data/x.db?journal_mode=WAL&busy_timeout=5000&foreign_keys=ON"
+        "sqlite://data/x.db?journal_mode=WAL&busy_timeout=2000&foreign_keys=ON"
     )
     assert "busy_timeout=100" in normalise_url("sqlite://x.db?busy_timeout=100")
     assert "journal_mode" not in normalise_url("sqlite://:memory:")

@@ -1,0 +1,72 @@
+"""What members and admins are told about downloads: DMs and channel posts, via the outbox."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from bot.services.downloads.text import human_bytes, md, plural
+from bot.services.outbox import Outbox
+from storage.models import DownloadJob, JobStatus
+
+
+@dataclass
+class Notices:
+    """Each notice has a dedupe key, so a restart or a retry never sends it twice."""
+
+    outbox: Outbox
+    notify_channel_id: int | None
+    health_channel_id: int | None
+
+    async def finished(self, job: DownloadJob, done: int, failed: int, total: int) -> None:
+        """The requester's DM and the channel announcement (each sent once per job)."""
+        title = md(job.title)
+        collection = md(job.collection)
+        if job.plex_synced:
+            where = f" Find them in Plex in the collection **{collection}**."
+        else:
+            where = f" They'll show up in Plex in the collection **{collection}** soon."
+        if job.status == JobStatus.COMPLETED:
+            text = f"✅ Your YouTube download **{title}** is done: {plural(done, 'video')}.{where}"
+            post = f"📺 New in Plex: **{collection}** ({plural(done, 'video')} from YouTube)"
+        elif job.status == JobStatus.PARTIAL:
+            text = (
+                f"⚠️ Your YouTube download **{title}** finished with {done} of {total} videos; "
+                f"{failed} couldn't be downloaded.{where}"
+            )
+            post = f"📺 New in Plex: **{collection}** ({done} of {total} videos from YouTube)"
+        else:
+            text = (
+                f"❌ Your YouTube download **{title}** failed: none of its "
+                f"{plural(total, 'video')} could be downloaded. Check that the playlist plays "
+                "in a browser, then try again."
+            )
+            post = f"A YouTube download (**{title}**) failed"
+        await self.outbox.dm(f"youtube:{job.id}:finished", job.discord_id, text)
+        if self.notify_channel_id is not None:
+            await self.outbox.post(
+                f"youtube:{job.id}:announced",
+                self.notify_channel_id,
+                f"{post}, requested by <@{job.discord_id}>.",
+            )
+
+    async def paused(self, job: DownloadJob, free: int, floor: int) -> None:
+        """The admins' alert that a job paused on low disk space (one per pause)."""
+        if self.health_channel_id is None:
+            return
+        stamp = int(datetime.now(UTC).timestamp())
+        await self.outbox.post(
+            f"youtube:{job.id}:paused:{stamp}",
+            self.health_channel_id,
+            f"⚠️ YouTube download #{job.id} (**{md(job.title)}**) is paused: the download "
+            f"disk has {human_bytes(free)} free, below the {human_bytes(floor)} "
+            "floor. Free some space and it resumes by itself.",
+        )
+
+    async def cancelled_by_admin(self, job: DownloadJob) -> None:
+        """The owner's DM when an admin cancelled their job."""
+        await self.outbox.dm(
+            f"youtube:{job.id}:cancelled",
+            job.discord_id,
+            f"An admin cancelled your YouTube download **{md(job.title)}**.",
+        )

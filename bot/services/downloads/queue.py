@@ -1,0 +1,148 @@
+"""Queueing a playlist (URL rules, per-user cap, rate limit, flat listing) and listing jobs."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from tortoise.transactions import in_transaction
+
+from bot.clients.ytdlp import DownloadFailed, Entry, YtDlp
+from bot.errors import InvalidInput
+from bot.services.downloads.folders import DownloadDir
+from bot.services.downloads.options import DownloadOptions
+from bot.services.downloads.progress import ACTIVE, FINISHED, JobProgress
+from bot.services.downloads.runs import Runs
+from bot.services.downloads.text import clean, plural
+from bot.services.downloads.urls import check_url
+from bot.services.ratelimit import RateLimiter
+from storage.models import DownloadItem, DownloadJob, ItemStatus, JobStatus
+
+log = logging.getLogger(__name__)
+
+RATE_NAME = "youtube"
+
+
+@dataclass
+class DownloadQueue:
+    """Stores new jobs (one item per video) and reads where stored jobs stand."""
+
+    ytdlp: YtDlp
+    limiter: RateLimiter
+    runs: Runs
+    folders: DownloadDir
+    options: DownloadOptions
+    _user_locks: dict[int, asyncio.Lock] = field(default_factory=dict, init=False)
+
+    async def queue(
+        self,
+        discord_id: int,
+        url: str,
+        collection: str | None,
+        channel_id: int | None,
+        *,
+        exempt: bool = False,
+    ) -> DownloadJob:
+        """Check, list and store a playlist download; `exempt` skips the cap and rate limit."""
+        o = self.options
+        checked = check_url(url, o.allowed_hosts)
+        wanted = clean(collection or "", 200)
+        lock = self._user_locks.setdefault(discord_id, asyncio.Lock())
+        async with lock:
+            if not exempt:
+                await self._check_cap(discord_id)
+                await self.limiter.hit(RATE_NAME, o.rate, discord_id, what="YouTube downloads")
+            try:
+                playlist = await self.ytdlp.list_playlist(checked, limit=o.max_items + 1)
+            except DownloadFailed as exc:
+                raise InvalidInput(
+                    f"I couldn't read that playlist ({clean(exc.reason, 200)}). "
+                    "Check that it's public, then try again."
+                ) from exc
+            if len(playlist.entries) > o.max_items:
+                count = playlist.count if playlist.count and playlist.count > o.max_items else 0
+                size = str(count) if count else f"more than {o.max_items}"
+                raise InvalidInput(
+                    f"That playlist has {size} videos; I can take at most {o.max_items}. "
+                    "Try a shorter playlist."
+                )
+            entries = [e for e in playlist.entries if self._entry_allowed(e)]
+            if not entries:
+                raise InvalidInput("I found no videos I can download there.")
+            title = clean(playlist.title, 500) or "YouTube"
+            folder = self.folders.folder_for(title, checked)
+            async with in_transaction():
+                job = await DownloadJob.create(
+                    discord_id=discord_id,
+                    url=checked,
+                    title=title,
+                    collection=wanted or clean(title, 200),
+                    folder=str(folder),
+                    status=JobStatus.QUEUED,
+                    channel_id=channel_id,
+                    description=playlist.description[:5000] or None,
+                )
+                await DownloadItem.bulk_create(
+                    [
+                        DownloadItem(
+                            job_id=job.id,
+                            position=n,
+                            video_id=e.video_id[:255],
+                            title=clean(e.title, 500) or e.video_id[:255],
+                            url=e.url,
+                            status=ItemStatus.QUEUED,
+                        )
+                        for n, e in enumerate(entries, start=1)
+                    ]
+                )
+        log.info("youtube: job %s queued by %s: %s items", job.id, discord_id, len(entries))
+        self.runs.work.set()
+        return job
+
+    async def _check_cap(self, discord_id: int) -> None:
+        active = await DownloadJob.filter(discord_id=discord_id, status__in=ACTIVE).count()
+        if active >= self.options.per_user_queued:
+            raise InvalidInput(
+                f"You already have {plural(active, 'YouTube download')} queued or running. "
+                "Wait for one to finish, or cancel one in `/downloads`."
+            )
+
+    def _entry_allowed(self, entry: Entry) -> bool:
+        """Entries are fetched later, so they pass the same host check as the playlist."""
+        try:
+            check_url(entry.url, self.options.allowed_hosts)
+        except InvalidInput:
+            log.info("youtube: skipping entry %r on a host that is not allowed", entry.video_id)
+            return False
+        return True
+
+    async def set_progress_message(self, job_id: int, message_id: int) -> None:
+        """Remember the message that shows this job's progress."""
+        async with self.runs.lock:  # so a worker claiming the job right now reads the new id
+            await DownloadJob.filter(id=job_id).update(progress_message_id=message_id)
+            run = self.runs.get(job_id)
+        if run is not None:
+            run.job.progress_message_id = message_id
+            run.changed()
+
+    async def progress(self, job_id: int) -> JobProgress | None:
+        """Where one job stands, or None if there is no such job."""
+        job = await DownloadJob.get_or_none(id=job_id)
+        return None if job is None else await self.runs.progress_of(job)
+
+    async def list_jobs(self, discord_id: int | None, *, limit: int = 10) -> list[JobProgress]:
+        """Active jobs (oldest first), then those finished in the last day; None = everyone's."""
+        mine = (
+            DownloadJob.filter()
+            if discord_id is None
+            else DownloadJob.filter(discord_id=discord_id)
+        )
+        active = await mine.filter(status__in=ACTIVE).order_by("id").limit(limit)
+        recent = await (
+            mine.filter(status__in=FINISHED, finished_at__gte=datetime.now(UTC) - timedelta(days=1))
+            .order_by("-finished_at")
+            .limit(max(0, limit - len(active)))
+        )
+        return [await self.runs.progress_of(job) for job in [*active, *recent]]

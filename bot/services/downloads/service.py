@@ -1,0 +1,104 @@
+"""DownloadService: the one object the bot, the cog and the scheduler hold for /youtube."""
+
+from __future__ import annotations
+
+from bot.clients.plex import PlexClient
+from bot.clients.ytdlp import YtDlp
+from bot.services.downloads.cancel import Canceller
+from bot.services.downloads.endings import JobEndings
+from bot.services.downloads.filing import PlexFiling
+from bot.services.downloads.folders import DownloadDir
+from bot.services.downloads.notices import Notices
+from bot.services.downloads.options import DownloadOptions
+from bot.services.downloads.progress import JobProgress, ProgressFeed, ProgressRelay
+from bot.services.downloads.queue import DownloadQueue
+from bot.services.downloads.runs import Runs
+from bot.services.downloads.space import DiskSpace
+from bot.services.downloads.workers import WorkerPool
+from bot.services.outbox import Outbox
+from bot.services.ratelimit import RateLimiter
+from storage.models import DownloadJob
+
+
+class DownloadService:
+    """The /youtube download queue, wired from its clients and one DownloadOptions.
+
+    Progress goes to `progress`, a relay the Discord side attaches to when its cog loads.
+    """
+
+    def __init__(
+        self,
+        ytdlp: YtDlp,
+        plex: PlexClient,
+        outbox: Outbox,
+        limiter: RateLimiter,
+        options: DownloadOptions,
+        progress: ProgressRelay,
+    ) -> None:
+        self.options = options
+        self.progress_relay = progress
+        runs = Runs(ProgressFeed(progress, options.progress_every, options.clock))
+        folders = DownloadDir(options.download_dir)
+        notices = Notices(
+            outbox,
+            notify_channel_id=options.notify_channel_id,
+            health_channel_id=options.health_channel_id,
+        )
+        space = DiskSpace(
+            options.download_dir,
+            min_free_bytes=options.min_free_bytes,
+            free_space=options.free_space,
+            check_every=options.space_check_every,
+            clock=options.clock,
+        )
+        self._runs = runs
+        self._space = space
+        self._filing = PlexFiling(plex, folders, runs, notices, options)
+        endings = JobEndings(ytdlp, self._filing, notices, space)
+        self._queue = DownloadQueue(ytdlp, limiter, runs, folders, options)
+        self._cancel = Canceller(runs, endings, folders, notices, wait=options.cancel_wait)
+        self._pool = WorkerPool(ytdlp, runs, folders, space, endings, options)
+
+    async def start(self) -> None:
+        """Start the worker pool (paired with `stop`)."""
+        await self._pool.start()
+
+    async def stop(self) -> None:
+        """Stop the worker pool; running jobs stay resumable."""
+        await self._pool.stop()
+
+    async def queue(
+        self,
+        discord_id: int,
+        url: str,
+        collection: str | None,
+        channel_id: int | None,
+        *,
+        exempt: bool = False,
+    ) -> DownloadJob:
+        """Check, list and store a playlist download; `exempt` skips the cap and rate limit."""
+        return await self._queue.queue(discord_id, url, collection, channel_id, exempt=exempt)
+
+    async def set_progress_message(self, job_id: int, message_id: int) -> None:
+        """Remember the message that shows this job's progress."""
+        await self._queue.set_progress_message(job_id, message_id)
+
+    async def progress(self, job_id: int) -> JobProgress | None:
+        """Where one job stands, or None if there is no such job."""
+        return await self._queue.progress(job_id)
+
+    async def list_jobs(self, discord_id: int | None, *, limit: int = 10) -> list[JobProgress]:
+        """Active jobs, then those finished in the last day; None = everyone's."""
+        return await self._queue.list_jobs(discord_id, limit=limit)
+
+    async def cancel(self, job_id: int, by_discord_id: int, *, is_admin: bool) -> bool:
+        """Cancel a job (its owner or an admin); False if it had already ended."""
+        return await self._cancel.cancel(job_id, by_discord_id, is_admin=is_admin)
+
+    async def resume_paused(self) -> int:
+        """Queue paused jobs again when the disk has room (scheduler job)."""
+        return await self._space.resume_paused(self._runs)
+
+    async def sync_plex_pending(self) -> int:
+        """File finished jobs that Plex missed into Plex (scheduler job)."""
+        return await self._filing.file_pending()

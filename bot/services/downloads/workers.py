@@ -1,0 +1,227 @@
+"""The worker pool: takes queued jobs in order and downloads each item, retrying with backoff.
+
+`start()` and `stop()` are a pair: start launches the workers and the disk-space watch,
+stop ends them all and awaits them. Stopping leaves running jobs resumable (RUNNING →
+QUEUED, `.part` files kept); the next start takes them up again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bot.clients.ytdlp import Cancelled, DownloadFailed, Entry, Progress, YtDlp
+from bot.services.downloads.endings import JobEndings
+from bot.services.downloads.folders import DownloadDir
+from bot.services.downloads.options import DownloadOptions
+from bot.services.downloads.runs import JobRun, Runs
+from bot.services.downloads.space import DiskSpace
+from bot.services.downloads.tasks import stop_tasks
+from storage.models import DownloadItem, DownloadJob, ItemStatus, JobStatus
+
+log = logging.getLogger(__name__)
+
+ARCHIVE = ".yt-dlp-archive.txt"
+_SETTLED = (ItemStatus.DONE, ItemStatus.FAILED, ItemStatus.CANCELLED)
+
+
+@dataclass
+class WorkerPool:
+    """`options.max_concurrent` workers, each running one job at a time."""
+
+    ytdlp: YtDlp
+    runs: Runs
+    folders: DownloadDir
+    space: DiskSpace
+    endings: JobEndings
+    options: DownloadOptions
+    _workers: list[asyncio.Task[None]] = field(default_factory=list, init=False)
+    _watch: asyncio.Task[None] | None = field(default=None, init=False)
+    _stopping: bool = field(default=False, init=False)
+
+    async def start(self) -> None:
+        """Start the workers; jobs a crash left RUNNING are queued again first."""
+        if self._workers:
+            return
+        root = self.options.download_dir
+        await asyncio.to_thread(root.mkdir, parents=True, exist_ok=True)
+        resumed = await DownloadJob.filter(status=JobStatus.RUNNING).update(status=JobStatus.QUEUED)
+        await DownloadItem.filter(status=ItemStatus.DOWNLOADING).update(status=ItemStatus.QUEUED)
+        if resumed:
+            log.info("youtube: resuming %s interrupted jobs", resumed)
+        self._stopping = False
+        self._workers = [
+            asyncio.create_task(self._worker(), name=f"youtube-worker-{n}")
+            for n in range(self.options.max_concurrent)
+        ]
+        self._watch = asyncio.create_task(self.space.watch(self.runs), name="youtube-space-watch")
+
+    async def stop(self) -> None:
+        """Stop the workers promptly; running jobs go back to QUEUED with their .part files."""
+        self._stopping = True
+        for run in self.runs.all():
+            run.stop("stop")
+        self.runs.work.set()
+        workers, self._workers = self._workers, []
+        watch, self._watch = self._watch, None
+        await stop_tasks(workers, grace=self.options.stop_timeout)
+        await stop_tasks([watch] if watch else [])
+
+    async def _worker(self) -> None:
+        while not self._stopping:
+            try:
+                run = await self._claim()
+            except Exception:
+                log.exception("youtube: could not claim a job")
+                run = None
+            if run is not None:
+                await self._run_safely(run)
+                continue
+            try:
+                await asyncio.wait_for(self.runs.work.wait(), self.options.idle_poll)
+            except TimeoutError:
+                try:
+                    await self.space.resume_paused(self.runs)
+                except Exception:  # the scheduler's job tries again; the worker goes on
+                    log.exception("youtube: could not resume paused jobs")
+            self.runs.work.clear()
+
+    async def _claim(self) -> JobRun | None:
+        """Take the oldest queued job, if any."""
+        async with self.runs.lock:
+            if self._stopping:
+                return None
+            while True:
+                job = await DownloadJob.filter(status=JobStatus.QUEUED).order_by("id").first()
+                if job is None:
+                    return None
+                taken = await DownloadJob.filter(id=job.id, status=JobStatus.QUEUED).update(
+                    status=JobStatus.RUNNING
+                )
+                if taken:
+                    break
+            job.status = JobStatus.RUNNING
+            return await self.runs.open(job)
+
+    async def _run_safely(self, run: JobRun) -> None:
+        try:
+            async with run.pump:
+                try:
+                    await self._run(run)
+                except asyncio.CancelledError:
+                    raise  # stop() gave up waiting: start() queues the job again
+                except Exception:
+                    log.exception("youtube: job %s failed unexpectedly", run.job.id)
+                    await self._fail(run)
+        finally:
+            self.runs.close(run)
+
+    async def _fail(self, run: JobRun) -> None:
+        try:
+            await self.endings.end(run, JobStatus.FAILED, "Something went wrong on our side.")
+        except Exception:  # e.g. the database is gone: start() queues the job again
+            log.exception("youtube: could not mark job %s failed", run.job.id)
+
+    async def _run(self, run: JobRun) -> None:
+        job = run.job
+        folder = self.folders.folder_of(job)
+        if folder is None:
+            await self.endings.end(
+                run, JobStatus.FAILED, "Its folder is outside the download folder."
+            )
+            return
+        await asyncio.to_thread(folder.mkdir, parents=True, exist_ok=True)
+        if job.error:  # a pause message from before
+            job.error = None  # type: ignore[assignment]
+            await job.save(update_fields=["error"])
+        run.changed()
+        for item in await DownloadItem.filter(job_id=job.id).order_by("position"):
+            if item.status in _SETTLED:
+                continue
+            if run.reason is None and not await self.space.ok():
+                run.stop("pause")
+            if run.reason is not None:
+                break
+            await self._fetch(run, item, folder)
+        if run.reason == "cancel":
+            await self.endings.cancelled(run, folder)
+        elif run.reason == "stop":
+            await DownloadJob.filter(id=job.id, status=JobStatus.RUNNING).update(
+                status=JobStatus.QUEUED
+            )
+            log.info("youtube: job %s stopped, will resume", job.id)
+        elif run.reason == "pause":
+            await self.endings.paused(run)
+        else:
+            await self.endings.complete(run)
+
+    async def _fetch(self, run: JobRun, item: DownloadItem, folder: Path) -> None:
+        """Download one item, retrying with backoff; leaves it DONE, FAILED or QUEUED."""
+        o = self.options
+        entry = Entry(item.video_id, item.title, item.url)
+        run.current = item.title
+        fields = ["status", "attempts", "error", "file_path"]
+        while True:
+            run.progress = None
+            item.status = ItemStatus.DOWNLOADING
+            item.attempts += 1
+            await item.save(update_fields=fields)
+            run.changed()
+            try:
+                downloaded = await self.ytdlp.download(
+                    entry,
+                    folder,
+                    archive=folder / ARCHIVE,
+                    on_progress=lambda p: self._on_progress(run, p),
+                    cancel=run.cancel,
+                    retries=o.ytdlp_retries,
+                )
+                path = downloaded.path
+            except Cancelled:
+                item.attempts -= 1  # an interruption is not a failed attempt
+                item.status = ItemStatus.QUEUED
+                await item.save(update_fields=fields)
+                return
+            except DownloadFailed as exc:
+                reason = exc.reason
+            except Exception as exc:  # a bug or an OS error must not stop the whole queue
+                log.exception("youtube: item %s of job %s broke", item.id, run.job.id)
+                reason = f"unexpected error ({type(exc).__name__})"
+            else:
+                if not self.folders.inside(path):
+                    await asyncio.to_thread(path.unlink, True)
+                    reason = "its file name would leave the download folder"
+                    item.attempts = o.item_retries + 1  # never worth retrying
+                else:
+                    item.status = ItemStatus.DONE
+                    item.file_path = str(path)
+                    item.error = None  # type: ignore[assignment]
+                    await item.save(update_fields=fields)
+                    run.done += 1
+                    run.progress = None
+                    run.changed()
+                    return
+            item.error = reason[:1000]
+            if item.attempts > o.item_retries:
+                item.status = ItemStatus.FAILED
+                await item.save(update_fields=fields)
+                run.failed += 1
+                log.info("youtube: item %s of job %s failed: %s", item.id, run.job.id, reason)
+                run.changed()
+                return
+            item.status = ItemStatus.QUEUED
+            await item.save(update_fields=fields)
+            delay = o.retry_policy.delay(item.attempts)
+            log.info("youtube: item %s failed (%s), retry in %.1fs", item.id, reason, delay)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(run.wake.wait(), delay)
+            if run.reason is not None:
+                return
+
+    def _on_progress(self, run: JobRun, progress: Progress) -> None:
+        """Called on the loop for each progress report of the current download."""
+        run.progress = progress
+        run.changed()

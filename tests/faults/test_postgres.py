@@ -1,0 +1,95 @@
+"""PostgreSQL stops and starts again under a running bot: members get an answer, nothing is lost."""
+
+from __future__ import annotations
+
+import asyncio
+
+from bot.app import MediaNest
+from bot.services.errors import DATABASE_DOWN
+from storage.models import ErrorEvent, OutboxMessage, OutboxStatus
+from tests.faults.servers import PostgresCluster, postgres_cluster
+from tests.harness import GENERAL, HEALTH, World, bot_running
+
+
+async def health_round(bot: MediaNest) -> None:
+    """One scheduled health round, with the confirmation re-checks made at once."""
+    bot.services.health.policy.confirm_every = 0.01
+    await bot.services.health.check_round()
+
+
+def posts(world: World, channel: int, text: str) -> list[str]:
+    return [m["content"] for m in world.discord.channel_messages(channel) if text in m["content"]]
+
+
+async def restarted(pg: PostgresCluster, bot: MediaNest) -> None:
+    """Start the cluster again and wait until the bot's own pool answers."""
+    await pg.start()
+    async with asyncio.timeout(20):
+        while bot.services.errors.pending:
+            await bot.services.errors.flush()
+            await asyncio.sleep(0.1)
+
+
+async def test_a_command_is_answered_while_the_database_is_down_and_its_error_is_kept(
+    world: World,
+) -> None:
+    """/account with PostgreSQL stopped: the short database answer, no id; stored once back."""
+    alice = world.users["alice"]
+    async with postgres_cluster() as pg, bot_running(world.settings(database_url=pg.url)) as bot:
+        await pg.stop()
+        reply = await (await world.discord.slash(alice, "account")).response()
+        assert reply["data"]["content"] == DATABASE_DOWN
+        assert reply["data"]["flags"] & 64
+        assert "quote" not in reply["data"]["content"]
+        assert [p.command for p in bot.services.errors.pending].count("account") == 1
+
+        await restarted(pg, bot)
+        [event] = await ErrorEvent.filter(command="account")
+        assert event.command == "account"
+        assert event.discord_id == alice.id
+        assert event.critical is True
+        assert "errors-flush" in bot.jobs.ids()
+        reply = await (await world.discord.slash(alice, "account")).response()
+        assert "/link" in str(reply["data"])  # works again, no restart
+
+
+async def test_admins_get_one_alert_while_the_database_is_down_and_one_recovery(
+    world: World,
+) -> None:
+    """The database's own incident is alerted without the database, once, then recovered once."""
+    async with postgres_cluster() as pg, bot_running(world.settings(database_url=pg.url)) as bot:
+        await pg.stop()
+        await health_round(bot)
+        await health_round(bot)  # still down: no second alert
+        await world.discord.wait_for_message(lambda m: "**database** is down" in m["content"])
+        await pg.start()
+        await health_round(bot)
+        await world.discord.wait_for_message(
+            lambda m: "**database** is back up" in m["content"], timeout=15
+        )
+        assert len(posts(world, HEALTH, "**database** is down")) == 1
+        assert len(posts(world, HEALTH, "**database** is back up")) == 1
+
+
+async def test_a_message_sent_while_the_database_went_down_is_posted_exactly_once(
+    world: World,
+) -> None:
+    """Discord took the post but the row could not be marked sent: resent once, shown once."""
+    async with postgres_cluster() as pg, bot_running(world.settings(database_url=pg.url)) as bot:
+        world.discord.rate_limit("POST", rf"/channels/{GENERAL}/messages", retry_after=1.0)
+        await bot.services.outbox.post("in-flight", GENERAL, "Movie night at 8")
+        await asyncio.sleep(0.3)  # the post waits out Discord's 429 …
+        await pg.stop()  # … while the database goes away under it
+        await world.discord.wait_for_message(lambda m: m["content"] == "Movie night at 8")
+        await asyncio.sleep(1)
+        await pg.start()
+        async with asyncio.timeout(30):
+            while True:
+                try:
+                    row = await OutboxMessage.get(dedupe_key="in-flight")
+                except OSError:
+                    row = None
+                if row is not None and row.status is OutboxStatus.SENT:
+                    break
+                await asyncio.sleep(0.2)
+        assert posts(world, GENERAL, "Movie night at 8") == ["Movie night at 8"]
