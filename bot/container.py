@@ -135,7 +135,10 @@ def build_services(
         )
     if plex and settings.youtube_download_dir:
         services.downloads = DownloadService(
-            YtDlp(allowed_extractors=settings.youtube_extractors),
+            YtDlp(
+                allowed_extractors=settings.youtube_extractors,
+                cookies_file=settings.youtube_cookies_file,
+            ),
             plex,
             outbox,
             services.limiter,

@@ -110,3 +110,5 @@ def add_jobs(jobs: Jobs, services: Services) -> None:
     if services.downloads:
         jobs.every("downloads-resume", services.downloads.resume_paused, minutes=1)
         jobs.every("downloads-plex-sync", services.downloads.sync_plex_pending, minutes=5)
+        hours = services.downloads.options.subscription_hours
+        jobs.every("youtube-subscriptions", services.downloads.check_subscriptions, hours=hours)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.clients.plex import PlexClient
 from bot.clients.ytdlp import YtDlp
+from bot.services.downloads.block import QueueBlock
 from bot.services.downloads.cancel import Canceller
 from bot.services.downloads.endings import JobEndings
 from bot.services.downloads.filing import PlexFiling
@@ -14,6 +15,7 @@ from bot.services.downloads.progress import JobProgress, ProgressFeed, ProgressR
 from bot.services.downloads.queue import DownloadQueue
 from bot.services.downloads.runs import Runs
 from bot.services.downloads.space import DiskSpace
+from bot.services.downloads.subscriptions import YouTubeSubscriptions
 from bot.services.downloads.workers import WorkerPool
 from bot.services.outbox import Outbox
 from bot.services.ratelimit import RateLimiter
@@ -53,11 +55,21 @@ class DownloadService:
         )
         self._runs = runs
         self._space = space
-        self._filing = PlexFiling(plex, folders, runs, notices, options)
+        self._filing = PlexFiling(plex, ytdlp, folders, runs, notices, options)
         endings = JobEndings(ytdlp, self._filing, notices, space)
         self._queue = DownloadQueue(ytdlp, limiter, runs, folders, options)
         self._cancel = Canceller(runs, endings, folders, notices, wait=options.cancel_wait)
-        self._pool = WorkerPool(ytdlp, runs, folders, space, endings, options)
+        self.block = QueueBlock(runs, notices)
+        self._pool = WorkerPool(ytdlp, runs, folders, space, endings, self.block, options)
+        self.subscriptions = YouTubeSubscriptions(
+            ytdlp,
+            self._queue,
+            self.block,
+            allowed_hosts=options.allowed_hosts,
+            folder_for=folders.folder_for,
+            max_per_member=options.max_subscriptions,
+            max_items=options.max_items,
+        )
 
     async def start(self) -> None:
         """Start the worker pool (paired with `stop`)."""
@@ -97,7 +109,17 @@ class DownloadService:
 
     async def resume_paused(self) -> int:
         """Queue paused jobs again when the disk has room (scheduler job)."""
+        if self.block.active:  # jobs paused by YouTube's refusal wait for an admin
+            return 0
         return await self._space.resume_paused(self._runs)
+
+    async def resume_blocked(self) -> int:
+        """An admin lifts the pause YouTube's refusal caused; returns how many jobs go on."""
+        return await self.block.resume()
+
+    async def check_subscriptions(self) -> int:
+        """Check every subscription for new videos (scheduler job)."""
+        return await self.subscriptions.check_all()
 
     async def sync_plex_pending(self) -> int:
         """File finished jobs that Plex missed into Plex (scheduler job)."""

@@ -15,39 +15,18 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Protocol
 
 from bot.clients.ytdlp import DownloadFailed, Entry, Playlist, YouTubeBlocked, YtDlp
 from bot.errors import InvalidInput, NotAllowed
-from bot.services.downloads import check_url
-from storage.models import DownloadItem, DownloadJob, ItemStatus, YoutubeSubscription
+from bot.services.downloads.block import QueueBlock
+from bot.services.downloads.newvideos import NewVideos
+from bot.services.downloads.queue import DownloadQueue
+from bot.services.downloads.urls import check_url
+from storage.models import DownloadItem, ItemStatus, YoutubeSubscription
 
 log = logging.getLogger(__name__)
 
 LIST_CAP = 5000  # a source is listed up to here; new playlist videos are at its end
-
-
-@dataclass(frozen=True)
-class NewVideos:
-    """What a check hands the download queue: the new entries and where they belong."""
-
-    subscription_id: int
-    discord_id: int
-    url: str
-    title: str
-    collection: str
-    folder: Path
-    description: str
-    thumbnail: str | None
-    entries: list[Entry]
-
-
-class VideoQueue(Protocol):
-    """The part of the download service a subscription uses."""
-
-    async def queue_new_videos(self, batch: NewVideos) -> DownloadJob:
-        """Store a job for these entries (no cap, no rate limit: the subscription is the ask)."""
-        ...
 
 
 @dataclass(frozen=True)
@@ -95,7 +74,8 @@ class YouTubeSubscriptions:
     def __init__(
         self,
         ytdlp: YtDlp,
-        queue: VideoQueue,
+        queue: DownloadQueue,
+        block: QueueBlock,
         *,
         allowed_hosts: Sequence[str],
         folder_for: Callable[[str, str], Path],
@@ -104,6 +84,7 @@ class YouTubeSubscriptions:
     ) -> None:
         self.ytdlp = ytdlp
         self.queue = queue
+        self.block = block
         self.allowed_hosts = list(allowed_hosts)
         self.folder_for = folder_for
         self.max_per_member = max_per_member
@@ -114,6 +95,11 @@ class YouTubeSubscriptions:
     ) -> Subscribed:
         """Follow a playlist or channel from now on; the videos there now are the baseline."""
         checked = check_url(url, self.allowed_hosts)
+        if self.block.active:
+            raise InvalidInput(
+                "YouTube is refusing this server right now and the admins have been told. "
+                "Try again once downloads run again."
+            )
         if await YoutubeSubscription.filter(discord_id=discord_id, url=checked).exists():
             raise InvalidInput("You already follow that. See `/youtube subscriptions`.")
         mine = await YoutubeSubscription.filter(discord_id=discord_id).count()
@@ -139,7 +125,8 @@ class YouTubeSubscriptions:
     async def _list(self, url: str) -> Playlist:
         try:
             return await self.ytdlp.list_playlist(url, limit=LIST_CAP)
-        except YouTubeBlocked:
+        except YouTubeBlocked as exc:
+            await self.block.block(exc)
             raise
         except DownloadFailed as exc:
             raise InvalidInput(
@@ -175,13 +162,15 @@ class YouTubeSubscriptions:
         try:
             playlist = await self.ytdlp.list_playlist(sub.url, limit=LIST_CAP)
         except DownloadFailed as exc:
+            if isinstance(exc, YouTubeBlocked):
+                await self.block.block(exc)
             sub.failures += 1
             sub.last_error = exc.reason[:1000]
             sub.checked_at = datetime.now(UTC)
             await sub.save(update_fields=["failures", "last_error", "checked_at"])
             log.info("youtube: subscription #%s check failed: %s", sub.id, exc.reason)
             raise
-        new = await self._new_entries(sub, playlist.entries)
+        new, known = await self._new_entries(sub, playlist.entries)
         if new:
             await self.queue.queue_new_videos(
                 NewVideos(
@@ -194,6 +183,7 @@ class YouTubeSubscriptions:
                     description=playlist.description,
                     thumbnail=playlist.thumbnail,
                     entries=new,
+                    first_position=known + 1,
                 )
             )
             sub.found_at = datetime.now(UTC)
@@ -204,8 +194,11 @@ class YouTubeSubscriptions:
         await sub.save(update_fields=["failures", "last_error", "checked_at", "found_at"])
         return len(new)
 
-    async def _new_entries(self, sub: YoutubeSubscription, entries: list[Entry]) -> list[Entry]:
-        """Entries not in the baseline nor queued before for this folder, up to max_items."""
+    async def _new_entries(
+        self, sub: YoutubeSubscription, entries: list[Entry]
+    ) -> tuple[list[Entry], int]:
+        """Entries not in the baseline nor queued before for this folder (up to max_items),
+        and how many videos were known."""
         queued = await DownloadItem.filter(
             job__folder=sub.folder, status__not=ItemStatus.CANCELLED
         ).values_list("video_id", flat=True)
@@ -217,7 +210,7 @@ class YouTubeSubscriptions:
             new[entry.video_id] = entry
             if len(new) >= self.max_items:
                 break
-        return list(new.values())
+        return list(new.values()), len(known)
 
     def _allowed(self, entry: Entry) -> bool:
         """Entries are fetched later, so they pass the same host check as the source."""
@@ -233,12 +226,14 @@ class YouTubeSubscriptions:
         One failing source does not stop the others; a refusal of the whole server does.
         """
         queued = 0
+        if self.block.active:  # YouTube refused the server: an admin resumes first
+            return 0
         for sub in await YoutubeSubscription.all().order_by("id"):
             try:
                 queued += await self.check(sub)
             except YouTubeBlocked:
                 log.warning("youtube: subscription checks stopped: YouTube refused the server")
-                raise
+                return queued
             except DownloadFailed:
                 continue
         return queued
