@@ -76,6 +76,8 @@ def monitored_probes(
         found["redis"] = probes.redis_probe(limiter)
     floor = int(s.youtube_min_free_gb * 2**30)
     found["disk"] = probes.disk_probe(s.youtube_download_dir or s.data_dir, floor)
+    if s.youtube_download_dir and s.youtube_cookies_file:
+        found["cookies"] = probes.cookies_probe(s.youtube_cookies_file)
     return found
 
 

@@ -150,3 +150,26 @@ async def test_check_probes_redis_when_configured(
     assert "OK    redis      PING answered" in capsys.readouterr().out
     assert await check(world.settings(redis_url=f"redis://127.0.0.1:{free_port()}/0")) == 1
     assert "FAIL  redis" in capsys.readouterr().out
+
+
+async def test_check_says_whether_the_cookie_file_is_readable(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """With YOUTUBE_COOKIES_FILE set, `check` says whether it is readable, never its contents."""
+    cookies = world.tmp / "cookies.txt"
+    cookies.write_text(
+        "# Netscape HTTP Cookie File\n.youtube.com\tTRUE\t/\tTRUE\t0\tSID\tsecret-sid\n"
+    )
+    youtube = {"youtube_download_dir": world.tmp / "yt", "youtube_plex_section": "YouTube"}
+
+    assert await check(world.settings(youtube_cookies_file=cookies, **youtube)) == 0
+    out = capsys.readouterr().out
+    line = next(line for line in out.splitlines() if " cookies " in line)
+    assert line.startswith("OK    cookies    YOUTUBE_COOKIES_FILE is a readable cookie file")
+
+    missing = world.tmp / "gone.txt"
+    assert await check(world.settings(youtube_cookies_file=missing, **youtube)) == 1
+    out = capsys.readouterr().out
+    line = next(line for line in out.splitlines() if " cookies " in line)
+    assert line.startswith("FAIL  cookies    OSError: YOUTUBE_COOKIES_FILE cannot be read")
+    assert "secret-sid" not in out
