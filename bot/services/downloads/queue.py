@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 from tortoise.transactions import in_transaction
 
-from bot.clients.ytdlp import DownloadFailed, Entry, YtDlp
+from bot.clients.ytdlp import DownloadFailed, Entry, YouTubeBlocked, YtDlp
 from bot.errors import InvalidInput
 from bot.services.downloads.folders import DownloadDir
 from bot.services.downloads.newvideos import NewVideos
@@ -57,6 +57,8 @@ class DownloadQueue:
                 await self.limiter.hit(RATE_NAME, o.rate, discord_id, what="YouTube downloads")
             try:
                 playlist = await self.ytdlp.list_playlist(checked, limit=o.max_items + 1)
+            except YouTubeBlocked:
+                raise  # the service pauses the queue and tells the member
             except DownloadFailed as exc:
                 raise InvalidInput(
                     f"I couldn't read that playlist ({clean(exc.reason, 200)}). "

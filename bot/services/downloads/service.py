@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from bot.clients.plex import PlexClient
-from bot.clients.ytdlp import YtDlp
+from bot.clients.ytdlp import YouTubeBlocked, YtDlp
+from bot.errors import InvalidInput
 from bot.services.downloads.block import QueueBlock
 from bot.services.downloads.cancel import Canceller
 from bot.services.downloads.endings import JobEndings
@@ -20,6 +21,11 @@ from bot.services.downloads.workers import WorkerPool
 from bot.services.outbox import Outbox
 from bot.services.ratelimit import RateLimiter
 from storage.models import DownloadJob
+
+BLOCKED = (
+    "YouTube is refusing this server right now, so downloads are paused and the admins "
+    "have been told. Try again once they've resumed the queue."
+)
 
 
 class DownloadService:
@@ -89,7 +95,13 @@ class DownloadService:
         exempt: bool = False,
     ) -> DownloadJob:
         """Check, list and store a playlist download; `exempt` skips the cap and rate limit."""
-        return await self._queue.queue(discord_id, url, collection, channel_id, exempt=exempt)
+        if self.block.active:  # listing would only ask YouTube again
+            raise InvalidInput(BLOCKED)
+        try:
+            return await self._queue.queue(discord_id, url, collection, channel_id, exempt=exempt)
+        except YouTubeBlocked as exc:
+            await self.block.block(exc)
+            raise InvalidInput(BLOCKED) from exc
 
     async def set_progress_message(self, job_id: int, message_id: int) -> None:
         """Remember the message that shows this job's progress."""
