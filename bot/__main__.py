@@ -10,8 +10,11 @@ from contextlib import AsyncExitStack
 import aiohttp
 from tortoise import Tortoise
 
+from bot import startup
+from bot.clients.discord_rest import DiscordREST
 from bot.config import ConfigError, Settings, load_settings
 from bot.logs import setup_logging
+from bot.services.discord_checks import channel_needs, discord_results
 from bot.services.probes import ProbeResult, run_probe
 from storage import db
 
@@ -38,13 +41,38 @@ def main(argv: list[str] | None = None) -> int:
     setup_logging(settings.log_level, settings.log_format, _secrets(settings))
     if args.command == "check":
         return asyncio.run(check(settings))
+    problem = startup.data_dir_problem(settings.data_dir)
+    if problem:
+        print(f"DATA_DIR: {problem}", file=sys.stderr)
+        return 1
     if args.command == "migrate":
-        asyncio.run(db.migrate_database(settings.resolved_database_url))
-        print("Database is up to date.")
-        return 0
+        return asyncio.run(migrate(settings))
+    return asyncio.run(run(settings))
+
+
+async def migrate(settings: Settings) -> int:
+    """Apply pending migrations, or say in one line why the database is out of reach."""
+    if not await _database_ready(settings):
+        return 1
+    await db.migrate_database(settings.resolved_database_url)
+    print("Database is up to date.")
+    return 0
+
+
+async def run(settings: Settings) -> int:
+    """Run the bot once the database answers."""
     from bot.app import serve
 
-    return asyncio.run(serve(settings))
+    if not await _database_ready(settings):
+        return 1
+    return await serve(settings)
+
+
+async def _database_ready(settings: Settings) -> bool:
+    problem = await startup.database_problem(settings.resolved_database_url)
+    if problem:
+        print(f"DATABASE_URL: cannot open the database: {problem}", file=sys.stderr)
+    return problem is None
 
 
 def _secrets(settings: Settings) -> list[str | None]:
@@ -59,19 +87,30 @@ def _secrets(settings: Settings) -> list[str | None]:
 
 
 async def check(settings: Settings) -> int:
-    """Probe every configured service; print one line each; 1 when any failed."""
+    """Check Discord, DATA_DIR and every configured service; one line each; 1 when any failed."""
     from bot.container import build_services
 
+    results: list[ProbeResult] = []
     async with AsyncExitStack() as stack:
         http = await stack.enter_async_context(aiohttp.ClientSession())
-        services = build_services(settings, http)
-        stack.callback(services.close)
-        await Tortoise.init(config=db.tortoise_config(settings.resolved_database_url))
-        stack.push_async_callback(Tortoise.close_connections)
-        probes = services.probes()
-        results = await asyncio.gather(*(run_probe(n, p) for n, p in probes.items()))
+        token = settings.discord_token.get_secret_value()
+        rest = DiscordREST(http, settings.discord_api_url, token)
+        results += await discord_results(rest, settings.discord_guild_id, channel_needs(settings))
+        problem = startup.data_dir_problem(settings.data_dir)
+        detail = problem or f"{settings.data_dir} writable"
+        results.append(ProbeResult("data-dir", problem is None, detail))
+        if problem is None:
+            services = build_services(settings, http)
+            stack.callback(services.close)
+            await Tortoise.init(config=db.tortoise_config(settings.resolved_database_url))
+            stack.push_async_callback(Tortoise.close_connections)
+            # The Discord lines above already cover the token.
+            probes = {n: p for n, p in services.probes().items() if n != "discord"}
+            results += await asyncio.gather(*(run_probe(n, p) for n, p in probes.items()))
     for result in results:
         print(format_result(result))
+    if problem is not None:
+        print("SKIP  the database and services are checked once DATA_DIR is writable")
     for line in settings.disabled_features():
         print(f"OFF   {line}")
     return 0 if all(r.ok for r in results) else 1

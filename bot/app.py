@@ -192,13 +192,33 @@ async def _stop_bot(bot: MediaNest, task: asyncio.Task[None]) -> None:
 
 
 async def serve(settings: Settings) -> int:
-    """Run until SIGTERM/SIGINT or until the Discord client stops; returns the exit code."""
+    """Run until SIGTERM/SIGINT or until the Discord client stops; returns the exit code.
+
+    A signal during start-up (a slow migration, an unreachable Discord) cancels the start-up,
+    so the process still stops within Docker's grace period.
+    """
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
+    started = asyncio.Event()
+    runner = asyncio.create_task(_serve(settings, stop, started))
+    stopper = asyncio.create_task(stop.wait())
+    await asyncio.wait({runner, stopper}, return_when=asyncio.FIRST_COMPLETED)
+    stopper.cancel()
+    if not runner.done() and not started.is_set():
+        runner.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await runner
+        log.info("stopped during start-up")
+        return 0
+    return await runner
+
+
+async def _serve(settings: Settings, stop: asyncio.Event, started: asyncio.Event) -> int:
     try:
         async with running(settings) as bot:
+            started.set()
             task = bot.start_gateway()
             stopper = asyncio.create_task(stop.wait())
             await asyncio.wait({task, stopper}, return_when=asyncio.FIRST_COMPLETED)

@@ -33,8 +33,13 @@ class ConfigError(Exception):
 class Settings(BaseSettings):
     """Every setting the bot reads; names match the environment variables."""
 
+    # env_ignore_empty: `NAME=` (as in docker-compose.yml) means "not set", so the default applies.
     model_config = SettingsConfigDict(
-        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        case_sensitive=False,
+        env_ignore_empty=True,
     )
 
     # Discord

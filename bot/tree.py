@@ -58,7 +58,8 @@ class MediaNestTree(app_commands.CommandTree["MediaNest"]):
     async def on_error(
         self, interaction: discord.Interaction[MediaNest], error: app_commands.AppCommandError
     ) -> None:
-        original = error.original if isinstance(error, app_commands.CommandInvokeError) else error
+        # A command's own exception, or the cause a crashed check carries (cogs/checks.py).
+        original: BaseException = getattr(error, "original", error)
         expected = isinstance(original, UserError | DependencyError | app_commands.CheckFailure)
         started = interaction.extras.get("started")
         if started is not None and interaction.command is not None:
@@ -67,32 +68,31 @@ class MediaNestTree(app_commands.CommandTree["MediaNest"]):
                 "user_error" if expected else "error",
                 time.perf_counter() - started,
             )
-        await reply_privately(interaction, await self.message_for(interaction, original))
+        await reply_privately(interaction, await message_for(interaction, original))
 
-    async def message_for(
-        self, interaction: discord.Interaction[MediaNest], error: BaseException
-    ) -> str:
-        """The text the user sees for this error; unexpected ones are logged and stored."""
-        if isinstance(error, UserError | DependencyError):
-            if isinstance(error, DependencyError):
-                log.warning("dependency failed: %s", error)
-            return error.message
-        if isinstance(error, app_commands.CommandOnCooldown):
-            return f"Slow down a little: try again in {error.retry_after:.0f} s."
-        if isinstance(error, app_commands.CheckFailure) and str(error):
-            return str(error)
-        if is_database_error(error):  # kept until it can be stored: no id to quote
-            await interaction.client.services.errors.record(
-                error, command=where(interaction), discord_id=interaction.user.id
-            )
-            return DATABASE_DOWN
-        cid = await interaction.client.services.errors.record(
-            error,
-            command=where(interaction),
-            discord_id=interaction.user.id,
-            cid=correlation_id.get() or new_correlation_id(),
+
+async def message_for(interaction: discord.Interaction[MediaNest], error: BaseException) -> str:
+    """The text the user sees for this error; unexpected ones are logged and stored."""
+    if isinstance(error, UserError | DependencyError):
+        if isinstance(error, DependencyError):
+            log.warning("dependency failed: %s", error)
+        return error.message
+    if isinstance(error, app_commands.CommandOnCooldown):
+        return f"Slow down a little: try again in {error.retry_after:.0f} s."
+    if isinstance(error, app_commands.CheckFailure) and str(error):
+        return str(error)
+    if is_database_error(error):  # kept until it can be stored: no id to quote
+        await interaction.client.services.errors.record(
+            error, command=where(interaction), discord_id=interaction.user.id
         )
-        return APOLOGY.format(cid=cid)
+        return DATABASE_DOWN
+    cid = await interaction.client.services.errors.record(
+        error,
+        command=where(interaction),
+        discord_id=interaction.user.id,
+        cid=correlation_id.get() or new_correlation_id(),
+    )
+    return APOLOGY.format(cid=cid)
 
 
 def where(interaction: discord.Interaction) -> str | None:
@@ -106,11 +106,9 @@ def where(interaction: discord.Interaction) -> str | None:
 
 async def report_error(interaction: discord.Interaction[MediaNest], error: BaseException) -> None:
     """For buttons, selects and modals: the same private message a command would give."""
-    tree = interaction.client.tree
-    assert isinstance(tree, MediaNestTree)
     if correlation_id.get() is None:
         correlation_id.set(new_correlation_id())
-    await reply_privately(interaction, await tree.message_for(interaction, error))
+    await reply_privately(interaction, await message_for(interaction, error))
 
 
 async def reply_privately(interaction: discord.Interaction, text: str) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -20,6 +20,35 @@ REVERIFY_AFTER = timedelta(days=1)
 
 class CheckRefused(app_commands.CheckFailure):
     """A check said no; the message is shown to the user privately."""
+
+
+class CheckCrashed(app_commands.CheckFailure):
+    """A check could not decide (e.g. the database is down); `original` is why."""
+
+    def __init__(self, original: Exception) -> None:
+        super().__init__()
+        self.original = original
+
+
+Predicate = Callable[["discord.Interaction[MediaNest]"], Awaitable[bool]]
+
+
+def guarded_check(predicate: Predicate) -> Callable[[T], T]:
+    """`app_commands.check`, but a check that raises reaches the tree's error handler.
+
+    discord.py lets anything but a CheckFailure escape a check unhandled, which leaves the
+    member with "The application did not respond".
+    """
+
+    async def guarded(interaction: discord.Interaction[MediaNest]) -> bool:
+        try:
+            return await predicate(interaction)
+        except app_commands.CheckFailure:
+            raise
+        except Exception as exc:
+            raise CheckCrashed(exc) from exc
+
+    return app_commands.check(guarded)
 
 
 def _roles(interaction: discord.Interaction) -> list[int]:
@@ -45,7 +74,7 @@ def requires_admin() -> Callable[[T], T]:
             raise CheckRefused(NotAllowed.message)
         return True
 
-    return app_commands.check(predicate)
+    return guarded_check(predicate)
 
 
 def requires_link() -> Callable[[T], T]:
@@ -59,4 +88,4 @@ def requires_link() -> Callable[[T], T]:
             raise CheckRefused(NotLinked.message)
         return True
 
-    return app_commands.check(predicate)
+    return guarded_check(predicate)

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import signal
+import subprocess
 import sys
 import time
+from pathlib import Path
 
 import aiohttp
 import pytest
 
 from bot.__main__ import check
 from tests.conftest import REDIS_URL
-from tests.harness import World, free_port
+from tests.harness import ANNOUNCE, HEALTH, World, free_port
 from tests.services.test_ratelimit import redis_reachable
 
 
@@ -31,22 +34,56 @@ def bot_env(world: World, **extra: str) -> dict[str, str]:
         PLEX_TV_URL=world.plextv.url,
         DATA_DIR=str(settings.data_dir),
         WEB_HOST="127.0.0.1",
-        **extra,
     )
+    env.update(extra)
     return env
+
+
+async def register_commands(world: World, *names: str) -> None:
+    """Register guild slash commands the way the bot's sync does (PUT over REST)."""
+    fake = world.discord
+    url = f"{fake.api_url}/applications/{fake.application_id}/guilds/{fake.guild_id}/commands"
+    body = [{"name": name, "description": f"the {name} command"} for name in names]
+    headers = {"Authorization": f"Bot {fake.token}"}
+    async with aiohttp.ClientSession() as http, http.put(url, json=body, headers=headers) as resp:
+        assert resp.status == 200, await resp.text()
+
+
+def lines_named(out: str, name: str) -> list[str]:
+    """The result lines of one check (the name is the second column)."""
+    return [line for line in out.splitlines() if line.split()[1:2] == [name]]
 
 
 async def test_check_reports_every_service_ok(
     world: World, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """With every fake up, `check` prints one OK line per service and returns 0."""
+    await register_commands(world, "help", "link")
     code = await check(world.settings())
-    lines = capsys.readouterr().out.splitlines()
-    assert code == 0
+    out = capsys.readouterr().out
+    lines = out.splitlines()
+    assert code == 0, out
     by_name = {line.split()[1]: line for line in lines if not line.startswith("OFF")}
-    assert set(by_name) == {"discord", "database", "plex", "overseerr", "disk"}
-    assert all(line.startswith("OK  ") for line in by_name.values())
+    assert set(by_name) == {
+        "discord",
+        "guild",
+        "commands",
+        "channel",
+        "data-dir",
+        "database",
+        "plex",
+        "overseerr",
+        "disk",
+    }
+    assert all(line.startswith("OK  ") for line in lines if not line.startswith("OFF")), out
     assert "logged in as MediaNest" in by_name["discord"]
+    assert "in MediaNest Test Guild" in by_name["guild"]
+    assert "2 registered in the guild: /help, /link" in by_name["commands"]
+    channels = lines_named(out, "channel")
+    assert len(channels) == 2
+    assert "HEALTH_CHANNEL_ID #health: View Channel" in channels[0]
+    assert "Pin Messages" in channels[0] and "Pin Messages" not in channels[1]
+    assert "NOTIFY_CHANNEL_ID #announcements" in channels[1]
     assert "Home Plex" in by_name["plex"]
 
 
@@ -59,7 +96,10 @@ async def test_check_reports_a_down_service_and_fails(
     out = capsys.readouterr().out
     assert code == 1
     plex_line = next(line for line in out.splitlines() if " plex " in line)
-    assert plex_line.startswith("FAIL  plex       Plex: ConnectionError")
+    port = world.pms.url.rsplit(":", 1)[1]
+    assert plex_line.startswith(
+        f"FAIL  plex       Plex: cannot connect to 127.0.0.1:{port}: connection refused"
+    ), plex_line
     assert "owner-token" not in out
 
 
@@ -117,6 +157,34 @@ async def test_sigterm_stops_the_bot_cleanly_within_eight_seconds(world: World) 
     assert "Unclosed" not in log
 
 
+async def test_sigterm_during_start_up_stops_the_bot(world: World) -> None:
+    """SIGTERM while Discord never answers the login still ends the process, exit 0."""
+    held: list[asyncio.StreamWriter] = []
+
+    async def silent(_: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        held.append(writer)  # accept, then never answer
+
+    server = await asyncio.start_server(silent, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    env = bot_env(world, WEB_PORT="0", LOG_LEVEL="INFO")
+    env["DISCORD_API_URL"] = f"http://127.0.0.1:{port}/api/v10"
+    proc = await run_cli(env)
+    try:
+        async with asyncio.timeout(30):
+            while not held:
+                await asyncio.sleep(0.05)  # the bot is now stuck logging in
+        proc.send_signal(signal.SIGTERM)
+        _, err = await asyncio.wait_for(proc.communicate(), 10)
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+        for writer in held:
+            writer.close()
+        server.close()
+    assert proc.returncode == 0, err.decode()
+    assert "stopped during start-up" in err.decode()
+
+
 async def listening_port(proc: asyncio.subprocess.Process) -> int:
     """Read the bot's log until it says which port the web server bound."""
     assert proc.stderr is not None
@@ -146,6 +214,7 @@ async def test_check_probes_redis_when_configured(
     """With REDIS_URL set, `check` PINGs Redis: OK when it answers, FAIL on a dead port."""
     if not await redis_reachable():
         pytest.skip(f"Redis at {REDIS_URL} is unreachable")
+    await register_commands(world, "help")
     assert await check(world.settings(redis_url=REDIS_URL)) == 0
     assert "OK    redis      PING answered" in capsys.readouterr().out
     assert await check(world.settings(redis_url=f"redis://127.0.0.1:{free_port()}/0")) == 1
@@ -162,7 +231,7 @@ async def test_check_says_whether_the_cookie_file_is_readable(
     )
     youtube = {"youtube_download_dir": world.tmp / "yt", "youtube_plex_section": "YouTube"}
 
-    assert await check(world.settings(youtube_cookies_file=cookies, **youtube)) == 0
+    await check(world.settings(youtube_cookies_file=cookies, **youtube))
     out = capsys.readouterr().out
     line = next(line for line in out.splitlines() if " cookies " in line)
     assert line.startswith("OK    cookies    YOUTUBE_COOKIES_FILE is a readable cookie file")
@@ -173,3 +242,161 @@ async def test_check_says_whether_the_cookie_file_is_readable(
     line = next(line for line in out.splitlines() if " cookies " in line)
     assert line.startswith("FAIL  cookies    OSError: YOUTUBE_COOKIES_FILE cannot be read")
     assert "secret-sid" not in out
+
+
+async def test_check_names_a_bot_that_is_not_in_the_guild(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """When the bot is not a member of DISCORD_GUILD_ID, `check` says so with an invite link."""
+    world.discord.leave_guild()
+    code = await check(world.settings())
+    out = capsys.readouterr().out
+    assert code == 1
+    guild = lines_named(out, "guild")
+    assert len(guild) == 1
+    assert guild[0].startswith("FAIL  guild      the bot is not in DISCORD_GUILD_ID 2000: add it")
+    assert f"client_id={world.discord.application_id}&scope=bot+applications.commands" in guild[0]
+    assert lines_named(out, "channel") == []
+
+
+async def test_check_names_a_missing_channel_permission(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A channel overwrite that takes Attach Files from the bot's role is named in a FAIL line."""
+    await register_commands(world, "help")
+    world.discord.set_overwrite(HEALTH, world.discord.bot_role_id, deny=1 << 15)
+    # @everyone may not see #announcements, but the bot's role may: that one stays OK.
+    world.discord.set_overwrite(ANNOUNCE, world.discord.guild_id, deny=1 << 10)
+    world.discord.set_overwrite(ANNOUNCE, world.discord.bot_role_id, allow=1 << 10)
+    code = await check(world.settings())
+    out = capsys.readouterr().out
+    assert code == 1
+    health, announce = lines_named(out, "channel")
+    assert health == "FAIL  channel    HEALTH_CHANNEL_ID #health: the bot lacks Attach Files"
+    assert announce.startswith("OK    channel    NOTIFY_CHANNEL_ID #announcements: View Channel")
+
+
+async def test_check_names_a_channel_the_bot_cannot_see(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A member overwrite that hides the health channel from the bot fails with every need named."""
+    world.discord.set_overwrite(HEALTH, world.discord.bot_user_id, deny=1 << 10)
+    assert await check(world.settings()) == 1
+    health = lines_named(capsys.readouterr().out, "channel")[0]
+    assert health.startswith(
+        "FAIL  channel    HEALTH_CHANNEL_ID #health: the bot lacks View Channel"
+    )
+    assert health.endswith("Read Message History, Pin Messages")
+
+
+async def test_check_fails_when_no_commands_are_registered(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Before the first `run` no slash commands exist: `check` says what registers them."""
+    assert await check(world.settings()) == 1
+    (line,) = lines_named(capsys.readouterr().out, "commands")
+    assert line.startswith("FAIL  commands   no slash commands registered in the guild")
+    assert "`run` registers them" in line
+
+
+async def test_check_with_an_invalid_token_stops_after_the_discord_line(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A refused token gives one FAIL that says which setting to fix; no guild lines follow."""
+    assert await check(world.settings(discord_token="not-the-token")) == 1
+    out = capsys.readouterr().out
+    (line,) = lines_named(out, "discord")
+    assert line.startswith("FAIL  discord    Discord: HTTP 401")
+    assert "check DISCORD_TOKEN" in line
+    assert lines_named(out, "guild") == [] and "not-the-token" not in out
+
+
+def read_only_for_us(folder: Path) -> list[str]:
+    """Make `folder` unwritable for a subprocess; returns the command prefix that makes it so.
+
+    Root ignores mode bits, so as root the subprocess runs without CAP_DAC_OVERRIDE (setpriv),
+    which makes a root-owned 0555 folder unwritable for it, as a root-owned bind mount is
+    for uid 10001 in the image.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    folder.chmod(0o555)
+    prefix: list[str] = []
+    if os.geteuid() == 0:
+        setpriv = shutil.which("setpriv")
+        if setpriv is None:
+            pytest.skip("running as root and setpriv (util-linux) is missing")
+        prefix = [setpriv, "--bounding-set=-dac_override,-dac_read_search", "--"]
+    probe = subprocess.run(
+        [*prefix, sys.executable, "-c", f"open({str(folder / 'x')!r}, 'w')"], capture_output=True
+    )
+    if probe.returncode == 0:
+        (folder / "x").unlink()
+        pytest.skip("cannot make a folder unwritable for a subprocess here")
+    return prefix
+
+
+@pytest.mark.parametrize("command", ["migrate", "run"])
+async def test_unwritable_data_dir_stops_at_once_with_one_line(
+    world: World, tmp_path: Path, command: str
+) -> None:
+    """`migrate` and `run` with a DATA_DIR they cannot write exit 1 with one line naming it."""
+    data = tmp_path / "locked"
+    prefix = read_only_for_us(data)
+    env = bot_env(world, DATA_DIR=str(data), WEB_PORT="0")
+    proc = await asyncio.create_subprocess_exec(
+        *prefix, sys.executable, "-m", "bot", command, env=env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        out, err = await asyncio.wait_for(proc.communicate(), 60)
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+    assert proc.returncode == 1
+    lines = err.decode().splitlines()
+    assert lines == [
+        f"DATA_DIR: {data} is not writable by uid 0 (permission denied): give uid 0 write "
+        "access (for a bind mount: `chown -R 0` the folder on the host)"
+    ] or (os.geteuid() != 0 and len(lines) == 1 and f"{data} is not writable" in lines[0])
+    assert out == b""
+    assert not world.discord.gateway_received
+
+
+async def test_check_shows_an_unwritable_data_dir_as_a_fail_line(
+    world: World, tmp_path: Path
+) -> None:
+    """`check` with an unwritable DATA_DIR prints a FAIL line for it, no traceback, and exits 1."""
+    data = tmp_path / "locked"
+    prefix = read_only_for_us(data)
+    proc = await asyncio.create_subprocess_exec(
+        *prefix, sys.executable, "-m", "bot", "check", env=bot_env(world, DATA_DIR=str(data)),
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    out, err = await asyncio.wait_for(proc.communicate(), 60)
+    assert proc.returncode == 1
+    text = out.decode()
+    (line,) = lines_named(text, "data-dir")
+    assert line.startswith(f"FAIL  data-dir   {data} is not writable by uid")
+    assert lines_named(text, "discord")[0].startswith("OK")
+    assert "Traceback" not in err.decode()
+
+
+@pytest.mark.parametrize("command", ["migrate", "run"])
+async def test_missing_postgres_stops_at_once_with_one_line(
+    world: World, tmp_path: Path, command: str
+) -> None:
+    """With DATABASE_URL on a closed port, `migrate` and `run` exit 1 with one clear line."""
+    port = free_port()
+    env = bot_env(world, DATABASE_URL=f"postgres://medianest@127.0.0.1:{port}/medianest")
+    proc = await run_cli(env, command)
+    try:
+        _, err = await asyncio.wait_for(proc.communicate(), 60)
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+    assert proc.returncode == 1
+    assert err.decode().splitlines() == [
+        f"DATABASE_URL: cannot open the database: cannot connect to 127.0.0.1:{port}: "
+        "connection refused"
+    ]
+    assert not world.discord.gateway_received

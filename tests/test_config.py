@@ -102,3 +102,78 @@ def test_cli_without_token_prints_the_problem_and_exits_non_zero(tmp_path: Path)
     assert result.returncode == 1
     assert "DISCORD_TOKEN: required but not set" in result.stderr
     assert result.stdout == ""
+
+
+def test_empty_optional_values_mean_not_set(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`NAME=""` (as docker-compose.yml ships) leaves every optional setting at its default."""
+    monkeypatch.setenv("DISCORD_TOKEN", "t")
+    for name in (
+        "DISCORD_GUILD_ID",
+        "HEALTH_CHANNEL_ID",
+        "NOTIFY_CHANNEL_ID",
+        "APPROVAL_CHANNEL_ID",
+        "ADMIN_ROLE_ID",
+        "ADMIN_DISCORD_IDS",
+        "PUBLIC_URL",
+        "PLEX_URL",
+        "PLEX_TOKEN",
+        "OVERSEERR_URL",
+        "OVERSEERR_API_KEY",
+        "OVERSEERR_WEBHOOK_TOKEN",
+        "YOUTUBE_DOWNLOAD_DIR",
+        "YOUTUBE_PLEX_PATH",
+        "YOUTUBE_ALLOWED_HOSTS",
+        "WEB_PORT",
+        "DATA_DIR",
+        "DATABASE_URL",
+        "REDIS_URL",
+        "LOG_LEVEL",
+    ):
+        monkeypatch.setenv(name, "")
+    settings = load_settings()
+    assert settings.discord_guild_id is None
+    assert settings.health_channel_id is None and settings.notify_channel_id is None
+    assert settings.admin_discord_ids == []
+    assert settings.plex_url is None and settings.plex_token is None
+    assert settings.youtube_download_dir is None
+    assert settings.youtube_allowed_hosts[0] == "youtube.com"
+    assert settings.web_port == 8080
+    assert settings.data_dir == Path("./data")
+    assert settings.database_url is None
+    assert settings.log_level == "INFO"
+
+
+def test_empty_values_in_env_file_mean_not_set(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """`NAME=` in a .env file is "not set" too, and an empty DISCORD_TOKEN is still missing."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".env").write_text("DISCORD_TOKEN=\nDISCORD_GUILD_ID=\nHEALTH_CHANNEL_ID=\n")
+    with pytest.raises(ConfigError) as info:
+        load_settings()
+    assert info.value.problems == ["DISCORD_TOKEN: required but not set"]
+
+
+def test_cli_accepts_the_compose_files_empty_values(tmp_path: Path) -> None:
+    """`python -m bot migrate` with the empty values docker-compose.yml ships starts and exits 0."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "PLEX_"))}
+    env.update(
+        DISCORD_TOKEN="change-me",
+        DISCORD_GUILD_ID="",
+        ADMIN_DISCORD_IDS="",
+        HEALTH_CHANNEL_ID="",
+        NOTIFY_CHANNEL_ID="",
+        PLEX_TOKEN="",
+        OVERSEERR_API_KEY="",
+        DATA_DIR=str(tmp_path / "data"),
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "migrate"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Database is up to date." in result.stdout

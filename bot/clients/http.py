@@ -7,6 +7,7 @@ from typing import Any
 
 import aiohttp
 
+from bot.clients.neterrors import describe_network_error
 from bot.errors import ServiceRejected, ServiceUnavailable
 
 
@@ -47,4 +48,4 @@ async def _body(resp: aiohttp.ClientResponse) -> Any:
 def _describe(exc: BaseException) -> str:
     if isinstance(exc, asyncio.TimeoutError):
         return "timed out"
-    return str(exc) or type(exc).__name__
+    return describe_network_error(exc)

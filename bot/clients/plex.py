@@ -22,6 +22,7 @@ from plexapi.exceptions import BadRequest, NotFound, Unauthorized
 from plexapi.myplex import MyPlexAccount, MyPlexPinLogin
 from plexapi.server import PlexServer
 
+from bot.clients.neterrors import describe_network_error
 from bot.clients.plex_library import (
     CollectionMetadata,
     VideoMetadata,
@@ -100,7 +101,7 @@ async def in_thread(service: str, func: Callable[..., T], *args: Any) -> T:
     except BadRequest as exc:
         raise _from_bad_request(service, exc) from exc
     except (requests.RequestException, OSError, ET.ParseError) as exc:
-        raise ServiceUnavailable(service, type(exc).__name__) from exc
+        raise ServiceUnavailable(service, describe_network_error(exc)) from exc
 
 
 def _from_bad_request(service: str, exc: BadRequest) -> Exception:

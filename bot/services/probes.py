@@ -17,6 +17,7 @@ from pathlib import Path
 import aiohttp
 
 from bot.clients.http import request_json
+from bot.clients.neterrors import describe_network_error
 from bot.clients.overseerr import OverseerrClient
 from bot.clients.plex import PlexClient
 from bot.clients.ytdlp import cookies_readable
@@ -45,6 +46,8 @@ async def run_probe(name: str, probe: Probe, timeout: float = 10.0) -> ProbeResu
         return ProbeResult(name, False, f"no answer within {timeout:g} s")
     except MediaNestError as exc:
         return ProbeResult(name, False, str(exc))
+    except OSError as exc:
+        return ProbeResult(name, False, describe_network_error(exc))
     except Exception as exc:
         return ProbeResult(name, False, f"{type(exc).__name__}: {exc}"[:300])
     return ProbeResult(name, True, detail, (time.perf_counter() - start) * 1000)

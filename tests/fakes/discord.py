@@ -34,6 +34,8 @@ ADMINISTRATOR = 1 << 3
 ALL_PERMISSIONS = (1 << 53) - 1
 # What @everyone may do in a freshly created guild (no administrator, no manage_*).
 EVERYONE_PERMISSIONS = 2248473465835073
+# The bot's managed role: view, send, embed, attach, read history, manage and pin messages.
+BOT_ROLE_PERMISSIONS = (1 << 10 | 1 << 11 | 1 << 13 | 1 << 14 | 1 << 15 | 1 << 16) | 1 << 51
 JOINED_AT = "2024-01-01T00:00:00+00:00"
 
 T = TypeVar("T")
@@ -284,6 +286,12 @@ class FakeDiscord(LoopbackServer):
         self._ready = False
         self._pending_events: list[tuple[str, dict[str, Any]]] = []
         self.add_role(guild_id, "@everyone", EVERYONE_PERMISSIONS)
+        # The bot's own membership, as an invite with permissions leaves it (see the bot block).
+        self.bot_in_guild = True
+        self.bot_role_id = bot_user_id + 1
+        self.add_role(self.bot_role_id, bot_name, BOT_ROLE_PERMISSIONS)
+        self.bot_roles: list[int] = [self.bot_role_id]
+        self.overwrites: dict[int, list[dict[str, Any]]] = {}
         self.edits: list[dict[str, Any]] = []
         self.errors: list[dict[str, Any]] = []
         self.unknown_routes: list[str] = []
@@ -781,7 +789,7 @@ class FakeDiscord(LoopbackServer):
                 "guild_id": str(self.guild_id),
                 "name": self.channels[channel_id],
                 "position": list(self.channels).index(channel_id),
-                "permission_overwrites": [],
+                "permission_overwrites": list(self.overwrites.get(channel_id, [])),
                 "topic": None,
                 "nsfw": False,
                 "parent_id": None,
@@ -1610,6 +1618,8 @@ class FakeDiscord(LoopbackServer):
     async def _get_guild(self, request: web.Request) -> web.Response:
         if int(request.match_info["gid"]) != self.guild_id:
             raise _Reject(404, 10004, "Unknown Guild")
+        if not self.bot_in_guild:
+            raise _Reject(403, 50001, "Missing Access")
         guild = self._guild_payload()
         if request.query.get("with_counts", "").lower() in ("1", "true"):
             guild.update(approximate_member_count=len(self.users) + 1, approximate_presence_count=0)
@@ -1619,6 +1629,8 @@ class FakeDiscord(LoopbackServer):
         if int(request.match_info["gid"]) != self.guild_id:
             raise _Reject(404, 10004, "Unknown Guild")
         user_id = int(request.match_info["uid"])
+        if user_id == self.bot_user_id and self.bot_in_guild:
+            return _json(self._bot_member_payload())
         if user_id not in self.users:
             raise _Reject(404, 10007, "Unknown Member")
         member = self._member_payload(self.users[user_id])
@@ -1632,6 +1644,37 @@ class FakeDiscord(LoopbackServer):
                 if att["id"] == attachment_id:
                     return web.Response(body=att["data"], content_type=att["content_type"])
         return _json({"code": 0, "message": "404: Not Found"}, status=404)
+
+    # ----------------------------------------------------------------- the bot's own membership
+    # (what `python -m bot check` reads: is the bot in the guild, which roles and overwrites)
+
+    def leave_guild(self) -> None:
+        """Make the bot not a member: GET /guilds/{id} answers 403 Missing Access."""
+        self.bot_in_guild = False
+
+    def set_overwrite(
+        self, channel_id: int, target_id: int, *, allow: int = 0, deny: int = 0
+    ) -> None:
+        """Set a channel's permission overwrite for a role (or @everyone) or a member."""
+        kind = 1 if target_id in self.users or target_id == self.bot_user_id else 0
+        rest = [o for o in self.overwrites.get(channel_id, []) if int(o["id"]) != target_id]
+        entry = {"id": str(target_id), "type": kind, "allow": str(allow), "deny": str(deny)}
+        self.overwrites[channel_id] = [*rest, entry]
+
+    def _bot_member_payload(self) -> dict[str, Any]:
+        return {
+            "user": self._bot_payload(),
+            "roles": [str(r) for r in self.bot_roles],
+            "joined_at": JOINED_AT,
+            "nick": None,
+            "avatar": None,
+            "deaf": False,
+            "mute": False,
+            "flags": 0,
+            "pending": False,
+            "premium_since": None,
+            "communication_disabled_until": None,
+        }
 
     async def _unknown(self, request: web.Request) -> web.Response:
         self.unknown_routes.append(f"{request.method} {request.path}")

@@ -53,6 +53,15 @@ async def test_a_command_is_answered_while_the_database_is_down_and_its_error_is
         assert "/link" in str(reply["data"])  # works again, no restart
 
 
+async def test_a_command_whose_check_needs_the_database_is_answered_too(world: World) -> None:
+    """/request checks the link first: with PostgreSQL stopped that check still gets an answer."""
+    async with postgres_cluster() as pg, bot_running(world.settings(database_url=pg.url)):
+        await pg.stop()
+        request = await world.discord.slash(world.users["alice"], "request", {"title": "Arrival"})
+        assert (await request.response())["data"]["content"] == DATABASE_DOWN
+        await pg.start()
+
+
 async def test_admins_get_one_alert_while_the_database_is_down_and_one_recovery(
     world: World,
 ) -> None:

@@ -51,7 +51,9 @@ async def test_alert_after_exactly_three_failures(db: str, pms: FakePlexServer) 
     await monitor.run_checks()
     await monitor.run_checks()
     [alert] = await alerts()
-    assert alert.startswith("🔴 **plex** is down: Plex: ConnectionError")
+    port = pms.url.rsplit(":", 1)[1]
+    reason = f"Plex: cannot connect to 127.0.0.1:{port}: connection refused"
+    assert alert.startswith(f"🔴 **plex** is down: {reason}"), alert
     assert await Incident.filter(service="plex", closed_at__isnull=True).count() == 1
     assert await HealthSample.filter(service="plex", ok=False).count() == 4
     assert await HealthSample.filter(service="database", ok=True).count() == 4

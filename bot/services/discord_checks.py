@@ -1,0 +1,210 @@
+"""`check`'s Discord lines: the token, the guild, the slash commands and channel permissions.
+
+Permissions are computed as Discord documents it (topics/permissions, "Permission Overwrites"):
+@everyone and the member's roles, then the channel's @everyone, role and member overwrites.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from bot.clients.discord_rest import DiscordREST
+from bot.config import Settings
+from bot.errors import MediaNestError, ServiceRejected
+from bot.services.probes import ProbeResult
+
+ADMINISTRATOR = 1 << 3
+VIEW_CHANNEL = 1 << 10
+SEND_MESSAGES = 1 << 11
+MANAGE_MESSAGES = 1 << 13
+EMBED_LINKS = 1 << 14
+ATTACH_FILES = 1 << 15
+READ_MESSAGE_HISTORY = 1 << 16
+# Since 2026-01-12 pinning needs Pin Messages; Manage Messages alone no longer allows it.
+PIN_MESSAGES = 1 << 51
+ALL_PERMISSIONS = (1 << 64) - 1
+
+NAMES = {
+    VIEW_CHANNEL: "View Channel",
+    SEND_MESSAGES: "Send Messages",
+    EMBED_LINKS: "Embed Links",
+    ATTACH_FILES: "Attach Files",
+    READ_MESSAGE_HISTORY: "Read Message History",
+    PIN_MESSAGES: "Pin Messages",
+}
+POSTING = VIEW_CHANNEL | SEND_MESSAGES | EMBED_LINKS | ATTACH_FILES | READ_MESSAGE_HISTORY
+# The health channel also holds the pinned status dashboard.
+HEALTH = POSTING | PIN_MESSAGES
+# What the invite link asks for: every channel's needs together.
+INVITE_PERMISSIONS = HEALTH
+
+
+@dataclass(frozen=True)
+class ChannelNeed:
+    """A configured channel: the variable that names it, its id, and what the bot must do."""
+
+    variable: str
+    channel_id: int
+    needs: int
+
+
+def channel_needs(settings: Settings) -> list[ChannelNeed]:
+    """Every channel the settings name, with the permissions the bot needs there."""
+    found = [
+        ("HEALTH_CHANNEL_ID", settings.health_channel_id, HEALTH),
+        ("NOTIFY_CHANNEL_ID", settings.notify_channel_id, POSTING),
+        ("APPROVAL_CHANNEL_ID", settings.approval_channel_id, POSTING),
+    ]
+    return [ChannelNeed(name, cid, needs) for name, cid, needs in found if cid is not None]
+
+
+def base_permissions(guild: dict[str, Any], member_roles: Iterable[int], user_id: int) -> int:
+    """Guild-wide permissions: @everyone's and the member's roles; all of them for the owner."""
+    if int(guild.get("owner_id") or 0) == user_id:
+        return ALL_PERMISSIONS
+    roles = {int(r["id"]): int(r.get("permissions") or 0) for r in guild.get("roles") or []}
+    value = roles.get(int(guild["id"]), 0)
+    for role_id in member_roles:
+        value |= roles.get(role_id, 0)
+    return ALL_PERMISSIONS if value & ADMINISTRATOR else value
+
+
+def channel_permissions(
+    base: int, channel: dict[str, Any], guild_id: int, member_roles: Iterable[int], user_id: int
+) -> int:
+    """Apply the channel's overwrites to the base permissions, in Discord's order."""
+    if base & ADMINISTRATOR:
+        return ALL_PERMISSIONS
+    overwrites = {int(o["id"]): o for o in channel.get("permission_overwrites") or []}
+
+    def bits(overwrite: dict[str, Any] | None) -> tuple[int, int]:
+        if overwrite is None:
+            return 0, 0
+        return int(overwrite.get("allow") or 0), int(overwrite.get("deny") or 0)
+
+    value = base
+    allow, deny = bits(overwrites.get(guild_id))
+    value = (value & ~deny) | allow
+    role_allow = role_deny = 0
+    for role_id in member_roles:
+        if role_id == guild_id:
+            continue
+        allow, deny = bits(overwrites.get(role_id))
+        role_allow, role_deny = role_allow | allow, role_deny | deny
+    value = (value & ~role_deny) | role_allow
+    member = overwrites.get(user_id)
+    if member is not None and int(member.get("type", 1)) == 1:
+        allow, deny = bits(member)
+        value = (value & ~deny) | allow
+    # A channel the member cannot see grants nothing else.
+    return value if value & VIEW_CHANNEL else 0
+
+
+def missing_names(have: int, needs: int) -> list[str]:
+    """The names of the needed permissions not in `have`, in a fixed order."""
+    return [name for bit, name in NAMES.items() if needs & bit and not have & bit]
+
+
+def invite_url(application_id: int, guild_id: int | None) -> str:
+    """The link that adds the bot with its commands and the permissions it needs."""
+    url = (
+        f"https://discord.com/oauth2/authorize?client_id={application_id}"
+        f"&scope=bot+applications.commands&permissions={INVITE_PERMISSIONS}"
+    )
+    return f"{url}&guild_id={guild_id}" if guild_id else url
+
+
+def _elapsed(start: float) -> float:
+    return (time.perf_counter() - start) * 1000
+
+
+async def discord_results(
+    rest: DiscordREST, guild_id: int | None, channels: list[ChannelNeed]
+) -> list[ProbeResult]:
+    """One line for the token, the guild, the commands and each configured channel."""
+    start = time.perf_counter()
+    try:
+        me = await rest.me()
+        app = await rest.application()
+    except ServiceRejected as exc:
+        hint = (
+            ": check DISCORD_TOKEN (Bot tab of the developer portal)" if exc.status == 401 else ""
+        )
+        return [ProbeResult("discord", False, f"{exc}{hint}")]
+    except MediaNestError as exc:
+        return [ProbeResult("discord", False, str(exc))]
+    user_id, app_id = int(me["id"]), int(app["id"])
+    results = [ProbeResult("discord", True, f"logged in as {me.get('username')}", _elapsed(start))]
+    if guild_id is None:
+        results.append(
+            ProbeResult(
+                "guild",
+                True,
+                "DISCORD_GUILD_ID not set: commands are registered globally "
+                "(Discord may take up to an hour to show them)",
+            )
+        )
+        results.append(await _commands(rest, app_id, None))
+        return results
+    start = time.perf_counter()
+    try:
+        guild = await rest.guild(guild_id)
+        member = await rest.member(guild_id, user_id)
+    except MediaNestError as exc:
+        if isinstance(exc, ServiceRejected) and exc.status in (403, 404):
+            link = invite_url(app_id, guild_id)
+            detail = f"the bot is not in DISCORD_GUILD_ID {guild_id}: add it with {link}"
+        else:
+            detail = str(exc)
+        results.append(ProbeResult("guild", False, detail))
+        return results
+    results.append(ProbeResult("guild", True, f"in {guild.get('name')}", _elapsed(start)))
+    results.append(await _commands(rest, app_id, guild_id))
+    roles = [int(r) for r in member.get("roles") or []]
+    base = base_permissions(guild, roles, user_id)
+    for need in channels:
+        results.append(await _channel(rest, need, guild_id, base, roles, user_id))
+    return results
+
+
+async def _commands(rest: DiscordREST, app_id: int, guild_id: int | None) -> ProbeResult:
+    where = "in the guild" if guild_id is not None else "globally"
+    try:
+        registered = await rest.commands(app_id, guild_id)
+    except MediaNestError as exc:
+        scope = isinstance(exc, ServiceRejected) and exc.status == 403
+        hint = ": invite the bot with the applications.commands scope" if scope else ""
+        return ProbeResult("commands", False, f"cannot read the commands {where}: {exc}{hint}")
+    if not registered:
+        return ProbeResult(
+            "commands",
+            False,
+            f"no slash commands registered {where}: `run` registers them when it starts",
+        )
+    names = ", ".join(sorted(f"/{c.get('name')}" for c in registered))
+    return ProbeResult("commands", True, f"{len(registered)} registered {where}: {names}")
+
+
+async def _channel(
+    rest: DiscordREST, need: ChannelNeed, guild_id: int, base: int, roles: list[int], user_id: int
+) -> ProbeResult:
+    label = f"{need.variable} {need.channel_id}"
+    try:
+        channel = await rest.channel(need.channel_id)
+    except MediaNestError as exc:
+        if isinstance(exc, ServiceRejected) and exc.status in (403, 404):
+            return ProbeResult(
+                "channel", False, f"{label}: no such channel, or the bot cannot see it"
+            )
+        return ProbeResult("channel", False, f"{label}: {exc}")
+    label = f"{need.variable} #{channel.get('name')}"
+    if int(channel.get("guild_id") or 0) != guild_id:
+        return ProbeResult("channel", False, f"{label}: not a channel of DISCORD_GUILD_ID")
+    have = channel_permissions(base, channel, guild_id, roles, user_id)
+    missing = missing_names(have, need.needs)
+    if missing:
+        return ProbeResult("channel", False, f"{label}: the bot lacks {', '.join(missing)}")
+    return ProbeResult("channel", True, f"{label}: {', '.join(missing_names(0, need.needs))}")
