@@ -34,6 +34,7 @@ async def bot(world: World, media: FakeMediaServer) -> AsyncIterator[MediaNest]:
         youtube_allowed_hosts=f"youtube.com,www.youtube.com,127.0.0.1:{media.port}",
         youtube_extractors="generic,html5",
         youtube_min_free_gb=0,
+        youtube_subscription_interval=1e-6,  # subscriptions are due at every check
     )
     people = plex_people(world)
     async with bot_running(settings) as running:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from bot.clients.plex import PlexClient
 from bot.clients.ytdlp import YouTubeBlocked, YtDlp
 from bot.errors import InvalidInput
@@ -75,6 +77,7 @@ class DownloadService:
             folder_for=folders.folder_for,
             max_per_member=options.max_subscriptions,
             max_items=options.max_items,
+            interval=timedelta(hours=options.subscription_hours),
         )
 
     async def start(self) -> None:
@@ -130,7 +133,7 @@ class DownloadService:
         return await self.block.resume()
 
     async def check_subscriptions(self) -> int:
-        """Check every subscription for new videos (scheduler job)."""
+        """Check the subscriptions that are due for new videos (scheduler job)."""
         return await self.subscriptions.check_all()
 
     async def sync_plex_pending(self) -> int:

@@ -5,16 +5,20 @@ again and queues what is neither in the baseline nor already queued for the same
 at most `max_items` at a time, as one job into the same folder and collection. Everything
 lives in the database, so a restart between checks changes nothing. A check that fails is
 recorded on the subscription (shown in `/youtube subscriptions`) and tried again on the
-next tick; when YouTube refuses the server itself the remaining checks wait too.
+next tick (every `TICK`); when YouTube refuses the server itself the remaining checks wait.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+from tortoise.exceptions import DoesNotExist
+from tortoise.expressions import Q
 
 from bot.clients.ytdlp import DownloadFailed, Entry, Playlist, YouTubeBlocked, YtDlp
 from bot.errors import InvalidInput, NotAllowed
@@ -26,6 +30,7 @@ from storage.models import DownloadItem, ItemStatus, YoutubeSubscription
 
 log = logging.getLogger(__name__)
 
+TICK = timedelta(minutes=10)  # how often the scheduler looks for due subscriptions
 LIST_CAP = 5000  # a source is listed up to here; new playlist videos are at its end
 
 
@@ -81,6 +86,7 @@ class YouTubeSubscriptions:
         folder_for: Callable[[str, str], Path],
         max_per_member: int = 5,
         max_items: int = 200,
+        interval: timedelta = timedelta(hours=6),
     ) -> None:
         self.ytdlp = ytdlp
         self.queue = queue
@@ -89,6 +95,8 @@ class YouTubeSubscriptions:
         self.folder_for = folder_for
         self.max_per_member = max_per_member
         self.max_items = max_items
+        self.interval = interval
+        self._checking = asyncio.Lock()  # a scheduled and an explicit check never overlap
 
     async def subscribe(
         self, discord_id: int, url: str, collection: str | None, *, is_admin: bool
@@ -159,6 +167,14 @@ class YouTubeSubscriptions:
 
         A failure is stored on the subscription and raised (YouTubeBlocked included).
         """
+        async with self._checking:
+            try:
+                await sub.refresh_from_db()  # what another check stored meanwhile
+            except DoesNotExist:  # stopped meanwhile
+                return 0
+            return await self._check(sub)
+
+    async def _check(self, sub: YoutubeSubscription) -> int:
         try:
             playlist = await self.ytdlp.list_playlist(sub.url, limit=LIST_CAP)
         except DownloadFailed as exc:
@@ -221,14 +237,20 @@ class YouTubeSubscriptions:
         return True
 
     async def check_all(self) -> int:
-        """Check every subscription (scheduler job); returns how many videos were queued.
+        """Check the subscriptions that are due (scheduler job); returns how many videos queued.
 
-        One failing source does not stop the others; a refusal of the whole server does.
+        Due: last checked `interval` ago or more, or failed last time (retried each tick).
+        The tick is shorter than the interval, so a restart never postpones a check. One
+        failing source does not stop the others; a refusal of the whole server does.
         """
         queued = 0
         if self.block.active:  # YouTube refused the server: an admin resumes first
             return 0
-        for sub in await YoutubeSubscription.all().order_by("id"):
+        due = datetime.now(UTC) - self.interval
+        subs = YoutubeSubscription.filter(
+            Q(checked_at__isnull=True) | Q(checked_at__lte=due) | Q(failures__gt=0)
+        )
+        for sub in await subs.order_by("id"):
             try:
                 queued += await self.check(sub)
             except YouTubeBlocked:

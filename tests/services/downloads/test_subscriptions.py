@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 
 from bot.errors import InvalidInput, NotAllowed
 from storage.models import DownloadJob, TargetKind, YoutubeSubscription
 from tests.services.downloads.rig import ADMIN, ALICE, BOB, Rig, items, messages, settled
+
+HOURS_7 = timedelta(hours=7)
 
 
 def more_videos(rig: Rig, name: str, *numbers: int) -> list[str]:
@@ -22,7 +26,7 @@ async def test_new_videos_only_and_told_once_across_restarts(rig: Rig) -> None:
     """The playlist gains two videos: the next check downloads only those two into the same
     folder and collection and tells the subscriber once; restarts in between change nothing."""
     url, first = rig.playlist("cook", 3)
-    service = rig.build()
+    service = rig.build(subscription_hours=0)  # every subscription is due at each tick
     await service.start()
     subscribed = await service.subscriptions.subscribe(ALICE, url, "Cooking Basics", is_admin=False)
     assert subscribed.existing == 3
@@ -30,7 +34,7 @@ async def test_new_videos_only_and_told_once_across_restarts(rig: Rig) -> None:
 
     await service.stop()  # a restart, with the playlist growing meanwhile
     new = more_videos(rig, "cook", 4, 5)
-    service = rig.build()
+    service = rig.build(subscription_hours=0)
     await service.start()
     assert await service.check_subscriptions() == 2
 
@@ -45,7 +49,7 @@ async def test_new_videos_only_and_told_once_across_restarts(rig: Rig) -> None:
     assert collection["title"] == "Cooking Basics" and len(collection["items"]) == 2
 
     await service.stop()  # another restart: the next check finds nothing new
-    service = rig.build()
+    service = rig.build(subscription_hours=0)
     await service.start()
     assert await service.check_subscriptions() == 0
     assert await DownloadJob.all().count() == 1
@@ -82,11 +86,15 @@ async def test_limits_stop_and_per_check_cap(rig: Rig) -> None:
 
 
 async def test_failed_check_is_shown_and_retried_next_tick(rig: Rig) -> None:
-    """A check that fails is stored on the subscription and the next tick tries it again."""
+    """Checks wait for the interval; one that fails is stored on the subscription and the next
+    tick tries it again."""
     url, _ = rig.playlist("flaky", 1)
-    service = rig.build()
+    service = rig.build()  # checked every 6 hours
     await service.start()
     sub = (await service.subscriptions.subscribe(ALICE, url, None, is_admin=False)).subscription
+    more_videos(rig, "flaky", 2)
+    assert await service.check_subscriptions() == 0  # just subscribed: not due yet
+    await YoutubeSubscription.filter(id=sub.id).update(checked_at=datetime.now(UTC) - HOURS_7)
 
     await rig.media.stop()
     assert await service.check_subscriptions() == 0
@@ -94,7 +102,6 @@ async def test_failed_check_is_shown_and_retried_next_tick(rig: Rig) -> None:
     assert view.failures == 1 and view.last_error
 
     await rig.media.start()
-    more_videos(rig, "flaky", 2)
-    assert await service.check_subscriptions() == 1
+    assert await service.check_subscriptions() == 1  # failed last time: due at the next tick
     (view,) = await service.subscriptions.of_member(ALICE)
     assert (view.id, view.failures, view.last_error) == (sub.id, 0, None)
