@@ -81,6 +81,10 @@ class Settings(BaseSettings):
     )
     youtube_plex_path: str | None = None
     youtube_min_free_gb: float = Field(default=2.0, ge=0)
+    # Subscriptions and cookies (issue 12): hours between checks, per-member cap, cookies.txt.
+    youtube_subscription_interval: float = Field(default=6.0, gt=0, le=168)
+    youtube_max_subscriptions: int = Field(default=5, ge=0, le=1000)
+    youtube_cookies_file: Path | None = None
 
     # Storage, limits, logs
     data_dir: Path = Path("./data")

@@ -78,6 +78,8 @@ def monitored_probes(
         found["redis"] = probes.redis_probe(limiter)
     floor = int(s.youtube_min_free_gb * 2**30)
     found["disk"] = probes.disk_probe(s.youtube_download_dir or s.data_dir, floor)
+    if s.youtube_download_dir and s.youtube_cookies_file:
+        found["cookies"] = probes.cookies_probe(s.youtube_cookies_file)
     return found
 
 
@@ -147,7 +149,10 @@ def build_services(
         )
     if plex and settings.youtube_download_dir:
         services.downloads = DownloadService(
-            YtDlp(allowed_extractors=settings.youtube_extractors),
+            YtDlp(
+                allowed_extractors=settings.youtube_extractors,
+                cookies_file=settings.youtube_cookies_file,
+            ),
             plex,
             outbox,
             services.limiter,

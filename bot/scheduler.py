@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from bot.services.downloads.subscriptions import TICK as SUBSCRIPTION_TICK
 from bot.services.errors import ErrorLog
 
 if TYPE_CHECKING:
@@ -112,3 +113,6 @@ def add_jobs(jobs: Jobs, services: Services) -> None:
     if services.downloads:
         jobs.every("downloads-resume", services.downloads.resume_paused, minutes=1)
         jobs.every("downloads-plex-sync", services.downloads.sync_plex_pending, minutes=5)
+        tick = SUBSCRIPTION_TICK.total_seconds()
+        check = services.downloads.check_subscriptions
+        jobs.every("youtube-subscriptions", check, seconds=tick, first_run=soon)

@@ -297,6 +297,8 @@ class DownloadJob(Model):
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
     finished_at = fields.DatetimeField(null=True)
+    thumbnail_url = fields.TextField(null=True)  # the playlist's, for the collection poster
+    subscription_id = fields.IntField(null=True, db_index=True)  # queued by a subscription check
 
     items: fields.ReverseRelation[DownloadItem]
 
@@ -322,6 +324,12 @@ class DownloadItem(Model):
     started_at = fields.DatetimeField(null=True)  # first attempt of the current run
     finished_at = fields.DatetimeField(null=True)  # when DONE or FAILED
     size_bytes = fields.BigIntField(null=True)  # of the finished file
+    # What Plex shows instead of the file name; the listing's values until the download's.
+    description = fields.TextField(null=True)
+    upload_date = fields.DateField(null=True)
+    thumbnail_url = fields.TextField(null=True)
+    thumbnail_path = fields.TextField(null=True)
+    plex_filed = fields.BooleanField(default=False)  # title, summary, date and poster are set
 
     class Meta:
         table = "download_item"
@@ -358,6 +366,28 @@ class DownloadItem(Model):
                 self.size_bytes = None
             return ["finished_at", "size_bytes"]
         return ["finished_at"]
+
+
+class YoutubeSubscription(Model):
+    """A member following a YouTube playlist or channel: each check downloads what is new."""
+
+    id = fields.IntField(primary_key=True)
+    discord_id = fields.BigIntField(db_index=True)
+    url = fields.CharField(max_length=1000)
+    title = fields.CharField(max_length=500)
+    collection = fields.CharField(max_length=500)
+    folder = fields.TextField()
+    # Video ids already there when the member subscribed: only what comes after is new.
+    baseline: fields.Field[list[str] | None] = fields.JSONField(null=True)
+    checked_at = fields.DatetimeField(null=True)
+    found_at = fields.DatetimeField(null=True)  # when a check last found new videos
+    failures = fields.IntField(default=0)  # checks failed in a row
+    last_error = fields.TextField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "youtube_subscription"
+        unique_together = (("discord_id", "url"),)
 
 
 class HealthSample(Model):

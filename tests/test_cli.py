@@ -221,6 +221,29 @@ async def test_check_probes_redis_when_configured(
     assert "FAIL  redis" in capsys.readouterr().out
 
 
+async def test_check_says_whether_the_cookie_file_is_readable(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """With YOUTUBE_COOKIES_FILE set, `check` says whether it is readable, never its contents."""
+    cookies = world.tmp / "cookies.txt"
+    cookies.write_text(
+        "# Netscape HTTP Cookie File\n.youtube.com\tTRUE\t/\tTRUE\t0\tSID\tsecret-sid\n"
+    )
+    youtube = {"youtube_download_dir": world.tmp / "yt", "youtube_plex_section": "YouTube"}
+
+    await check(world.settings(youtube_cookies_file=cookies, **youtube))
+    out = capsys.readouterr().out
+    line = next(line for line in out.splitlines() if " cookies " in line)
+    assert line.startswith("OK    cookies    YOUTUBE_COOKIES_FILE is a readable cookie file")
+
+    missing = world.tmp / "gone.txt"
+    assert await check(world.settings(youtube_cookies_file=missing, **youtube)) == 1
+    out = capsys.readouterr().out
+    line = next(line for line in out.splitlines() if " cookies " in line)
+    assert line.startswith("FAIL  cookies    YOUTUBE_COOKIES_FILE cannot be read")
+    assert "secret-sid" not in out
+
+
 async def test_check_names_a_bot_that_is_not_in_the_guild(
     world: World, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -6,6 +6,7 @@ import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -297,3 +298,50 @@ async def test_dropped_connection_and_stop_are_quiet(
             await response.read()
     assert media.downloads == {}
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+async def test_feed_items_carry_description_date_and_thumbnail(
+    media: FakeMediaServer, tmp_path: Path
+) -> None:
+    """yt-dlp reads each item's description, pubDate and itunes:image, and writes the image."""
+    media.add_video(
+        "v1", "Video 1", description="About <one>", uploaded=date(2024, 5, 17), thumbnail=True
+    )
+    url = media.add_playlist("pl", "P", ["v1"])
+
+    info = await run(base_opts(tmp_path, writethumbnail=True), url)
+
+    (entry,) = info["entries"]
+    assert (entry["description"], entry["upload_date"]) == ("About <one>", "20240517")
+    assert entry["thumbnail"] == media.thumbnail_url("v1")
+    assert (tmp_path / "v1.jpg").read_bytes() == media.videos["v1"].thumbnail
+    assert media.thumbnail_gets == {"v1": 1}
+
+
+async def test_page_og_tags_and_extended_feed(media: FakeMediaServer, tmp_path: Path) -> None:
+    """A page's og:image and og:description describe the playlist; a feed can gain videos."""
+    for n in (1, 2, 3):
+        media.add_video(f"v{n}", f"Video {n}")
+    page = media.add_html_playlist("pg", "Clips", ["v1", "v2"], description="All", thumbnail=True)
+    opts = base_opts(tmp_path, extract_flat="in_playlist", allowed_extractors=["generic", "html5"])
+    info = await run(opts, page, download=False)
+    assert (info["description"], info["thumbnail"]) == ("All", media.page_thumbnail_url("pg"))
+    async with aiohttp.ClientSession() as http, http.get(info["thumbnail"]) as response:
+        assert response.status == 200 and (await response.read()).startswith(b"\xff\xd8")
+
+    feed = media.add_playlist("pl", "P", ["v1"])
+    media.extend_playlist("pl", ["v2", "v3"])
+    listed = await run(base_opts(tmp_path, extract_flat="in_playlist"), feed, download=False)
+    assert [e["title"] for e in listed["entries"]] == ["Video 1", "Video 2", "Video 3"]
+
+
+async def test_bot_check_answers_every_get(media: FakeMediaServer, tmp_path: Path) -> None:
+    """bot_check() refuses the video with 403 and YouTube's words until cleared."""
+    media.add_video("v1", "Video 1")
+    media.bot_check("v1")
+    for _ in range(2):
+        with pytest.raises(DownloadError, match="Sign in to confirm you're not a bot"):
+            await run(base_opts(tmp_path), media.video_url("v1"))
+    media.fail("v1", times=0)
+    info = await run(base_opts(tmp_path), media.video_url("v1"))
+    assert contents(saved(info)) == media.videos["v1"].data

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import requests
 from plexapi import myplex
-from plexapi.exceptions import Unauthorized
+from plexapi.exceptions import BadRequest, Unauthorized
 from plexapi.myplex import MyPlexAccount, MyPlexPinLogin
 from plexapi.server import PlexServer
 
@@ -269,3 +269,32 @@ async def test_plextv_outage_and_recovery(plextv: FakePlexTV) -> None:
     assert plextv.url == url
     account = await asyncio.to_thread(MyPlexAccount, token=bob.token)
     assert account.username == "bob"
+
+
+async def test_collection_sort_moves_and_posters(pms: FakePlexServer, tmp_path: Path) -> None:
+    """sortUpdate, moveItem and uploadPoster reach the fake and plexapi reads them back."""
+    keys = [pms.add_item(1, title)["ratingKey"] for title in ("A", "B", "C")]
+    server = await asyncio.to_thread(PlexServer, pms.url, pms.owner_token)
+    section = await asyncio.to_thread(lambda: server.library.section("Movies"))
+    a, b, c = await asyncio.to_thread(server.fetchItems, [int(k) for k in keys])
+    collection = await asyncio.to_thread(server.createCollection, "Set", section, items=[a, b, c])
+    image = tmp_path / "p.jpg"
+    image.write_bytes(b"\xff\xd8 p \xff\xd9")
+
+    await asyncio.to_thread(collection.sortUpdate, "custom")
+    await asyncio.to_thread(collection.moveItem, c)  # no `after`: to the front
+    await asyncio.to_thread(collection.moveItem, a, b)
+    await asyncio.to_thread(collection.uploadPoster, filepath=str(image))
+    await asyncio.to_thread(collection.lockPoster)
+    await asyncio.to_thread(collection.reload)
+
+    assert collection.collectionSort == 2
+    assert [i.title for i in await asyncio.to_thread(collection.items)] == ["C", "B", "A"]
+    assert collection.isLocked("thumb") and collection.thumb.endswith("/thumb/1")
+    served = await asyncio.to_thread(server._session.get, server.url(collection.thumb, True))
+    assert served.content == image.read_bytes() == pms.poster(str(collection.ratingKey))
+    with pytest.raises(BadRequest):  # the fake checks values as PMS does
+        put = server._session.put
+        await asyncio.to_thread(server.query, f"{collection.key}/prefs?collectionSort=7", put)
+    with pytest.raises(BadRequest):  # a URL poster would need the fake to fetch it
+        await asyncio.to_thread(collection.uploadPoster, url="http://127.0.0.1:9/x.jpg")

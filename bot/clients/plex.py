@@ -19,11 +19,17 @@ from typing import Any, Literal, TypeVar
 import plexapi.myplex
 import requests
 from plexapi.exceptions import BadRequest, NotFound, Unauthorized
-from plexapi.library import LibrarySection
 from plexapi.myplex import MyPlexAccount, MyPlexPinLogin
 from plexapi.server import PlexServer
 
 from bot.clients.neterrors import describe_network_error
+from bot.clients.plex_library import (
+    CollectionMetadata,
+    VideoMetadata,
+    apply_metadata,
+    file_collection,
+)
+from bot.clients.plex_library import section as section_by_name
 from bot.errors import ServiceRejected, ServiceUnavailable
 
 PLEX_TV = "https://plex.tv"
@@ -137,7 +143,7 @@ class PlexClient:
 
     async def refresh_section(self, section: str, path: str | None = None) -> None:
         """Ask Plex to scan a library section (title or key), or only `path` inside it."""
-        await in_thread("Plex", lambda: _section(self._server(), section).update(path=path))
+        await in_thread("Plex", lambda: section_by_name(self._server(), section).update(path=path))
 
     async def find_files(self, section: str, paths: list[str]) -> list[str]:
         """ratingKeys of the section's items whose media file is one of `paths`, in that order.
@@ -149,7 +155,7 @@ class PlexClient:
 
         def find() -> list[str]:
             found: dict[int, str] = {}
-            library = _section(self._server(), section)
+            library = section_by_name(self._server(), section)
             libtype = "episode" if library.type == "show" else None
             for item in library.search(libtype=libtype):
                 for location in item.locations:
@@ -168,39 +174,30 @@ class PlexClient:
 
         Returns the collection's ratingKey.
         """
+        meta = CollectionMetadata(title, summary)
+        return await self.file_collection(section, rating_keys, meta)
 
-        def ensure() -> str:
-            server = self._server()
-            library = _section(server, section)
-            items = server.fetchItems([int(key) for key in rating_keys]) if rating_keys else []
-            try:
-                collection = library.collection(title)
-            except NotFound:
-                collection = None
-            if collection is None:
-                if not items:
-                    raise ServiceRejected("Plex", 400, "A new collection needs at least one item.")
-                collection = server.createCollection(title, library, items=items)
-            else:
-                present = {str(item.ratingKey) for item in collection.items()}
-                missing = [item for item in items if str(item.ratingKey) not in present]
-                if missing:
-                    collection.addItems(missing)
-            if summary and (collection.summary or "") != summary:
-                collection.editSummary(summary)
-            return str(collection.ratingKey)
+    async def file_collection(
+        self, section: str, rating_keys: list[str], meta: CollectionMetadata
+    ) -> str:
+        """The collection `meta.title` holds the items in that order, with its summary and poster.
 
-        return await in_thread("Plex", ensure)
+        Returns the collection's ratingKey (see plex_library.file_collection).
+        """
+        return await in_thread(
+            "Plex", lambda: file_collection(self._server(), section, rating_keys, meta)
+        )
+
+    async def apply_metadata(self, rating_key: str, meta: VideoMetadata) -> None:
+        """Set and lock an item's title, summary, originally-available date and poster."""
+        await in_thread("Plex", lambda: apply_metadata(self._server(), rating_key, meta))
+
+    async def section_type(self, section: str) -> str:
+        """The section's type as Plex names it: "movie", "show", "artist" or "photo"."""
+        return await in_thread("Plex", lambda: str(section_by_name(self._server(), section).type))
 
     def close(self) -> None:
         self._session.close()
-
-
-def _section(server: PlexServer, section: str) -> LibrarySection:
-    """A library section by key (all digits) or title."""
-    if section.isdigit():
-        return server.library.sectionByID(int(section))
-    return server.library.section(section)
 
 
 class _OurHeaders(requests.Session):

@@ -20,6 +20,7 @@ from bot.clients.http import request_json
 from bot.clients.neterrors import describe_network_error
 from bot.clients.overseerr import OverseerrClient
 from bot.clients.plex import PlexClient
+from bot.clients.ytdlp import cookies_readable
 from bot.errors import MediaNestError
 from bot.services.ratelimit import RateLimiter
 from storage import db
@@ -117,6 +118,18 @@ def _check_dir(path: Path, min_free_bytes: int) -> str:
     if free < min_free_bytes:
         raise OSError(f"only {free / 2**30:.1f} GiB free (floor {min_free_bytes / 2**30:.1f} GiB)")
     return f"writable, {free / 2**30:.1f} GiB free"
+
+
+def cookies_probe(path: Path) -> Probe:
+    """YOUTUBE_COOKIES_FILE is a readable Netscape cookie file (its contents never shown)."""
+
+    async def probe() -> str:
+        problem = await asyncio.to_thread(cookies_readable, path)
+        if problem is not None:
+            raise OSError(f"YOUTUBE_COOKIES_FILE {problem}")
+        return "YOUTUBE_COOKIES_FILE is a readable cookie file"
+
+    return probe
 
 
 def gateway_probe(latency: Callable[[], float | None]) -> Probe:

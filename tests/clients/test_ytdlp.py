@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import AsyncIterator
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,9 @@ from bot.clients.ytdlp import (
     DownloadFailed,
     Entry,
     Progress,
+    YouTubeBlocked,
     YtDlp,
+    cookies_readable,
     file_stem,
     safe_name,
 )
@@ -46,14 +49,14 @@ async def fetch(
 ) -> tuple[Path, list[Progress]]:
     """Download an entry, collecting its progress reports."""
     seen: list[Progress] = []
-    path = await ytdlp.download(
+    downloaded = await ytdlp.download(
         entry,
         folder,
         archive=folder / "archive.txt",
         on_progress=seen.append,
         cancel=cancel or threading.Event(),
     )
-    return path, seen
+    return downloaded.path, seen
 
 
 async def test_list_rss_playlist(media: FakeMediaServer, ytdlp: YtDlp) -> None:
@@ -107,7 +110,7 @@ async def test_html_page_entries_download(
 
     path, _ = await fetch(ytdlp, playlist.entries[1], tmp_path)
 
-    assert path.name == "Clips_2 [pg-2].mp4"
+    assert path.name == "Clips (2) [pg-2].mp4"
     assert path.read_bytes() == media.videos["v2"].data
 
 
@@ -134,15 +137,16 @@ async def test_download_reports_progress_on_the_loop(
         threads.add(threading.get_ident())
         seen.append(progress)
 
-    path = await ytdlp.download(
+    done = await ytdlp.download(
         playlist.entries[0],
         tmp_path,
         archive=tmp_path / "archive.txt",
         on_progress=on_progress,
         cancel=threading.Event(),
     )
+    path = done.path
 
-    assert path == tmp_path / "Ep_-_One_Two [v1].mp4"
+    assert path == tmp_path / "Ep - One-Two [v1].mp4"
     assert path.read_bytes() == video.data
     assert threads == {threading.get_ident()}
     assert len(seen) >= 2
@@ -238,7 +242,7 @@ async def test_hostile_names_stay_in_the_folder(
     path, _ = await fetch(ytdlp, entry, folder)
 
     assert path.parent == folder
-    assert path.name == "etc_passwd_x_100%_title_s [evil_id].mp4"
+    assert path.name == "etc-passwd 'x' 100%(title)s 東京 [evil-id].mp4"
     assert names(tmp_path) == ["inner"]
 
 
@@ -259,12 +263,19 @@ async def test_discard_removes_every_file_of_the_entry(
 
 
 def test_safe_name_and_format() -> None:
-    """Names are restricted ASCII, never hidden or empty; the format needs ffmpeg to merge."""
-    assert safe_name("../Bad/<Playlist>\x01", "x") == "Bad_Playlist"
+    """Names stay readable but never leave a folder, hide or vanish; ffmpeg is needed to merge."""
+    assert safe_name("../Bad/<Playlist>\x01", "x") == "Bad-Playlist"
     assert safe_name("..", "fallback") == "fallback"
-    assert safe_name("東京", "fallback") == "fallback"
-    assert safe_name("a" * 300, "x") == "a" * 120
-    assert file_stem(Entry("%(id)s", "100%", "u")) == "100% [%_id_s]"  # kept literally
+    assert safe_name(" . ", "fallback") == "fallback"
+    assert safe_name("東京 – Straße 🎉", "fallback") == "東京 – Straße 🎉"
+    assert safe_name("a\u202eb\u200bc\td", "x") == "abc d"  # bidi override, zero width, tab
+    assert safe_name("a" * 300, "x") == "a" * 150
+    assert safe_name("é" * 100, "x") == "é" * 75  # the cap is in bytes, cut between characters
+    assert file_stem(Entry("%(id)s", "100%", "u")) == "100% [%(id)s]"  # kept literally
+    assert file_stem(Entry("ep1", 'Episode 1: The ../Road? "1"', "u")) == (
+        "Episode 1 - The ..-Road '1' [ep1]"
+    )
+    assert file_stem(Entry("ep1", "Ep", "u", episode=3)) == "S01E03 - Ep [ep1]"
     assert YtDlp(ffmpeg=False).format == "b"
     assert YtDlp(ffmpeg=True).format == "bv*+ba/b"
 
@@ -291,3 +302,121 @@ async def test_loop_stays_free_while_downloading(
     finally:
         task.cancel()
     assert worst < 0.1
+
+
+async def test_listing_and_download_carry_metadata_and_thumbnail(
+    media: FakeMediaServer, ytdlp: YtDlp, tmp_path: Path
+) -> None:
+    """A feed's description, date and thumbnail reach the Entry, and the download keeps them."""
+    media.add_video(
+        "ep1",
+        'Episode 1: The ../Road? "1"',
+        description="How to boil\nwater.",
+        uploaded=date(2024, 5, 17),
+        thumbnail=True,
+    )
+    media.add_video("ep2", "Zwei – Straße 東京")
+    url = media.add_playlist("pl", "Cooking Basics", ["ep1", "ep2"], description="Learn")
+
+    playlist = await ytdlp.list_playlist(url)
+    first, second = playlist.entries
+    assert (first.description, first.upload_date) == ("How to boil\nwater.", date(2024, 5, 17))
+    assert first.thumbnail == media.thumbnail_url("ep1")
+    assert playlist.thumbnail == media.thumbnail_url("ep1")  # a feed has none of its own
+    assert (second.description, second.upload_date, second.thumbnail) == ("", None, None)
+
+    done = await ytdlp.download(
+        first,
+        tmp_path,
+        archive=tmp_path / "a.txt",
+        on_progress=lambda p: None,
+        cancel=threading.Event(),
+    )
+    assert done.path.name == "Episode 1 - The ..-Road '1' [ep1].mp4"
+    assert (done.title, done.description) == ('Episode 1: The ../Road? "1"', "How to boil\nwater.")
+    assert done.upload_date == date(2024, 5, 17)
+    assert done.thumbnail == tmp_path / "Episode 1 - The ..-Road '1' [ep1].jpg"
+    assert done.thumbnail.read_bytes() == media.videos["ep1"].thumbnail
+    assert ytdlp.thumbnail_of(first, tmp_path) == done.thumbnail
+
+    plain, _ = await fetch(ytdlp, second, tmp_path)
+    assert plain.name == "Zwei – Straße 東京 [ep2].mp4"
+    assert ytdlp.thumbnail_of(second, tmp_path) is None
+    assert sorted(await ytdlp.discard(first, tmp_path)) == [done.thumbnail, done.path]
+
+
+async def test_page_playlist_thumbnail_is_saved(
+    media: FakeMediaServer, ytdlp: YtDlp, tmp_path: Path
+) -> None:
+    """A page's og:image is the playlist thumbnail; save_thumbnail writes only web URLs."""
+    media.add_video("v1", "Video 1")
+    url = media.add_html_playlist("pg", "Clips", ["v1"], description="About", thumbnail=True)
+
+    playlist = await ytdlp.list_playlist(url)
+    assert (playlist.description, playlist.thumbnail) == ("About", media.page_thumbnail_url("pg"))
+
+    assert playlist.thumbnail is not None
+    saved = await ytdlp.save_thumbnail(playlist.thumbnail, tmp_path / ".playlist")
+    assert saved == tmp_path / ".playlist.jpg"
+    assert saved.read_bytes().startswith(b"\xff\xd8")
+    assert await ytdlp.save_thumbnail("file:///etc/passwd", tmp_path / "x") is None
+    assert await ytdlp.save_thumbnail(media.url + "/thumbs/none.jpg", tmp_path / "y") is None
+    assert names(tmp_path) == [".playlist.jpg"]
+
+
+@pytest.mark.parametrize(
+    ("status", "reason", "kind"),
+    [
+        (403, "Sign in to confirm you're not a bot", "bot_check"),
+        (429, None, "rate_limited"),
+        (403, "The provided YouTube account cookies are no longer valid", "cookies"),
+    ],
+)
+async def test_youtube_refusals_are_youtube_blocked(
+    media: FakeMediaServer, ytdlp: YtDlp, tmp_path: Path, status: int, reason: str | None, kind: str
+) -> None:
+    """Bot checks, 429s and stale cookies are YouTubeBlocked with their kind; others are not."""
+    media.add_video("v1", "Video 1")
+    media.fail("v1", times=None, status=status, reason=reason)
+    with pytest.raises(YouTubeBlocked) as caught:
+        await fetch(ytdlp, Entry("v1", "Video 1", media.video_url("v1")), tmp_path)
+    assert caught.value.kind == kind
+    media.fail("v1", times=0)
+    media.fail("v1", times=None, status=404)
+    with pytest.raises(DownloadFailed) as other:
+        await fetch(ytdlp, Entry("v1", "Video 1", media.video_url("v1")), tmp_path)
+    assert not isinstance(other.value, YouTubeBlocked)
+
+
+async def test_cookie_file_is_used_but_never_written(
+    media: FakeMediaServer, tmp_path: Path
+) -> None:
+    """yt-dlp sends the cookie file's cookies and saves its jar to a copy, never the original."""
+    media.add_video("v1", "Video 1")
+    cookies = tmp_path / "cookies.txt"
+    cookies.write_text(
+        "# Netscape HTTP Cookie File\n127.0.0.1\tFALSE\t/\tFALSE\t0\tSID\tsecret-sid\n"
+    )
+    cookies.chmod(0o400)
+    before = cookies.read_bytes()
+    ytdlp = YtDlp(allowed_extractors=TEST_EXTRACTORS, ffmpeg=False, cookies_file=cookies)
+    folder = tmp_path / "out"
+    folder.mkdir()
+
+    await fetch(ytdlp, Entry("v1", "Video 1", media.video_url("v1")), folder)
+
+    assert cookies.read_bytes() == before
+    sent = [r.headers.get("Cookie", "") for r in media.requests if r.path.startswith("/videos/")]
+    assert sent and all("SID=secret-sid" in c for c in sent)
+    assert cookies_readable(cookies) is None and cookies_readable(None) is None
+    assert "cannot be read" in (cookies_readable(tmp_path / "missing.txt") or "")
+    (tmp_path / "bad.txt").write_text("SID=secret\n")
+    assert "Netscape" in (cookies_readable(tmp_path / "bad.txt") or "")
+
+
+async def test_unreadable_cookie_file_blocks(media: FakeMediaServer, tmp_path: Path) -> None:
+    """A cookie file that vanished is YouTubeBlocked (cookies): an admin has to fix it."""
+    ytdlp = YtDlp(allowed_extractors=TEST_EXTRACTORS, cookies_file=tmp_path / "gone.txt")
+    with pytest.raises(YouTubeBlocked) as caught:
+        await ytdlp.list_playlist(media.add_playlist("pl", "P", []))
+    assert caught.value.kind == "cookies"

@@ -34,6 +34,7 @@ async def bot(world: World, media: FakeMediaServer) -> AsyncIterator[MediaNest]:
         youtube_allowed_hosts=f"youtube.com,www.youtube.com,127.0.0.1:{media.port}",
         youtube_extractors="generic,html5",
         youtube_min_free_gb=0,
+        youtube_subscription_interval=1e-6,  # subscriptions are due at every check
     )
     people = plex_people(world)
     async with bot_running(settings) as running:
@@ -62,7 +63,9 @@ async def test_playlist_lands_in_plex_as_a_collection(
     """A playlist is downloaded, refreshed into Plex as a collection, and the user is told."""
     videos = [media.add_video(f"v{i}", f"Clip {i}", size=30_000) for i in range(3)]
     url = media.add_playlist("pl1", "Cooking Basics", [v.id for v in videos], description="Learn")
-    interaction = await world.discord.slash(world.users["bob"], "youtube", {"url": url})
+    interaction = await world.discord.slash(
+        world.users["bob"], "youtube", {"url": url}, subcommand="download"
+    )
     reply = await interaction.wait_followup()
     assert reply["content"].startswith("Queued job #1: **Cooking Basics** (3 videos).")
     assert interaction.ephemeral
@@ -70,8 +73,8 @@ async def test_playlist_lands_in_plex_as_a_collection(
     job = await wait_job(JobStatus.COMPLETED)
     folder = Path(job.folder)
     assert sorted(p.read_bytes() for p in folder.glob("*.mp4")) == sorted(v.data for v in videos)
-    async with asyncio.timeout(10):
-        while not world.pms.collections:
+    async with asyncio.timeout(10):  # filing (collection, summary, order) is done once synced
+        while not (await DownloadJob.get(id=job.id)).plex_synced:
             await asyncio.sleep(0.05)
     [collection] = world.pms.collections.values()
     assert collection["title"] == "Cooking Basics"
@@ -104,7 +107,9 @@ async def test_hostile_urls_are_refused_and_nothing_is_fetched(
         "http://10.0.0.1/",
     ]
     for url in hostile:
-        interaction = await world.discord.slash(world.users["bob"], "youtube", {"url": url})
+        interaction = await world.discord.slash(
+            world.users["bob"], "youtube", {"url": url}, subcommand="download"
+        )
         reply = await interaction.wait_followup()
         assert reply["content"] == "That's not a YouTube video or playlist URL.", url
     assert media.requests == []
@@ -116,7 +121,7 @@ async def start_slow_job(world: World, media: FakeMediaServer) -> tuple[dict, Do
     video = media.add_video("slow", "Slow one", size=400_000)
     media.throttle("slow", 40_000)
     url = media.add_playlist("pl2", "Slow List", [video.id])
-    await world.discord.slash(world.users["bob"], "youtube", {"url": url})
+    await world.discord.slash(world.users["bob"], "youtube", {"url": url}, subcommand="download")
     message = await progress_message(world)
     job = await wait_job(JobStatus.RUNNING)
     async with asyncio.timeout(10):
@@ -163,7 +168,7 @@ async def test_cancel_button_of_a_job_that_is_gone(
     video = media.add_video("v9", "Nine", size=10_000)
     media.throttle("v9", 2_000)
     url = media.add_playlist("pl9", "Nine List", [video.id])
-    await world.discord.slash(world.users["bob"], "youtube", {"url": url})
+    await world.discord.slash(world.users["bob"], "youtube", {"url": url}, subcommand="download")
     await wait_job(JobStatus.RUNNING)
     listing = await world.discord.slash(world.users["bob"], "downloads")
     shown = await listing.wait_original()
@@ -187,7 +192,7 @@ async def test_downloads_lists_the_users_jobs(
     """/downloads shows the user's jobs with their progress."""
     video = media.add_video("v1", "One", size=10_000)
     url = media.add_playlist("pl3", "Tiny", [video.id])
-    await world.discord.slash(world.users["bob"], "youtube", {"url": url})
+    await world.discord.slash(world.users["bob"], "youtube", {"url": url}, subcommand="download")
     await wait_job(JobStatus.COMPLETED)
     reply = await (await world.discord.slash(world.users["bob"], "downloads")).response()
     assert "**Tiny** · job #1 · done" in reply["data"]["content"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import secrets
 import string
 import time
@@ -65,6 +66,17 @@ SECTION_AGENTS = {
 # The XML element each metadata type is sent as (plexapi picks its class by tag + type).
 ITEM_TAGS = {"movie": "Video", "episode": "Video", "track": "Track", "photo": "Photo"}
 LIBRARY_ID = "com.plexapp.plugins.library"
+# A collection's advanced settings as PMS lists them (`?includePreferences=1`).
+COLLECTION_PREFS = {
+    "collectionMode": (
+        -1,
+        "-1:Library default|0:Hide collection|1:Hide items in this collection"
+        "|2:Show this collection and its items",
+    ),
+    "collectionSort": (0, "0:Release date|1:Alphabetical|2:Custom"),
+}
+# How the Plex Series Scanner reads a season and episode from a file name.
+EPISODE_NAME = re.compile(r"\bs(\d{1,3})e(\d{1,4})\b", re.I)
 
 
 @dataclass
@@ -512,6 +524,7 @@ class FakePlexServer(LoopbackServer):
         self.items: dict[str, dict[str, Any]] = {}
         self.collections: dict[str, dict[str, Any]] = {}
         self.refreshes: list[str] = []
+        self.posters: dict[str, list[bytes]] = {}  # ratingKey -> uploaded images, oldest first
         self.scan_folders = True
         self._next_rating_key = 101
 
@@ -545,6 +558,8 @@ class FakePlexServer(LoopbackServer):
         guids: Iterable[str] = (),
         file: str | None = None,
         year: int | None = None,
+        season: int | None = None,
+        episode: int | None = None,
     ) -> dict[str, Any]:
         """Add a metadata item to a section; the returned dict has its `ratingKey`."""
         section = self.sections[str(section_key)]
@@ -563,8 +578,22 @@ class FakePlexServer(LoopbackServer):
             "addedAt": int(time.time()),
             "locked": set(),
         }
+        if season is not None:
+            item["parentIndex"] = season
+        if episode is not None:
+            item["index"] = episode
         self.items[rating_key] = item
         return item
+
+    def poster(self, rating_key: str) -> bytes | None:
+        """The image an item or collection shows now (its latest upload), if any."""
+        uploads = self.posters.get(str(rating_key))
+        return uploads[-1] if uploads else None
+
+    def locked(self, rating_key: str) -> set[str]:
+        """The locked field names of an item or collection."""
+        target = self.items.get(str(rating_key)) or self.collections[str(rating_key)]
+        return set(target["locked"])
 
     # -- helpers ------------------------------------------------------------------------
 
@@ -712,8 +741,14 @@ class FakePlexServer(LoopbackServer):
                 continue
             if str(file) in known_files or file.stem in known_titles:
                 continue
+            numbers = EPISODE_NAME.search(file.stem) if section["type"] == "show" else None
             self.add_item(
-                section["key"], file.stem, type=SCANNED_TYPE[section["type"]], file=str(file)
+                section["key"],
+                file.stem,
+                type=SCANNED_TYPE[section["type"]],
+                file=str(file),
+                season=int(numbers.group(1)) if numbers else None,
+                episode=int(numbers.group(2)) if numbers else None,
             )
             known_titles.add(file.stem)
 
@@ -738,11 +773,15 @@ class FakePlexServer(LoopbackServer):
         put("/library/sections/{section}/all", guard(self._edit))
         get("/library/sections/{section}/collections", guard(self._section_collections))
         get("/library/metadata/{keys}", guard(self._metadata))
+        post("/library/metadata/{key}/posters", guard(self._upload_poster))
+        get("/library/metadata/{key}/thumb/{stamp}", guard(self._poster_image))
         post("/library/collections", guard(self._create_collection))
         get("/library/collections/{key}", guard(self._collection))
         delete("/library/collections/{key}", guard(self._delete_collection))
         get("/library/collections/{key}/children", guard(self._collection_children))
         put("/library/collections/{key}/items", guard(self._collection_add))
+        put("/library/collections/{key}/prefs", guard(self._collection_prefs))
+        put("/library/collections/{key}/items/{item}/move", guard(self._collection_move))
         delete("/library/collections/{key}/items/{item}", guard(self._collection_remove))
         return app
 
@@ -901,17 +940,84 @@ class FakePlexServer(LoopbackServer):
             "guid": hashlib.sha1(f"{self.machine_identifier}-{rating_key}".encode()).hexdigest(),
             "addedAt": int(time.time()),
             "locked": set(),
+            **{name: default for name, (default, _) in COLLECTION_PREFS.items()},
         }
         return self._collection_response(rating_key)
 
-    def _collection_response(self, rating_key: str) -> web.Response:
+    def _collection_response(self, rating_key: str, *, preferences: bool = False) -> web.Response:
         collection = self.collections[rating_key]
         element = self._collection_element(collection)
+        if preferences:
+            settings = [
+                _element(
+                    "Setting",
+                    {
+                        "id": name,
+                        "label": name,
+                        "summary": "",
+                        "type": "int",
+                        "default": default,
+                        "value": collection[name],
+                        "hidden": False,
+                        "advanced": False,
+                        "group": "",
+                        "enumValues": values,
+                    },
+                )
+                for name, (default, values) in COLLECTION_PREFS.items()
+            ]
+            element.append(_element("Preferences", {}, settings))
         section = self.sections[collection["section"]]
         return self._pms_xml(self._container([element], **self._section_values(section)))
 
     async def _collection(self, request: web.Request) -> web.Response:
-        return self._collection_response(self._collection_or_404(request)["ratingKey"])
+        preferences = request.query.get("includePreferences") == "1"
+        rating_key = self._collection_or_404(request)["ratingKey"]
+        return self._collection_response(rating_key, preferences=preferences)
+
+    async def _collection_prefs(self, request: web.Request) -> web.Response:
+        """`PUT /library/collections/K/prefs?collectionSort=2` (plexapi's editAdvanced)."""
+        collection = self._collection_or_404(request)
+        for name, value in request.query.items():
+            if name not in COLLECTION_PREFS:
+                raise web.HTTPBadRequest(text=f"unknown preference {name!r}")
+            allowed = {v.split(":")[0] for v in COLLECTION_PREFS[name][1].split("|")}
+            if value not in allowed:
+                raise web.HTTPBadRequest(text=f"bad value {value!r} for {name}")
+            collection[name] = int(value)
+        return web.Response(status=200)
+
+    async def _collection_move(self, request: web.Request) -> web.Response:
+        """`PUT /library/collections/K/items/I/move[?after=J]`: I goes after J, or first."""
+        collection = self._collection_or_404(request)
+        item, after = request.match_info["item"], request.query.get("after")
+        keys: list[str] = collection["items"]
+        if item not in keys or (after is not None and after not in keys):
+            raise web.HTTPNotFound()
+        keys.remove(item)
+        keys.insert(keys.index(after) + 1 if after is not None else 0, item)
+        return self._collection_response(collection["ratingKey"])
+
+    async def _upload_poster(self, request: web.Request) -> web.Response:
+        """`POST /library/metadata/K/posters` with the image as the body (plexapi's filepath=)."""
+        rating_key = request.match_info["key"]
+        target = self.items.get(rating_key) or self.collections.get(rating_key)
+        if target is None:
+            raise web.HTTPNotFound()
+        body = await request.read()
+        if not body:
+            raise web.HTTPBadRequest(text="this fake takes uploaded images, not ?url=")
+        uploads = self.posters.setdefault(rating_key, [])
+        uploads.append(body)
+        target["thumb"] = f"/library/metadata/{rating_key}/thumb/{len(uploads)}"
+        return web.Response(status=200)
+
+    async def _poster_image(self, request: web.Request) -> web.Response:
+        uploads = self.posters.get(request.match_info["key"], [])
+        number = request.match_info["stamp"]
+        if not number.isdigit() or not 0 < int(number) <= len(uploads):
+            raise web.HTTPNotFound()
+        return web.Response(body=uploads[int(number) - 1], content_type="image/jpeg")
 
     async def _delete_collection(self, request: web.Request) -> web.Response:
         del self.collections[self._collection_or_404(request)["ratingKey"]]

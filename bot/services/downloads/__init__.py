@@ -9,7 +9,11 @@ QUEUED, `.part` files kept); `cancel` stops one for good and deletes its partial
 (`cancel`). When a job ends its folder is scanned into the Plex section and gathered in a
 collection; if Plex is down, it is done later (`filing`). Progress goes to a
 `ProgressSink` at most once every `progress_every` seconds per job, plus the final state
-(`progress`); DMs and announcements go through the outbox (`notices`).
+(`progress`); DMs and announcements go through the outbox (`notices`). Once Plex lists
+the files, each video gets its title, summary, date and poster through the Plex API
+(`filing`). A subscription checks a playlist or channel on a schedule and queues only
+what is new (`subscriptions`). When YouTube refuses the server itself (bot check, 429,
+stale cookies) the whole queue pauses without retries until an admin resumes (`block`).
 """
 
 from bot.services.downloads.options import DownloadOptions
@@ -21,6 +25,7 @@ from bot.services.downloads.progress import (
     ProgressSink,
 )
 from bot.services.downloads.service import DownloadService
+from bot.services.downloads.subscriptions import SubscriptionView
 from bot.services.downloads.text import human_bytes
 from bot.services.downloads.urls import NOT_YOUTUBE, check_url
 
@@ -33,6 +38,7 @@ __all__ = [
     "JobProgress",
     "ProgressRelay",
     "ProgressSink",
+    "SubscriptionView",
     "check_url",
     "human_bytes",
 ]

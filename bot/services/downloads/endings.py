@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.clients.ytdlp import Entry, YtDlp
+from bot.services.downloads.block import PAUSED_MESSAGE
 from bot.services.downloads.filing import PlexFiling
 from bot.services.downloads.notices import Notices
 from bot.services.downloads.progress import FINISHED
@@ -68,6 +69,11 @@ class JobEndings:
         await self.end(run, JobStatus.PAUSED, self.space.pause_message(free))
         log.warning("youtube: job %s paused, %s free", run.job.id, human_bytes(free))
         await self.notices.paused(run.job, free, self.space.min_free_bytes)
+
+    async def blocked(self, run: JobRun) -> None:
+        """YouTube refused the server: the job waits, PAUSED, for an admin to resume."""
+        await self.end(run, JobStatus.PAUSED, PAUSED_MESSAGE)
+        log.warning("youtube: job %s paused by a YouTube refusal", run.job.id)
 
     async def discard_open_items(self, job: DownloadJob, folder: Path | None) -> None:
         """Cancel unfinished items and delete their files, unless a done item shares them."""

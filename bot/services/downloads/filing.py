@@ -1,7 +1,9 @@
 """Plex filing: scan a finished job's folder into the section and gather it in a collection.
 
-If Plex is down when a job ends, `file_pending` (a scheduler job) tries again until
-`PLEX_GIVE_UP` has passed.
+Once Plex lists every file, each new video gets its real title, description, upload date
+and thumbnail through the Plex API (locked, so Plex's agent never puts the file name back),
+and the collection gets the playlist's summary, thumbnail and order. If Plex is down when
+a job ends, `file_pending` (a scheduler job) tries again until `PLEX_GIVE_UP` has passed.
 """
 
 from __future__ import annotations
@@ -10,8 +12,11 @@ import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from bot.clients.plex import PlexClient
+from bot.clients.plex_library import CollectionMetadata, VideoMetadata
+from bot.clients.ytdlp import YtDlp
 from bot.errors import DependencyError
 from bot.services.downloads.folders import DownloadDir
 from bot.services.downloads.notices import Notices
@@ -23,6 +28,7 @@ log = logging.getLogger(__name__)
 
 # How long a finished job keeps being offered to Plex before we stop trying.
 PLEX_GIVE_UP = timedelta(days=2)
+PLAYLIST_POSTER = ".playlist"  # hidden, so Plex's scanner never takes it for a video
 
 
 @dataclass
@@ -30,10 +36,25 @@ class PlexFiling:
     """Files jobs in the Plex section `options.section` (off when there is none)."""
 
     plex: PlexClient
+    ytdlp: YtDlp
     folders: DownloadDir
     runs: Runs
     notices: Notices
     options: DownloadOptions
+    _episodes: bool | None = None
+
+    async def episode_numbers(self) -> bool:
+        """Whether files need `S01E<n>` names: the section is a TV-type (show) library.
+
+        Asked once; while Plex cannot say, files get plain names.
+        """
+        if self._episodes is None and self.options.section is not None:
+            try:
+                self._episodes = await self.plex.section_type(self.options.section) == "show"
+            except DependencyError as exc:
+                log.info("youtube: section type unknown for now: %s", exc)
+                return False
+        return bool(self._episodes)
 
     async def file(self, job: DownloadJob, interrupt: asyncio.Event | None = None) -> bool:
         """Scan the job's folder, wait for its files in Plex, gather them in the collection."""
@@ -41,13 +62,13 @@ class PlexFiling:
         if section is None:
             return False
         folder = self.folders.folder_of(job)
-        paths = (
-            await DownloadItem.filter(job_id=job.id, status=ItemStatus.DONE)
-            .order_by("position")
-            .values_list("file_path", flat=True)
-        )
-        relative = [self.folders.relative(str(p)) for p in paths if p]
-        wanted = list(dict.fromkeys(p for p in relative if p))  # a playlist may repeat a video
+        done = await DownloadItem.filter(job_id=job.id, status=ItemStatus.DONE).order_by("position")
+        by_path: dict[str, DownloadItem] = {}
+        for item in done:  # a playlist may repeat a video: its first place counts
+            path = self.folders.relative(str(item.file_path)) if item.file_path else None
+            if path and path not in by_path:
+                by_path[path] = item
+        wanted = list(by_path)
         if folder is None or not wanted:
             return False
         mount = self.options.plex_download_dir
@@ -55,9 +76,13 @@ class PlexFiling:
         try:
             await self.plex.refresh_section(section, scan)
             keys = await self._wait_in_plex(section, wanted, interrupt)
+            if len(keys) == len(wanted):  # each key is then its item's, in the same order
+                for key, item in zip(keys, by_path.values(), strict=True):
+                    await self._describe(key, item)
             if keys:
-                summary = job.description or ""
-                await self.plex.ensure_collection(section, job.collection, keys, summary)
+                poster = await self._playlist_poster(job, folder)
+                meta = CollectionMetadata(job.collection, job.description or "", poster)
+                await self.plex.file_collection(section, keys, meta)
         except DependencyError as exc:
             log.info("youtube: job %s not filed in Plex yet: %s", job.id, exc)
             return False
@@ -68,6 +93,34 @@ class PlexFiling:
         await job.save(update_fields=["plex_synced", "updated_at"])
         log.info("youtube: job %s filed in Plex as %r", job.id, job.collection)
         return True
+
+    async def _describe(self, key: str, item: DownloadItem) -> None:
+        """Give the video its title, summary, date and poster in Plex, once per file."""
+        if item.plex_filed:
+            return
+        if await DownloadItem.filter(file_path=item.file_path, plex_filed=True).exists():
+            item.plex_filed = True  # an earlier job of the same list described this file
+            await item.save(update_fields=["plex_filed"])
+            return
+        thumbnail = Path(item.thumbnail_path) if item.thumbnail_path else None
+        if thumbnail is not None and not self.folders.inside(thumbnail):
+            thumbnail = None
+        if thumbnail is not None and not await asyncio.to_thread(thumbnail.is_file):
+            thumbnail = None
+        meta = VideoMetadata(item.title, item.description or "", item.upload_date, thumbnail)
+        await self.plex.apply_metadata(key, meta)
+        item.plex_filed = True
+        await item.save(update_fields=["plex_filed"])
+
+    async def _playlist_poster(self, job: DownloadJob, folder: Path) -> Path | None:
+        """The playlist's thumbnail, fetched once into the folder; None without one."""
+        found = await asyncio.to_thread(lambda: sorted(folder.glob(PLAYLIST_POSTER + ".*")))
+        images = [p for p in found if not p.name.endswith(".part")]
+        if images:
+            return images[0]
+        if not job.thumbnail_url:
+            return None
+        return await self.ytdlp.save_thumbnail(job.thumbnail_url, folder / PLAYLIST_POSTER)
 
     async def _wait_in_plex(
         self, section: str, wanted: list[str], interrupt: asyncio.Event | None

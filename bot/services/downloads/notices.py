@@ -20,6 +20,10 @@ class Notices:
 
     async def finished(self, job: DownloadJob, done: int, failed: int, total: int) -> None:
         """The requester's DM and the channel announcement (each sent once per job)."""
+        if job.subscription_id is not None:
+            if done:  # a subscription's failures show in /youtube subscriptions and /downloads
+                await self.new_videos(job, done)
+            return
         title = md(job.title)
         collection = md(job.collection)
         if job.plex_synced:
@@ -61,6 +65,31 @@ class Notices:
             f"⚠️ YouTube download #{job.id} (**{md(job.title)}**) is paused: the download "
             f"disk has {human_bytes(free)} free, below the {human_bytes(floor)} "
             "floor. Free some space and it resumes by itself.",
+        )
+
+    async def blocked(self, kind: str, reason: str, remedy: str, since: datetime) -> None:
+        """The admins' alert that YouTube refused the server and the queue is paused (once)."""
+        if self.health_channel_id is None:
+            return
+        what = {
+            "bot_check": "asked this server to prove it is not a bot",
+            "rate_limited": "is rate-limiting this server (HTTP 429)",
+            "cookies": "rejected the cookies",
+        }.get(kind, "refused this server")
+        await self.outbox.post(
+            f"youtube:blocked:{int(since.timestamp())}",
+            self.health_channel_id,
+            f"⛔ YouTube {what}, so the download queue is paused and no video is retried.\n"
+            f"{remedy}\n-# yt-dlp said: {md(reason[:300])}",
+        )
+
+    async def new_videos(self, job: DownloadJob, done: int) -> None:
+        """A subscriber's DM when a check's new videos are in (once per job)."""
+        where = "in Plex" if job.plex_synced else "on their way to Plex"
+        await self.outbox.dm(
+            f"youtube:{job.id}:finished",
+            job.discord_id,
+            f"📺 {plural(done, 'new video')} in **{md(job.collection)}**, {where}.",
         )
 
     async def cancelled_by_admin(self, job: DownloadJob) -> None:

@@ -45,6 +45,8 @@ class DownloadOptions:
     idle_poll: float = 30.0
     stop_timeout: float = 10.0
     cancel_wait: float = 5.0
+    max_subscriptions: int = 5  # per member; admins are exempt
+    subscription_hours: float = 6.0
     free_space: Callable[[Path], int] = disk_free
     clock: Clock = field(default_factory=LoopClock)
 
@@ -70,5 +72,7 @@ class DownloadOptions:
             notify_channel_id=settings.notify_channel_id,
             health_channel_id=settings.health_channel_id,
             plex_download_dir=settings.youtube_plex_path,
+            max_subscriptions=settings.youtube_max_subscriptions,
+            subscription_hours=settings.youtube_subscription_interval,
             stop_timeout=3.0,  # SIGTERM must finish well within Docker's 10 s
         )

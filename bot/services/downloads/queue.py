@@ -9,9 +9,10 @@ from datetime import UTC, datetime, timedelta
 
 from tortoise.transactions import in_transaction
 
-from bot.clients.ytdlp import DownloadFailed, Entry, YtDlp
+from bot.clients.ytdlp import DownloadFailed, Entry, YouTubeBlocked, YtDlp
 from bot.errors import InvalidInput
 from bot.services.downloads.folders import DownloadDir
+from bot.services.downloads.newvideos import NewVideos
 from bot.services.downloads.options import DownloadOptions
 from bot.services.downloads.progress import ACTIVE, FINISHED, JobProgress
 from bot.services.downloads.runs import Runs
@@ -56,6 +57,8 @@ class DownloadQueue:
                 await self.limiter.hit(RATE_NAME, o.rate, discord_id, what="YouTube downloads")
             try:
                 playlist = await self.ytdlp.list_playlist(checked, limit=o.max_items + 1)
+            except YouTubeBlocked:
+                raise  # the service pauses the queue and tells the member
             except DownloadFailed as exc:
                 raise InvalidInput(
                     f"I couldn't read that playlist ({clean(exc.reason, 200)}). "
@@ -72,33 +75,71 @@ class DownloadQueue:
             if not entries:
                 raise InvalidInput("I found no videos I can download there.")
             title = clean(playlist.title, 500) or "YouTube"
-            folder = self.folders.folder_for(title, checked)
-            async with in_transaction():
-                job = await DownloadJob.create(
+            job = await self._store(
+                DownloadJob(
                     discord_id=discord_id,
                     url=checked,
                     title=title,
                     collection=wanted or clean(title, 200),
-                    folder=str(folder),
+                    folder=str(self.folders.folder_for(title, checked)),
                     status=JobStatus.QUEUED,
                     channel_id=channel_id,
                     description=playlist.description[:5000] or None,
-                )
-                await DownloadItem.bulk_create(
-                    [
-                        DownloadItem(
-                            job_id=job.id,
-                            position=n,
-                            video_id=e.video_id[:255],
-                            title=clean(e.title, 500) or e.video_id[:255],
-                            url=e.url,
-                            status=ItemStatus.QUEUED,
-                        )
-                        for n, e in enumerate(entries, start=1)
-                    ]
-                )
+                    thumbnail_url=playlist.thumbnail,
+                ),
+                entries,
+            )
         log.info("youtube: job %s queued by %s: %s items", job.id, discord_id, len(entries))
         self.runs.work.set()
+        return job
+
+    async def queue_new_videos(self, batch: NewVideos) -> DownloadJob:
+        """Store a subscription's new videos as a job into its folder and collection.
+
+        No cap and no rate limit: the member asked once, by subscribing.
+        """
+        job = await self._store(
+            DownloadJob(
+                discord_id=batch.discord_id,
+                url=batch.url,
+                title=batch.title,
+                collection=batch.collection,
+                folder=str(batch.folder),
+                status=JobStatus.QUEUED,
+                description=batch.description[:5000] or None,
+                thumbnail_url=batch.thumbnail,
+                subscription_id=batch.subscription_id,
+            ),
+            batch.entries,
+            first_position=batch.first_position,
+        )
+        log.info("youtube: subscription #%s queued job %s", batch.subscription_id, job.id)
+        self.runs.work.set()
+        return job
+
+    @staticmethod
+    async def _store(
+        job: DownloadJob, entries: list[Entry], *, first_position: int = 1
+    ) -> DownloadJob:
+        """Save the job and one item per entry, with what the listing said of each video."""
+        async with in_transaction():
+            await job.save()
+            await DownloadItem.bulk_create(
+                [
+                    DownloadItem(
+                        job_id=job.id,
+                        position=n,
+                        video_id=e.video_id[:255],
+                        title=clean(e.title, 500) or e.video_id[:255],
+                        url=e.url,
+                        status=ItemStatus.QUEUED,
+                        description=e.description[:5000] or None,
+                        upload_date=e.upload_date,
+                        thumbnail_url=e.thumbnail,
+                    )
+                    for n, e in enumerate(entries, start=first_position)
+                ]
+            )
         return job
 
     async def _check_cap(self, discord_id: int) -> None:

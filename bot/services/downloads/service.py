@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from bot.clients.plex import PlexClient
-from bot.clients.ytdlp import YtDlp
+from bot.clients.ytdlp import YouTubeBlocked, YtDlp
+from bot.errors import InvalidInput
+from bot.services.downloads.block import QueueBlock
 from bot.services.downloads.cancel import Canceller
 from bot.services.downloads.endings import JobEndings
 from bot.services.downloads.filing import PlexFiling
@@ -14,10 +18,16 @@ from bot.services.downloads.progress import JobProgress, ProgressFeed, ProgressR
 from bot.services.downloads.queue import DownloadQueue
 from bot.services.downloads.runs import Runs
 from bot.services.downloads.space import DiskSpace
+from bot.services.downloads.subscriptions import YouTubeSubscriptions
 from bot.services.downloads.workers import WorkerPool
 from bot.services.outbox import Outbox
 from bot.services.ratelimit import RateLimiter
 from storage.models import DownloadJob
+
+BLOCKED = (
+    "YouTube is refusing this server right now, so downloads are paused and the admins "
+    "have been told. Try again once they've resumed the queue."
+)
 
 
 class DownloadService:
@@ -53,11 +63,22 @@ class DownloadService:
         )
         self._runs = runs
         self._space = space
-        self._filing = PlexFiling(plex, folders, runs, notices, options)
+        self._filing = PlexFiling(plex, ytdlp, folders, runs, notices, options)
         endings = JobEndings(ytdlp, self._filing, notices, space)
         self._queue = DownloadQueue(ytdlp, limiter, runs, folders, options)
         self._cancel = Canceller(runs, endings, folders, notices, wait=options.cancel_wait)
-        self._pool = WorkerPool(ytdlp, runs, folders, space, endings, options)
+        self.block = QueueBlock(runs, notices)
+        self._pool = WorkerPool(ytdlp, runs, folders, space, endings, self.block, options)
+        self.subscriptions = YouTubeSubscriptions(
+            ytdlp,
+            self._queue,
+            self.block,
+            allowed_hosts=options.allowed_hosts,
+            folder_for=folders.folder_for,
+            max_per_member=options.max_subscriptions,
+            max_items=options.max_items,
+            interval=timedelta(hours=options.subscription_hours),
+        )
 
     async def start(self) -> None:
         """Start the worker pool (paired with `stop`)."""
@@ -77,7 +98,13 @@ class DownloadService:
         exempt: bool = False,
     ) -> DownloadJob:
         """Check, list and store a playlist download; `exempt` skips the cap and rate limit."""
-        return await self._queue.queue(discord_id, url, collection, channel_id, exempt=exempt)
+        if self.block.active:  # listing would only ask YouTube again
+            raise InvalidInput(BLOCKED)
+        try:
+            return await self._queue.queue(discord_id, url, collection, channel_id, exempt=exempt)
+        except YouTubeBlocked as exc:
+            await self.block.block(exc)
+            raise InvalidInput(BLOCKED) from exc
 
     async def set_progress_message(self, job_id: int, message_id: int) -> None:
         """Remember the message that shows this job's progress."""
@@ -97,7 +124,17 @@ class DownloadService:
 
     async def resume_paused(self) -> int:
         """Queue paused jobs again when the disk has room (scheduler job)."""
+        if self.block.active:  # jobs paused by YouTube's refusal wait for an admin
+            return 0
         return await self._space.resume_paused(self._runs)
+
+    async def resume_blocked(self) -> int:
+        """An admin lifts the pause YouTube's refusal caused; returns how many jobs go on."""
+        return await self.block.resume()
+
+    async def check_subscriptions(self) -> int:
+        """Check the subscriptions that are due for new videos (scheduler job)."""
+        return await self.subscriptions.check_all()
 
     async def sync_plex_pending(self) -> int:
         """File finished jobs that Plex missed into Plex (scheduler job)."""

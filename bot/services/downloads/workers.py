@@ -13,7 +13,16 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.clients.ytdlp import Cancelled, DownloadFailed, Entry, Progress, YtDlp
+from bot.clients.ytdlp import (
+    Cancelled,
+    Downloaded,
+    DownloadFailed,
+    Entry,
+    Progress,
+    YouTubeBlocked,
+    YtDlp,
+)
+from bot.services.downloads.block import QueueBlock
 from bot.services.downloads.endings import JobEndings
 from bot.services.downloads.folders import DownloadDir
 from bot.services.downloads.options import DownloadOptions
@@ -37,6 +46,7 @@ class WorkerPool:
     folders: DownloadDir
     space: DiskSpace
     endings: JobEndings
+    block: QueueBlock
     options: DownloadOptions
     _workers: list[asyncio.Task[None]] = field(default_factory=list, init=False)
     _watch: asyncio.Task[None] | None = field(default=None, init=False)
@@ -52,6 +62,7 @@ class WorkerPool:
         await DownloadItem.filter(status=ItemStatus.DOWNLOADING).update(status=ItemStatus.QUEUED)
         if resumed:
             log.info("youtube: resuming %s interrupted jobs", resumed)
+        await self.block.load()
         self._stopping = False
         self._workers = [
             asyncio.create_task(self._worker(), name=f"youtube-worker-{n}")
@@ -84,7 +95,8 @@ class WorkerPool:
                 await asyncio.wait_for(self.runs.work.wait(), self.options.idle_poll)
             except TimeoutError:
                 try:
-                    await self.space.resume_paused(self.runs)
+                    if not self.block.active:  # jobs paused by a block wait for an admin
+                        await self.space.resume_paused(self.runs)
                 except Exception:  # the scheduler's job tries again; the worker goes on
                     log.exception("youtube: could not resume paused jobs")
             self.runs.work.clear()
@@ -92,7 +104,7 @@ class WorkerPool:
     async def _claim(self) -> JobRun | None:
         """Take the oldest queued job, if any."""
         async with self.runs.lock:
-            if self._stopping:
+            if self._stopping or self.block.active:
                 return None
             while True:
                 job = await DownloadJob.filter(status=JobStatus.QUEUED).order_by("id").first()
@@ -138,6 +150,7 @@ class WorkerPool:
             job.error = None  # type: ignore[assignment]
             await job.save(update_fields=["error"])
         run.changed()
+        episodes = await self.endings.filing.episode_numbers()
         for item in await DownloadItem.filter(job_id=job.id).order_by("position"):
             if item.status in _SETTLED:
                 continue
@@ -145,7 +158,7 @@ class WorkerPool:
                 run.stop("pause")
             if run.reason is not None:
                 break
-            await self._fetch(run, item, folder)
+            await self._fetch(run, item, folder, episodes)
         if run.reason == "cancel":
             await self.endings.cancelled(run, folder)
         elif run.reason == "stop":
@@ -155,13 +168,27 @@ class WorkerPool:
             log.info("youtube: job %s stopped, will resume", job.id)
         elif run.reason == "pause":
             await self.endings.paused(run)
+        elif run.reason == "blocked":
+            await self.endings.blocked(run)
         else:
             await self.endings.complete(run)
 
-    async def _fetch(self, run: JobRun, item: DownloadItem, folder: Path) -> None:
-        """Download one item, retrying with backoff; leaves it DONE, FAILED or QUEUED."""
+    async def _fetch(self, run: JobRun, item: DownloadItem, folder: Path, episodes: bool) -> None:
+        """Download one item, retrying with backoff; leaves it DONE, FAILED or QUEUED.
+
+        A refusal of the whole server (YouTubeBlocked) is no failed attempt: the item goes
+        back to QUEUED and the queue pauses until an admin resumes it.
+        """
         o = self.options
-        entry = Entry(item.video_id, item.title, item.url)
+        entry = Entry(
+            item.video_id,
+            item.title,
+            item.url,
+            item.description or "",
+            item.upload_date,
+            item.thumbnail_url,
+            episode=item.position if episodes else None,
+        )
         run.current = item.title
         fields = ["status", "attempts", "error", "file_path"]
         while True:
@@ -171,7 +198,7 @@ class WorkerPool:
             await item.save(update_fields=fields)
             run.changed()
             try:
-                path = await self.ytdlp.download(
+                downloaded = await self.ytdlp.download(
                     entry,
                     folder,
                     archive=folder / ARCHIVE,
@@ -179,10 +206,13 @@ class WorkerPool:
                     cancel=run.cancel,
                     retries=o.ytdlp_retries,
                 )
-            except Cancelled:
-                item.attempts -= 1  # an interruption is not a failed attempt
+                path = downloaded.path
+            except (Cancelled, YouTubeBlocked) as exc:
+                item.attempts -= 1  # neither an interruption nor a refusal is a failed attempt
                 item.status = ItemStatus.QUEUED
                 await item.save(update_fields=fields)
+                if isinstance(exc, YouTubeBlocked):
+                    await self.block.block(exc)
                 return
             except DownloadFailed as exc:
                 reason = exc.reason
@@ -195,10 +225,7 @@ class WorkerPool:
                     reason = "its file name would leave the download folder"
                     item.attempts = o.item_retries + 1  # never worth retrying
                 else:
-                    item.status = ItemStatus.DONE
-                    item.file_path = str(path)
-                    item.error = None  # type: ignore[assignment]
-                    await item.save(update_fields=fields)
+                    await self._done(item, downloaded, fields)
                     run.done += 1
                     run.progress = None
                     run.changed()
@@ -219,6 +246,19 @@ class WorkerPool:
                 await asyncio.wait_for(run.wake.wait(), delay)
             if run.reason is not None:
                 return
+
+    @staticmethod
+    async def _done(item: DownloadItem, downloaded: Downloaded, fields: list[str]) -> None:
+        """Store the finished item with what the download said about the video."""
+        item.status = ItemStatus.DONE
+        item.file_path = str(downloaded.path)
+        item.error = None  # type: ignore[assignment]
+        item.description = downloaded.description[:5000] or item.description
+        item.upload_date = downloaded.upload_date or item.upload_date
+        thumbnail = downloaded.thumbnail
+        item.thumbnail_path = str(thumbnail) if thumbnail else None  # type: ignore[assignment]
+        more = ["description", "upload_date", "thumbnail_path"]
+        await item.save(update_fields=[*fields, *more])
 
     def _on_progress(self, run: JobRun, progress: Progress) -> None:
         """Called on the loop for each progress report of the current download."""

@@ -114,7 +114,7 @@ class Rig:
         service = self.build()
         await service.start()
         job = await service.queue(ALICE, url, None, None)
-        folder = self.download_dir / f"{name}_title"
+        folder = self.download_dir / f"{name} title"
         await until(lambda: part_bytes(folder, ids[1]) > 10_000)
         return service, job, folder, ids
 

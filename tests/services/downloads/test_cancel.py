@@ -51,7 +51,7 @@ async def test_admin_cancels_a_queued_job(rig: Rig) -> None:
     await service.start()
     first = await service.queue(ALICE, url, None, None)
     second = await service.queue(BOB, url2, None, None)
-    await until(lambda: part_bytes(rig.download_dir / "slow_title") > 0)
+    await until(lambda: part_bytes(rig.download_dir / "slow title") > 0)
 
     assert await service.cancel(second.id, ADMIN, is_admin=True) is True
 

@@ -39,10 +39,10 @@ async def test_hostile_titles_stay_inside_the_download_dir(rig: Rig) -> None:
     job = await settled((await service.queue(ALICE, url, None, None)).id)
 
     assert job.status == JobStatus.COMPLETED
-    folder = rig.download_dir / "Bad_Playlist"
+    folder = rig.download_dir / "Bad-Playlist"
     assert Path(job.folder) == folder
     assert sorted(p.name for p in folder.iterdir() if p.suffix == ".mp4") == [
-        "etc_passwd_b [x_evil].mp4",
+        "etc-passwd-'b' [x-evil].mp4",
         "video [v2].mp4",
     ]
     for path in rig.root.rglob("*"):

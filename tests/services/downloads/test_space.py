@@ -23,7 +23,7 @@ async def test_low_disk_pauses_then_resumes(rig: Rig) -> None:
     service = rig.build(idle_poll=60.0)  # only this test calls resume_paused
     await service.start()
     job = await service.queue(ALICE, url, None, None)
-    await until(lambda: part_bytes(rig.download_dir / "disk_title") > 10_000)
+    await until(lambda: part_bytes(rig.download_dir / "disk title") > 10_000)
 
     rig.free[0] = 2**20
     job = await finished(job.id, JobStatus.PAUSED)

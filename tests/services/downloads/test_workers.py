@@ -35,7 +35,7 @@ async def test_playlist_end_to_end(rig: Rig) -> None:
     job = await settled(job.id)
 
     assert job.status == JobStatus.COMPLETED and job.plex_synced
-    folder = rig.download_dir / "trip_title"
+    folder = rig.download_dir / "trip title"
     assert Path(job.folder) == folder
     rows = await items(job.id)
     assert [r.status for r in rows] == [ItemStatus.DONE] * 3

@@ -2,103 +2,51 @@
 
 yt-dlp blocks, so every call runs in a thread with its own `YoutubeDL`; progress
 crosses back to the event loop with `loop.call_soon_threadsafe`. File names are ours
-(`<title> [<id>].<ext>`, restricted to safe ASCII), so they are known before a download
-starts and every file of an entry can be found again.
+(`<title> [<id>].<ext>`, readable, see names.py), so they are known before a download
+starts and every file of an entry (video, parts, thumbnail) can be found again.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import logging
-import re
 import shutil
 import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import yt_dlp
-from yt_dlp.utils import (
-    DownloadCancelled,
-    YoutubeDLError,
-    sanitize_filename,
-    smuggle_url,
-    unsmuggle_url,
-)
+from yt_dlp.networking import Request
+from yt_dlp.utils import DownloadCancelled, YoutubeDLError, determine_ext
 
-from bot.errors import DependencyError
+from bot.clients.ytdlp import names
+from bot.clients.ytdlp.info import (
+    Cancelled,
+    Downloaded,
+    DownloadFailed,
+    Entry,
+    Playlist,
+    Progress,
+    failure,
+    file_stem,
+    fill_from_listing,
+    flat_entry,
+    private_copy,
+    reason_of,
+    thumbnail_url,
+    upload_date_of,
+    web_url,
+)
 
 log = logging.getLogger(__name__)
 
 # Extractor names as yt-dlp spells them (matched case-insensitively, whole name).
 YOUTUBE_EXTRACTORS = ["youtube", "youtube:tab", "youtube:playlist", "YoutubeYtBe"]
-SERVICE = "YouTube"
 PROGRESS_EVERY = 0.25  # seconds between progress hand-overs to the loop, per download
-_ANSI = re.compile(r"\x1b\[[0-9;]*m")
-_NAME_BYTES = 120
-
-
-class DownloadFailed(DependencyError):
-    """yt-dlp could not list or fetch something; `reason` is its message, cleaned up."""
-
-    def __init__(self, reason: str) -> None:
-        self.reason = reason
-        super().__init__(SERVICE, reason, f"YouTube couldn't give me that: {reason}")
-
-
-class Cancelled(Exception):
-    """The download stopped because its cancel event was set; partial files are left."""
-
-
-@dataclass(frozen=True)
-class Entry:
-    """One video of a playlist: what to name it and the URL yt-dlp downloads it from."""
-
-    video_id: str
-    title: str
-    url: str
-
-
-@dataclass(frozen=True)
-class Playlist:
-    title: str
-    description: str
-    entries: list[Entry]
-    count: int | None = None  # the full count when the source says so (entries may be cut short)
-
-
-@dataclass(frozen=True)
-class Progress:
-    downloaded: int
-    total: int | None
-    speed: float | None
-    eta: float | None
-
-
-def safe_name(text: str, fallback: str) -> str:
-    """A file or folder name of safe ASCII (yt-dlp's restricted names), never hidden or empty."""
-    name = sanitize_filename(text, restricted=True)
-    name = name.encode("ascii", "ignore")[:_NAME_BYTES].decode("ascii")
-    name = name.lstrip("._- ").rstrip(". ")
-    return name or fallback
-
-
-def file_stem(entry: Entry) -> str:
-    """The name (without extension) an entry's file gets: `<title> [<id>]`."""
-    digest = hashlib.sha1(entry.video_id.encode()).hexdigest()[:10]
-    video_id = safe_name(entry.video_id, digest)
-    return f"{safe_name(entry.title, 'video')} [{video_id}]"
-
-
-def _reason(exc: BaseException) -> str:
-    """yt-dlp's message without the "ERROR:" prefix and colours, short enough to store."""
-    text = _ANSI.sub("", str(exc)).strip()
-    text = text.removeprefix("ERROR:").strip()
-    return (text or type(exc).__name__)[:500]
+THUMBNAIL_BYTES = 10 * 2**20  # a poster bigger than this is not a thumbnail
 
 
 class _Logger:
@@ -118,7 +66,10 @@ class _Logger:
 
 
 class YtDlp:
-    """Lists playlists and downloads videos with yt-dlp, each call in a thread."""
+    """Lists playlists and downloads videos with yt-dlp, each call in a thread.
+
+    `cookies_file` (a Netscape cookies.txt) is only ever read: each call gets a private copy.
+    """
 
     def __init__(
         self,
@@ -126,10 +77,12 @@ class YtDlp:
         allowed_extractors: list[str] | None = None,
         ffmpeg: bool | None = None,
         socket_timeout: float = 30.0,
+        cookies_file: Path | None = None,
     ) -> None:
         self.allowed_extractors = list(allowed_extractors or YOUTUBE_EXTRACTORS)
         self.ffmpeg = shutil.which("ffmpeg") is not None if ffmpeg is None else ffmpeg
         self.socket_timeout = socket_timeout
+        self.cookies_file = cookies_file
 
     def _options(self, **extra: Any) -> dict[str, Any]:
         options: dict[str, Any] = {
@@ -139,11 +92,18 @@ class YtDlp:
             "logger": _Logger(),
             "allowed_extractors": self.allowed_extractors,
             "socket_timeout": self.socket_timeout,
-            "restrictfilenames": True,
             "ignoreerrors": False,
         }
         options.update(extra)
         return options
+
+    @contextlib.contextmanager
+    def _ydl(self, options: dict[str, Any]) -> Iterator[yt_dlp.YoutubeDL]:
+        with private_copy(self.cookies_file) as cookies:
+            if cookies is not None:
+                options = {**options, "cookiefile": cookies}
+            with yt_dlp.YoutubeDL(options) as ydl:
+                yield ydl
 
     @property
     def format(self) -> str:
@@ -153,10 +113,10 @@ class YtDlp:
     # -- listing ----------------------------------------------------------------------
 
     async def list_playlist(self, url: str, *, limit: int | None = None) -> Playlist:
-        """The playlist's title, description and entries, without downloading (a video is 1 entry).
+        """The playlist's title, description, thumbnail and entries, without downloading.
 
-        `limit` stops listing after that many entries; `Playlist.count` then tells the full
-        count when the source gives it.
+        A single video is a playlist of one. `limit` stops listing after that many
+        entries; `Playlist.count` then tells the full count when the source gives it.
         """
         return await asyncio.to_thread(self._list, url, limit)
 
@@ -165,20 +125,58 @@ class YtDlp:
         if limit is not None:
             extra["playlistend"] = limit
         try:
-            with yt_dlp.YoutubeDL(self._options(**extra)) as ydl:
+            with self._ydl(self._options(**extra)) as ydl:
                 info = ydl.extract_info(url, download=False)
         except YoutubeDLError as exc:
-            raise DownloadFailed(_reason(exc)) from exc
+            raise failure(exc) from exc
         if not info:
             raise DownloadFailed("nothing found at that address")
         title = str(info.get("title") or info.get("id") or "YouTube")
         description = str(info.get("description") or "")
+        thumbnail = thumbnail_url(info)
         if info.get("_type") != "playlist":
-            entry = Entry(str(info.get("id") or url), title, str(info.get("webpage_url") or url))
-            return Playlist(title, description, [entry], 1)
-        entries = [e for e in (_entry(raw) for raw in info.get("entries") or []) if e is not None]
+            entry = Entry(
+                str(info.get("id") or url),
+                title,
+                str(info.get("webpage_url") or url),
+                description,
+                upload_date_of(info),
+                thumbnail,
+            )
+            return Playlist(title, description, [entry], 1, thumbnail)
+        entries = [
+            e for e in (flat_entry(raw) for raw in info.get("entries") or []) if e is not None
+        ]
         count = info.get("playlist_count")
-        return Playlist(title, description, entries, int(count) if count else None)
+        # Without a playlist thumbnail, its first video's stands in, as on YouTube itself.
+        thumbnail = thumbnail or next((e.thumbnail for e in entries if e.thumbnail), None)
+        return Playlist(title, description, entries, int(count) if count else None, thumbnail)
+
+    async def save_thumbnail(self, url: str, dest: Path) -> Path | None:
+        """Fetch an extractor's thumbnail URL to `dest` plus its extension; None if it fails."""
+        return await asyncio.to_thread(self._save_thumbnail, url, dest)
+
+    def _save_thumbnail(self, url: str, dest: Path) -> Path | None:
+        if web_url(url) is None:
+            return None
+        ext = determine_ext(url, "jpg").lower()
+        target = dest.with_name(
+            dest.name + "." + (ext if f".{ext}" in names.IMAGE_EXTENSIONS else "jpg")
+        )
+        partial = target.with_name(target.name + ".part")
+        try:
+            with self._ydl(self._options()) as ydl, ydl.urlopen(Request(url)) as response:
+                data = response.read(THUMBNAIL_BYTES + 1)
+            if len(data) > THUMBNAIL_BYTES or not data:
+                log.info("youtube: thumbnail %s skipped (%s bytes)", dest.name, len(data))
+                return None
+            partial.write_bytes(data)
+            partial.replace(target)
+        except (YoutubeDLError, OSError) as exc:
+            log.info("youtube: thumbnail for %s not saved: %s", dest.name, reason_of(exc))
+            partial.unlink(missing_ok=True)
+            return None
+        return target
 
     # -- downloading ------------------------------------------------------------------
 
@@ -191,11 +189,12 @@ class YtDlp:
         on_progress: Callable[[Progress], None],
         cancel: threading.Event,
         retries: int = 3,
-    ) -> Path:
-        """Download one entry into `folder` (resuming a `.part`) and return the file's path.
+    ) -> Downloaded:
+        """Download one entry and its thumbnail into `folder` (resuming a `.part`).
 
-        Raises Cancelled when `cancel` is set (partial files stay for a later resume) and
-        DownloadFailed for anything yt-dlp reports.
+        Raises Cancelled when `cancel` is set (partial files stay for a later resume),
+        YouTubeBlocked when YouTube refuses the server itself, and DownloadFailed for
+        anything else yt-dlp reports.
         """
         loop = asyncio.get_running_loop()
 
@@ -215,7 +214,7 @@ class YtDlp:
         hand_over: Callable[[Progress], None],
         cancel: threading.Event,
         retries: int,
-    ) -> Path:
+    ) -> Downloaded:
         folder = folder.resolve()
         stem = file_stem(entry)
         last = 0.0
@@ -253,23 +252,30 @@ class YtDlp:
             fragment_retries=retries,
             download_archive=str(archive),
             progress_hooks=[hook],
+            writethumbnail=True,
         )
         if cancel.is_set():
             raise Cancelled()
         try:
-            path = self._fetch(entry, folder, stem, options, cancel)
+            path, info = self._fetch(entry, folder, stem, options, cancel)
             if path is None:  # the archive says done but the file is gone: fetch it again
                 options.pop("download_archive")
-                path = self._fetch(entry, folder, stem, options, cancel)
+                path, info = self._fetch(entry, folder, stem, options, cancel)
         except DownloadCancelled as exc:
             raise Cancelled() from exc
         except YoutubeDLError as exc:
-            raise DownloadFailed(_reason(exc)) from exc
+            raise failure(exc) from exc
         if path is None:
             raise DownloadFailed("yt-dlp wrote no file")
         if path.resolve().parent != folder:
             raise DownloadFailed("yt-dlp wrote outside the download folder")
-        return path
+        return Downloaded(
+            path=path,
+            title=entry.title or str(info.get("title") or entry.video_id),
+            description=str(info.get("description") or entry.description or ""),
+            upload_date=upload_date_of(info) or entry.upload_date,
+            thumbnail=names.thumbnail_file(folder, stem),
+        )
 
     def _fetch(
         self,
@@ -278,68 +284,29 @@ class YtDlp:
         stem: str,
         options: dict[str, Any],
         cancel: threading.Event,
-    ) -> Path | None:
-        with yt_dlp.YoutubeDL(options) as ydl:
+    ) -> tuple[Path | None, dict[str, Any]]:
+        with self._ydl(options) as ydl:
             info = ydl.extract_info(entry.url, download=False)
             if cancel.is_set():
                 raise DownloadCancelled("cancelled")
             if not info:
                 raise DownloadFailed("nothing found at that address")
+            fill_from_listing(info, entry)
             target = Path(ydl.prepare_filename(info))
             if target.resolve().parent != folder:  # checked before a single byte is written
                 raise DownloadFailed("unsafe file name")
-            result = ydl.process_ie_result(info, download=True)
-        done = [d.get("filepath") for d in (result or {}).get("requested_downloads") or []]
+            result = ydl.process_ie_result(info, download=True) or info
+        done = [d.get("filepath") for d in result.get("requested_downloads") or []]
         if done and done[0]:
-            return Path(done[0])
-        return _finished_file(folder, stem)
+            return Path(done[0]), result
+        return names.finished_file(folder, stem), result
 
     # -- files ------------------------------------------------------------------------
 
     async def discard(self, entry: Entry, folder: Path) -> list[Path]:
         """Delete every file of this entry in `folder` (partial or not); returns what went."""
-        return await asyncio.to_thread(_discard, folder, file_stem(entry))
+        return await asyncio.to_thread(names.discard, folder, file_stem(entry))
 
-
-def _entry(raw: Any) -> Entry | None:
-    """An Entry from a flat playlist entry, or None for what is not a single video."""
-    if not isinstance(raw, dict) or raw.get("_type") == "playlist":
-        return None
-    url = raw.get("url")
-    video_id = raw.get("id")
-    if url:
-        # The generic extractor keeps an RSS item's id only inside the smuggled URL.
-        video_id = video_id or unsmuggle_url(url, {})[1].get("force_videoid")
-    else:
-        # An html5 page entry has formats but no URL of its own: fetch its best format.
-        formats = [f for f in raw.get("formats") or [] if f.get("url")]
-        if not formats or not video_id:
-            return None
-        url = smuggle_url(formats[-1]["url"], {"force_videoid": video_id})
-    if not url:
-        return None
-    video_id = str(video_id or url)
-    return Entry(video_id=video_id, title=str(raw.get("title") or video_id), url=str(url))
-
-
-def _files_of(folder: Path, stem: str) -> list[Path]:
-    if not folder.is_dir():
-        return []
-    prefix = stem + "."
-    return sorted(p for p in folder.iterdir() if p.name.startswith(prefix) and p.is_file())
-
-
-def _finished_file(folder: Path, stem: str) -> Path | None:
-    """The complete file of an entry yt-dlp skipped (already downloaded or archived)."""
-    for path in _files_of(folder, stem):
-        if "." not in path.name[len(stem) + 1 :]:  # `<stem>.mp4`, not `<stem>.mp4.part`
-            return path
-    return None
-
-
-def _discard(folder: Path, stem: str) -> list[Path]:
-    gone = []
-    for path in _files_of(folder, stem):
-        path.unlink(missing_ok=True)
-        gone.append(path)
-    return gone
+    def thumbnail_of(self, entry: Entry, folder: Path) -> Path | None:
+        """The thumbnail written next to this entry's video, if any."""
+        return names.thumbnail_file(folder, file_stem(entry))
