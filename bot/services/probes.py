@@ -19,6 +19,7 @@ import aiohttp
 from bot.clients.http import request_json
 from bot.clients.neterrors import describe_network_error
 from bot.clients.overseerr import OverseerrClient
+from bot.clients.overseerr.server import server
 from bot.clients.plex import PlexClient
 from bot.errors import MediaNestError
 from bot.services.ratelimit import RateLimiter
@@ -83,9 +84,9 @@ def plex_probe(plex: PlexClient) -> Probe:
 
 def overseerr_probe(overseerr: OverseerrClient) -> Probe:
     async def probe() -> str:
-        status = await overseerr.status()
+        found = await server(overseerr)
         await overseerr.me()
-        return f"version {status.get('version', '?')}, API key accepted"
+        return f"{found}, API key accepted"
 
     return probe
 
