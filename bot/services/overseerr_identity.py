@@ -8,6 +8,7 @@ in `OverseerrMention`; when Overseerr is down the row waits and `sync_pending` r
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import UTC, datetime
 
@@ -20,6 +21,8 @@ from storage.models import MentionState, OverseerrMention, PlexLink
 
 log = logging.getLogger(__name__)
 BATCH = 50  # rows retried per run of the job
+# A link, /unlink or /account waits this long for Overseerr; after that the job takes over.
+ATTEMPT_TIMEOUT = 2.0
 
 
 def now() -> datetime:
@@ -29,9 +32,12 @@ def now() -> datetime:
 class DiscordMentions:
     """Writes and removes members' Discord ids in Overseerr; the linking service's LinkEvents."""
 
-    def __init__(self, overseerr: OverseerrClient, accounts: Accounts) -> None:
+    def __init__(
+        self, overseerr: OverseerrClient, accounts: Accounts, timeout: float = ATTEMPT_TIMEOUT
+    ) -> None:
         self.overseerr = overseerr
         self.accounts = accounts
+        self.timeout = timeout
         self._server: OverseerrServer | None = None
 
     async def server(self) -> OverseerrServer:
@@ -115,10 +121,19 @@ class DiscordMentions:
     async def _attempt(self, row: OverseerrMention) -> None:
         """Apply one row now; a failure stays in the row for `sync_pending`."""
         try:
-            await self._apply(row)
+            await self._apply_now(row)
         except (MediaNestError, NoOverseerrAccount) as exc:
             await self._note(row, exc)
             log.info("overseerr ids: %s for %s waits: %s", row.state, row.discord_id, exc)
+
+    async def _apply_now(self, row: OverseerrMention) -> None:
+        """`_apply` within the timeout, so a slow Overseerr never holds up a command."""
+        try:
+            async with asyncio.timeout(self.timeout):
+                await self._apply(row)
+        except TimeoutError as exc:
+            detail = f"no answer within {self.timeout:g} s"
+            raise ServiceUnavailable("Overseerr", detail) from exc
 
     async def _apply(self, row: OverseerrMention) -> None:
         if row.state == MentionState.REMOVE:
@@ -193,7 +208,7 @@ class DiscordMentions:
         if row.state in (MentionState.ADD, MentionState.OTHER):
             row.state = MentionState.ADD  # the user may have cleared theirs: look again
             try:
-                await self._add(row)
+                await self._apply_now(row)
             except NoOverseerrAccount:
                 await self._note(row, NoOverseerrAccount())
                 return "not set: you have no Overseerr account yet"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import aiohttp
@@ -221,3 +222,18 @@ def test_identify_without_a_media_server_type_is_overseerr() -> None:
     """No mediaServerType means Overseerr, whatever its version says."""
     assert identify("develop-abc", None) == OverseerrServer("Overseerr", "develop-abc")
     assert identify("v2.1.0", 1).kind == "Jellyseerr"
+
+
+async def test_a_slow_overseerr_leaves_the_add_to_the_job(
+    fake: FakeOverseerr, client: OverseerrClient, db: str
+) -> None:
+    """Overseerr slower than the timeout: the link goes on, the add waits for the job."""
+    mentions = DiscordMentions(client, Accounts(client), timeout=0.2)
+    fake.fail_next("*", "/api/v1/user", 503, times=1, delay=1.0)
+    await mentions.linked(ALICE, ALICE_PLEX)
+    row = await OverseerrMention.get(discord_id=ALICE)
+    assert row.state == MentionState.ADD
+    assert row.last_error == "Overseerr: no answer within 0.2 s"
+    await asyncio.sleep(1.0)  # let the fake's delayed answer go
+    assert await mentions.sync_pending() == 1
+    assert fake.discord_ids(2) == [str(ALICE)]
