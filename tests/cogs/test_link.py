@@ -23,7 +23,8 @@ async def test_link_writes_the_id_and_account_says_so(world: World) -> None:
         assert world.overseerr.discord_ids(5) == [bob]
         fields = await account_fields(world, "bob")
         assert fields["Overseerr notifications"] == "mention as you"
-        await world.discord.slash(world.users["bob"], "unlink")
+        reply = await (await world.discord.slash(world.users["bob"], "unlink")).response()
+        assert reply["data"]["content"].startswith("Your Plex account is unlinked")
         assert world.overseerr.discord_ids(5) == []
 
 
