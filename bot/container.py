@@ -21,8 +21,10 @@ from bot.services.issues import Issues, build_issues
 from bot.services.linking import LinkingService
 from bot.services.metrics import Metrics
 from bot.services.outbox import Outbox
+from bot.services.overseerr_identity import DiscordMentions
 from bot.services.ratelimit import RateLimiter
 from bot.services.requests import RequestOptions, Requests, build_requests
+from bot.services.requests.accounts import Accounts
 
 
 @dataclass
@@ -43,6 +45,7 @@ class Services:
     linking: LinkingService | None = None
     requests: Requests | None = None
     issues: Issues | None = None
+    mentions: DiscordMentions | None = None  # members' Discord ids in Overseerr
     downloads: DownloadService | None = None
     lag: LoopLag = field(default_factory=LoopLag)
     metrics: Metrics = field(default_factory=Metrics)
@@ -106,10 +109,18 @@ def build_services(
     outbox = Outbox(notify_channel_id=settings.notify_channel_id)
     secret = secret_key(settings)
     access = Access(settings.admin_discord_ids, settings.admin_role_id)
-    linking = None
+    linking = mentions = None
     if plex and plextv:
+        if overseerr:
+            mentions = DiscordMentions(overseerr, Accounts(overseerr))
         linking = LinkingService(
-            plextv, plex, TokenCipher(secret), outbox, public_url=settings.public_url, access=access
+            plextv,
+            plex,
+            TokenCipher(secret),
+            outbox,
+            public_url=settings.public_url,
+            access=access,
+            events=mentions,
         )
     limiter = RateLimiter(settings.redis_url)
     monitored = monitored_probes(settings, plex, overseerr, limiter)
@@ -126,6 +137,7 @@ def build_services(
         overseerr=overseerr,
         plextv=plextv,
         linking=linking,
+        mentions=mentions,
     )
     if overseerr and linking:
         services.requests = build_requests(

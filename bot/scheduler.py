@@ -110,6 +110,9 @@ def add_jobs(jobs: Jobs, services: Services) -> None:
         jobs.every("requests-reconcile", services.requests.tracking.reconcile, minutes=5)
     if services.issues:
         jobs.every("issues-poll", services.issues.tracking.poll, minutes=5)
+    if services.mentions:
+        jobs.once("overseerr-detect", services.mentions.detect)
+        jobs.every("overseerr-discord-ids", services.mentions.sync_pending, minutes=5)
     if services.downloads:
         jobs.every("downloads-resume", services.downloads.resume_paused, minutes=1)
         jobs.every("downloads-plex-sync", services.downloads.sync_plex_pending, minutes=5)

@@ -69,4 +69,8 @@ class LinkCog(commands.Cog):
         if requests is not None:
             account = await requests.overseerr_account(link.plex_user_id)
             embed.add_field(name="Overseerr user", value=account, inline=False)
+        mentions = self.bot.services.mentions
+        if mentions is not None:
+            mention = await mentions.describe(interaction.user.id, link.plex_user_id)
+            embed.add_field(name="Overseerr notifications", value=mention, inline=False)
         await interaction.response.send_message(embed=embed, ephemeral=True)

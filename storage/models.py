@@ -67,6 +67,14 @@ class TargetKind(StrEnum):
     CHANNEL = "channel"
 
 
+class MentionState(StrEnum):
+    ADD = "add"  # to write into Overseerr (retried until Overseerr answers)
+    WRITTEN = "written"  # we wrote it: unlink removes it
+    ALREADY = "already"  # the member had set it themselves: unlink leaves it
+    OTHER = "other"  # a different id is set: left alone and shown in /account
+    REMOVE = "remove"  # unlinked: to remove from Overseerr (retried)
+
+
 # Subscription.season sentinels, so its unique key never holds NULL (NULLs are never equal).
 SEASON_WHOLE = -1  # a movie
 SEASON_FUTURE = -2  # every season of a show that did not exist yet when it was made
@@ -473,3 +481,20 @@ class OutboxMessage(Model):
 
     class Meta:
         table = "outbox_message"
+
+
+class OverseerrMention(Model):
+    """A member's Discord id in their Overseerr notification settings, and who put it there."""
+
+    id = fields.IntField(primary_key=True)
+    discord_id = fields.BigIntField(db_index=True)
+    plex_user_id = fields.BigIntField()
+    overseerr_user_id = fields.IntField(null=True)
+    state = fields.CharEnumField(MentionState, max_length=16, db_index=True)
+    found_id = fields.CharField(max_length=32, null=True)  # the other id, for OTHER
+    last_error = fields.TextField(null=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "overseerr_mention"
+        unique_together = (("discord_id", "plex_user_id"),)

@@ -87,6 +87,20 @@ async def test_check_reports_every_service_ok(
     assert "Home Plex" in by_name["plex"]
 
 
+async def test_check_names_the_overseerr_server(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The overseerr line names the server that answered (Overseerr, Jellyseerr, Seerr)."""
+    world.overseerr.use_server("seerr", "3.1.0")
+    await check(world.settings())
+    [line] = lines_named(capsys.readouterr().out, "overseerr")
+    assert line.startswith("OK    overseerr  Seerr 3.1.0, API key accepted"), line
+    world.overseerr.use_server("overseerr", "1.33.2")
+    await check(world.settings())
+    [line] = lines_named(capsys.readouterr().out, "overseerr")
+    assert line.startswith("OK    overseerr  Overseerr 1.33.2, API key accepted"), line
+
+
 async def test_check_reports_a_down_service_and_fails(
     world: World, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -515,3 +515,43 @@ async def test_concurrent_requests_are_serialised(
         call(http, fake, "POST", "/request", user=4, json=body),
     )
     assert sorted(status for status, _ in results) == [201, 409]
+
+
+# ----- notification settings and server kinds (issue 11: Discord ids) ----------------------
+
+
+async def test_notification_settings_post_replaces_every_field(
+    http: aiohttp.ClientSession, fake: FakeOverseerr
+) -> None:
+    """Like Overseerr, a POST sets each field from the body: one left out is unset."""
+    fake.users[2]["settings"]["pushoverUserKey"] = "alice-pushover"
+    status, body = await call(http, fake, "GET", "/user/2/settings/notifications")
+    assert status == 200 and body["discordId"] == "111"
+    status, body = await call(
+        http, fake, "POST", "/user/2/settings/notifications", json={"discordId": "222"}
+    )
+    assert status == 200 and body["discordId"] == "222"
+    assert fake.users[2]["settings"]["pushoverUserKey"] is None
+
+
+async def test_notification_settings_of_others_need_manage_users(
+    http: aiohttp.ClientSession, fake: FakeOverseerr
+) -> None:
+    """A user without MANAGE_USERS may read only their own notification settings."""
+    status, _ = await call(http, fake, "GET", "/user/2/settings/notifications", user=3)
+    assert status == 403
+    status, _ = await call(http, fake, "GET", "/user/3/settings/notifications", user=3)
+    assert status == 200
+
+
+async def test_seerr_answers_with_a_list_and_a_media_server_type(
+    http: aiohttp.ClientSession, fake: FakeOverseerr
+) -> None:
+    """As Seerr 3.3 the settings hold `discordIds` and /settings/public has mediaServerType."""
+    fake.use_server("seerr", "3.3.0", discord_ids=True)
+    status, body = await call(http, fake, "GET", "/user/2/settings/notifications")
+    assert status == 200 and body["discordIds"] == ["111"] and "discordId" not in body
+    status, body = await call(http, fake, "GET", "/settings/public")
+    assert body["mediaServerType"] == 1
+    status, body = await call(http, fake, "GET", "/status")
+    assert body["version"] == "3.3.0"

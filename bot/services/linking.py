@@ -13,7 +13,7 @@ import logging
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import NoReturn
+from typing import NoReturn, Protocol
 
 from tortoise.transactions import in_transaction
 
@@ -68,6 +68,14 @@ class Linked:
     role: Role
 
 
+class LinkEvents(Protocol):
+    """Told about each link made and removed (e.g. to mirror it into Overseerr)."""
+
+    async def linked(self, discord_id: int, plex_user_id: int) -> None: ...
+
+    async def unlinked(self, discord_id: int) -> None: ...
+
+
 def now() -> datetime:
     return datetime.now(UTC)
 
@@ -90,6 +98,7 @@ class LinkingService:
         public_url: str | None,
         attempt_ttl: timedelta = timedelta(minutes=15),
         access: Access | None = None,
+        events: LinkEvents | None = None,
     ) -> None:
         self.plextv = plextv
         self.plex = plex
@@ -98,6 +107,7 @@ class LinkingService:
         self.public_url = public_url.rstrip("/") if public_url else None
         self.attempt_ttl = attempt_ttl
         self.access = access  # told about every link change, so its admin cache stays true
+        self.events = events
         self._machine_id: str | None = None
 
     # -- sign-in ------------------------------------------------------------------------
@@ -195,6 +205,8 @@ class LinkingService:
                 return None
             await self._store(attempt.discord_id, account, role, token)
         self._links_changed()
+        if self.events is not None:
+            await self.events.linked(attempt.discord_id, account.id)
         await self.outbox.dm(
             f"plex-linked:{attempt.state_hash[:32]}",
             attempt.discord_id,
@@ -271,6 +283,7 @@ class LinkingService:
             return False
         await PlexLink.filter(id=link.id).delete()
         self._links_changed()
+        await self._unlinked(discord_id)
         await LinkAttempt.filter(discord_id=discord_id, used_at__isnull=True).delete()
         log.info("linking: %s unlinked", discord_id)
         return True
@@ -338,12 +351,17 @@ class LinkingService:
     async def _drop(self, link: PlexLink, discord_id: int, why: str) -> None:
         await PlexLink.filter(id=link.id).delete()
         self._links_changed()
+        await self._unlinked(discord_id)
         log.info("linking: removed the link of %s: %s", discord_id, why)
         await self.outbox.dm(
             f"plex-unlinked:{discord_id}:{link.linked_at.timestamp():.6f}",
             discord_id,
             f"Your Plex link was removed because {why}. Run `/link` to link it again.",
         )
+
+    async def _unlinked(self, discord_id: int) -> None:
+        if self.events is not None:
+            await self.events.unlinked(discord_id)
 
     def _links_changed(self) -> None:
         if self.access is not None:

@@ -19,6 +19,7 @@ import aiohttp
 from bot.clients.http import request_json
 from bot.clients.neterrors import describe_network_error
 from bot.clients.overseerr import OverseerrClient
+from bot.clients.overseerr.server import server
 from bot.clients.plex import PlexClient
 from bot.clients.ytdlp import cookies_readable
 from bot.errors import MediaNestError
@@ -84,9 +85,9 @@ def plex_probe(plex: PlexClient) -> Probe:
 
 def overseerr_probe(overseerr: OverseerrClient) -> Probe:
     async def probe() -> str:
-        status = await overseerr.status()
+        found = await server(overseerr)
         await overseerr.me()
-        return f"version {status.get('version', '?')}, API key accepted"
+        return f"{found}, API key accepted"
 
     return probe
 

@@ -378,7 +378,147 @@ class FakeIssues:
 # ----- end of issues -----------------------------------------------------------------------
 
 
-class FakeOverseerr(FakeIssues, LoopbackServer):
+# ----- server kinds and users' notification settings (issue 11: Discord ids) ----------------
+# Overseerr 1.33 routes/user/usersettings.ts; Seerr's of 2026-02 (3.1) has the same shape.
+# Seerr 3.3 (seerr-team/seerr#2712) keeps a list, `discordIds`, instead of `discordId`.
+
+SERVER_KINDS = ("overseerr", "jellyseerr", "seerr")
+# What a POST of the notification settings stores; any field left out becomes unset.
+NOTIFICATION_FIELDS = (
+    "pgpKey",
+    "pushbulletAccessToken",
+    "pushoverApplicationToken",
+    "pushoverUserKey",
+    "pushoverSound",
+    "telegramChatId",
+    "telegramSendSilently",
+)
+
+
+class NotificationSettingsMixin:
+    """FakeOverseerr's server kinds and `/user/{id}/settings/notifications`."""
+
+    kind = "overseerr"
+    discord_ids_list = False
+    # Provided by FakeOverseerr.
+    users: dict[int, dict[str, Any]]
+    version: str
+
+    def _server_extras(self: Any) -> dict[str, Any]:
+        """Jellyseerr and Seerr add the media server type (1 Plex) to the public settings."""
+        if self.kind == "overseerr":
+            return {}
+        title = "Jellyseerr" if self.kind == "jellyseerr" else "Seerr"
+        return {"applicationTitle": title, "mediaServerType": 1}
+
+    def use_server(self: Any, kind: str, version: str, *, discord_ids: bool = False) -> None:
+        """Answer as this kind of server; `discord_ids` for Seerr 3.3+, which keeps a list."""
+        assert kind in SERVER_KINDS
+        self.kind, self.version, self.discord_ids_list = kind, version, discord_ids
+        for user in self.users.values():
+            settings = user["settings"]
+            if discord_ids and "discordId" in settings:
+                old = settings.pop("discordId")
+                settings["discordIds"] = [old] if old else []
+
+    def discord_ids(self: Any, user_id: int) -> list[str]:
+        """The Discord ids the user's notification settings hold, in either shape."""
+        settings = self.users[user_id]["settings"]
+        if "discordIds" in settings:
+            return list(settings["discordIds"] or [])
+        return [settings["discordId"]] if settings.get("discordId") else []
+
+    def set_discord_ids(self: Any, user_id: int, ids: list[str]) -> None:
+        """Set the user's Discord ids as they would in their profile."""
+        settings = self.users[user_id]["settings"]
+        if self.discord_ids_list:
+            settings.pop("discordId", None)
+            settings["discordIds"] = list(ids)
+        else:
+            settings["discordId"] = ids[0] if ids else None
+
+    def _notification_routes(self: Any) -> list[tuple[str, str, Handler, int]]:
+        return [
+            ("GET", "/user/{userId}/settings/notifications", self._get_notifications, 0),
+            ("POST", "/user/{userId}/settings/notifications", self._post_notifications, 0),
+        ]
+
+    def _settings_owner(
+        self: Any, request: web.Request, user: dict[str, Any]
+    ) -> tuple[dict[str, Any] | None, tuple[int, Any] | None]:
+        """isOwnProfileOrAdmin, then the user; (None, refusal) when it can't go on."""
+        uid = _number(request.match_info["userId"])
+        if not _has(user["permissions"], Permission.MANAGE_USERS) and user["id"] != uid:
+            return None, (
+                403,
+                {"message": "You do not have permission to view this user's settings."},
+            )
+        found = self._find_user(request)
+        if found is None:
+            return None, (404, {"message": "User not found."})
+        return found, None
+
+    def _discord_part(self: Any, user_id: int) -> dict[str, Any]:
+        if self.discord_ids_list:
+            return {"discordIds": self.discord_ids(user_id)}
+        return {"discordId": self.users[user_id]["settings"].get("discordId")}
+
+    async def _get_notifications(
+        self: Any, request: web.Request, user: Any, body: Any
+    ) -> tuple[int, Any]:
+        found, refusal = self._settings_owner(request, user)
+        if refusal is not None:
+            return refusal
+        assert found is not None
+        settings = found["settings"]
+        return 200, {
+            "emailEnabled": False,
+            "pgpKey": settings.get("pgpKey"),
+            "discordEnabled": True,
+            "discordEnabledTypes": 4094,
+            **self._discord_part(found["id"]),
+            "pushbulletAccessToken": settings.get("pushbulletAccessToken"),
+            "pushoverApplicationToken": settings.get("pushoverApplicationToken"),
+            "pushoverUserKey": settings.get("pushoverUserKey"),
+            "pushoverSound": settings.get("pushoverSound"),
+            "telegramEnabled": False,
+            "telegramBotUsername": None,
+            "telegramChatId": settings.get("telegramChatId"),
+            "telegramSendSilently": settings.get("telegramSendSilently"),
+            "webPushEnabled": False,
+            "notificationTypes": settings.get("notificationTypes") or {},
+        }
+
+    async def _post_notifications(
+        self: Any, request: web.Request, user: Any, body: Any
+    ) -> tuple[int, Any]:
+        found, refusal = self._settings_owner(request, user)
+        if refusal is not None:
+            return refusal
+        assert found is not None
+        if found["id"] == 1 and user["id"] != 1:
+            return 403, {"message": "You do not have permission to modify this user's settings."}
+        settings = found["settings"]
+        for name in NOTIFICATION_FIELDS:
+            settings[name] = body.get(name)
+        if self.discord_ids_list:
+            settings.pop("discordId", None)
+            settings["discordIds"] = body.get("discordIds")
+        else:
+            settings["discordId"] = body.get("discordId")
+        settings["notificationTypes"] = {
+            **(settings.get("notificationTypes") or {}),
+            **(body.get("notificationTypes") or {}),
+        }
+        answer = {name: settings[name] for name in NOTIFICATION_FIELDS}
+        return 200, {
+            **answer,
+            **self._discord_part(found["id"]),
+            "notificationTypes": settings["notificationTypes"],
+        }
+
+
+class FakeOverseerr(FakeIssues, NotificationSettingsMixin, LoopbackServer):
     """Overseerr's `/api/v1` on 127.0.0.1: users, a small TMDB catalogue, media and requests.
 
     State tests may read: `users`, `catalogue`, `media` (keyed by (media_type, tmdb_id)),
@@ -719,6 +859,7 @@ class FakeOverseerr(FakeIssues, LoopbackServer):
             ("GET", "/user/{userId}/requests", self._user_requests, 0),
             ("GET", "/media", self._list_media, 0),
             *self._issue_routes(),
+            *self._notification_routes(),
         ]
 
     def _endpoint(
@@ -1133,6 +1274,7 @@ class FakeOverseerr(FakeIssues, LoopbackServer):
             "locale": "en",
             "emailEnabled": False,
             "newPlexLogin": True,
+            **self._server_extras(),
         }
 
     async def _settings_main(self, request: web.Request, user: Any, body: Any) -> tuple[int, Any]:

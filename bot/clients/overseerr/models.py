@@ -94,6 +94,7 @@ class SeasonInfo(SeasonNumber):
 
 class UserSettings(Wire):
     discord_id: OptionalId = Field(None, alias="discordId")
+    discord_ids: list[int] = Field([], alias="discordIds")  # Seerr 3.3+ keeps a list
 
 
 class UserRef(Wire):
@@ -139,7 +140,7 @@ def _ref_discord(ref: UserRef | int | None) -> int | None:
     """The Discord id in a user's notification settings (only detail answers include them)."""
     if not isinstance(ref, UserRef) or ref.settings is None:
         return None
-    value = ref.settings.discord_id
+    value = ref.settings.discord_id or next(iter(ref.settings.discord_ids), None)
     return value if value and value > 0 else None
 
 
