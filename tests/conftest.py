@@ -11,6 +11,7 @@ import pytest
 
 from storage.db import database
 from tests.harness import World
+from tests.templates import drop_postgres, migrated_postgres, migrated_sqlite
 
 KEEP_ENV = {"OVERSEERR_OPENAPI"}  # where tests/fakes/openapi.py finds the spec
 POSTGRES_ADMIN = os.environ.get("TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/test")
@@ -80,11 +81,24 @@ async def database_url(request: pytest.FixtureRequest, tmp_path) -> AsyncIterato
         await _drop_schema(schema)
 
 
-@pytest.fixture
-async def db(database_url: str) -> AsyncIterator[str]:
-    """The database open (migrated) for the test; yields its URL."""
-    async with database(database_url):
-        yield database_url
+@pytest.fixture(params=["sqlite", "postgres"])
+async def db(request: pytest.FixtureRequest, tmp_path) -> AsyncIterator[str]:  # type: ignore[no-untyped-def]
+    """A migrated database open for the test, on each backend; yields its URL."""
+    if request.param == "sqlite":
+        path = tmp_path / "medianest.sqlite3"
+        await migrated_sqlite(path)
+        async with database(f"sqlite://{path}"):
+            yield f"sqlite://{path}"
+        return
+    try:
+        url = await migrated_postgres(POSTGRES_ADMIN)
+    except (OSError, asyncpg.PostgresError) as exc:
+        pytest.skip(f"PostgreSQL at {POSTGRES_ADMIN} is unreachable: {exc}")
+    try:
+        async with database(url):
+            yield url
+    finally:
+        await drop_postgres(POSTGRES_ADMIN, url)
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ from bot.config import Settings, load_settings
 from tests.fakes.discord import FakeDiscord, FakeUser
 from tests.fakes.overseerr import FakeOverseerr
 from tests.fakes.plex import FakePlexServer, FakePlexTV, PlexAccount
+from tests.templates import migrated_sqlite
 
 GENERAL, HEALTH, ANNOUNCE = 3000, 3001, 3002
 ADMIN_ID, ALICE_ID, BOB_ID, CLOSED_ID = 500, 501, 502, 503
@@ -34,6 +35,7 @@ class World:
     users: dict[str, FakeUser] = field(default_factory=dict)
 
     async def start(self) -> None:
+        await migrated_sqlite(self.tmp / "data" / "medianest.sqlite3")  # the bot's default
         for fake in (self.discord, self.plextv, self.pms, self.overseerr):
             await fake.start()
         self.users = {

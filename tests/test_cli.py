@@ -142,6 +142,7 @@ async def run_cli(env: dict[str, str], *args: str) -> asyncio.subprocess.Process
 
 async def test_migrate_command_applies_migrations(world: World) -> None:
     """`python -m bot migrate` creates the database and says so."""
+    (world.settings().data_dir / "medianest.sqlite3").unlink()  # the harness's ready-made one
     proc = await run_cli(bot_env(world), "migrate")
     out, err = await asyncio.wait_for(proc.communicate(), 60)
     assert proc.returncode == 0, err.decode()

@@ -415,7 +415,7 @@ async def test_state_is_stored_hashed(world: PlexWorld) -> None:
 
 
 # Only SQLite keeps the database in a file this test can read, so it runs on SQLite alone.
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("db", ["sqlite"], indirect=True)
 async def test_token_not_in_sqlite_file(world: PlexWorld, db: str) -> None:
     """A byte scan of the SQLite database file and its WAL finds no token text."""
     await world.service.complete(await world.sign_in(BOB, world.friend))
