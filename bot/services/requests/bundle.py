@@ -10,6 +10,7 @@ from bot.services.ratelimit import RateLimiter
 from bot.services.requests.accounts import Accounts
 from bot.services.requests.approvals import Approvals
 from bot.services.requests.cards import Cards
+from bot.services.requests.checks import Checks
 from bot.services.requests.delivery import Deliveries
 from bot.services.requests.following import Subscriptions
 from bot.services.requests.listing import Listing
@@ -73,8 +74,9 @@ def build_requests(
     progress = Progress(outbox, options.notify_channel_id)
     cards = Cards(outbox, approval_channel)
     follows = Subscriptions(overseerr, outbox)
+    checks = Checks(titles, accounts, quotas, follows)
     delivery = Deliveries(
-        overseerr, outbox, progress, cards, policy=options.policy, batch=options.batch
+        overseerr, outbox, progress, cards, checks, policy=options.policy, batch=options.batch
     )
     reviews = Reviews(titles, progress, delivery, outbox, options.review_channel_id)
     approvals = Approvals(overseerr, cards, accounts, progress, follows)
@@ -83,7 +85,7 @@ def build_requests(
         titles=titles,
         accounts=accounts,
         quotas=quotas,
-        submission=Submission(titles, accounts, quotas, reviews, follows, limiter, options.rate),
+        submission=Submission(checks, titles, reviews, follows, limiter, options.rate),
         reviews=reviews,
         delivery=delivery,
         tracking=Tracking(overseerr, progress, approvals, follows),
