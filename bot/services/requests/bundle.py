@@ -12,8 +12,10 @@ from bot.services.requests.approvals import Approvals
 from bot.services.requests.cards import Cards
 from bot.services.requests.checks import Checks
 from bot.services.requests.delivery import Deliveries
+from bot.services.requests.elsewhere import Elsewhere
 from bot.services.requests.following import Subscriptions
 from bot.services.requests.listing import Listing
+from bot.services.requests.prefs import Preferences
 from bot.services.requests.progress import Progress
 from bot.services.requests.quota import Quotas
 from bot.services.requests.reviews import Reviews
@@ -55,6 +57,7 @@ class Requests:
     approvals: Approvals
     follows: Subscriptions
     listing: Listing
+    prefs: Preferences
 
     async def overseerr_account(self, plex_user_id: int) -> str:
         """How the Plex account maps to Overseerr, in words, for /account."""
@@ -71,9 +74,10 @@ def build_requests(
     titles = Titles(overseerr, timeout=options.suggest_timeout, ttl=options.suggest_ttl)
     accounts = Accounts(overseerr)
     quotas = Quotas(overseerr, accounts)
-    progress = Progress(outbox, options.notify_channel_id)
+    prefs = Preferences()
+    progress = Progress(outbox, prefs, options.notify_channel_id)
     cards = Cards(outbox, approval_channel)
-    follows = Subscriptions(overseerr, outbox)
+    follows = Subscriptions(overseerr, outbox, prefs)
     checks = Checks(titles, accounts, quotas, follows)
     delivery = Deliveries(
         overseerr, outbox, progress, cards, checks, policy=options.policy, batch=options.batch
@@ -88,9 +92,10 @@ def build_requests(
         submission=Submission(checks, titles, reviews, follows, limiter, options.rate),
         reviews=reviews,
         delivery=delivery,
-        tracking=Tracking(overseerr, progress, approvals, follows),
+        tracking=Tracking(overseerr, progress, approvals, follows, Elsewhere(overseerr, progress)),
         cards=cards,
         approvals=approvals,
         follows=follows,
         listing=Listing(),
+        prefs=prefs,
     )
