@@ -13,6 +13,7 @@ async def load_cogs(bot: MediaNest) -> None:
     from cogs.health import HealthCog
     from cogs.help import HelpCog
     from cogs.link import LinkCog
+    from cogs.notifications import NotificationsCog
     from cogs.requests import RequestsCog
     from cogs.youtube import YouTubeCog
 
@@ -23,5 +24,6 @@ async def load_cogs(bot: MediaNest) -> None:
         await bot.add_cog(LinkCog(bot, bot.services.linking))
     if bot.services.requests and bot.services.linking:
         await bot.add_cog(RequestsCog(bot, bot.services.requests, bot.services.linking))
+        await bot.add_cog(NotificationsCog(bot, bot.services.requests.prefs))
     if bot.services.downloads and bot.services.linking:
         await bot.add_cog(YouTubeCog(bot, bot.services.downloads))
