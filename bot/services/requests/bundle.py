@@ -13,6 +13,7 @@ from bot.services.requests.cards import Cards
 from bot.services.requests.checks import Checks
 from bot.services.requests.delivery import Deliveries
 from bot.services.requests.elsewhere import Elsewhere
+from bot.services.requests.follow_notices import FollowerNotices
 from bot.services.requests.following import Subscriptions
 from bot.services.requests.listing import Listing
 from bot.services.requests.prefs import Preferences
@@ -79,8 +80,16 @@ def build_requests(
     cards = Cards(outbox, approval_channel)
     follows = Subscriptions(overseerr, outbox, prefs)
     checks = Checks(titles, accounts, quotas, follows)
+    notices = FollowerNotices(outbox, prefs)
     delivery = Deliveries(
-        overseerr, outbox, progress, cards, checks, policy=options.policy, batch=options.batch
+        overseerr,
+        outbox,
+        progress,
+        cards,
+        checks,
+        notices,
+        policy=options.policy,
+        batch=options.batch,
     )
     reviews = Reviews(titles, progress, delivery, outbox, options.review_channel_id)
     approvals = Approvals(overseerr, cards, accounts, progress, follows)
@@ -92,7 +101,9 @@ def build_requests(
         submission=Submission(checks, titles, reviews, follows, limiter, options.rate),
         reviews=reviews,
         delivery=delivery,
-        tracking=Tracking(overseerr, progress, approvals, follows, Elsewhere(overseerr, progress)),
+        tracking=Tracking(
+            overseerr, progress, approvals, follows, Elsewhere(overseerr, progress), notices
+        ),
         cards=cards,
         approvals=approvals,
         follows=follows,

@@ -17,6 +17,7 @@ from bot.services.outbox import Outbox
 from bot.services.requests.cards import Cards
 from bot.services.requests.checks import Checks
 from bot.services.requests.errors import AlreadyAvailable, RequestNotFound
+from bot.services.requests.follow_notices import FollowerNotices
 from bot.services.requests.progress import Progress
 from bot.services.requests.statuses import status_for, status_of_existing
 from bot.services.requests.views import STATUS_TEXT, RequestView, label_of, now, view
@@ -39,6 +40,7 @@ class Deliveries:
         progress: Progress,
         cards: Cards,
         checks: Checks,
+        notices: FollowerNotices,
         *,
         policy: RetryPolicy,
         batch: int,
@@ -48,6 +50,7 @@ class Deliveries:
         self.progress = progress
         self.cards = cards
         self.checks = checks
+        self.notices = notices
         self.policy = policy
         self.batch = batch
 
@@ -132,6 +135,8 @@ class Deliveries:
         if not moved:
             return view(row), False
         log.info("requests: request %s delivered: %s", row.id, status)
+        if status == S.REJECTED:
+            await self.notices.refused(row)
         if own and status == S.PENDING:
             await self.cards.post_for_row(row)
         if background:

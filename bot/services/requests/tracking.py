@@ -23,6 +23,7 @@ from bot.errors import DependencyError, ServiceRejected, ServiceUnavailable
 from bot.services.requests.approvals import Approvals
 from bot.services.requests.elsewhere import Elsewhere
 from bot.services.requests.errors import InvalidWebhook
+from bot.services.requests.follow_notices import FollowerNotices
 from bot.services.requests.following import Subscriptions
 from bot.services.requests.progress import Progress
 from bot.services.requests.statuses import TRACKED, from_media, seasons_status, status_for
@@ -60,12 +61,14 @@ class Tracking:
         approvals: Approvals,
         follows: Subscriptions,
         elsewhere: Elsewhere,
+        notices: FollowerNotices,
     ) -> None:
         self.overseerr = overseerr
         self.progress = progress
         self.approvals = approvals
         self.follows = follows
         self.elsewhere = elsewhere
+        self.notices = notices
 
     async def handle_webhook(self, payload: Any) -> str:
         """Apply one Overseerr webhook; raises InvalidWebhook for a body we cannot use."""
@@ -167,7 +170,7 @@ class Tracking:
                 changed += 1
         try:
             cards = await self.approvals.sync()
-            told = await self.follows.check_all()
+            told = await self.follows.check_all() + await self.notices.stale()
         except DependencyError as exc:
             log.info("requests: approval and follower checks stopped: %s", exc)
         else:
