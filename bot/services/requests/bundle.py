@@ -15,6 +15,7 @@ from bot.services.requests.delivery import Deliveries
 from bot.services.requests.elsewhere import Elsewhere
 from bot.services.requests.follow_notices import FollowerNotices
 from bot.services.requests.following import Subscriptions
+from bot.services.requests.future import FutureSeasons
 from bot.services.requests.listing import Listing
 from bot.services.requests.prefs import Preferences
 from bot.services.requests.progress import Progress
@@ -78,7 +79,7 @@ def build_requests(
     prefs = Preferences()
     progress = Progress(outbox, prefs, options.notify_channel_id)
     cards = Cards(outbox, approval_channel)
-    follows = Subscriptions(overseerr, outbox, prefs)
+    follows = Subscriptions(overseerr, outbox, prefs, FutureSeasons(accounts, quotas, outbox))
     checks = Checks(titles, accounts, quotas, follows)
     notices = FollowerNotices(outbox, prefs)
     delivery = Deliveries(

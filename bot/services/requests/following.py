@@ -30,6 +30,7 @@ from bot.services.outbox import Outbox
 from bot.services.requests.cards import decline_reason
 from bot.services.requests.errors import NothingToFollow
 from bot.services.requests.follow_ids import parse_follow_id
+from bot.services.requests.future import FutureSeasons
 from bot.services.requests.prefs import Preferences
 from storage.models import SEASON_FUTURE, SEASON_WHOLE, MediaRequest, RequestStatus, Subscription
 
@@ -84,10 +85,13 @@ def followed(row: Subscription) -> Followed:
 class Subscriptions:
     """Subscribe, list, unsubscribe, and tell subscribers what happened to their media."""
 
-    def __init__(self, overseerr: OverseerrClient, outbox: Outbox, prefs: Preferences) -> None:
+    def __init__(
+        self, overseerr: OverseerrClient, outbox: Outbox, prefs: Preferences, future: FutureSeasons
+    ) -> None:
         self.overseerr = overseerr
         self.outbox = outbox
         self.prefs = prefs
+        self.future = future
 
     async def subscribe(
         self,
@@ -263,6 +267,7 @@ class Subscriptions:
         told = 0
         for sub in subs:
             if sub.season == SEASON_FUTURE:
+                told += await self.future.request_new(sub, details)
                 told += await self._new_seasons(sub, details)
                 continue
             outcome, request_id = _outcome(details, sub, queued)
