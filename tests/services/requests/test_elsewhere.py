@@ -116,3 +116,26 @@ async def test_prefs_turn_dms_off_per_kind(db: str, world: World) -> None:
     world.fake.set_request_status(mine.overseerr_request_id or 0, 2)
     await world.service.tracking.reconcile()
     assert len(await dms(ALICE)) == 1
+
+
+async def test_malformed_requester_writes_nothing(db: str, world: World) -> None:
+    """A requester with a malformed plexId, by webhook or poll: logged, nothing adopted."""
+    await link(ALICE, ALICE_PLEX)
+    rid = await on_website(world, DUNE)
+    bad = {
+        "id": rid,
+        "status": 1,
+        "type": "movie",
+        "is4k": False,
+        "requestedBy": {"id": 2, "plexId": "not-a-number"},
+    }
+    world.fake.fail_next("GET", f"/request/{rid}", 200, body=bad)
+    out = await world.service.tracking.handle_webhook(
+        world.fake.webhook_payload("MEDIA_PENDING", rid)
+    )
+    assert out.startswith("MEDIA_PENDING")
+    page = {"pageInfo": {"pages": 1, "pageSize": 50, "results": 1, "page": 1}, "results": [bad]}
+    world.fake.fail_next("GET", "/request", 200, body=page)
+    await world.service.tracking.reconcile()
+    assert await MediaRequest.filter(elsewhere=True).count() == 0
+    assert await dms(ALICE) == []
