@@ -79,7 +79,9 @@ def build_requests(
     prefs = Preferences()
     progress = Progress(outbox, prefs, options.notify_channel_id)
     cards = Cards(outbox, approval_channel)
-    follows = Subscriptions(overseerr, outbox, prefs, FutureSeasons(accounts, quotas, outbox))
+    follows = Subscriptions(
+        overseerr, outbox, prefs, FutureSeasons(accounts, quotas, outbox, prefs)
+    )
     checks = Checks(titles, accounts, quotas, follows)
     notices = FollowerNotices(outbox, prefs)
     delivery = Deliveries(

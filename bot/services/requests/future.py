@@ -16,6 +16,7 @@ from bot.errors import DependencyError
 from bot.services.outbox import Outbox
 from bot.services.requests.accounts import Accounts
 from bot.services.requests.errors import NoOverseerrAccount, QuotaExceeded
+from bot.services.requests.prefs import Preferences
 from bot.services.requests.quota import Quotas
 from bot.services.requests.seasons import format_seasons
 from bot.services.requests.views import now
@@ -28,10 +29,13 @@ S = RequestStatus
 class FutureSeasons:
     """Requests the new seasons of a show a member follows "for every future season"."""
 
-    def __init__(self, accounts: Accounts, quotas: Quotas, outbox: Outbox) -> None:
+    def __init__(
+        self, accounts: Accounts, quotas: Quotas, outbox: Outbox, prefs: Preferences
+    ) -> None:
         self.accounts = accounts
         self.quotas = quotas
         self.outbox = outbox
+        self.prefs = prefs
 
     async def request_new(self, sub: Subscription, details: MediaDetails) -> int:
         """Request the seasons that did not exist when the member subscribed; returns DMs."""
@@ -51,6 +55,8 @@ class FutureSeasons:
         except NoOverseerrAccount:
             return 0
         except QuotaExceeded as exc:
+            if not await self.prefs.wants(sub.discord_id, "followed_media"):
+                return 0
             text = f"A new season of **{name}** is out ({seasons}), but I couldn't request it: "
             key = f"future:{sub.id}:{seasons}:quota"
             return int(await self.outbox.dm(key, sub.discord_id, text + exc.message))
@@ -79,6 +85,8 @@ class FutureSeasons:
         await Subscription.filter(id=sub.id).update(known_seasons=sorted(known | set(wanted)))
         sub.known_seasons = sorted(known | set(wanted))
         log.info("follow: requested %s of %s for %s as %s", seasons, name, sub.discord_id, row.id)
+        if not await self.prefs.wants(sub.discord_id, "followed_media"):
+            return 0
         text = (
             f"A new season of **{name}** is out ({seasons}): I've requested it for you. "
             "I'll DM you when it's on Plex."
