@@ -14,6 +14,7 @@ async def load_cogs(bot: MediaNest) -> None:
     from cogs.help import HelpCog
     from cogs.issues import IssuesCog
     from cogs.link import LinkCog
+    from cogs.notifications import NotificationsCog
     from cogs.requests import RequestsCog
     from cogs.youtube import YouTubeCog
 
@@ -24,6 +25,7 @@ async def load_cogs(bot: MediaNest) -> None:
         await bot.add_cog(LinkCog(bot, bot.services.linking))
     if bot.services.requests and bot.services.linking:
         await bot.add_cog(RequestsCog(bot, bot.services.requests, bot.services.linking))
+        await bot.add_cog(NotificationsCog(bot, bot.services.requests.prefs))
     if bot.services.issues and bot.services.linking:
         await bot.add_cog(IssuesCog(bot, bot.services.issues, bot.services.linking))
     if bot.services.downloads and bot.services.linking:

@@ -157,6 +157,10 @@ class MediaRequest(Model):
     next_attempt_at = fields.DatetimeField(null=True)
     last_error = fields.TextField(null=True)
     resolved_by = fields.BigIntField(null=True)  # the admin who resolved a manual review
+    # Saved while Overseerr was down: validated (title, account, quota) before delivery.
+    unchecked = fields.BooleanField(default=False)
+    plex_user_id = fields.BigIntField(null=True)  # to find the Overseerr user of an unchecked one
+    elsewhere = fields.BooleanField(default=False)  # made outside Discord, by a linked member
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
     available_at = fields.DatetimeField(null=True)  # for time to available
@@ -200,6 +204,20 @@ class MemberActivity(Model):
         table = "member_activity"
         unique_together = (("discord_id", "day"),)
         indexes = (("day", "discord_id"),)
+
+
+class NotificationPrefs(Model):
+    """Which request DMs a member wants (a member without a row gets them all)."""
+
+    id = fields.IntField(primary_key=True)
+    discord_id = fields.BigIntField(unique=True)
+    discord_requests = fields.BooleanField(default=True)  # their requests made in Discord
+    elsewhere_requests = fields.BooleanField(default=True)  # theirs made on Overseerr, Plex, apps
+    followed_media = fields.BooleanField(default=True)  # media they follow ("Notify me")
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "notification_prefs"
 
 
 class Subscription(Model):

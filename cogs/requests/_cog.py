@@ -11,11 +11,18 @@ from discord.ext import commands
 
 from bot.errors import DependencyError, NotAllowed
 from bot.services.requests import AlreadyRequested, ApprovalCardView, Requests
+from bot.services.requests.views import label_of
 from cogs.checks import is_admin, requires_link
 from cogs.components import one_button
 from cogs.issues import open_issue_lines
 from cogs.requests._components import PERSISTENT, RequestsPage
-from cogs.requests._text import NOT_FOLLOWING, following_view, outcome_text, review_text
+from cogs.requests._text import (
+    NOT_FOLLOWING,
+    following_view,
+    outcome_text,
+    queued_text,
+    review_text,
+)
 from storage.models import MediaRequest, RequestStatus
 
 if TYPE_CHECKING:
@@ -102,6 +109,9 @@ class RequestsCog(commands.Cog):
             return
         if saved.status == RequestStatus.NEEDS_REVIEW:
             await interaction.followup.send(review_text(saved.title), ephemeral=True)
+            return
+        if saved.unchecked:
+            await interaction.followup.send(queued_text(label_of(saved)), ephemeral=True)
             return
         await interaction.followup.send(
             f"Requesting **{saved.title}**… {await self.quota_line(link.plex_user_id, saved)}",

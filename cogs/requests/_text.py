@@ -44,6 +44,14 @@ def review_text(title: str) -> str:
     )
 
 
+def queued_text(label: str) -> str:
+    """The answer to a request kept while Overseerr is down."""
+    return (
+        f"Overseerr isn't answering right now, so I've queued **{label}**. It will be "
+        "checked and sent as soon as Overseerr answers, and I'll DM you how it went."
+    )
+
+
 def request_line(request: RequestView, *, with_user: bool) -> str:
     who = f" · <@{request.discord_id}>" if with_user else ""
     when = f"<t:{int(request.created_at.timestamp())}:R>"

@@ -118,7 +118,7 @@ async def test_already_available_media_is_not_requested(world: World, bot: Media
 async def test_overseerr_down_at_submission_queues_then_delivers_once(
     world: World, bot: MediaNest
 ) -> None:
-    """A 503 on submission queues the request; the retry job delivers it once and DMs the user."""
+    """A 503 on submission: the reply says queued (no second message); delivered once, one DM."""
     world.overseerr.fail_next("POST", "/api/v1/request", status=503)
     interaction = await world.discord.slash(
         world.users["bob"], "request", {"title": f"movie:{DUNE}"}
@@ -133,8 +133,38 @@ async def test_overseerr_down_at_submission_queues_then_delivers_once(
     assert await requests.delivery.deliver_due() == 1
     assert await requests.delivery.deliver_due() == 0
     assert len(world.overseerr.media_requests) == 1
-    dms = await wait_dms(world, "bob", 3)
-    assert "queued" in dms[1] and "Dune (2021)" in dms[2]
+    dms = await wait_dms(world, "bob", 2)
+    assert "Dune (2021)" in dms[1] and "went through" in dms[1]
+    assert await OutboxMessage.filter(target_id=world.users["bob"].id).count() == 2
+    assert await OutboxMessage.filter(target_id=world.users["bob"].id).count() == 2
+
+
+async def test_overseerr_down_at_request_keeps_a_picked_title(world: World, bot: MediaNest) -> None:
+    """Overseerr down, title picked from cached suggestions: queued, one reply, sent when back."""
+    await world.discord.autocomplete(
+        world.users["bob"], "request", {"title": "dune"}, focused="title"
+    )
+    await world.overseerr.stop()
+    interaction = await world.discord.slash(
+        world.users["bob"], "request", {"title": f"movie:{DUNE}"}
+    )
+    reply = await interaction.wait_followup()
+    assert reply["content"].startswith("Overseerr isn't answering right now, so I've queued")
+    assert "**Dune (2021)**" in reply["content"]
+    free = await world.discord.slash(world.users["bob"], "request", {"title": "dune"})
+    refused = await free.wait_followup()
+    assert "Pick a title from the suggestions" in refused["content"]
+    row = await MediaRequest.get()
+    assert (row.status, row.unchecked) == (RequestStatus.QUEUED, True)
+    await world.overseerr.start()
+    await MediaRequest.filter(id=row.id).update(next_attempt_at=row.created_at)
+    requests = bot.services.requests
+    assert requests is not None
+    assert await requests.delivery.deliver_due() == 1
+    assert len(world.overseerr.seen("POST", "/api/v1/request")) == 1
+    dms = await wait_dms(world, "bob", 2)
+    assert "Dune (2021)" in dms[1] and "went through" in dms[1]
+    assert await OutboxMessage.filter(target_id=world.users["bob"].id).count() == 2
 
 
 async def test_webhook_marks_available_dms_and_announces(world: World, bot: MediaNest) -> None:

@@ -45,6 +45,7 @@ class OverseerrRequest:
     updated_at: datetime | None = None
     requested_by_name: str | None = None
     requested_by_discord: int | None = None  # the requester's Discord id, when Overseerr has it
+    requested_by_plex: int | None = None  # the requester's Plex id (how members are linked)
     modified_by: int | None = None  # who last changed the status (approved or declined it)
     modified_by_name: str | None = None
 

@@ -104,6 +104,7 @@ class UserRef(Wire):
     display_name: str | None = Field(None, alias="displayName")
     username: str | None = None
     plex_username: str | None = Field(None, alias="plexUsername")
+    plex_id: OptionalId = Field(None, alias="plexId")
     settings: UserSettings | None = None
 
     @property
@@ -113,7 +114,6 @@ class UserRef(Wire):
 
 class UserBody(UserRef):
     id: int
-    plex_id: OptionalId = Field(None, alias="plexId")
     email: str | None = None
     permissions: int = 0
 
@@ -196,6 +196,9 @@ class RequestBody(Wire):
             updated_at=self.updated_at,
             requested_by_name=_ref_name(self.requested_by),
             requested_by_discord=_ref_discord(self.requested_by),
+            requested_by_plex=(
+                self.requested_by.plex_id if isinstance(self.requested_by, UserRef) else None
+            ),
             modified_by=_ref_id(self.modified_by),
             modified_by_name=_ref_name(self.modified_by),
         )

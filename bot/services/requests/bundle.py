@@ -10,9 +10,14 @@ from bot.services.ratelimit import RateLimiter
 from bot.services.requests.accounts import Accounts
 from bot.services.requests.approvals import Approvals
 from bot.services.requests.cards import Cards
+from bot.services.requests.checks import Checks
 from bot.services.requests.delivery import Deliveries
+from bot.services.requests.elsewhere import Elsewhere
+from bot.services.requests.follow_notices import FollowerNotices
 from bot.services.requests.following import Subscriptions
+from bot.services.requests.future import FutureSeasons
 from bot.services.requests.listing import Listing
+from bot.services.requests.prefs import Preferences
 from bot.services.requests.progress import Progress
 from bot.services.requests.quota import Quotas
 from bot.services.requests.reviews import Reviews
@@ -54,6 +59,7 @@ class Requests:
     approvals: Approvals
     follows: Subscriptions
     listing: Listing
+    prefs: Preferences
 
     async def overseerr_account(self, plex_user_id: int) -> str:
         """How the Plex account maps to Overseerr, in words, for /account."""
@@ -70,11 +76,23 @@ def build_requests(
     titles = Titles(overseerr, timeout=options.suggest_timeout, ttl=options.suggest_ttl)
     accounts = Accounts(overseerr)
     quotas = Quotas(overseerr, accounts)
-    progress = Progress(outbox, options.notify_channel_id)
+    prefs = Preferences()
+    progress = Progress(outbox, prefs, options.notify_channel_id)
     cards = Cards(outbox, approval_channel)
-    follows = Subscriptions(overseerr, outbox)
+    follows = Subscriptions(
+        overseerr, outbox, prefs, FutureSeasons(accounts, quotas, outbox, prefs)
+    )
+    checks = Checks(titles, accounts, quotas, follows)
+    notices = FollowerNotices(outbox, prefs)
     delivery = Deliveries(
-        overseerr, outbox, progress, cards, policy=options.policy, batch=options.batch
+        overseerr,
+        outbox,
+        progress,
+        cards,
+        checks,
+        notices,
+        policy=options.policy,
+        batch=options.batch,
     )
     reviews = Reviews(titles, progress, delivery, outbox, options.review_channel_id)
     approvals = Approvals(overseerr, cards, accounts, progress, follows)
@@ -83,12 +101,15 @@ def build_requests(
         titles=titles,
         accounts=accounts,
         quotas=quotas,
-        submission=Submission(titles, accounts, quotas, reviews, follows, limiter, options.rate),
+        submission=Submission(checks, titles, reviews, follows, limiter, options.rate),
         reviews=reviews,
         delivery=delivery,
-        tracking=Tracking(overseerr, progress, approvals, follows),
+        tracking=Tracking(
+            overseerr, progress, approvals, follows, Elsewhere(overseerr, progress), notices
+        ),
         cards=cards,
         approvals=approvals,
         follows=follows,
         listing=Listing(),
+        prefs=prefs,
     )

@@ -12,10 +12,12 @@ from datetime import timedelta
 from typing import Any
 
 from bot.clients.overseerr import BadAnswer, OverseerrClient, OverseerrRequest, parse_request
-from bot.errors import ServiceRejected, ServiceUnavailable
+from bot.errors import ServiceRejected, ServiceUnavailable, UserError
 from bot.services.outbox import Outbox
 from bot.services.requests.cards import Cards
-from bot.services.requests.errors import RequestNotFound
+from bot.services.requests.checks import Checks
+from bot.services.requests.errors import AlreadyAvailable, RequestNotFound
+from bot.services.requests.follow_notices import FollowerNotices
 from bot.services.requests.progress import Progress
 from bot.services.requests.statuses import status_for, status_of_existing
 from bot.services.requests.views import STATUS_TEXT, RequestView, label_of, now, view
@@ -37,6 +39,8 @@ class Deliveries:
         outbox: Outbox,
         progress: Progress,
         cards: Cards,
+        checks: Checks,
+        notices: FollowerNotices,
         *,
         policy: RetryPolicy,
         batch: int,
@@ -45,6 +49,8 @@ class Deliveries:
         self.outbox = outbox
         self.progress = progress
         self.cards = cards
+        self.checks = checks
+        self.notices = notices
         self.policy = policy
         self.batch = batch
 
@@ -85,7 +91,9 @@ class Deliveries:
         row = await MediaRequest.get_or_none(id=request_id)
         if row is None:
             raise RequestNotFound()
-        if row.status != S.QUEUED or row.tmdb_id is None or row.overseerr_user_id is None:
+        if row.status != S.QUEUED or row.tmdb_id is None:
+            return view(row), False
+        if row.overseerr_user_id is None and not row.unchecked:
             return view(row), False
         attempt = row.attempts + 1
         mine = MediaRequest.filter(id=row.id, status=S.QUEUED, attempts=row.attempts)
@@ -98,16 +106,23 @@ class Deliveries:
         if not claimed:
             return view(await MediaRequest.get(id=row.id)), False  # not due, or claimed already
         row.attempts = attempt
+        if row.unchecked:
+            try:
+                row = await self._check_queued(row)
+            except ServiceUnavailable as exc:
+                return await self._queue_again(row, attempt, str(exc), background), True
+            except UserError as exc:
+                return await self._refuse_queued(row, exc), False
         own = False
         try:
             status, overseerr_id, message, own = await self._submit(
                 row, earlier_attempt=attempt > 1
             )
         except ServiceUnavailable as exc:
-            return await self._queue_again(row, attempt, str(exc)), True
+            return await self._queue_again(row, attempt, str(exc), background), True
         except ServiceRejected as exc:
             if exc.status in (401, 429):  # a bad API key or throttling: fixable, so retry
-                return await self._queue_again(row, attempt, str(exc)), True
+                return await self._queue_again(row, attempt, str(exc), background), True
             status, overseerr_id, message = S.REJECTED, None, exc.message
         update: dict[str, Any] = {"last_error": message, "next_attempt_at": None}
         update["updated_at"] = now()
@@ -122,13 +137,17 @@ class Deliveries:
         if not moved:
             return view(row), False
         log.info("requests: request %s delivered: %s", row.id, status)
+        if status == S.REJECTED:
+            await self.notices.refused(row)
         if own and status == S.PENDING:
             await self.cards.post_for_row(row)
         if background:
             await self._tell_delivered(row, status)
         return view(row), False
 
-    async def _queue_again(self, row: MediaRequest, attempt: int, error: str) -> RequestView:
+    async def _queue_again(
+        self, row: MediaRequest, attempt: int, error: str, background: bool
+    ) -> RequestView:
         wait = self.policy.delay(attempt)
         await MediaRequest.filter(id=row.id, status=S.QUEUED, attempts=attempt).update(
             next_attempt_at=now() + timedelta(seconds=wait),
@@ -136,13 +155,64 @@ class Deliveries:
             updated_at=now(),
         )
         log.info("requests: request %s not delivered (%s), retry in %.0fs", row.id, error, wait)
-        await self.outbox.dm(
-            f"request:{row.id}:queued",
-            row.discord_id,
-            f"Overseerr isn't answering right now, so your request for **{label_of(row)}** is "
-            "queued. I'll keep trying and tell you when it goes through.",
-        )
+        # The command's own reply says "queued"; only a request no one watched is DMed.
+        if background and not row.unchecked:
+            await self.outbox.dm(
+                f"request:{row.id}:queued",
+                row.discord_id,
+                f"Overseerr isn't answering right now, so your request for **{label_of(row)}** "
+                "is queued. I'll keep trying and tell you when it goes through.",
+            )
         return view(await MediaRequest.get(id=row.id))
+
+    async def _check_queued(self, row: MediaRequest) -> MediaRequest:
+        """Run the `/request` checks on a request saved while Overseerr was down; save them."""
+        assert row.tmdb_id is not None and row.plex_user_id is not None
+        checked = await self.checks.run(
+            row.discord_id,
+            row.plex_user_id,
+            f"{row.media_type}:{row.tmdb_id}",
+            row.season_spec,
+            row.is_4k,
+            queued_id=row.id,
+        )
+        assert checked.details is not None  # a choice value always names media
+        details = checked.details
+        fields: dict[str, Any] = {
+            "title": details.title[:500],
+            "year": details.year,
+            "seasons": checked.seasons,
+            "overseerr_user_id": checked.user_id,
+            "unchecked": False,
+        }
+        await MediaRequest.filter(id=row.id, attempts=row.attempts).update(**fields)
+        for name, value in fields.items():
+            setattr(row, name, value)
+        if checked.future:
+            await self.checks.follows.follow_future(details, row.discord_id, row.is_4k)
+        log.info("requests: queued request %s checked: %s", row.id, label_of(row))
+        return row
+
+    async def _refuse_queued(self, row: MediaRequest, reason: UserError) -> RequestView:
+        """A queued request the checks refused: settle it and tell the member why, once."""
+        status = S.AVAILABLE if isinstance(reason, AlreadyAvailable) else S.REJECTED
+        moved = await MediaRequest.filter(id=row.id, status=S.QUEUED, attempts=row.attempts).update(
+            status=status,
+            unchecked=False,
+            last_error=reason.message[:500],
+            next_attempt_at=None,
+            updated_at=now(),
+        )
+        row = await MediaRequest.get(id=row.id)
+        if moved:
+            log.info("requests: queued request %s not sent: %s", row.id, reason.message)
+            if status == S.AVAILABLE:
+                text = reason.message
+            else:
+                text = f"I couldn't send your queued request for **{label_of(row)}**: "
+                text += reason.message
+            await self.outbox.dm(f"request:{row.id}:delivered", row.discord_id, text)
+        return view(row)
 
     async def _submit(
         self, row: MediaRequest, *, earlier_attempt: bool

@@ -30,6 +30,8 @@ from bot.services.outbox import Outbox
 from bot.services.requests.cards import decline_reason
 from bot.services.requests.errors import NothingToFollow
 from bot.services.requests.follow_ids import parse_follow_id
+from bot.services.requests.future import FutureSeasons
+from bot.services.requests.prefs import Preferences
 from storage.models import SEASON_FUTURE, SEASON_WHOLE, MediaRequest, RequestStatus, Subscription
 
 log = logging.getLogger(__name__)
@@ -83,9 +85,13 @@ def followed(row: Subscription) -> Followed:
 class Subscriptions:
     """Subscribe, list, unsubscribe, and tell subscribers what happened to their media."""
 
-    def __init__(self, overseerr: OverseerrClient, outbox: Outbox) -> None:
+    def __init__(
+        self, overseerr: OverseerrClient, outbox: Outbox, prefs: Preferences, future: FutureSeasons
+    ) -> None:
         self.overseerr = overseerr
         self.outbox = outbox
+        self.prefs = prefs
+        self.future = future
 
     async def subscribe(
         self,
@@ -261,6 +267,7 @@ class Subscriptions:
         told = 0
         for sub in subs:
             if sub.season == SEASON_FUTURE:
+                told += await self.future.request_new(sub, details)
                 told += await self._new_seasons(sub, details)
                 continue
             outcome, request_id = _outcome(details, sub, queued)
@@ -284,6 +291,8 @@ class Subscriptions:
                 f"The request for **{label}** that you follow failed in Overseerr. "
                 "An admin can retry it."
             )
+        if not await self.prefs.wants(sub.discord_id, "followed_media"):
+            return 0
         return int(await self.outbox.dm(_key(sub, outcome), sub.discord_id, text))
 
     async def _new_seasons(self, sub: Subscription, details: MediaDetails) -> int:
@@ -295,6 +304,8 @@ class Subscriptions:
         # not been scanned since its new season was announced.
         statuses = details.season_status_4k if sub.is_4k else details.season_status
         told = 0
+        if not await self.prefs.wants(sub.discord_id, "followed_media"):
+            return 0
         for number, status in sorted(statuses.items()):
             if status == MEDIA_AVAILABLE and number > 0 and number not in known:
                 text = f"A new season is on Plex: **{name}, season {number}{quality}**. Enjoy!"

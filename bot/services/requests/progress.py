@@ -8,6 +8,7 @@ from typing import Any
 from bot.clients.overseerr import MEDIA_AVAILABLE
 from bot.services.outbox import Outbox
 from bot.services.requests.cards import decline_reason
+from bot.services.requests.prefs import Kind, Preferences
 from bot.services.requests.statuses import FORWARD
 from bot.services.requests.views import label, label_of, now
 from storage.models import MediaRequest, RequestStatus
@@ -19,9 +20,15 @@ S = RequestStatus
 class Progress:
     """Conditional status updates (so concurrent updaters can't both win) and their DMs."""
 
-    def __init__(self, outbox: Outbox, notify_channel_id: int | None) -> None:
+    def __init__(self, outbox: Outbox, prefs: Preferences, notify_channel_id: int | None) -> None:
         self.outbox = outbox
+        self.prefs = prefs
         self.notify_channel_id = notify_channel_id
+
+    async def wanted(self, row: MediaRequest) -> bool:
+        """Whether the requester wants DMs about this request (made here or elsewhere)."""
+        kind: Kind = "elsewhere_requests" if row.elsewhere else "discord_requests"
+        return await self.prefs.wants(row.discord_id, kind)
 
     async def move(self, row: MediaRequest, target: RequestStatus, **fields: Any) -> bool:
         """A conditional update from the row's status; False when not allowed or lost."""
@@ -61,6 +68,8 @@ class Progress:
         """DM each asked season that is on Plex now, once per season; True if any DM is new."""
         if row.media_type != "tv" or not row.seasons or not statuses:
             return False
+        if not await self.wanted(row):
+            return False
         told = False
         for number in row.seasons:
             if statuses.get(number) == MEDIA_AVAILABLE:
@@ -91,9 +100,8 @@ class Progress:
             if reason:
                 texts[S.DECLINED] = f"Your request for **{name}** was declined: {reason}"
         text = texts.get(status)
-        if text is None:
-            return
-        await self.outbox.dm(f"request:{row.id}:{status}", row.discord_id, text)
+        if text is not None and await self.wanted(row):
+            await self.outbox.dm(f"request:{row.id}:{status}", row.discord_id, text)
         if status == S.AVAILABLE and self.notify_channel_id is not None and row.tmdb_id:
             quality = "4k" if row.is_4k else "hd"
             await self.outbox.post(

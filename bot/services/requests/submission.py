@@ -1,45 +1,33 @@
 """Making a request: validate it, check it is not already there, spend a use and save it.
 
-`prepare` validates (title, seasons, 4K, the user's Overseerr account, not already there),
-checks the quota, spends a rate-limit use and saves the request as QUEUED for delivery.
+`prepare` runs the checks (`checks`), spends a rate-limit use and saves the request as
+QUEUED for delivery. When Overseerr is down, a picked suggestion (type and TMDB id) is
+still saved, `unchecked`: delivery runs the checks once Overseerr answers.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
 from datetime import timedelta
-from typing import Any
 
-from bot.clients.overseerr import (
-    MEDIA_AVAILABLE,
-    MEDIA_BLOCKLISTED,
-    MEDIA_DELETED,
-    MEDIA_PARTIALLY_AVAILABLE,
-    MEDIA_PENDING,
-    MEDIA_PROCESSING,
-    MEDIA_UNKNOWN,
-    REQUEST_DECLINED,
-    MediaDetails,
-)
-from bot.errors import InvalidInput
+from bot.errors import InvalidInput, ServiceUnavailable
 from bot.services.ratelimit import RateLimiter
-from bot.services.requests.accounts import Accounts
-from bot.services.requests.errors import AlreadyAvailable, AlreadyKnown, AlreadyRequested
-from bot.services.requests.follow_ids import follow_id
+from bot.services.requests.checks import Checks
 from bot.services.requests.following import Subscriptions
-from bot.services.requests.quota import Quotas
 from bot.services.requests.reviews import Reviews
-from bot.services.requests.seasons import SEASON_HELP, parse_seasons, wants_future
-from bot.services.requests.statuses import from_media, progress, status_of
-from bot.services.requests.titles import Titles
-from bot.services.requests.views import STATUS_TEXT, label, label_of, now
+from bot.services.requests.seasons import SEASON_HELP
+from bot.services.requests.titles import CHOICE_VALUE, Titles
+from bot.services.requests.views import label_of, now
 from storage.models import MediaRequest, RequestStatus
 
 log = logging.getLogger(__name__)
 S = RequestStatus
 RATE_NAME = "request"
 RECOVERY_GRACE = timedelta(seconds=30)  # a saved request no one delivered by then is the job's
+FREE_TEXT_DOWN = (
+    "Overseerr isn't answering, so I can't look that title up right now. Pick a title from "
+    "the suggestions and I'll queue it, or try again later."
+)
 
 
 class Submission:
@@ -47,17 +35,15 @@ class Submission:
 
     def __init__(
         self,
+        checks: Checks,
         titles: Titles,
-        accounts: Accounts,
-        quotas: Quotas,
         reviews: Reviews,
         follows: Subscriptions,
         limiter: RateLimiter,
         rate: str,
     ) -> None:
+        self.checks = checks
         self.titles = titles
-        self.accounts = accounts
-        self.quotas = quotas
         self.reviews = reviews
         self.follows = follows
         self.limiter = limiter
@@ -78,7 +64,8 @@ class Submission:
         Raises InvalidInput/FeatureDisabled for bad input, NoOverseerrAccount, AlreadyAvailable
         or AlreadyRequested (nothing saved), QuotaExceeded (nothing saved or spent),
         RateLimited, or ServiceUnavailable. Seasons `future` also remembers the wish for every
-        new season (a subscription), even when the current ones are already there.
+        new season (a subscription), even when the current ones are already there. A picked
+        suggestion that Overseerr can't check now is saved `unchecked`: delivery checks it.
         """
         text = " ".join(title.split())
         if not text:
@@ -86,136 +73,68 @@ class Submission:
         spec = seasons.strip() if seasons and seasons.strip() else None
         if spec is not None and len(spec) > 100:
             raise InvalidInput(SEASON_HELP)
-        details = await self.titles.resolve(text, spec is not None)
-        wanted: list[int] | None = None
-        future = False
-        if details is not None:
-            if details.media_type == "tv":
-                wanted = parse_seasons(spec, details.seasons, details.title)
-                future = wants_future(spec)
-            if is_4k:
-                await self.titles.check_4k(details.media_type)
-        user = await self.accounts.user(plex_user_id)
-        if details is not None:
-            try:
-                wanted = await _check_not_known(details, wanted, is_4k, discord_id, user.id)
-            except AlreadyKnown as known:
-                if future:
-                    await self.follows.follow_future(details, discord_id, is_4k)
-                    known.message += " I'll DM you when a new season arrives."
-                raise
-            need = len(wanted or []) if details.media_type == "tv" else 1
-            await self.quotas.check(user.id, details.media_type, need)
+        try:
+            checked = await self.checks.run(discord_id, plex_user_id, text, spec, is_4k)
+        except ServiceUnavailable as exc:
+            choice = CHOICE_VALUE.fullmatch(text)
+            if choice is None:
+                raise ServiceUnavailable(exc.service, exc.detail, FREE_TEXT_DOWN) from exc
+            if not exempt:
+                await self.limiter.hit(RATE_NAME, self.rate, discord_id)
+            return await self._save_unchecked(
+                discord_id, plex_user_id, choice.group(1), int(choice.group(2)), spec, is_4k
+            )
         if not exempt:
             await self.limiter.hit(RATE_NAME, self.rate, discord_id)
-        if details is None:
-            return await self.reviews.save(discord_id, text, spec, is_4k, user.id)
+        if checked.details is None:
+            return await self.reviews.save(discord_id, text, spec, is_4k, checked.user_id)
+        details = checked.details
         row = await MediaRequest.create(
             discord_id=discord_id,
             media_type=details.media_type,
             tmdb_id=details.tmdb_id,
             title=details.title[:500],
             year=details.year,
-            seasons=wanted,
+            seasons=checked.seasons,
             season_spec=spec,
             is_4k=is_4k,
             status=S.QUEUED,
-            overseerr_user_id=user.id,
+            overseerr_user_id=checked.user_id,
+            plex_user_id=plex_user_id,
             next_attempt_at=now() + RECOVERY_GRACE,
         )
         log.info("requests: %s saved request %s for %s", discord_id, row.id, label_of(row))
-        if future:
+        if checked.future:
             await self.follows.follow_future(details, discord_id, is_4k)
         return row
 
-
-async def _check_not_known(
-    details: MediaDetails,
-    wanted: list[int] | None,
-    is_4k: bool,
-    discord_id: int,
-    overseerr_user_id: int,
-) -> list[int] | None:
-    """Raise AlreadyAvailable/AlreadyRequested; for TV, return the seasons still to ask for."""
-    name = label(details.title, details.year, is_4k, None)
-    known: dict[str, Any] = {
-        "media_type": details.media_type,
-        "tmdb_id": details.tmdb_id,
-        "is_4k": is_4k,
-    }
-    status = details.status_4k if is_4k else details.status
-    if status == MEDIA_BLOCKLISTED:
-        raise InvalidInput(f"**{name}** is blocklisted on this server, so it can't be requested.")
-    live = [r for r in details.requests if r.is_4k == is_4k and r.status != REQUEST_DECLINED]
-    queued = await MediaRequest.filter(
-        media_type=details.media_type, tmdb_id=details.tmdb_id, is_4k=is_4k, status=S.QUEUED
-    )
-    if details.media_type == "movie":
-        if status == MEDIA_AVAILABLE:
-            raise AlreadyAvailable(
-                f"**{name}** is already on Plex. Enjoy!", title=name, status=S.AVAILABLE, **known
-            )
-        mine = any(r.requested_by == overseerr_user_id for r in live) or any(
-            q.discord_id == discord_id for q in queued
+    async def _save_unchecked(
+        self,
+        discord_id: int,
+        plex_user_id: int,
+        media_type: str,
+        tmdb_id: int,
+        spec: str | None,
+        is_4k: bool,
+    ) -> MediaRequest:
+        """Keep a picked suggestion Overseerr can't check now; delivery checks and sends it."""
+        remembered = self.titles.remembered(f"{media_type}:{tmdb_id}")
+        name, year = remembered or (
+            f"{'Movie' if media_type == 'movie' else 'Show'} #{tmdb_id}",
+            None,
         )
-        if live or queued:
-            current = status_of(live[-1]) if live else S.QUEUED
-            raise _already_requested(name, current, mine, known)
-        if status in (MEDIA_PENDING, MEDIA_PROCESSING, MEDIA_PARTIALLY_AVAILABLE):
-            raise _already_requested(name, from_media(status), False, known)
-        return None
-    asked = list(wanted or [])
-    seasons_status = details.season_status_4k if is_4k else details.season_status
-    taken: dict[int, RequestStatus] = {}
-    mine_seasons: set[int] = set()
-    for number, season_status in seasons_status.items():
-        if season_status not in (MEDIA_UNKNOWN, MEDIA_DELETED):
-            taken[number] = from_media(season_status)
-    if status == MEDIA_AVAILABLE and not seasons_status:
-        taken.update(dict.fromkeys(asked, S.AVAILABLE))
-    for r in live:
-        for number in r.seasons:
-            taken.setdefault(number, status_of(r))
-            if r.requested_by == overseerr_user_id:
-                mine_seasons.add(number)
-    for q in queued:
-        for number in q.seasons or []:
-            taken.setdefault(number, S.QUEUED)
-            if q.discord_id == discord_id:
-                mine_seasons.add(number)
-    left = [n for n in asked if n not in taken]
-    if left:
-        return left
-    states = {taken[n] for n in asked}
-    seasons_label = label(details.title, details.year, is_4k, asked)
-    if states == {S.AVAILABLE}:
-        raise AlreadyAvailable(
-            f"**{seasons_label}** is already on Plex. Enjoy!",
-            title=name,
-            status=S.AVAILABLE,
-            seasons=asked,
-            **known,
+        row = await MediaRequest.create(
+            discord_id=discord_id,
+            media_type=media_type,
+            tmdb_id=tmdb_id,
+            title=name[:500],
+            year=year,
+            season_spec=spec,
+            is_4k=is_4k,
+            status=S.QUEUED,
+            unchecked=True,
+            plex_user_id=plex_user_id,
+            next_attempt_at=now(),
         )
-    current = min(states - {S.AVAILABLE}, key=progress)
-    own = bool(mine_seasons & set(asked))
-    raise _already_requested(seasons_label, current, own, known, seasons=asked)
-
-
-def _already_requested(
-    name: str,
-    status: RequestStatus,
-    own: bool,
-    known: dict[str, Any],
-    *,
-    seasons: Sequence[int] = (),
-) -> AlreadyRequested:
-    text = STATUS_TEXT.get(status, str(status))
-    follow = None
-    if own:
-        message = f"You already requested **{name}**: it's {text}."
-    else:
-        message = f"**{name}** has already been requested: it's {text}."
-        follow = follow_id(known["media_type"], known["tmdb_id"], known["is_4k"], seasons)
-    return AlreadyRequested(
-        message, title=name, status=status, seasons=seasons, own=own, follow_id=follow, **known
-    )
+        log.info("requests: %s queued unchecked request %s (Overseerr down)", discord_id, row.id)
+        return row

@@ -68,6 +68,15 @@ class Titles:
         self._fresh[key] = self._last[key] = choices
         return choices
 
+    def remembered(self, value: str) -> tuple[str, int | None] | None:
+        """(title, year) of a choice value the autocomplete offered lately, if it is cached."""
+        for choices in list(self._last.values()):
+            for choice in choices:
+                if choice.value == value:
+                    name, year, _ = _parse_label(choice.name)
+                    return name, year
+        return None
+
     async def resolve(self, text: str, has_seasons: bool) -> MediaDetails | None:
         """The media a choice value or free text names; None when free text matches nothing."""
         match = CHOICE_VALUE.fullmatch(text)

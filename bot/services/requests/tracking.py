@@ -21,7 +21,9 @@ from bot.clients.overseerr import (
 from bot.clients.overseerr.models import WebhookMedia, describe
 from bot.errors import DependencyError, ServiceRejected, ServiceUnavailable
 from bot.services.requests.approvals import Approvals
+from bot.services.requests.elsewhere import Elsewhere
 from bot.services.requests.errors import InvalidWebhook
+from bot.services.requests.follow_notices import FollowerNotices
 from bot.services.requests.following import Subscriptions
 from bot.services.requests.progress import Progress
 from bot.services.requests.statuses import TRACKED, from_media, seasons_status, status_for
@@ -58,11 +60,15 @@ class Tracking:
         progress: Progress,
         approvals: Approvals,
         follows: Subscriptions,
+        elsewhere: Elsewhere,
+        notices: FollowerNotices,
     ) -> None:
         self.overseerr = overseerr
         self.progress = progress
         self.approvals = approvals
         self.follows = follows
+        self.elsewhere = elsewhere
+        self.notices = notices
 
     async def handle_webhook(self, payload: Any) -> str:
         """Apply one Overseerr webhook; raises InvalidWebhook for a body we cannot use."""
@@ -76,6 +82,8 @@ class Tracking:
         if media is None:
             raise InvalidWebhook(f"{kind} without a media object")
         request_id = body.request_id
+        if request_id is not None:
+            await self._adopt(request_id)
         if kind in PENDING_TYPES:
             return await self.approvals.pending_webhook(kind, request_id)
         event_status = WEBHOOK_STATUS[kind]
@@ -103,6 +111,13 @@ class Tracking:
             if told:
                 result += f", {told} follower(s) told"
         return result
+
+    async def _adopt(self, request_id: int) -> None:
+        """A request a linked member made elsewhere becomes ours to track (the poll retries)."""
+        try:
+            await self.elsewhere.adopt_id(request_id)
+        except DependencyError as exc:
+            log.info("requests: can't look up Overseerr request %s: %s", request_id, exc)
 
     async def _available_target(
         self, row: MediaRequest, media: WebhookMedia, *, by_id: bool
@@ -133,6 +148,13 @@ class Tracking:
         Then posts approval cards for pending requests and settles cards and subscriptions
         (their counts are logged, not returned).
         """
+        try:
+            adopted = await self.elsewhere.poll()
+        except DependencyError as exc:
+            log.info("requests: can't list Overseerr's requests: %s", exc)
+        else:
+            if adopted:
+                log.info("requests: %s request(s) made elsewhere adopted", adopted)
         rows = await MediaRequest.filter(status__in=TRACKED).order_by("id")
         changed = 0
         for row in rows:
@@ -148,7 +170,7 @@ class Tracking:
                 changed += 1
         try:
             cards = await self.approvals.sync()
-            told = await self.follows.check_all()
+            told = await self.follows.check_all() + await self.notices.stale()
         except DependencyError as exc:
             log.info("requests: approval and follower checks stopped: %s", exc)
         else:

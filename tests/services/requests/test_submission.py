@@ -191,13 +191,16 @@ async def test_unknown_tmdb_id_is_invalid_input(db: str, world: World) -> None:
 
 
 async def test_overseerr_down_while_validating(db: str, world: World) -> None:
-    """Overseerr unreachable during validation: a friendly outage error, no use spent."""
+    """Overseerr unreachable: free text is refused (no use spent), a picked title is kept."""
     await world.fake.stop()
     with pytest.raises(ServiceUnavailable) as info:
-        await world.service.submission.prepare(ALICE, ALICE_PLEX, "movie:438631", None, False)
-    await world.fake.start()
-    assert "isn't answering" in info.value.message
+        await world.service.submission.prepare(ALICE, ALICE_PLEX, "arrival", None, False)
+    assert "Pick a title from the suggestions" in info.value.message
     assert await world.limiter.remaining("request", "5/hour", ALICE) == 5
+    row = await world.service.submission.prepare(ALICE, ALICE_PLEX, "movie:438631", None, False)
+    await world.fake.start()
+    assert (row.status, row.unchecked, row.overseerr_user_id) == (S.QUEUED, True, None)
+    assert await world.limiter.remaining("request", "5/hour", ALICE) == 4
 
 
 async def test_quota_refusal_shows_overseerrs_message(db: str, world: World) -> None:
