@@ -8,7 +8,18 @@ import pytest
 
 from bot.app import MediaNest
 from bot.services.errors import DATABASE_DOWN, is_database_error
-from storage.models import ErrorEvent, MediaRequest, OutboxMessage, OutboxStatus, RequestStatus
+from storage.models import (
+    DownloadItem,
+    DownloadJob,
+    ErrorEvent,
+    ItemStatus,
+    JobStatus,
+    MediaRequest,
+    OutboxMessage,
+    OutboxStatus,
+    RequestStatus,
+)
+from tests.fakes.media import FakeMediaServer
 from tests.fakes.overseerr import Permission
 from tests.faults.servers import PostgresCluster, postgres_cluster
 from tests.harness import GENERAL, HEALTH, World, bot_running, link_member, plex_people
@@ -134,3 +145,53 @@ async def test_a_queued_request_is_delivered_once_after_the_database_returns(wor
         assert await delivery.deliver_due() == 0
         assert len(world.overseerr.media_requests) == 1
         assert (await MediaRequest.get()).status is not RequestStatus.QUEUED
+
+
+async def test_a_download_that_loses_the_database_finishes_once_it_returns(world: World) -> None:
+    """PostgreSQL stops mid-playlist: the job is queued again when it is back and completes."""
+    media = FakeMediaServer()
+    await media.start()
+    folder = world.tmp / "youtube"
+    folder.mkdir()
+    world.pms.add_section("7", "movie", "YouTube", str(folder))
+    videos = [media.add_video(f"v{i}", f"Clip {i}", size=40_000) for i in range(2)]
+    media.throttle("v1", 8_000)  # the second video takes a few seconds
+    url = media.add_playlist("pl1", "Cooking Basics", [v.id for v in videos])
+    try:
+        async with postgres_cluster() as pg:
+            settings = world.settings(
+                database_url=pg.url,
+                youtube_download_dir=folder,
+                youtube_plex_section="YouTube",
+                youtube_allowed_hosts=f"127.0.0.1:{media.port}",
+                youtube_extractors="generic,html5",
+                youtube_min_free_gb=0,
+            )
+            async with bot_running(settings) as bot:
+                downloads = bot.services.downloads
+                assert downloads is not None
+                job = await downloads.queue(world.users["admin"].id, url, None, None, exempt=True)
+                async with asyncio.timeout(30):  # the first video is in, the second under way
+                    while not (folder / "Cooking Basics").exists() or not any(
+                        p.suffix == ".mp4" for p in (folder / "Cooking Basics").iterdir()
+                    ):
+                        await asyncio.sleep(0.1)
+                await pg.stop()
+                await asyncio.sleep(6)  # the job notices while the database is away
+                await pg.start()
+                media.throttle("v1", None)
+                async with asyncio.timeout(60):
+                    while True:
+                        try:
+                            row = await DownloadJob.get(id=job.id)
+                        except OSError:
+                            row = None
+                        if row is not None and row.status is JobStatus.COMPLETED:
+                            break
+                        await asyncio.sleep(0.3)
+                files = sorted((folder / "Cooking Basics").glob("*.mp4"))
+                assert sorted(p.read_bytes() for p in files) == sorted(v.data for v in videos)
+                items = await DownloadItem.filter(job_id=job.id).values_list("status", flat=True)
+                assert set(items) == {ItemStatus.DONE}
+    finally:
+        await media.stop()

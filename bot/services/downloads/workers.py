@@ -29,9 +29,11 @@ from bot.services.downloads.options import DownloadOptions
 from bot.services.downloads.runs import JobRun, Runs
 from bot.services.downloads.space import DiskSpace
 from bot.services.downloads.tasks import stop_tasks
+from bot.services.errors import is_database_error
 from storage.models import DownloadItem, DownloadJob, ItemStatus, JobStatus
 
 log = logging.getLogger(__name__)
+DATABASE_RETRY = 2.0  # seconds between tries to queue a job again after losing the database
 
 ARCHIVE = ".yt-dlp-archive.txt"
 _SETTLED = (ItemStatus.DONE, ItemStatus.FAILED, ItemStatus.CANCELLED)
@@ -125,11 +127,38 @@ class WorkerPool:
                     await self._run(run)
                 except asyncio.CancelledError:
                     raise  # stop() gave up waiting: start() queues the job again
-                except Exception:
-                    log.exception("youtube: job %s failed unexpectedly", run.job.id)
-                    await self._fail(run)
+                except Exception as exc:
+                    if not is_database_error(exc):
+                        log.exception("youtube: job %s failed unexpectedly", run.job.id)
+                        await self._fail(run)
+                    else:
+                        await self._queue_again_when_database_returns(run, exc)
         finally:
             self.runs.close(run)
+
+    async def _queue_again_when_database_returns(self, run: JobRun, exc: BaseException) -> None:
+        """The database went away mid-job: once it answers, the job goes back in the queue.
+
+        Finished videos are not fetched again and `.part` files resume, as after a restart.
+        """
+        log.warning(
+            "youtube: job %s lost the database (%r); queued again when back", run.job.id, exc
+        )
+        while not self._stopping:
+            try:
+                await DownloadItem.filter(job_id=run.job.id, status=ItemStatus.DOWNLOADING).update(
+                    status=ItemStatus.QUEUED
+                )
+                await DownloadJob.filter(id=run.job.id, status=JobStatus.RUNNING).update(
+                    status=JobStatus.QUEUED
+                )
+            except Exception as again:
+                if not is_database_error(again):
+                    raise
+                await asyncio.sleep(DATABASE_RETRY)
+                continue
+            self.runs.work.set()
+            return
 
     async def _fail(self, run: JobRun) -> None:
         try:
