@@ -25,6 +25,7 @@ from bot.scheduler import Jobs, add_jobs
 from bot.services.keyvalue import kept_value
 from bot.services.probes import gateway_probe
 from bot.services.status import build_report
+from bot.services.tasks import stop_tasks
 from bot.tree import MediaNestTree
 from bot.web import (
     add_issue_webhooks,
@@ -136,13 +137,7 @@ def discord_endpoints(settings: Settings) -> Iterator[None]:
 async def background(stack: AsyncExitStack, work: Coroutine[Any, Any, None], name: str) -> None:
     """Run `work` as a task that the stack cancels and awaits when it closes."""
     task = asyncio.create_task(work, name=name)
-
-    async def cancel() -> None:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-
-    stack.push_async_callback(cancel)
+    stack.push_async_callback(stop_tasks, [task])
 
 
 @asynccontextmanager

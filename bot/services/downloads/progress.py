@@ -18,7 +18,7 @@ from typing import Protocol
 
 from bot.clients.ytdlp import Progress
 from bot.services.downloads.clock import Clock
-from bot.services.downloads.tasks import stop_tasks
+from bot.services.tasks import stop_tasks
 from storage.models import DownloadJob, JobStatus
 
 log = logging.getLogger(__name__)

@@ -28,8 +28,8 @@ from bot.services.downloads.folders import DownloadDir
 from bot.services.downloads.options import DownloadOptions
 from bot.services.downloads.runs import JobRun, Runs
 from bot.services.downloads.space import DiskSpace
-from bot.services.downloads.tasks import stop_tasks
 from bot.services.errors import is_database_error
+from bot.services.tasks import stop_tasks
 from storage.models import DownloadItem, DownloadJob, ItemStatus, JobStatus
 
 log = logging.getLogger(__name__)

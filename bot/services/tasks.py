@@ -23,4 +23,4 @@ async def stop_tasks(tasks: Iterable[asyncio.Task[Any]], *, grace: float = 0.0) 
     results = await asyncio.gather(*tasks, return_exceptions=True)
     for task, result in zip(tasks, results, strict=True):
         if isinstance(result, Exception):
-            log.error("youtube: task %s failed", task.get_name(), exc_info=result)
+            log.error("task %s failed", task.get_name(), exc_info=result)
