@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import sys
 from contextlib import AsyncExitStack
 
@@ -17,6 +18,8 @@ from bot.logs import setup_logging
 from bot.services.discord_checks import channel_needs, discord_results
 from bot.services.probes import ProbeResult, run_probe
 from storage import db
+
+log = logging.getLogger(__name__)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -95,18 +98,25 @@ async def check(settings: Settings) -> int:
         http = await stack.enter_async_context(aiohttp.ClientSession())
         token = settings.discord_token.get_secret_value()
         rest = DiscordREST(http, settings.discord_api_url, token)
-        results += await discord_results(rest, settings.discord_guild_id, channel_needs(settings))
         problem = startup.data_dir_problem(settings.data_dir)
         detail = problem or f"{settings.data_dir} writable"
-        results.append(ProbeResult("data-dir", problem is None, detail))
+        local = [ProbeResult("data-dir", problem is None, detail)]
+        in_use = settings
         if problem is None:
             services = build_services(settings, http)
             stack.callback(services.close)
             await Tortoise.init(config=db.tortoise_config(settings.resolved_database_url))
             stack.push_async_callback(Tortoise.close_connections)
-            # The Discord lines above already cover the token.
+            try:  # the channels chosen in /setup are checked too
+                await services.load_places()
+                in_use = services.settings
+            except Exception as exc:  # the database line below says why
+                log.debug("could not read the /setup choices: %r", exc)
+            # The Discord lines cover the token.
             probes = {n: p for n, p in services.probes().items() if n != "discord"}
-            results += await asyncio.gather(*(run_probe(n, p) for n, p in probes.items()))
+            local += await asyncio.gather(*(run_probe(n, p) for n, p in probes.items()))
+        results += await discord_results(rest, in_use.discord_guild_id, channel_needs(in_use))
+        results += local
     for result in results:
         print(format_result(result))
     if problem is not None:
@@ -117,7 +127,7 @@ async def check(settings: Settings) -> int:
 
 
 def format_result(result: ProbeResult) -> str:
-    status = "OK  " if result.ok else "FAIL"
+    status = ("WARN" if result.warning else "OK  ") if result.ok else "FAIL"
     latency = f" ({result.latency_ms:.0f} ms)" if result.latency_ms is not None else ""
     return f"{status}  {result.name:<10} {result.detail}{latency}"
 

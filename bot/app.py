@@ -59,10 +59,14 @@ class MediaNest(commands.Bot):
             max_ratelimit_timeout=RATE_LIMIT_WAIT,
         )
         self.services = services
-        self.settings = services.settings
         self.jobs = jobs
         self.web_port: int | None = None
         self.gateway: asyncio.Task[None] | None = None
+
+    @property
+    def settings(self) -> Settings:
+        """The settings in use, with the channels and role chosen in `/setup`."""
+        return self.services.settings
 
     async def setup_hook(self) -> None:
         from cogs import load_cogs
@@ -158,6 +162,7 @@ async def running(
         await stack.enter_async_context(db.database(settings.resolved_database_url))
         client_id = await kept_value("plex_client_id", lambda: str(uuid.uuid4()))
         services = build_services(settings, http, plex_client_id=client_id)
+        await services.load_places()
         stack.callback(services.close)
         jobs = Jobs(services.errors)
         bot = MediaNest(services, jobs, guild_ready_timeout=guild_ready_timeout)

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 import aiohttp
 
+from bot.clients.discord_rest import DiscordREST
 from bot.clients.overseerr import OverseerrClient
 from bot.clients.plex import PlexClient, PlexTV
 from bot.clients.ytdlp import YtDlp
@@ -25,6 +26,7 @@ from bot.services.overseerr_identity import DiscordMentions
 from bot.services.ratelimit import RateLimiter
 from bot.services.requests import RequestOptions, Requests, build_requests
 from bot.services.requests.accounts import Accounts
+from bot.services.setup import Places, SetupReview
 
 
 @dataclass
@@ -39,6 +41,7 @@ class Services:
     limiter: RateLimiter
     health: HealthMonitor
     errors: ErrorLog
+    places: Places
     plex: PlexClient | None = None
     overseerr: OverseerrClient | None = None
     plextv: PlexTV | None = None
@@ -47,6 +50,7 @@ class Services:
     issues: Issues | None = None
     mentions: DiscordMentions | None = None  # members' Discord ids in Overseerr
     downloads: DownloadService | None = None
+    setup: SetupReview | None = None  # built by build_services; None only in hand-made tests
     lag: LoopLag = field(default_factory=LoopLag)
     metrics: Metrics = field(default_factory=Metrics)
     started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
@@ -61,6 +65,26 @@ class Services:
             "discord": discord_probe,
             **monitored_probes(s, self.plex, self.overseerr, self.limiter),
         }
+
+    async def load_places(self) -> None:
+        """Read what `/setup` stored and start using it."""
+        await self.places.load()
+        self.apply_places()
+
+    def apply_places(self) -> None:
+        """Give every service the current channels and admin role (after a `/setup` change)."""
+        s = self.settings = self.places.applied_to(self.settings)
+        review = s.health_channel_id
+        approvals = s.approval_channel_id or review
+        self.outbox.notify_channel_id = s.notify_channel_id
+        self.health.channel_id = s.health_channel_id
+        self.access.set_admin_role(s.admin_role_id)
+        if self.requests:
+            self.requests.set_channels(s.notify_channel_id, review, approvals)
+        if self.issues:
+            self.issues.tracking.approval_channel_id = approvals
+        if self.downloads:
+            self.downloads.set_channels(s.notify_channel_id, s.health_channel_id)
 
     def close(self) -> None:
         for client in (self.plex, self.plextv):
@@ -133,11 +157,20 @@ def build_services(
         limiter=limiter,
         health=HealthMonitor(monitored, outbox, settings.health_channel_id),
         errors=ErrorLog(),
+        places=Places(settings),
         plex=plex,
         overseerr=overseerr,
         plextv=plextv,
         linking=linking,
         mentions=mentions,
+    )
+    services.setup = SetupReview(
+        services.places,
+        DiscordREST(http, settings.discord_api_url, settings.discord_token.get_secret_value()),
+        lambda: services.settings,
+        services.probes,
+        services.apply_places,
+        access,
     )
     if overseerr and linking:
         services.requests = build_requests(

@@ -25,6 +25,21 @@ APOLOGY = (
 )
 
 
+async def is_admin(interaction: discord.Interaction[MediaNest]) -> bool:
+    """Linked Plex owner, ADMIN_DISCORD_IDS or the admin role (before any: the guild's owner).
+
+    Asked once per interaction: the answer is kept in `interaction.extras`.
+    """
+    known = interaction.extras.get("is_admin")
+    if known is None:
+        roles = [r.id for r in getattr(interaction.user, "roles", [])]
+        owner = getattr(interaction.guild, "owner_id", None)
+        known = interaction.extras["is_admin"] = await interaction.client.services.access.is_admin(
+            interaction.user.id, roles, owner
+        )
+    return bool(known)
+
+
 class MediaNestTree(app_commands.CommandTree["MediaNest"]):
     """Gives every interaction a correlation id and turns errors into private replies."""
 
@@ -45,12 +60,7 @@ class MediaNestTree(app_commands.CommandTree["MediaNest"]):
         if interaction.type is not discord.InteractionType.application_command:
             return True  # autocomplete is never counted
         services = interaction.client.services
-        roles = [r.id for r in getattr(interaction.user, "roles", [])]
-        # Kept for the command's own checks (cogs/checks.py), so it is computed once.
-        admin = interaction.extras["is_admin"] = await services.access.is_admin(
-            interaction.user.id, roles
-        )
-        if admin:
+        if await is_admin(interaction):  # kept in extras for the command's own checks
             return True
         await services.limiter.hit("command", COMMAND_SPAM, interaction.user.id, what="commands")
         return True

@@ -16,9 +16,12 @@ async def load_cogs(bot: MediaNest) -> None:
     from cogs.link import LinkCog
     from cogs.notifications import NotificationsCog
     from cogs.requests import RequestsCog
+    from cogs.setup import SetupCog
     from cogs.youtube import YouTubeCog
 
     await bot.add_cog(HelpCog(bot))
+    if bot.services.setup:
+        await bot.add_cog(SetupCog(bot, bot.services.setup))
     if bot.services.health:
         await bot.add_cog(HealthCog(bot, bot.services.health))
     if bot.services.linking:

@@ -10,6 +10,7 @@ import discord
 from discord import app_commands
 
 from bot.errors import NotAllowed, NotLinked
+from bot.tree import is_admin
 
 if TYPE_CHECKING:
     from bot.app import MediaNest
@@ -49,21 +50,6 @@ def guarded_check(predicate: Predicate) -> Callable[[T], T]:
             raise CheckCrashed(exc) from exc
 
     return app_commands.check(guarded)
-
-
-def _roles(interaction: discord.Interaction) -> list[int]:
-    return [r.id for r in getattr(interaction.user, "roles", [])]
-
-
-async def is_admin(interaction: discord.Interaction[MediaNest]) -> bool:
-    """Linked server owner, ADMIN_DISCORD_IDS, or ADMIN_ROLE_ID; asked once per interaction."""
-    known = interaction.extras.get("is_admin")
-    if known is None:
-        access = interaction.client.services.access
-        known = interaction.extras["is_admin"] = await access.is_admin(
-            interaction.user.id, _roles(interaction)
-        )
-    return bool(known)
 
 
 def requires_admin() -> Callable[[T], T]:

@@ -15,8 +15,10 @@ import aiohttp
 import pytest
 
 from bot.__main__ import check
+from bot.services.setup import Places
+from storage import db
 from tests.conftest import REDIS_URL
-from tests.harness import ANNOUNCE, HEALTH, World, free_port
+from tests.harness import ANNOUNCE, GENERAL, HEALTH, World, free_port
 from tests.services.test_ratelimit import redis_reachable
 
 
@@ -75,11 +77,17 @@ async def test_check_reports_every_service_ok(
         "overseerr",
         "disk",
     }
-    assert all(line.startswith("OK  ") for line in lines if not line.startswith("OFF")), out
+    warnings = [line for line in lines if line.startswith("WARN")]
+    assert warnings == [
+        "WARN  channel    HEALTH_CHANNEL_ID #health is visible to @everyone: alerts and the "
+        "dashboard are for admins, make it private"
+    ]
+    ok = [line for line in lines if not line.startswith(("OFF", "WARN"))]
+    assert all(line.startswith("OK  ") for line in ok), out
     assert "logged in as MediaNest" in by_name["discord"]
     assert "in MediaNest Test Guild" in by_name["guild"]
     assert "2 registered in the guild: /help, /link" in by_name["commands"]
-    channels = lines_named(out, "channel")
+    channels = [line for line in lines_named(out, "channel") if line.startswith("OK")]
     assert len(channels) == 2
     assert "HEALTH_CHANNEL_ID #health: View Channel" in channels[0]
     assert "Pin Messages" in channels[0] and "Pin Messages" not in channels[1]
@@ -286,9 +294,37 @@ async def test_check_names_a_missing_channel_permission(
     code = await check(world.settings())
     out = capsys.readouterr().out
     assert code == 1
-    health, announce = lines_named(out, "channel")
+    health, warning, announce = lines_named(out, "channel")
+    assert warning.startswith("WARN  channel    HEALTH_CHANNEL_ID #health is visible to @everyone")
     assert health == "FAIL  channel    HEALTH_CHANNEL_ID #health: the bot lacks Attach Files"
     assert announce.startswith("OK    channel    NOTIFY_CHANNEL_ID #announcements: View Channel")
+
+
+async def test_check_has_no_warning_for_a_private_health_channel(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A health channel hidden from @everyone but open to the bot's role passes without WARN."""
+    await register_commands(world, "help")
+    world.discord.set_overwrite(HEALTH, world.discord.guild_id, deny=1 << 10)
+    world.discord.set_overwrite(HEALTH, world.discord.bot_role_id, allow=1 << 10)
+    assert await check(world.settings()) == 0
+    out = capsys.readouterr().out
+    assert "WARN" not in out
+    assert lines_named(out, "channel")[0].startswith("OK    channel    HEALTH_CHANNEL_ID #health")
+
+
+async def test_check_covers_the_channels_chosen_in_setup(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A channel stored by /setup (none in the environment) gets its own permission line."""
+    await register_commands(world, "help")
+    world.discord.set_overwrite(GENERAL, world.discord.bot_role_id, deny=1 << 15)
+    settings = world.settings(notify_channel_id=None)
+    async with db.database(settings.resolved_database_url):
+        await Places(settings).choose("notify_channel_id", GENERAL)
+    assert await check(settings) == 1
+    lines = lines_named(capsys.readouterr().out, "channel")
+    assert "FAIL  channel    NOTIFY_CHANNEL_ID #general: the bot lacks Attach Files" in lines
 
 
 async def test_check_names_a_channel_the_bot_cannot_see(

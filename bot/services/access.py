@@ -24,13 +24,23 @@ class Access:
         self._generation = 0
         self._loading = asyncio.Lock()
 
-    async def is_admin(self, discord_id: int, role_ids: Iterable[int] = ()) -> bool:
-        """Admin by ADMIN_DISCORD_IDS, ADMIN_ROLE_ID, or a link to the Plex server owner."""
+    async def is_admin(
+        self, discord_id: int, role_ids: Iterable[int] = (), guild_owner_id: int | None = None
+    ) -> bool:
+        """Admin by ADMIN_DISCORD_IDS, the admin role, or a link to the Plex server owner.
+
+        Until any of those names an admin, the Discord server's owner is one, so a new
+        install can be finished with `/setup`.
+        """
         if discord_id in self.admin_ids:
             return True
         if self.admin_role_id is not None and self.admin_role_id in set(role_ids):
             return True
-        return discord_id in await self.linked_admins()
+        linked = await self.linked_admins()
+        if discord_id in linked:
+            return True
+        configured = self.admin_ids or self.admin_role_id is not None or linked
+        return discord_id == guild_owner_id and not configured
 
     async def linked_admins(self) -> frozenset[int]:
         """Discord ids whose Plex link has the admin role, from the cache when it is fresh."""
@@ -47,6 +57,10 @@ class Access:
             if generation == self._generation:  # no change happened while we were reading
                 self._linked_admins = ids
             return ids
+
+    def set_admin_role(self, role_id: int | None) -> None:
+        """Members with this role are admins from now on (ADMIN_ROLE_ID or `/setup`)."""
+        self.admin_role_id = role_id
 
     def links_changed(self) -> None:
         """A link was stored, removed or changed role: read the admins again next time."""

@@ -164,9 +164,19 @@ async def discord_results(
     results.append(ProbeResult("guild", True, f"in {guild.get('name')}", _elapsed(start)))
     results.append(await _commands(rest, app_id, guild_id))
     roles = [int(r) for r in member.get("roles") or []]
-    base = base_permissions(guild, roles, user_id)
     for need in channels:
-        results.append(await _channel(rest, need, guild_id, base, roles, user_id))
+        found = await check_channel(rest, need, guild, roles, user_id)
+        results.append(found.result())
+        if found.public and need.variable == "HEALTH_CHANNEL_ID":
+            results.append(
+                ProbeResult(
+                    "channel",
+                    True,
+                    f"{need.variable} #{found.name} is visible to @everyone: "
+                    "alerts and the dashboard are for admins, make it private",
+                    warning=True,
+                )
+            )
     return results
 
 
@@ -188,23 +198,67 @@ async def _commands(rest: DiscordREST, app_id: int, guild_id: int | None) -> Pro
     return ProbeResult("commands", True, f"{len(registered)} registered {where}: {names}")
 
 
-async def _channel(
-    rest: DiscordREST, need: ChannelNeed, guild_id: int, base: int, roles: list[int], user_id: int
-) -> ProbeResult:
-    label = f"{need.variable} {need.channel_id}"
+@dataclass(frozen=True)
+class ChannelCheck:
+    """What the bot found in one configured channel."""
+
+    need: ChannelNeed
+    name: str | None = None  # None when the channel could not be read
+    missing: tuple[str, ...] = ()
+    problem: str | None = None  # not found, another guild's, or unreadable
+    public: bool = False  # @everyone can see it
+
+    @property
+    def ok(self) -> bool:
+        return self.problem is None and not self.missing
+
+    def detail(self) -> str:
+        """What is wrong, or what the bot may do there."""
+        if self.problem:
+            return self.problem
+        if self.missing:
+            return f"the bot lacks {', '.join(self.missing)}"
+        return ", ".join(missing_names(0, self.need.needs))
+
+    def result(self) -> ProbeResult:
+        """`check`'s line for the channel."""
+        label = f"{self.need.variable} #{self.name}" if self.name else self.need.variable
+        if self.name is None:
+            label = f"{label} {self.need.channel_id}"
+        return ProbeResult("channel", self.ok, f"{label}: {self.detail()}")
+
+
+async def check_channel(
+    rest: DiscordREST,
+    need: ChannelNeed,
+    guild: dict[str, Any],
+    member_roles: list[int],
+    user_id: int,
+) -> ChannelCheck:
+    """Read the channel and compare the bot's permissions there with what it needs."""
+    guild_id = int(guild["id"])
     try:
         channel = await rest.channel(need.channel_id)
     except MediaNestError as exc:
         if isinstance(exc, ServiceRejected) and exc.status in (403, 404):
-            return ProbeResult(
-                "channel", False, f"{label}: no such channel, or the bot cannot see it"
-            )
-        return ProbeResult("channel", False, f"{label}: {exc}")
-    label = f"{need.variable} #{channel.get('name')}"
+            return ChannelCheck(need, problem="no such channel, or the bot cannot see it")
+        return ChannelCheck(need, problem=str(exc))
+    name = str(channel.get("name"))
     if int(channel.get("guild_id") or 0) != guild_id:
-        return ProbeResult("channel", False, f"{label}: not a channel of DISCORD_GUILD_ID")
-    have = channel_permissions(base, channel, guild_id, roles, user_id)
-    missing = missing_names(have, need.needs)
-    if missing:
-        return ProbeResult("channel", False, f"{label}: the bot lacks {', '.join(missing)}")
-    return ProbeResult("channel", True, f"{label}: {', '.join(missing_names(0, need.needs))}")
+        return ChannelCheck(need, name, problem="not a channel of DISCORD_GUILD_ID")
+    base = base_permissions(guild, member_roles, user_id)
+    have = channel_permissions(base, channel, guild_id, member_roles, user_id)
+    everyone = channel_permissions(base_permissions(guild, [], 0), channel, guild_id, [], 0)
+    missing = tuple(missing_names(have, need.needs))
+    return ChannelCheck(need, name, missing, public=bool(everyone & VIEW_CHANNEL))
+
+
+async def bot_channel_checks(
+    rest: DiscordREST, guild_id: int, needs: list[ChannelNeed]
+) -> list[ChannelCheck]:
+    """Each channel's check as the bot itself (its user, roles and the guild's roles)."""
+    me = await rest.me()
+    guild = await rest.guild(guild_id)
+    member = await rest.member(guild_id, int(me["id"]))
+    roles = [int(r) for r in member.get("roles") or []]
+    return [await check_channel(rest, n, guild, roles, int(me["id"])) for n in needs]

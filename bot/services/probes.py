@@ -33,6 +33,7 @@ class ProbeResult:
     ok: bool
     detail: str
     latency_ms: float | None = None
+    warning: bool = False  # works, but something wants an admin's attention
 
 
 Probe = Callable[[], Awaitable[str]]

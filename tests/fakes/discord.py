@@ -493,11 +493,17 @@ class FakeDiscord(LoopbackServer):
         data: dict[str, Any] = {"custom_id": custom_id, "component_type": component["type"]}
         if component["type"] in (3, 5, 6, 7, 8):
             data["values"] = list(values or [])
+            low, high = component.get("min_values", 1), component.get("max_values", 1)
+            assert low <= len(data["values"]) <= high, (
+                f"{values}: select {custom_id!r} takes {low} to {high} values"
+            )
             if component["type"] == 3:
                 allowed = {o["value"] for o in component.get("options", [])}
                 assert set(data["values"]) <= allowed, (
                     f"{values} not in select options {sorted(allowed)}"
                 )
+            else:
+                data["resolved"] = self._resolved_select(user, component, data["values"])
         else:
             assert values is None, f"component {custom_id!r} is a button; it takes no values"
         channel_id = int(stored["channel_id"])
@@ -505,6 +511,35 @@ class FakeDiscord(LoopbackServer):
         return await self._interact(
             user, 3, data, channel_id=channel_id, in_dm=in_dm, message=stored
         )
+
+    def _resolved_select(
+        self, user: FakeUser | int, component: dict[str, Any], values: list[str]
+    ) -> dict[str, Any]:
+        """The `resolved` objects Discord sends with a user, role, mentionable or channel pick."""
+        kind = component["type"]
+        resolved: dict[str, dict[str, Any]] = {}
+        for value in values:
+            target = int(value)
+            if kind in (6, 7) and target in self.roles:
+                resolved.setdefault("roles", {})[value] = self.roles[target]
+            elif kind in (5, 7) and target in self.users:
+                who = self.users[target]
+                resolved.setdefault("users", {})[value] = self._user_payload(who)
+                member = self._member_payload(who, with_user=False)
+                resolved.setdefault("members", {})[value] = member
+            elif kind == 8 and target in self.channels:
+                types = component.get("channel_types")
+                assert types is None or 0 in types, f"channel {target} is not of types {types}"
+                resolved.setdefault("channels", {})[value] = {
+                    "id": value,
+                    "name": self.channels[target],
+                    "type": 0,
+                    "parent_id": None,
+                    "permissions": str(self._permissions(self._resolve_user(user))),
+                }
+            else:
+                raise AssertionError(f"{value} cannot be picked in a type {kind} select")
+        return resolved
 
     async def submit_modal(
         self,

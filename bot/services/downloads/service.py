@@ -63,6 +63,7 @@ class DownloadService:
         )
         self._runs = runs
         self._space = space
+        self._notices = notices
         self._filing = PlexFiling(plex, ytdlp, folders, runs, notices, options)
         endings = JobEndings(ytdlp, self._filing, notices, space)
         self._queue = DownloadQueue(ytdlp, limiter, runs, folders, options)
@@ -79,6 +80,11 @@ class DownloadService:
             max_items=options.max_items,
             interval=timedelta(hours=options.subscription_hours),
         )
+
+    def set_channels(self, notify: int | None, health: int | None) -> None:
+        """Post announcements and download trouble to these channels from now on."""
+        self._notices.notify_channel_id = notify
+        self._notices.health_channel_id = health
 
     async def start(self) -> None:
         """Start the worker pool (paired with `stop`)."""

@@ -56,10 +56,17 @@ class Requests:
     delivery: Deliveries
     tracking: Tracking
     cards: Cards
+    progress: Progress
     approvals: Approvals
     follows: Subscriptions
     listing: Listing
     prefs: Preferences
+
+    def set_channels(self, notify: int | None, review: int | None, approvals: int | None) -> None:
+        """Post announcements, reviews and approval cards to these channels from now on."""
+        self.progress.notify_channel_id = notify
+        self.reviews.channel_id = review
+        self.cards.channel_id = approvals
 
     async def overseerr_account(self, plex_user_id: int) -> str:
         """How the Plex account maps to Overseerr, in words, for /account."""
@@ -108,6 +115,7 @@ def build_requests(
             overseerr, progress, approvals, follows, Elsewhere(overseerr, progress), notices
         ),
         cards=cards,
+        progress=progress,
         approvals=approvals,
         follows=follows,
         listing=Listing(),
