@@ -26,12 +26,14 @@ from bot.services.keyvalue import kept_value
 from bot.services.probes import gateway_probe
 from bot.services.status import build_report
 from bot.services.tasks import stop_tasks
+from bot.services.webhook_agent import webhook_token
 from bot.tree import MediaNestTree
 from bot.web import (
     add_issue_webhooks,
     add_link_routes,
     add_metrics_route,
     add_webhook_route,
+    add_webhook_test_listener,
     build_web_app,
     start_web,
 )
@@ -161,7 +163,11 @@ async def running(
         http = await stack.enter_async_context(aiohttp.ClientSession())
         await stack.enter_async_context(db.database(settings.resolved_database_url))
         client_id = await kept_value("plex_client_id", lambda: str(uuid.uuid4()))
-        services = build_services(settings, http, plex_client_id=client_id)
+        token = None
+        if settings.overseerr_enabled:
+            configured = settings.overseerr_webhook_token
+            token = await webhook_token(configured.get_secret_value() if configured else None)
+        services = build_services(settings, http, plex_client_id=client_id, webhook_token=token)
         await services.load_places()
         stack.callback(services.close)
         jobs = Jobs(services.errors)
@@ -170,11 +176,10 @@ async def running(
         if services.linking:
             add_link_routes(web_app, services.linking, services.limiter)
         add_metrics_route(web_app, bot.metrics_text)
-        if services.requests:
-            token = settings.overseerr_webhook_token
-            add_webhook_route(
-                web_app, services.requests, token.get_secret_value() if token else None
-            )
+        if services.requests and token:
+            add_webhook_route(web_app, services.requests, token)
+        if services.webhook_agent:
+            add_webhook_test_listener(web_app, services.webhook_agent.test_arrived)
         if services.issues:
             add_issue_webhooks(web_app, services.issues.tracking)
         runner, bot.web_port = await start_web(web_app, settings.web_host, settings.web_port)

@@ -27,6 +27,7 @@ from bot.services.ratelimit import RateLimiter
 from bot.services.requests import RequestOptions, Requests, build_requests
 from bot.services.requests.accounts import Accounts
 from bot.services.setup import Places, SetupReview
+from bot.services.webhook_agent import WebhookAgentSetup
 
 
 @dataclass
@@ -51,6 +52,7 @@ class Services:
     mentions: DiscordMentions | None = None  # members' Discord ids in Overseerr
     downloads: DownloadService | None = None
     setup: SetupReview | None = None  # built by build_services; None only in hand-made tests
+    webhook_agent: WebhookAgentSetup | None = None  # points Overseerr's webhook at the bot
     lag: LoopLag = field(default_factory=LoopLag)
     metrics: Metrics = field(default_factory=Metrics)
     started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
@@ -118,9 +120,17 @@ def secret_key(settings: Settings) -> str:
 
 
 def build_services(
-    settings: Settings, http: aiohttp.ClientSession, *, plex_client_id: str | None = None
+    settings: Settings,
+    http: aiohttp.ClientSession,
+    *,
+    plex_client_id: str | None = None,
+    webhook_token: str | None = None,
 ) -> Services:
-    """Build the services for these settings; features whose settings are absent stay off."""
+    """Build the services for these settings; features whose settings are absent stay off.
+
+    `webhook_token` is the one the webhook route accepts (OVERSEERR_WEBHOOK_TOKEN, or the
+    generated one); without it the webhook agent set-up stays off.
+    """
     plex = plextv = None
     if settings.plex_url and settings.plex_token:
         plex = PlexClient(settings.plex_url, settings.plex_token.get_secret_value())
@@ -192,6 +202,10 @@ def build_services(
             rate=settings.rate_limit_request,
             approval_channel_id=settings.approval_channel_id or settings.health_channel_id,
         )
+        if webhook_token:  # only with requests does the bot serve /webhooks/overseerr
+            services.webhook_agent = WebhookAgentSetup(
+                overseerr, settings.public_url, webhook_token
+            )
     if plex and settings.youtube_download_dir:
         services.downloads = DownloadService(
             YtDlp(

@@ -75,7 +75,13 @@ class DependencyError(MediaNestError):
 
 
 class ServiceUnavailable(DependencyError):
-    """Unreachable, timed out or 5xx: retrying later may work."""
+    """Unreachable, timed out or 5xx (`status`, None when nothing answered): retry later."""
+
+    def __init__(
+        self, service: str, detail: str, message: str | None = None, *, status: int | None = None
+    ) -> None:
+        self.status = status
+        super().__init__(service, detail, message)
 
 
 class ServiceRejected(DependencyError):

@@ -158,7 +158,7 @@ def add_link_routes(app: web.Application, linking: LinkingService, limiter: Rate
 
 
 WEBHOOKS: web.AppKey[Requests] = web.AppKey("webhooks")
-WEBHOOK_TOKEN: web.AppKey[str | None] = web.AppKey("webhook_token")
+WEBHOOK_TOKEN: web.AppKey[str] = web.AppKey("webhook_token")
 
 
 async def overseerr_webhook(request: web.Request) -> web.Response:
@@ -177,15 +177,25 @@ async def overseerr_webhook(request: web.Request) -> web.Response:
     except (ValueError, InvalidWebhook) as exc:
         log.warning("webhook: refused a malformed body: %s", str(exc)[:200])
         return json_response({"error": "malformed webhook body"}, 400)
+    heard = request.app.get(WEBHOOK_TEST_HEARD)
+    if heard is not None and payload.get("notification_type") == "TEST_NOTIFICATION":
+        heard()  # /setup waits for Overseerr's test to arrive
     return json_response({"ok": True, "result": result})
 
 
-def add_webhook_route(app: web.Application, requests: Requests, token: str | None) -> None:
-    if not token:
-        log.warning("OVERSEERR_WEBHOOK_TOKEN is not set: webhooks are refused, polling only")
+def add_webhook_route(app: web.Application, requests: Requests, token: str) -> None:
+    """`POST /webhooks/overseerr`, accepting calls whose Authorization header is `token`."""
     app[WEBHOOKS] = requests
     app[WEBHOOK_TOKEN] = token
     app.router.add_post("/webhooks/overseerr", overseerr_webhook)
+
+
+WEBHOOK_TEST_HEARD: web.AppKey[Callable[[], None]] = web.AppKey("webhook_test_heard")
+
+
+def add_webhook_test_listener(app: web.Application, heard: Callable[[], None]) -> None:
+    """Call `heard()` whenever an authenticated TEST_NOTIFICATION arrives."""
+    app[WEBHOOK_TEST_HEARD] = heard
 
 
 ISSUE_WEBHOOKS: web.AppKey[IssueTracker] = web.AppKey("issue_webhooks")

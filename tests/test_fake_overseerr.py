@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import base64
+import json
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
@@ -555,3 +558,132 @@ async def test_seerr_answers_with_a_list_and_a_media_server_type(
     assert body["mediaServerType"] == 1
     status, body = await call(http, fake, "GET", "/status")
     assert body["version"] == "3.3.0"
+
+
+# ----- the webhook agent's settings and test notification (issue 15: /setup) ---------------
+
+TEST_BODY = {
+    "notification_type": "TEST_NOTIFICATION",
+    "event": "",
+    "subject": "Test Notification",
+    "message": "Check check, 1, 2, 3. Are we coming in clear?",
+    "image": "",
+    "media": None,
+    "request": None,
+    "issue": None,
+    "comment": None,
+    "extra": [],
+}
+
+
+@asynccontextmanager
+async def receiver(status: int = 204) -> AsyncIterator[tuple[str, list[tuple[Any, Any]]]]:
+    """A webhook receiver on 127.0.0.1 answering `status`; yields its URL and what it got."""
+    received: list[tuple[Any, Any]] = []
+
+    async def hook(request: web.Request) -> web.Response:
+        received.append((dict(request.headers), await request.read()))
+        return web.Response(status=status)
+
+    app = web.Application()
+    app.router.add_post("/hook", hook)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    try:
+        yield f"http://127.0.0.1:{runner.addresses[0][1]}/hook", received
+    finally:
+        await runner.cleanup()
+
+
+def agent_body(url: str, header: str, payload: Any, *, types: int = 8158) -> dict[str, Any]:
+    options = {"webhookUrl": url, "authHeader": header, "jsonPayload": payload}
+    return {"enabled": True, "embedPoster": True, "types": types, "options": options}
+
+
+async def test_webhook_agent_starts_as_overseerr_ships_it(
+    fake: FakeOverseerr, http: aiohttp.ClientSession
+) -> None:
+    """GET answers the real defaults (off, no types, no URL, the default template as text)."""
+    status, body = await call(http, fake, "GET", "/settings/notifications/webhook")
+    assert status == 200
+    template = body["options"].pop("jsonPayload")
+    assert body == {
+        "enabled": False,
+        "embedPoster": True,
+        "types": 0,
+        "options": {"webhookUrl": ""},
+    }
+    assert json.loads(template) == overseerr.FAKE_DEFAULT_TEMPLATE
+    assert template.startswith('{\n  "notification_type": "{{notification_type}}",\n  "event"')
+    status, body = await call(http, fake, "GET", "/settings/notifications/webhook", user=2)
+    assert (status, body) == (403, overseerr.NO_PERMISSION)
+
+
+async def test_webhook_agent_saved_double_encoded_and_tested(
+    fake: FakeOverseerr, http: aiohttp.ClientSession
+) -> None:
+    """A double-encoded template is kept; /test POSTs the TEST body with the header verbatim."""
+    template = json.dumps(overseerr.FAKE_DEFAULT_TEMPLATE, indent=2)
+    async with receiver() as (url, received):
+        body = agent_body(url, "Bearer  a=b", json.dumps(template))
+        status, saved = await call(http, fake, "POST", "/settings/notifications/webhook", json=body)
+        assert status == 200
+        assert base64.b64decode(saved["options"]["jsonPayload"]).decode() == json.dumps(template)
+        assert fake.webhook_json_payload == json.dumps(template)
+        status, shown = await call(http, fake, "GET", "/settings/notifications/webhook")
+        assert shown["options"] == {
+            "webhookUrl": url,
+            "authHeader": "Bearer  a=b",
+            "jsonPayload": template,
+        }
+        assert (shown["enabled"], shown["types"]) == (True, 8158)
+        test = "/settings/notifications/webhook/test"
+        assert await call(http, fake, "POST", test, json=body) == (204, None)
+        [(headers, sent)] = received
+        assert headers["Authorization"] == "Bearer  a=b"
+        assert headers["Content-Type"] == "application/json"
+        assert headers["Accept"] == "application/json, text/plain, */*"
+        assert sent == json.dumps(TEST_BODY, separators=(",", ":")).encode()
+        # /test uses the body it is given, not the saved settings; no header when empty.
+        assert await call(
+            http, fake, "POST", test, json=agent_body(url, "", json.dumps(template))
+        ) == (204, None)
+        assert "Authorization" not in received[1][0]
+    assert fake.webhook_deliveries == [(url, 204), (url, 204)]
+
+
+async def test_webhook_test_fails_when_the_receiver_refuses_or_is_gone(
+    fake: FakeOverseerr, http: aiohttp.ClientSession
+) -> None:
+    """A non-2xx answer or no receiver at all: /test answers 500 with Overseerr's message."""
+    test = "/settings/notifications/webhook/test"
+    payload = json.dumps(json.dumps(overseerr.FAKE_DEFAULT_TEMPLATE))
+    failed = (500, {"message": "Failed to send webhook notification."})
+    async with receiver(401) as (url, received):
+        assert await call(http, fake, "POST", test, json=agent_body(url, "x", payload)) == failed
+        assert len(received) == 1
+    assert await call(http, fake, "POST", test, json=agent_body(url, "x", payload)) == failed
+    assert fake.webhook_deliveries[0] == (url, 401)
+    assert fake.webhook_deliveries[1][1].startswith("ClientConnectorError")
+
+
+async def test_webhook_template_sent_once_encoded_is_stored_but_never_sent(
+    fake: FakeOverseerr, http: aiohttp.ClientSession
+) -> None:
+    """Template text sent as is: saved (200), but /test fails; an object is a 400."""
+    template = json.dumps(overseerr.FAKE_DEFAULT_TEMPLATE)
+    async with receiver() as (url, received):
+        body = agent_body(url, "x", template)
+        path = "/settings/notifications/webhook"
+        assert (await call(http, fake, "POST", path, json=body))[0] == 200
+        failed = (500, {"message": "Failed to send webhook notification."})
+        assert await call(http, fake, "POST", path + "/test", json=body) == failed
+        assert received == []
+        assert fake.webhook_deliveries == [(url, 'ValueError: "[object Object]" is not valid JSON')]
+        as_object = agent_body(url, "x", overseerr.FAKE_DEFAULT_TEMPLATE)
+        status, refused = await call(http, fake, "POST", path, json=as_object)
+        assert status == 400
+        assert refused["message"] == "request/body/options/jsonPayload must be string"
+        status, refused = await call(http, fake, "POST", path, json=agent_body(url, "x", "{no"))
+        assert status == 500

@@ -29,7 +29,7 @@ async def request_json(
     except (TimeoutError, aiohttp.ClientError, OSError) as exc:
         raise ServiceUnavailable(service, _describe(exc)) from exc
     if resp.status >= 500:
-        raise ServiceUnavailable(service, f"HTTP {resp.status}")
+        raise ServiceUnavailable(service, f"HTTP {resp.status}", status=resp.status)
     if resp.status >= 400:
         message = body.get("message") if isinstance(body, dict) else None
         raise ServiceRejected(service, resp.status, str(message or f"HTTP {resp.status}"))

@@ -13,6 +13,7 @@ parameter, and yarl quietly turns `%3A`, `%27`, `%28` ... back into those charac
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import math
 import re
@@ -518,7 +519,228 @@ class NotificationSettingsMixin:
         }
 
 
-class FakeOverseerr(FakeIssues, NotificationSettingsMixin, LoopbackServer):
+# ----- the webhook agent's settings and its test notification (issue 15: /setup) ------------
+# Seerr's routes/settings/notifications.ts and lib/notifications/agents/webhook.ts (Overseerr
+# 1.33's are the same but keep no embedPoster). The template is stored as base64 of the
+# `jsonPayload` string received; GET answers JSON.parse of that, and sending parses it twice,
+# so only a template JSON-encoded a second time (what the web UI sends) can be sent.
+
+FAKE_DEFAULT_TEMPLATE: dict[str, Any] = {
+    "notification_type": "{{notification_type}}",
+    "event": "{{event}}",
+    "subject": "{{subject}}",
+    "message": "{{message}}",
+    "image": "{{image}}",
+    "{{media}}": {
+        "media_type": "{{media_type}}",
+        "tmdbId": "{{media_tmdbid}}",
+        "tvdbId": "{{media_tvdbid}}",
+        "status": "{{media_status}}",
+        "status4k": "{{media_status4k}}",
+    },
+    "{{request}}": {
+        f"{name}": f"{{{{{name}}}}}"
+        for name in (
+            "request_id",
+            "requestedBy_email",
+            "requestedBy_username",
+            "requestedBy_avatar",
+            "requestedBy_settings_discordId",
+            "requestedBy_settings_telegramChatId",
+        )
+    },
+    "{{issue}}": {
+        f"{name}": f"{{{{{name}}}}}"
+        for name in (
+            "issue_id",
+            "issue_type",
+            "issue_status",
+            "reportedBy_email",
+            "reportedBy_username",
+            "reportedBy_avatar",
+            "reportedBy_settings_discordId",
+            "reportedBy_settings_telegramChatId",
+        )
+    },
+    "{{comment}}": {
+        f"{name}": f"{{{{{name}}}}}"
+        for name in (
+            "comment_message",
+            "commentedBy_email",
+            "commentedBy_username",
+            "commentedBy_avatar",
+            "commentedBy_settings_discordId",
+            "commentedBy_settings_telegramChatId",
+        )
+    },
+    "{{extra}}": [],
+}
+WEBHOOK_BLOCKS = ("media", "request", "issue", "comment")
+# The variables the agent fills (its KeyMap); others stay as written.
+WEBHOOK_VARIABLES = tuple(
+    dict.fromkeys(re.findall(r"\{\{(\w+)\}\}", json.dumps(FAKE_DEFAULT_TEMPLATE)))
+)
+
+
+def _stored_template(text: str) -> str:
+    """What Overseerr keeps of a posted `jsonPayload`: base64 of the string as received."""
+    return base64.b64encode(text.encode()).decode()
+
+
+def _render_webhook(template: Any, values: dict[str, str], blocks: set[str]) -> Any:
+    """WebhookAgent.parseKeys: fill `{{name}}` (first occurrence) and the optional blocks."""
+    if not isinstance(template, dict):
+        return template
+    out: dict[str, Any] = {}
+    for key, value in template.items():
+        if key == "{{extra}}":
+            key, value = "extra", []
+        elif key.startswith("{{") and key[2:-2] in WEBHOOK_BLOCKS:
+            key = key[2:-2]
+            value = value if key in blocks else None
+        if isinstance(value, str):
+            for name, filled in values.items():
+                value = value.replace(f"{{{{{name}}}}}", filled, 1)
+        elif isinstance(value, dict):
+            value = _render_webhook(value, values, blocks)
+        out[key] = value
+    return out
+
+
+class WebhookAgentMixin:
+    """FakeOverseerr's `/settings/notifications/webhook` and its `/test`.
+
+    `webhook_agent` is the agent as Overseerr stores it (template in base64);
+    `webhook_deliveries` lists each test sent: (url, receiver's status or the error).
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        default = json.dumps(json.dumps(FAKE_DEFAULT_TEMPLATE, indent=2))
+        self.webhook_agent: dict[str, Any] = {
+            "enabled": False,
+            "embedPoster": True,
+            "types": 0,
+            "options": {"webhookUrl": "", "jsonPayload": _stored_template(default)},
+        }
+        self.webhook_deliveries: list[tuple[str, int | str]] = []
+
+    # test-facing
+
+    def set_webhook_agent(
+        self, *, enabled: bool, url: str, auth_header: str = "", types: int = 0
+    ) -> None:
+        """Configure the agent as an admin would on the settings page (default template)."""
+        self.webhook_agent = {
+            **self.webhook_agent,
+            "enabled": enabled,
+            "types": types,
+            "options": {
+                "webhookUrl": url,
+                "authHeader": auth_header,
+                "jsonPayload": self.webhook_agent["options"]["jsonPayload"],
+            },
+        }
+
+    @property
+    def webhook_json_payload(self) -> str:
+        """The `jsonPayload` string exactly as the last POST sent it (decoded from base64)."""
+        return base64.b64decode(self.webhook_agent["options"]["jsonPayload"]).decode()
+
+    # routes
+
+    def _webhook_routes(self: Any) -> list[tuple[str, str, Handler, int]]:
+        admin = int(Permission.ADMIN)
+        return [
+            ("GET", "/settings/notifications/webhook", self._get_webhook, admin),
+            ("POST", "/settings/notifications/webhook", self._post_webhook, admin),
+            ("POST", "/settings/notifications/webhook/test", self._test_webhook, admin),
+        ]
+
+    @staticmethod
+    def _webhook_settings(body: dict[str, Any]) -> tuple[dict[str, Any] | None, str | None]:
+        """The agent a POST body describes, or JS's JSON.parse error for its jsonPayload."""
+        options = body.get("options") or {}
+        text = options.get("jsonPayload")
+        if not isinstance(text, str):
+            return None, f'"{text}" is not valid JSON'
+        try:
+            json.loads(text)
+        except ValueError:
+            return None, f"Unexpected token in JSON at position 0: {text[:20]!r}"
+        return {
+            "enabled": body.get("enabled"),
+            "embedPoster": body.get("embedPoster"),
+            "types": body.get("types"),
+            "options": {
+                "jsonPayload": _stored_template(text),
+                "webhookUrl": options.get("webhookUrl"),
+                "authHeader": options.get("authHeader"),
+            },
+        }, None
+
+    async def _get_webhook(
+        self: Any, request: web.Request, user: Any, body: Any
+    ) -> tuple[int, Any]:
+        agent = self.webhook_agent
+        options = agent["options"]
+        text = base64.b64decode(options["jsonPayload"]).decode()
+        return 200, {
+            "enabled": agent["enabled"],
+            "embedPoster": agent["embedPoster"],
+            "types": agent["types"],
+            "options": {
+                **{k: v for k, v in options.items() if v is not None},
+                "jsonPayload": json.loads(text),
+            },
+        }
+
+    async def _post_webhook(
+        self: Any, request: web.Request, user: Any, body: Any
+    ) -> tuple[int, Any]:
+        agent, problem = self._webhook_settings(body)
+        if agent is None:
+            return 500, {"message": problem}
+        self.webhook_agent = agent
+        options = {k: v for k, v in agent["options"].items() if v is not None}  # undefined
+        return 200, {**{k: v for k, v in agent.items() if v is not None}, "options": options}
+
+    async def _test_webhook(
+        self: Any, request: web.Request, user: Any, body: Any
+    ) -> tuple[int, Any]:
+        agent, problem = self._webhook_settings(body)
+        if agent is None:
+            return 500, {"message": problem}
+        if await self._send_test(agent):
+            return 204, None
+        return 500, {"message": "Failed to send webhook notification."}
+
+    async def _send_test(self: Any, agent: dict[str, Any]) -> bool:
+        """WebhookAgent.send(TEST_NOTIFICATION): any failure, parsing included, is False."""
+        options = agent["options"]
+        url = options["webhookUrl"] or ""
+        try:
+            text = json.loads(base64.b64decode(options["jsonPayload"]).decode())
+            if not isinstance(text, str):  # JSON.parse of an object: "[object Object]"
+                raise ValueError('"[object Object]" is not valid JSON')
+            values = {
+                "notification_type": "TEST_NOTIFICATION",
+                "subject": "Test Notification",
+                "message": "Check check, 1, 2, 3. Are we coming in clear?",
+            }
+            filled = dict.fromkeys(WEBHOOK_VARIABLES, "") | values  # no media, request, …
+            payload = _render_webhook(json.loads(text), filled, set())
+            status = await asyncio.wait_for(
+                self.send_webhook(url, payload, options["authHeader"] or ""), 15
+            )
+        except (ValueError, aiohttp.ClientError, OSError, TimeoutError) as exc:
+            self.webhook_deliveries.append((url, f"{type(exc).__name__}: {exc}"))
+            return False
+        self.webhook_deliveries.append((url, status))
+        return 200 <= status < 300
+
+
+class FakeOverseerr(FakeIssues, NotificationSettingsMixin, WebhookAgentMixin, LoopbackServer):
     """Overseerr's `/api/v1` on 127.0.0.1: users, a small TMDB catalogue, media and requests.
 
     State tests may read: `users`, `catalogue`, `media` (keyed by (media_type, tmdb_id)),
@@ -860,6 +1082,7 @@ class FakeOverseerr(FakeIssues, NotificationSettingsMixin, LoopbackServer):
             ("GET", "/media", self._list_media, 0),
             *self._issue_routes(),
             *self._notification_routes(),
+            *self._webhook_routes(),
         ]
 
     def _endpoint(
