@@ -174,14 +174,6 @@ def build_services(
         linking=linking,
         mentions=mentions,
     )
-    services.setup = SetupReview(
-        services.places,
-        DiscordREST(http, settings.discord_api_url, settings.discord_token.get_secret_value()),
-        lambda: services.settings,
-        services.probes,
-        services.apply_places,
-        access,
-    )
     if overseerr and linking:
         services.requests = build_requests(
             overseerr,
@@ -218,4 +210,13 @@ def build_services(
             DownloadOptions.from_settings(settings),
             ProgressRelay(),  # the YouTube cog attaches the Discord side when it loads
         )
+    services.setup = SetupReview(
+        services.places,
+        DiscordREST(http, settings.discord_api_url, settings.discord_token.get_secret_value()),
+        lambda: services.settings,
+        services.probes,
+        services.apply_places,
+        access,
+        services.webhook_agent,
+    )
     return services

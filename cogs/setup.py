@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -10,50 +11,17 @@ from discord.ext import commands
 
 from bot.errors import NotAllowed
 from bot.services.setup import Chooser, PlaceState, SetupReport, SetupReview
+from bot.services.webhook_agent import AgentState, DeliveryReport
 from cogs.checks import is_admin, requires_admin
 from cogs.components import GuardedView
 from cogs.help import ADMIN_ONLY
+from cogs.setup_embeds import panel_embed, replace_embed
 
 if TYPE_CHECKING:
     from bot.app import MediaNest
 
 PANEL_TIMEOUT = 15 * 60
 TEXT_CHANNELS = [discord.ChannelType.text, discord.ChannelType.news]
-
-
-def place_text(state: PlaceState) -> str:
-    """One place's value, who set it and what the bot found there."""
-    choice = state.choice
-    if choice.value is None:
-        return f"not set · {choice.place.purpose}"
-    mention = f"<#{choice.value}>" if choice.place.kind == "channel" else f"<@&{choice.value}>"
-    lines = [mention + (f" · 🔒 set by {choice.locked_by}" if choice.locked_by else "")]
-    found = state.check
-    if found is not None:
-        lines.append(("✅ " if found.ok else "❌ ") + found.detail())
-        if found.public and choice.place.name == "health_channel_id":
-            lines.append("⚠️ visible to @everyone: alerts are for admins, make it private")
-    return "\n".join(lines)
-
-
-def panel_embed(report: SetupReport) -> discord.Embed:
-    """The panel: each place, then every service's state."""
-    embed = discord.Embed(
-        title="MediaNest set-up",
-        description="Pick the channels and the admin role below; changes apply at once.",
-        colour=discord.Colour.blurple(),
-    )
-    for state in report.places:
-        embed.add_field(name=state.choice.place.label, value=place_text(state), inline=False)
-    if report.discord_problem:
-        embed.add_field(name="Channel checks", value=f"❌ {report.discord_problem}", inline=False)
-    services = [
-        f"{'✅' if r.ok else '❌'} **{r.name}** {r.detail}"
-        + (f" ({r.latency_ms:.0f} ms)" if r.latency_ms is not None else "")
-        for r in report.services
-    ]
-    embed.add_field(name="Services", value="\n".join(services)[:1024] or "none", inline=False)
-    return embed
 
 
 def chooser(interaction: discord.Interaction[MediaNest]) -> Chooser:
@@ -118,11 +86,20 @@ class SetupPanel(GuardedView):
     def __init__(self, review: SetupReview, report: SetupReport) -> None:
         super().__init__(timeout=PANEL_TIMEOUT)
         self.review = review
+        self.report = report
         for row, state in enumerate(report.places):
             if state.choice.place.kind == "channel":
                 self.add_item(PlaceSelect(state, row))
             else:
                 self.add_item(AdminRoleSelect(state, row))
+        plan = report.webhook
+        if plan is None:
+            self.remove_item(self.set_up_webhook)
+            self.remove_item(self.test_webhook)
+        elif plan.up_to_date:
+            self.remove_item(self.set_up_webhook)
+        elif plan.state not in (AgentState.INCOMPLETE,):
+            self.remove_item(self.test_webhook)
 
     async def interaction_check(self, interaction: discord.Interaction[Any], /) -> bool:
         if not await is_admin(interaction):
@@ -136,13 +113,12 @@ class SetupPanel(GuardedView):
         await interaction.response.defer()
         await self.refresh(interaction)
 
-    async def refresh(self, interaction: discord.Interaction[MediaNest]) -> None:
+    async def refresh(
+        self, interaction: discord.Interaction[MediaNest], tested: DeliveryReport | None = None
+    ) -> None:
         """Check everything again and redraw the panel in place."""
-        report = await self.review.report(interaction.guild_id or 0)
-        self.stop()
-        await interaction.edit_original_response(
-            embed=panel_embed(report), view=SetupPanel(self.review, report)
-        )
+        self.stop()  # first: the new panel reuses this message and these custom ids
+        await redraw(interaction, self.review, tested)
 
     @discord.ui.button(
         label="Re-check", style=discord.ButtonStyle.secondary, custom_id="setup:recheck", row=4
@@ -152,6 +128,77 @@ class SetupPanel(GuardedView):
     ) -> None:
         await interaction.response.defer()
         await self.refresh(interaction)
+
+    @discord.ui.button(
+        label="Set up webhook", style=discord.ButtonStyle.primary, custom_id="setup:webhook", row=4
+    )
+    async def set_up_webhook(
+        self, interaction: discord.Interaction[MediaNest], button: discord.ui.Button[Any]
+    ) -> None:
+        plan = self.report.webhook
+        await interaction.response.defer()
+        if plan is not None and plan.needs_confirmation:
+            self.stop()
+            await interaction.edit_original_response(
+                embed=replace_embed(plan), view=ReplaceWebhook(self.review)
+            )
+            return
+        applied = await self.review.apply_webhook()
+        await self.refresh(interaction, applied.test)
+
+    @discord.ui.button(
+        label="Send test", style=discord.ButtonStyle.secondary, custom_id="setup:test", row=4
+    )
+    async def test_webhook(
+        self, interaction: discord.Interaction[MediaNest], button: discord.ui.Button[Any]
+    ) -> None:
+        await interaction.response.defer()
+        await self.refresh(interaction, await self.review.test_webhook())
+
+
+async def redraw(
+    interaction: discord.Interaction[MediaNest],
+    review: SetupReview,
+    tested: DeliveryReport | None = None,
+) -> None:
+    """Check everything and show the panel in the message the interaction came from."""
+    report = await review.report(interaction.guild_id or 0)
+    report = dataclasses.replace(report, webhook_test=tested)
+    await interaction.edit_original_response(
+        embed=panel_embed(report), view=SetupPanel(review, report)
+    )
+
+
+class ReplaceWebhook(GuardedView):
+    """Asks before the bot takes over a webhook agent that points elsewhere."""
+
+    def __init__(self, review: SetupReview) -> None:
+        super().__init__(timeout=PANEL_TIMEOUT)
+        self.review = review
+
+    async def interaction_check(self, interaction: discord.Interaction[Any], /) -> bool:
+        if not await is_admin(interaction):
+            raise NotAllowed()
+        return True
+
+    @discord.ui.button(
+        label="Replace it", style=discord.ButtonStyle.danger, custom_id="setup:replace"
+    )
+    async def replace(
+        self, interaction: discord.Interaction[MediaNest], button: discord.ui.Button[Any]
+    ) -> None:
+        await interaction.response.defer()
+        applied = await self.review.apply_webhook(replace_elsewhere=True)
+        self.stop()
+        await redraw(interaction, self.review, applied.test)
+
+    @discord.ui.button(label="Keep it", style=discord.ButtonStyle.secondary, custom_id="setup:keep")
+    async def keep(
+        self, interaction: discord.Interaction[MediaNest], button: discord.ui.Button[Any]
+    ) -> None:
+        await interaction.response.defer()
+        self.stop()
+        await redraw(interaction, self.review)
 
 
 class SetupCog(commands.Cog):
@@ -165,7 +212,7 @@ class SetupCog(commands.Cog):
     @app_commands.guild_only()
     @requires_admin()
     async def setup(self, interaction: discord.Interaction[MediaNest]) -> None:
-        """Choose the bot's channels and admin role, and check every service."""
+        """Choose the bot's channels and admin role, check services, set Overseerr's webhook."""
         await interaction.response.defer(ephemeral=True, thinking=True)
         report = await self.review.report(interaction.guild_id or 0)
         await interaction.followup.send(

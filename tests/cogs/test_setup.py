@@ -33,7 +33,7 @@ async def open_panel(discord: FakeDiscord, user: FakeUser) -> dict[str, Any]:
 
 
 def fields(message: dict[str, Any]) -> dict[str, str]:
-    return {f["name"]: f["value"] for f in message["embeds"][0]["fields"]}
+    return {f["name"]: f["value"] for f in message["embeds"][0].get("fields", [])}
 
 
 def component(message: dict[str, Any], custom_id: str) -> dict[str, Any]:

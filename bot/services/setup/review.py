@@ -8,11 +8,12 @@ from dataclasses import dataclass
 
 from bot.clients.discord_rest import DiscordREST
 from bot.config import Settings
-from bot.errors import InvalidInput, MediaNestError
+from bot.errors import FeatureDisabled, InvalidInput, MediaNestError
 from bot.services.access import Access
 from bot.services.discord_checks import ChannelCheck, bot_channel_checks, channel_needs
 from bot.services.probes import Probe, ProbeResult, run_probe
 from bot.services.setup.places import BY_NAME, Choice, Places
+from bot.services.webhook_agent import Applied, DeliveryReport, WebhookAgentSetup, WebhookPlan
 
 PROBE_TIMEOUT = 10.0
 
@@ -40,6 +41,9 @@ class SetupReport:
     places: list[PlaceState]
     services: list[ProbeResult]
     discord_problem: str | None = None  # why the channels could not be checked
+    webhook: WebhookPlan | None = None  # Overseerr's webhook agent, when the bot can set it
+    webhook_problem: str | None = None  # why the agent could not be read
+    webhook_test: DeliveryReport | None = None  # the last test the admin fired from the panel
 
     def place(self, name: str) -> PlaceState:
         return next(p for p in self.places if p.choice.place.name == name)
@@ -56,9 +60,11 @@ class SetupReview:
         probes: Callable[[], dict[str, Probe]],
         apply: Callable[[], None],
         access: Access,
+        agent: WebhookAgentSetup | None = None,
     ) -> None:
         self.places = places
         self.access = access
+        self.agent = agent
         self.rest = rest
         self.settings = settings
         self.probes = probes
@@ -66,14 +72,37 @@ class SetupReview:
 
     async def report(self, guild_id: int) -> SetupReport:
         """The panel's content: places with their checks, and every service's state."""
-        (checks, problem), services = await asyncio.gather(
-            self._channel_checks(guild_id), self.services()
+        (checks, problem), services, (plan, webhook_problem) = await asyncio.gather(
+            self._channel_checks(guild_id), self.services(), self._webhook()
         )
         states = []
         for choice in self.places.choices():
             found = checks.get(choice.place.variable) if choice.value is not None else None
             states.append(PlaceState(choice, found))
-        return SetupReport(states, services, problem)
+        return SetupReport(states, services, problem, plan, webhook_problem)
+
+    async def apply_webhook(self, *, replace_elsewhere: bool = False) -> Applied:
+        """Point Overseerr's webhook at the bot and test it (see WebhookAgentSetup.apply)."""
+        return await self._agent().apply(replace_elsewhere=replace_elsewhere)
+
+    async def test_webhook(self) -> DeliveryReport:
+        """Fire Overseerr's test notification again and wait for it."""
+        return await self._agent().test()
+
+    def _agent(self) -> WebhookAgentSetup:
+        if self.agent is None:
+            raise FeatureDisabled(
+                "Media requests are off: set OVERSEERR_URL and OVERSEERR_API_KEY (and Plex)."
+            )
+        return self.agent
+
+    async def _webhook(self) -> tuple[WebhookPlan | None, str | None]:
+        if self.agent is None:
+            return None, None
+        try:
+            return await self.agent.inspect(), None
+        except MediaNestError as exc:
+            return None, exc.message
 
     async def services(self) -> list[ProbeResult]:
         """Each configured service as `check` shows it (Discord answers: we are in it)."""
