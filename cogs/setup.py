@@ -32,52 +32,45 @@ def chooser(interaction: discord.Interaction[MediaNest]) -> Chooser:
     )
 
 
+def select_options(state: PlaceState, row: int) -> dict[str, Any]:
+    """What a place's select shows: its value, or that the environment sets it."""
+    choice = state.choice
+    place = choice.place
+    locked = choice.locked_by is not None
+    return dict(
+        custom_id=f"setup:{place.name}",
+        placeholder=f"{place.label}: "
+        + (f"set by {choice.locked_by}" if locked else place.purpose),
+        min_values=0,  # picking nothing forgets the stored value
+        max_values=1,
+        default_values=[discord.Object(choice.value)] if choice.value else [],
+        disabled=locked,
+        row=row,
+    )
+
+
 class PlaceSelect(discord.ui.ChannelSelect["SetupPanel"]):
-    """A channel pick; picking nothing forgets the stored channel."""
+    """A channel pick."""
 
     def __init__(self, state: PlaceState, row: int) -> None:
-        choice = state.choice
-        place = choice.place
-        locked = choice.locked_by is not None
-        super().__init__(
-            custom_id=f"setup:{place.name}",
-            channel_types=TEXT_CHANNELS,
-            placeholder=f"{place.label}: "
-            + (f"set by {choice.locked_by}" if locked else place.purpose),
-            min_values=0,
-            max_values=1,
-            default_values=[discord.Object(choice.value)] if choice.value else [],
-            disabled=locked,
-            row=row,
-        )
-        self.name = place.name
+        super().__init__(channel_types=TEXT_CHANNELS, **select_options(state, row))
+        self.name = state.choice.place.name
 
     async def callback(self, interaction: discord.Interaction[MediaNest]) -> None:  # type: ignore[override]
-        picked = self.values[0].id if self.values else None
         assert self.view is not None
-        await self.view.choose(interaction, self.name, picked)
+        await self.view.choose(interaction, self.name, self.values[0].id if self.values else None)
 
 
 class AdminRoleSelect(discord.ui.RoleSelect["SetupPanel"]):
-    """The admin role pick; picking nothing forgets the stored role."""
+    """The admin role pick."""
 
     def __init__(self, state: PlaceState, row: int) -> None:
-        choice = state.choice
-        locked = choice.locked_by is not None
-        super().__init__(
-            custom_id="setup:admin_role_id",
-            placeholder="Admin role: " + (f"set by {choice.locked_by}" if locked else "none"),
-            min_values=0,
-            max_values=1,
-            default_values=[discord.Object(choice.value)] if choice.value else [],
-            disabled=locked,
-            row=row,
-        )
+        super().__init__(**select_options(state, row))
+        self.name = state.choice.place.name
 
     async def callback(self, interaction: discord.Interaction[MediaNest]) -> None:  # type: ignore[override]
-        picked = self.values[0].id if self.values else None
         assert self.view is not None
-        await self.view.choose(interaction, "admin_role_id", picked)
+        await self.view.choose(interaction, self.name, self.values[0].id if self.values else None)
 
 
 class SetupPanel(GuardedView):

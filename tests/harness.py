@@ -80,6 +80,12 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def reachable_settings(world: World, **overrides: Any) -> Settings:
+    """Settings whose PUBLIC_URL leads to the bot's own web server, so Overseerr can call it."""
+    port = free_port()
+    return world.settings(web_port=port, public_url=f"http://127.0.0.1:{port}", **overrides)
+
+
 @asynccontextmanager
 async def bot_running(settings: Settings) -> AsyncIterator[MediaNest]:
     """Start the real bot with these settings, wait until it is ready, stop it afterwards."""

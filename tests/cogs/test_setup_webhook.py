@@ -8,7 +8,14 @@ import pytest
 
 from bot.app import MediaNest
 from tests.cogs.test_setup import fields, open_panel
-from tests.harness import WEBHOOK_TOKEN, World, bot_running, free_port, plex_people
+from tests.harness import (
+    WEBHOOK_TOKEN,
+    World,
+    bot_running,
+    free_port,
+    plex_people,
+    reachable_settings,
+)
 
 ELSEWHERE = "http://notifiarr:5454/api/v1/notification/overseerr"
 
@@ -17,9 +24,7 @@ ELSEWHERE = "http://notifiarr:5454/api/v1/notification/overseerr"
 async def bot(world: World) -> AsyncIterator[MediaNest]:
     """The bot with PUBLIC_URL pointing at its own web server, so Overseerr's test reaches it."""
     plex_people(world)
-    port = free_port()
-    settings = world.settings(web_port=port, public_url=f"http://127.0.0.1:{port}")
-    async with bot_running(settings) as running:
+    async with bot_running(reachable_settings(world)) as running:
         yield running
 
 

@@ -30,7 +30,14 @@ from bot.services.webhook_agent import (
 from storage.models import KeyValue
 from tests.conftest import POSTGRES_ADMIN
 from tests.fakes.overseerr import FAKE_DEFAULT_TEMPLATE
-from tests.harness import WEBHOOK_TOKEN, World, bot_running, free_port, plex_people
+from tests.harness import (
+    WEBHOOK_TOKEN,
+    World,
+    bot_running,
+    free_port,
+    plex_people,
+    reachable_settings,
+)
 from tests.templates import drop_postgres, migrated_postgres
 
 OUR_TYPES = 8158  # every media and issue type but TEST_NOTIFICATION (Overseerr's bits)
@@ -41,9 +48,7 @@ ELSEWHERE = "http://notifiarr:5454/api/v1/notification/overseerr"
 async def bot(world: World) -> AsyncIterator[MediaNest]:
     """The bot with PUBLIC_URL pointing at its own web server on 127.0.0.1."""
     plex_people(world)
-    port = free_port()
-    settings = world.settings(web_port=port, public_url=f"http://127.0.0.1:{port}")
-    async with bot_running(settings) as running:
+    async with bot_running(reachable_settings(world)) as running:
         yield running
 
 
