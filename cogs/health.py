@@ -54,7 +54,6 @@ class HealthCog(commands.Cog):
     def __init__(self, bot: MediaNest, monitor: HealthMonitor) -> None:
         self.bot = bot
         self.monitor = monitor
-        self.warnings: list[str] = []
         self._shown = ""
         self.activity = ActivityLog()
         overseerr = bot.services.overseerr
@@ -80,7 +79,8 @@ class HealthCog(commands.Cog):
 
     @commands.Cog.listener()
     async def on_ready(self) -> None:
-        self.warnings = self.channel_warnings()
+        for warning in self.channel_warnings():
+            log.warning("%s", warning)
 
     async def report(self) -> StatusReport:
         services = self.bot.services
@@ -89,7 +89,7 @@ class HealthCog(commands.Cog):
             services.outbox,
             services.lag,
             services.started_at,
-            self.warnings,
+            self.channel_warnings(),  # from the cache: follows /setup's changes
             histograms=False,  # only /metrics shows them
         )
 
@@ -186,12 +186,11 @@ class HealthCog(commands.Cog):
         """Warn when the health channel is missing or visible to @everyone."""
         channel_id = self.bot.settings.health_channel_id
         if channel_id is None:
-            return ["HEALTH_CHANNEL_ID is not set: alerts have nowhere to go."]
+            return ["No health channel: alerts have nowhere to go. Pick one in `/setup`."]
         channel = self.bot.get_channel(channel_id)
         if not isinstance(channel, discord.abc.GuildChannel):
             return [f"The health channel {channel_id} was not found."]
         if channel.permissions_for(channel.guild.default_role).view_channel:
-            log.warning("the health channel #%s is visible to @everyone", channel.name)
             return [f"#{channel.name} is visible to @everyone: make it admin-only."]
         return []
 

@@ -79,6 +79,9 @@ async def test_owner_finishes_a_new_install_with_channel_selects(world: World) -
         assert bot.settings.health_channel_id == HEALTH
         assert bot.services.health.channel_id == HEALTH
         assert bot.services.outbox.notify_channel_id == ANNOUNCE
+        status = await world.discord.slash(owner, "status")
+        shown = await status.wait_original(lambda m: bool(m["embeds"]), timeout=10)
+        assert "#health is visible to @everyone" in fields(shown)["⚠️ Warnings"]
 
 
 async def test_members_other_than_the_owner_are_refused(world: World) -> None:
