@@ -82,6 +82,7 @@ def render(result: dict[str, Any]) -> str:
         ("outbox msg/s, no 429 / with 429", "outbox", None, "without_429", "with_429"),
         ("loop lag p99/max ms, 2 playlists", "loop_lag", None, "p99_ms", "max_ms"),
         ("loop lag p99/max ms, idle", "loop_lag", "idle_baseline", "p99_ms", "max_ms"),
+        ("full GCs / longest ms, 2 playlists", "loop_lag", "gc", "full_collections", "full_max_ms"),
         ("RSS MiB idle / after 2nd run", "memory", None, "idle_mb", "after_second_run_mb"),
         ("RSS MiB after downloads", "memory", None, "after_downloads_mb", "downloads"),
         ("submissions/s SQLite / PostgreSQL", "submissions", None, "sqlite", "postgres"),
