@@ -22,7 +22,7 @@ from typing import Any
 import discord
 from discord import app_commands
 
-from bench.stats import LagProbe
+from bench.stats import GcPauses, LagProbe
 from bench.stats import rss_mb as measure_rss
 from bot.app import MediaNest, discord_endpoints
 from bot.config import Settings, load_settings
@@ -78,6 +78,7 @@ class Session:
     def __init__(self, bot: MediaNest | None) -> None:
         self.bot = bot
         self.lag: LagProbe | None = None
+        self.gc: GcPauses | None = None
         self._lag_task: asyncio.Task[None] | None = None
 
     def _bot(self) -> MediaNest:
@@ -94,15 +95,18 @@ class Session:
 
     async def lag_start(self, interval: float = 0.005) -> dict[str, Any]:
         self.lag = LagProbe(interval)
+        self.gc = GcPauses()
+        self.gc.start()
         self._lag_task = asyncio.create_task(self.lag.run(), name="bench-lag")
         return {}
 
     async def lag_stop(self) -> dict[str, Any]:
-        assert self.lag is not None and self._lag_task is not None
+        assert self.lag is not None and self._lag_task is not None and self.gc is not None
         self._lag_task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await self._lag_task
-        return self.lag.report()
+        self.gc.stop()
+        return {**self.lag.report(), "gc": self.gc.report()}
 
     async def outbox_post(self, count: int, channel_id: int, prefix: str) -> dict[str, Any]:
         outbox = self._bot().services.outbox

@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from bench.report import MEMORY_ALLOWANCE_MB
 from bench.world import Stage, members, slash_burst
+from bot.services.requests.titles import SUGGEST_CACHE_SIZE
 from tests.fakes.media import FakeMediaServer
 from tests.harness import World
 
@@ -79,12 +81,22 @@ async def memory(stage: Stage, *, requests: int, downloads: int) -> dict[str, An
     second = (await bot.call("rss"))["rss_mb"]
     jobs = await bot.call("youtube", urls=urls, discord_id=DOWNLOADER, within=600, timeout=660)
     after_downloads = (await bot.call("rss"))["rss_mb"]
+    growth = round(second - first, 1)
+    # Half of each run are new autocomplete queries: more than the suggestion caches hold
+    # fills them in the first run, so the second may only replace entries, not add them.
+    queries = requests - requests // 2
+    full = queries >= SUGGEST_CACHE_SIZE
     return {
         "requests_per_run": requests,
+        "new_queries_per_run": queries,
+        "suggestion_cache_cap": SUGGEST_CACHE_SIZE,
+        "caches_full_after_first_run": full,
         "idle_mb": idle,
         "after_first_run_mb": first,
         "after_second_run_mb": second,
-        "growth_second_run_mb": round(second - first, 1),
+        "growth_second_run_mb": growth,
+        "allowance_mb": MEMORY_ALLOWANCE_MB,
+        "growth_within_caps": (growth <= MEMORY_ALLOWANCE_MB) if full else None,
         "downloads": len(urls) * per_job,
         "download_jobs": jobs,
         "after_downloads_mb": after_downloads,

@@ -27,6 +27,7 @@ from bot.services.requests.follow_notices import FollowerNotices
 from bot.services.requests.following import Subscriptions
 from bot.services.requests.progress import Progress
 from bot.services.requests.statuses import TRACKED, from_media, seasons_status, status_for
+from bot.services.requests.stored import stored_for
 from storage.models import MediaRequest, RequestStatus
 
 log = logging.getLogger(__name__)
@@ -87,10 +88,12 @@ class Tracking:
         if kind in PENDING_TYPES:
             return await self.approvals.pending_webhook(kind, request_id)
         event_status = WEBHOOK_STATUS[kind]
+        # Most webhooks name a title nobody here asked for or follows: one query says so.
+        stored = await stored_for(media.media_type, media.tmdb_id)
         ours = []
         if request_id is not None:
             ours = await MediaRequest.filter(overseerr_request_id=request_id).order_by("id")
-        others = await _rows_for_media(media, event_status, bool(ours))
+        others = await _rows_for_media(media, event_status, bool(ours)) if stored.requests else []
         known = {o.id for o in ours}
         changed = 0
         for row in ours + [r for r in others if r.id not in known]:
@@ -106,7 +109,7 @@ class Tracking:
                 await self.approvals.decided_elsewhere(request_id)
             except DependencyError as exc:
                 log.info("requests: can't check the card of request %s: %s", request_id, exc)
-        if event_status in (S.AVAILABLE, S.DECLINED, S.FAILED):
+        if event_status in (S.AVAILABLE, S.DECLINED, S.FAILED) and stored.followers:
             told = await self.follows.try_check_media(media.media_type, media.tmdb_id)
             if told:
                 result += f", {told} follower(s) told"

@@ -128,6 +128,25 @@ async def test_webhook_for_a_request_we_dont_know(db: str, world: World) -> None
     assert world.posts() == 1
 
 
+async def test_webhooks_for_titles_only_followed_or_unknown_here(db: str, world: World) -> None:
+    """A title only followed here tells its follower; one nobody asked for or follows: no-op."""
+    assert await world.service.follows.subscribe(BOB, "movie", ARRIVAL, None, False)
+    world.fake.set_media_status(ARRIVAL, "movie", 5)
+    world.fake.set_media_status(DUNE, "movie", 5)
+    followed = world.fake.webhook_payload("MEDIA_AVAILABLE", tmdb_id=ARRIVAL, media_type="movie")
+    nobodys = world.fake.webhook_payload("MEDIA_AVAILABLE", tmdb_id=DUNE, media_type="movie")
+    assert await world.service.tracking.handle_webhook(followed) == (
+        "MEDIA_AVAILABLE: 0 request(s) updated, 1 follower(s) told"
+    )
+    assert await world.service.tracking.handle_webhook(nobodys) == (
+        "MEDIA_AVAILABLE: 0 request(s) updated"
+    )
+    assert await dms(BOB) == ["**Arrival (2016)** is now on Plex. Enjoy!"]
+    assert await MediaRequest.all().count() == 0
+    assert await world.service.follows.following(BOB) == []
+    assert world.posts() == 0
+
+
 async def test_decision_on_someone_elses_request_is_not_ours(db: str, world: World) -> None:
     """A decline of another request for the same media leaves ours alone."""
     ours = await delivered(world, "tv:1396", "1")
