@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import signal
 import time
@@ -195,6 +196,11 @@ async def running(
         jobs.start()
         stack.push_async_callback(jobs.stop)  # waits for running jobs: before the database
         stack.push_async_callback(_stop_bot, bot, bot.start_gateway())
+        # What start-up made (modules, classes, caches: ~175,000 objects) lives as long as the
+        # bot: frozen, the collector's full passes skip it instead of holding every thread
+        # for ~100 ms while they walk it (the longest event-loop stall while downloading).
+        gc.freeze()
+        stack.callback(gc.unfreeze)
         yield bot
 
 

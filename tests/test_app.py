@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+
 import aiohttp
 from discord import app_commands
 
@@ -117,3 +119,11 @@ async def test_command_spam_is_refused_with_when_to_retry(world: World) -> None:
         for _ in range(limit + 1):  # admins are exempt
             reply = await (await world.discord.slash(world.users["admin"], "help")).response()
             assert reply["data"]["embeds"]
+
+
+async def test_start_up_objects_are_frozen_while_the_bot_runs(world: World) -> None:
+    """The collector's full passes skip what start-up made while the bot runs; all back after."""
+    async with bot_running(world.settings()) as bot:
+        assert gc.get_freeze_count() > 100_000
+        assert not any(o is bot.services for o in gc.get_objects())  # frozen: not in any generation
+    assert gc.get_freeze_count() == 0
