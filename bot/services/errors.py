@@ -31,6 +31,13 @@ def is_database_error(exc: BaseException) -> bool:
         return True
     if isinstance(exc, asyncpg.PostgresConnectionError | asyncpg.InterfaceError):
         return True
+    # 57P01-57P03: the server is shutting down, restarting or not yet accepting connections.
+    if isinstance(exc, asyncpg.exceptions.OperatorInterventionError):
+        return True
+    # A connection lost in the middle of a query leaves it in a state asyncpg refuses
+    # ("cannot switch to state 11; another operation (2) is in progress").
+    if isinstance(exc, asyncpg.exceptions.InternalClientError):
+        return True
     if isinstance(exc, OSError | TimeoutError):  # refused or dropped under the driver
         frames = traceback.extract_tb(exc.__traceback__)
         return any(part in frame.filename for frame in frames for part in _DRIVERS)
