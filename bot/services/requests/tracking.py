@@ -27,7 +27,7 @@ from bot.services.requests.follow_notices import FollowerNotices
 from bot.services.requests.following import Subscriptions
 from bot.services.requests.progress import Progress
 from bot.services.requests.statuses import TRACKED, from_media, seasons_status, status_for
-from bot.services.requests.stored import stored_for
+from bot.services.requests.stored import StoredLookup
 from storage.models import MediaRequest, RequestStatus
 
 log = logging.getLogger(__name__)
@@ -70,6 +70,7 @@ class Tracking:
         self.follows = follows
         self.elsewhere = elsewhere
         self.notices = notices
+        self.stored = StoredLookup()
 
     async def handle_webhook(self, payload: Any) -> str:
         """Apply one Overseerr webhook; raises InvalidWebhook for a body we cannot use."""
@@ -89,7 +90,7 @@ class Tracking:
             return await self.approvals.pending_webhook(kind, request_id)
         event_status = WEBHOOK_STATUS[kind]
         # Most webhooks name a title nobody here asked for or follows: one query says so.
-        stored = await stored_for(media.media_type, media.tmdb_id)
+        stored = await self.stored.stored_for(media.media_type, media.tmdb_id)
         ours = []
         if request_id is not None:
             ours = await MediaRequest.filter(overseerr_request_id=request_id).order_by("id")

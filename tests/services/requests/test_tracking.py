@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from typing import Any
 
 import pytest
@@ -145,6 +147,31 @@ async def test_webhooks_for_titles_only_followed_or_unknown_here(db: str, world:
     assert await MediaRequest.all().count() == 0
     assert await world.service.follows.following(BOB) == []
     assert world.posts() == 0
+
+
+async def test_webhooks_arriving_together_share_one_lookup(
+    db: str, world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Webhooks read in the same moment share one query, and each is answered as if alone."""
+    row = await delivered(world)  # Alice's request for Dune
+    assert await world.service.follows.subscribe(BOB, "movie", ARRIVAL, None, False)
+    for tmdb in (DUNE, ARRIVAL, 999):
+        world.fake.set_media_status(tmdb, "movie", 5)
+    payloads = [
+        world.fake.webhook_payload("MEDIA_AVAILABLE", tmdb_id=tmdb, media_type="movie")
+        for tmdb in (DUNE, ARRIVAL, 999)
+    ]
+    tracking = world.service.tracking
+    with caplog.at_level(logging.DEBUG, logger="tortoise.db_client"):
+        results = await asyncio.gather(*(tracking.handle_webhook(p) for p in payloads))
+    lookups = [r for r in caplog.records if "FROM (VALUES" in r.getMessage()]
+    assert len(lookups) == 1
+    assert results == [
+        "MEDIA_AVAILABLE: 1 request(s) updated",
+        "MEDIA_AVAILABLE: 0 request(s) updated, 1 follower(s) told",
+        "MEDIA_AVAILABLE: 0 request(s) updated",
+    ]
+    assert (await MediaRequest.get(id=row.id)).status == S.AVAILABLE
 
 
 async def test_decision_on_someone_elses_request_is_not_ours(db: str, world: World) -> None:
