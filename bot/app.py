@@ -21,6 +21,7 @@ from discord.ext import commands
 from bot.clients.plex import plex_tv_at
 from bot.config import Settings
 from bot.container import Services, build_services
+from bot.logs import secret_filter
 from bot.notify import DiscordSender
 from bot.scheduler import Jobs, add_jobs
 from bot.services.keyvalue import kept_value
@@ -169,6 +170,8 @@ async def running(
             configured = settings.overseerr_webhook_token
             token = await webhook_token(configured.get_secret_value() if configured else None)
         services = build_services(settings, http, plex_client_id=client_id, webhook_token=token)
+        for generated in (token, services.secret_key):  # masked in logs like the settings' own
+            secret_filter.add(generated)
         await services.load_places()
         stack.callback(services.close)
         jobs = Jobs(services.errors)

@@ -8,6 +8,7 @@ import aiohttp
 from discord import app_commands
 
 from bot.errors import InvalidInput
+from bot.logs import secret_filter
 from bot.services.ratelimit import COMMAND_SPAM
 from storage.models import ErrorEvent
 from tests.harness import ADMIN_ID, World, bot_running
@@ -127,3 +128,16 @@ async def test_start_up_objects_are_frozen_while_the_bot_runs(world: World) -> N
         assert gc.get_freeze_count() > 100_000
         assert not any(o is bot.services for o in gc.get_objects())  # frozen: not in any generation
     assert gc.get_freeze_count() == 0
+
+
+async def test_generated_secrets_are_masked_in_logs(world: World) -> None:
+    """The webhook token and SECRET_KEY the bot generates are masked like configured ones."""
+    saved = list(secret_filter.secrets)
+    try:
+        async with bot_running(world.settings(overseerr_webhook_token=None)) as bot:
+            agent = bot.services.webhook_agent
+            assert agent is not None
+            line = f"sent {agent.token} with {bot.services.secret_key}"
+            assert secret_filter.mask(line) == "sent *** with ***"
+    finally:
+        secret_filter.secrets[:] = saved
