@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import json
+import os
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -149,22 +152,49 @@ class Browser:
 
 @contextmanager
 def headless_chromium(executable: str) -> Iterator[Browser]:
-    """Start Chromium with a fresh profile; stop it and remove the profile afterwards."""
-    with tempfile.TemporaryDirectory(prefix="medianest-chromium-") as profile:
-        proc = subprocess.Popen(
-            [executable, *FLAGS, f"--user-data-dir={profile}", "about:blank"],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+    """Start Chromium with a fresh profile; stop it and remove the profile afterwards.
+
+    Chromium runs in a process group of its own: its helpers (zygote, renderers, crash
+    handler) can outlive the main process and still write to the profile, so the whole
+    group is stopped before the profile is removed.
+    """
+    profile = tempfile.mkdtemp(prefix="medianest-chromium-")
+    proc = subprocess.Popen(
+        [executable, *FLAGS, f"--user-data-dir={profile}", "about:blank"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        yield Browser(_devtools_port(Path(profile) / "DevToolsActivePort", proc))
+    finally:
+        _stop_group(proc)
+        _remove(Path(profile))
+
+
+def _stop_group(proc: subprocess.Popen[bytes]) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+    with contextlib.suppress(ProcessLookupError):  # helpers that ignored SIGTERM
+        os.killpg(proc.pid, signal.SIGKILL)
+
+
+def _remove(profile: Path) -> None:
+    """Remove the profile; a helper still exiting may write a last file, so try a few times."""
+    for _ in range(20):
         try:
-            yield Browser(_devtools_port(Path(profile) / "DevToolsActivePort", proc))
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+            shutil.rmtree(profile)
+            return
+        except FileNotFoundError:
+            return
+        except OSError:
+            time.sleep(0.1)
+    shutil.rmtree(profile)
 
 
 def png_size(path: Path) -> tuple[int, int]:
