@@ -82,6 +82,15 @@ class GuardedView(discord.ui.View):
         await report_error(interaction, error)
 
 
+class AdminView(GuardedView):
+    """A view only admins may use; others get the same refusal as an admin command."""
+
+    async def interaction_check(self, interaction: discord.Interaction[Any], /) -> bool:
+        if not await is_admin(interaction):
+            raise NotAllowed()  # answered by GuardedView.on_error
+        return True
+
+
 class GuardedModal(discord.ui.Modal):
     """A modal whose submit failures are answered like command failures."""
 

@@ -9,11 +9,10 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.errors import NotAllowed
 from bot.services.setup import Chooser, PlaceState, SetupReport, SetupReview
 from bot.services.webhook_agent import AgentState, DeliveryReport
-from cogs.checks import is_admin, requires_admin
-from cogs.components import GuardedView
+from cogs.checks import requires_admin
+from cogs.components import AdminView
 from cogs.help import ADMIN_ONLY
 from cogs.setup_embeds import panel_embed, replace_embed
 
@@ -73,7 +72,7 @@ class AdminRoleSelect(discord.ui.RoleSelect["SetupPanel"]):
         await self.view.choose(interaction, self.name, self.values[0].id if self.values else None)
 
 
-class SetupPanel(GuardedView):
+class SetupPanel(AdminView):
     """The panel's selects and buttons; only admins may use them."""
 
     def __init__(self, review: SetupReview, report: SetupReport) -> None:
@@ -93,11 +92,6 @@ class SetupPanel(GuardedView):
             self.remove_item(self.set_up_webhook)
         elif plan.state not in (AgentState.INCOMPLETE,):
             self.remove_item(self.test_webhook)
-
-    async def interaction_check(self, interaction: discord.Interaction[Any], /) -> bool:
-        if not await is_admin(interaction):
-            raise NotAllowed()
-        return True
 
     async def choose(
         self, interaction: discord.Interaction[MediaNest], name: str, value: int | None
@@ -162,17 +156,12 @@ async def redraw(
     )
 
 
-class ReplaceWebhook(GuardedView):
+class ReplaceWebhook(AdminView):
     """Asks before the bot takes over a webhook agent that points elsewhere."""
 
     def __init__(self, review: SetupReview) -> None:
         super().__init__(timeout=PANEL_TIMEOUT)
         self.review = review
-
-    async def interaction_check(self, interaction: discord.Interaction[Any], /) -> bool:
-        if not await is_admin(interaction):
-            raise NotAllowed()
-        return True
 
     @discord.ui.button(
         label="Replace it", style=discord.ButtonStyle.danger, custom_id="setup:replace"

@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING
 
 import discord
 
-from bot.errors import NotAllowed
 from bot.services.health import human
 from bot.services.stats import Period
 from bot.services.stats.downloads import VideoStats
@@ -16,8 +15,7 @@ from bot.services.stats.members import MemberStats
 from bot.services.stats.requests import OUTCOMES, RequestStats
 from bot.services.stats.summary import PeriodSummary
 from bot.services.status import ServiceLine, StatusReport
-from cogs.checks import is_admin
-from cogs.components import GuardedView
+from cogs.components import AdminView
 
 if TYPE_CHECKING:
     from bot.app import MediaNest
@@ -210,7 +208,7 @@ class PageButton(discord.ui.Button["StatusPages"]):
         await interaction.edit_original_response(embed=embed, attachments=files, view=pages)
 
 
-class StatusPages(GuardedView):
+class StatusPages(AdminView):
     """Services, Requests and Members buttons under an admin's /status; admins only, once."""
 
     def __init__(self, render: Render, period: Period, page: str) -> None:
@@ -228,8 +226,3 @@ class StatusPages(GuardedView):
             current = button.page == page
             button.disabled = current
             button.style = discord.ButtonStyle.primary if current else discord.ButtonStyle.secondary
-
-    async def interaction_check(self, interaction: discord.Interaction[MediaNest]) -> bool:  # type: ignore[override]
-        if not await is_admin(interaction):
-            raise NotAllowed()  # answered by GuardedView.on_error, like a refused command
-        return True
