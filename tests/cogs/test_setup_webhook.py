@@ -2,34 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
-import pytest
-
 from bot.app import MediaNest
 from tests.cogs.test_setup import fields, open_panel
-from tests.harness import (
-    WEBHOOK_TOKEN,
-    World,
-    bot_running,
-    free_port,
-    plex_people,
-    reachable_settings,
-)
+from tests.harness import WEBHOOK_TOKEN, World, bot_running, free_port, plex_people
+from tests.services.test_webhook_agent import ELSEWHERE, bot, our_url
 
-ELSEWHERE = "http://notifiarr:5454/api/v1/notification/overseerr"
-
-
-@pytest.fixture
-async def bot(world: World) -> AsyncIterator[MediaNest]:
-    """The bot with PUBLIC_URL pointing at its own web server, so Overseerr's test reaches it."""
-    plex_people(world)
-    async with bot_running(reachable_settings(world)) as running:
-        yield running
-
-
-def our_url(bot: MediaNest) -> str:
-    return f"http://127.0.0.1:{bot.web_port}/webhooks/overseerr"
+__all__ = ["bot"]  # the fixture of test_webhook_agent, used here too
 
 
 def buttons(message: dict[str, object]) -> list[str]:
