@@ -158,7 +158,7 @@ class HealthCog(commands.Cog):
             repr(
                 [(s.name, s.up) for s in report.services]
                 + [i.id for i in report.incidents]
-                + [summary]
+                + [summary, channel_id]
             ).encode()
         ).hexdigest()
         if fingerprint == self._shown:
@@ -167,12 +167,16 @@ class HealthCog(commands.Cog):
         embed.add_field(name="Dashboard", value=summary, inline=False)
         channel = self.bot.get_partial_messageable(channel_id)
         stored = await KeyValue.get_or_none(key=DASHBOARD_KEY)
+        shown_in, message_id = _dashboard_at(stored.value, channel_id) if stored else (0, 0)
+        if stored is not None and shown_in != channel_id:  # /setup moved the health channel
+            await self._remove_old_dashboard(shown_in, message_id)
+            stored = None
         try:
             if stored is not None:
-                await channel.get_partial_message(int(stored.value)).edit(embed=embed)
+                await channel.get_partial_message(message_id).edit(embed=embed)
             else:
                 message = await channel.send(embed=embed)
-                await kept_value(DASHBOARD_KEY, lambda: str(message.id))
+                await kept_value(DASHBOARD_KEY, lambda: f"{channel_id}:{message.id}")
                 await message.pin()
         except discord.NotFound:
             await KeyValue.filter(key=DASHBOARD_KEY).delete()  # deleted by someone: post anew
@@ -181,6 +185,15 @@ class HealthCog(commands.Cog):
             log.warning("could not update the health dashboard", exc_info=True)
             return
         self._shown = fingerprint
+
+    async def _remove_old_dashboard(self, channel_id: int, message_id: int) -> None:
+        """Delete the dashboard left in the previous health channel (its pin goes with it)."""
+        await KeyValue.filter(key=DASHBOARD_KEY).delete()
+        old = self.bot.get_partial_messageable(channel_id).get_partial_message(message_id)
+        try:
+            await old.delete()
+        except discord.HTTPException:  # already gone, or no longer visible to the bot
+            log.info("could not delete the old dashboard %s in %s", message_id, channel_id)
 
     def channel_warnings(self) -> list[str]:
         """Warn when the health channel is missing or visible to @everyone."""
@@ -193,6 +206,12 @@ class HealthCog(commands.Cog):
         if channel.permissions_for(channel.guild.default_role).view_channel:
             return [f"#{channel.name} is visible to @everyone: make it admin-only."]
         return []
+
+
+def _dashboard_at(value: str, current: int) -> tuple[int, int]:
+    """(channel id, message id) of the stored dashboard; older rows hold only the message id."""
+    channel, _, message = value.rpartition(":")
+    return (int(channel) if channel else current), int(message)
 
 
 def chart_inputs(

@@ -91,7 +91,7 @@ async def test_dashboard_is_posted_pinned_and_edited_on_change(world: World) -> 
         [posted] = [m for m in world.discord.channel_messages(HEALTH) if m["embeds"]]
         assert posted["pinned"] is True
         stored = await KeyValue.get(key="health_dashboard_message_id")
-        assert stored.value == posted["id"]
+        assert stored.value == f"{HEALTH}:{posted['id']}"
         edits_before = len(world.discord.edits)
         await world.pms.stop()
         await checks_until_down(bot)

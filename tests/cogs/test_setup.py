@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.app import MediaNest
+from cogs.health import HealthCog
 from storage.models import KeyValue
 from tests.fakes.discord import FakeDiscord, FakeInteraction, FakeUser
 from tests.harness import ANNOUNCE, GENERAL, HEALTH, World, bot_running
@@ -229,3 +230,43 @@ async def test_only_admins_may_use_the_panel(world: World) -> None:
         )
         assert (await refused.response())["data"]["content"] == "Only admins can do that."
         assert await KeyValue.filter(key="setup.approval_channel_id").count() == 0
+
+
+async def test_moving_the_health_channel_moves_the_dashboard(world: World) -> None:
+    """A new health channel gets the pinned dashboard; the one in the old channel is deleted."""
+    owner = world.discord.add_user(OWNER_ID, "owner")
+    async with bot_running(fresh_install(world)) as bot:
+        cog = bot.get_cog("HealthCog")
+        assert isinstance(cog, HealthCog)
+        panel = await open_panel(world.discord, owner)
+        clicked = await pick(world.discord, owner, panel, "setup:health_channel_id", [str(HEALTH)])
+        panel = await redrawn(clicked, "Health channel", f"<#{HEALTH}>")
+        await cog.dashboard()
+        [first] = [m for m in world.discord.channel_messages(HEALTH) if m["embeds"]]
+        assert first["pinned"] is True
+        clicked = await pick(world.discord, owner, panel, "setup:health_channel_id", [str(GENERAL)])
+        await redrawn(clicked, "Health channel", f"<#{GENERAL}>")
+        await cog.dashboard()
+        assert [m for m in world.discord.channel_messages(HEALTH) if m["embeds"]] == []
+        [moved] = [m for m in world.discord.channel_messages(GENERAL) if m["embeds"]]
+        assert moved["pinned"] is True
+        stored = await KeyValue.get(key="health_dashboard_message_id")
+        assert stored.value == f"{GENERAL}:{moved['id']}"
+
+
+async def test_a_dashboard_stored_by_an_older_version_is_edited_in_place(world: World) -> None:
+    """A row holding only the message id (before channels could move) still means that message."""
+    async with bot_running(world.settings()) as bot:
+        cog = bot.get_cog("HealthCog")
+        assert isinstance(cog, HealthCog)
+        await cog.dashboard()
+        [posted] = [m for m in world.discord.channel_messages(HEALTH) if m["embeds"]]
+        await KeyValue.filter(key="health_dashboard_message_id").update(value=posted["id"])
+        edits = len(world.discord.edits)
+        await world.pms.stop()
+        await outage(bot)
+        await cog.dashboard()
+        assert len(world.discord.edits) == edits + 1
+        assert [m["id"] for m in world.discord.channel_messages(HEALTH) if m["embeds"]] == [
+            posted["id"]
+        ]
