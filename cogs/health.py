@@ -12,8 +12,13 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.services.charts import in_thread, requests_chart, uptime_chart
+from bot.services.dashboard import (
+    DashboardSpot,
+    dashboard_spot,
+    forget_dashboard,
+    remember_dashboard,
+)
 from bot.services.health import HealthMonitor
-from bot.services.keyvalue import kept_value
 from bot.services.stats import Period
 from bot.services.stats.activity import ActivityLog
 from bot.services.stats.downloads import video_stats
@@ -32,14 +37,12 @@ from cogs.status_pages import (
     status_embed,
     summary_line,
 )
-from storage.models import KeyValue
 
 if TYPE_CHECKING:
     from bot.app import MediaNest
 
 log = logging.getLogger(__name__)
 
-DASHBOARD_KEY = "health_dashboard_message_id"
 DASHBOARD_JOB = "health-dashboard"
 ACTIVITY_JOB = "member-activity"
 DASHBOARD_PERIOD = Period.WEEK
@@ -166,34 +169,35 @@ class HealthCog(commands.Cog):
         embed = status_embed(report)
         embed.add_field(name="Dashboard", value=summary, inline=False)
         channel = self.bot.get_partial_messageable(channel_id)
-        stored = await KeyValue.get_or_none(key=DASHBOARD_KEY)
-        shown_in, message_id = _dashboard_at(stored.value, channel_id) if stored else (0, 0)
-        if stored is not None and shown_in != channel_id:  # /setup moved the health channel
-            await self._remove_old_dashboard(shown_in, message_id)
-            stored = None
+        spot = await dashboard_spot(channel_id)
+        if spot is not None and spot.channel_id != channel_id:  # /setup moved the channel
+            await self._remove_old_dashboard(spot)
+            spot = None
         try:
-            if stored is not None:
-                await channel.get_partial_message(message_id).edit(embed=embed)
+            if spot is not None:
+                await channel.get_partial_message(spot.message_id).edit(embed=embed)
             else:
                 message = await channel.send(embed=embed)
-                await kept_value(DASHBOARD_KEY, lambda: f"{channel_id}:{message.id}")
+                await remember_dashboard(channel_id, message.id)
                 await message.pin()
         except discord.NotFound:
-            await KeyValue.filter(key=DASHBOARD_KEY).delete()  # deleted by someone: post anew
+            await forget_dashboard()  # deleted by someone: post anew
             return
         except discord.HTTPException:
             log.warning("could not update the health dashboard", exc_info=True)
             return
         self._shown = fingerprint
 
-    async def _remove_old_dashboard(self, channel_id: int, message_id: int) -> None:
+    async def _remove_old_dashboard(self, spot: DashboardSpot) -> None:
         """Delete the dashboard left in the previous health channel (its pin goes with it)."""
-        await KeyValue.filter(key=DASHBOARD_KEY).delete()
-        old = self.bot.get_partial_messageable(channel_id).get_partial_message(message_id)
+        await forget_dashboard()
+        old = self.bot.get_partial_messageable(spot.channel_id)
         try:
-            await old.delete()
+            await old.get_partial_message(spot.message_id).delete()
         except discord.HTTPException:  # already gone, or no longer visible to the bot
-            log.info("could not delete the old dashboard %s in %s", message_id, channel_id)
+            log.info(
+                "could not delete the old dashboard %s in %s", spot.message_id, spot.channel_id
+            )
 
     def channel_warnings(self) -> list[str]:
         """Warn when the health channel is missing or visible to @everyone."""
@@ -206,12 +210,6 @@ class HealthCog(commands.Cog):
         if channel.permissions_for(channel.guild.default_role).view_channel:
             return [f"#{channel.name} is visible to @everyone: make it admin-only."]
         return []
-
-
-def _dashboard_at(value: str, current: int) -> tuple[int, int]:
-    """(channel id, message id) of the stored dashboard; older rows hold only the message id."""
-    channel, _, message = value.rpartition(":")
-    return (int(channel) if channel else current), int(message)
 
 
 def chart_inputs(
