@@ -16,7 +16,7 @@ from bot.clients.discord_rest import DiscordREST
 from bot.config import ConfigError, Settings, load_settings
 from bot.logs import setup_logging
 from bot.services.discord_checks import channel_needs, discord_results
-from bot.services.probes import ProbeResult, run_probe
+from bot.services.probes import ProbeResult, run_probes
 from storage import db
 
 log = logging.getLogger(__name__)
@@ -112,9 +112,7 @@ async def check(settings: Settings) -> int:
                 in_use = services.settings
             except Exception as exc:  # the database line below says why
                 log.debug("could not read the /setup choices: %r", exc)
-            # The Discord lines cover the token.
-            probes = {n: p for n, p in services.probes().items() if n != "discord"}
-            local += await asyncio.gather(*(run_probe(n, p) for n, p in probes.items()))
+            local += await run_probes(services.dependency_probes())  # Discord: lines above
         results += await discord_results(rest, in_use.discord_guild_id, channel_needs(in_use))
         results += local
     for result in results:

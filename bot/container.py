@@ -57,16 +57,9 @@ class Services:
     metrics: Metrics = field(default_factory=Metrics)
     started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
-    def probes(self) -> dict[str, probes.Probe]:
-        """The probe of every configured dependency, by name."""
-        s = self.settings
-        discord_probe = probes.discord_probe(
-            self.http, s.discord_api_url, s.discord_token.get_secret_value()
-        )
-        return {
-            "discord": discord_probe,
-            **monitored_probes(s, self.plex, self.overseerr, self.limiter),
-        }
+    def dependency_probes(self) -> dict[str, probes.Probe]:
+        """The probe of every configured dependency but Discord, by name (`check`, `/setup`)."""
+        return monitored_probes(self.settings, self.plex, self.overseerr, self.limiter)
 
     async def load_places(self) -> None:
         """Read what `/setup` stored and start using it."""
@@ -214,7 +207,7 @@ def build_services(
         services.places,
         DiscordREST(http, settings.discord_api_url, settings.discord_token.get_secret_value()),
         lambda: services.settings,
-        services.probes,
+        services.dependency_probes,
         services.apply_places,
         access,
         services.webhook_agent,

@@ -18,7 +18,7 @@ from tortoise.transactions import in_transaction
 
 from bot.services.errors import is_database_error
 from bot.services.outbox import Outbox
-from bot.services.probes import Probe, ProbeResult, run_probe
+from bot.services.probes import Probe, ProbeResult, run_probes
 from storage.models import ErrorEvent, HealthRollup, HealthSample, Incident
 
 log = logging.getLogger(__name__)
@@ -142,10 +142,7 @@ class HealthMonitor:
     async def run_checks(self) -> list[ProbeResult]:
         """One round: every probe at once, each with its own timeout."""
         async with self._lock:
-            names = list(self.probes)
-            results = await asyncio.gather(
-                *(run_probe(n, self.probes[n], self.policy.timeout) for n in names)
-            )
+            results = await run_probes(self.probes, self.policy.timeout)
             stamp = now()
             await self._store_samples(results, stamp)
             for result in results:

@@ -10,13 +10,10 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-import aiohttp
-
-from bot.clients.http import request_json
 from bot.clients.neterrors import describe_network_error
 from bot.clients.overseerr import OverseerrClient
 from bot.clients.overseerr.server import server
@@ -55,18 +52,9 @@ async def run_probe(name: str, probe: Probe, timeout: float = 10.0) -> ProbeResu
     return ProbeResult(name, True, detail, (time.perf_counter() - start) * 1000)
 
 
-def discord_probe(http: aiohttp.ClientSession, api_url: str, token: str) -> Probe:
-    async def probe() -> str:
-        _, me = await request_json(
-            http,
-            "Discord",
-            "GET",
-            f"{api_url}/users/@me",
-            headers={"Authorization": f"Bot {token}"},
-        )
-        return f"logged in as {me.get('username')}"
-
-    return probe
+async def run_probes(probes: Mapping[str, Probe], timeout: float = 10.0) -> list[ProbeResult]:
+    """Every probe at once, each with its own timeout; results in the probes' order."""
+    return list(await asyncio.gather(*(run_probe(n, p, timeout) for n, p in probes.items())))
 
 
 def database_probe() -> Probe:

@@ -11,7 +11,7 @@ from bot.config import Settings
 from bot.errors import FeatureDisabled, InvalidInput, MediaNestError
 from bot.services.access import Access
 from bot.services.discord_checks import ChannelCheck, bot_channel_checks, channel_needs
-from bot.services.probes import Probe, ProbeResult, run_probe
+from bot.services.probes import Probe, ProbeResult, run_probes
 from bot.services.setup.places import BY_NAME, Choice, Places
 from bot.services.webhook_agent import Applied, DeliveryReport, WebhookAgentSetup, WebhookPlan
 
@@ -44,9 +44,6 @@ class SetupReport:
     webhook: WebhookPlan | None = None  # Overseerr's webhook agent, when the bot can set it
     webhook_problem: str | None = None  # why the agent could not be read
     webhook_test: DeliveryReport | None = None  # the last test the admin fired from the panel
-
-    def place(self, name: str) -> PlaceState:
-        return next(p for p in self.places if p.choice.place.name == name)
 
 
 class SetupReview:
@@ -106,10 +103,7 @@ class SetupReview:
 
     async def services(self) -> list[ProbeResult]:
         """Each configured service as `check` shows it (Discord answers: we are in it)."""
-        probes = {n: p for n, p in self.probes().items() if n != "discord"}
-        return list(
-            await asyncio.gather(*(run_probe(n, p, PROBE_TIMEOUT) for n, p in probes.items()))
-        )
+        return await run_probes(self.probes(), PROBE_TIMEOUT)
 
     async def choose(self, name: str, value: int | None, by: Chooser) -> None:
         """Store an admin's pick and start using it at once.
