@@ -32,14 +32,24 @@ class Access:
         Until any of those names an admin, the Discord server's owner is one, so a new
         install can be finished with `/setup`.
         """
+        return await self.is_admin_with(self.admin_role_id, discord_id, role_ids, guild_owner_id)
+
+    async def is_admin_with(
+        self,
+        admin_role_id: int | None,
+        discord_id: int,
+        role_ids: Iterable[int] = (),
+        guild_owner_id: int | None = None,
+    ) -> bool:
+        """`is_admin` as it would answer with this admin role (before `/setup` stores it)."""
         if discord_id in self.admin_ids:
             return True
-        if self.admin_role_id is not None and self.admin_role_id in set(role_ids):
+        if admin_role_id is not None and admin_role_id in set(role_ids):
             return True
         linked = await self.linked_admins()
         if discord_id in linked:
             return True
-        configured = self.admin_ids or self.admin_role_id is not None or linked
+        configured = self.admin_ids or admin_role_id is not None or linked
         return discord_id == guild_owner_id and not configured
 
     async def linked_admins(self) -> frozenset[int]:

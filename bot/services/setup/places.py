@@ -84,11 +84,15 @@ class Places:
         locked = place.variable if self._env[name] is not None else None
         return Choice(place, self.value(name), locked)
 
+    def ensure_choosable(self, name: str) -> None:
+        """SetByEnvironment when the environment sets this place."""
+        if self._env[name] is not None:
+            raise SetByEnvironment(BY_NAME[name].variable)
+
     async def choose(self, name: str, value: int | None) -> None:
         """Store (or with None, forget) the choice; refused when the environment sets it."""
         place = BY_NAME[name]
-        if self._env[name] is not None:
-            raise SetByEnvironment(place.variable)
+        self.ensure_choosable(name)
         if value is None:
             await KeyValue.filter(key=place.key).delete()
             self._stored.pop(name, None)

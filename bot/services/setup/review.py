@@ -112,19 +112,21 @@ class SetupReview:
         """
         if name not in BY_NAME:
             raise InvalidInput(f"Unknown setting {name!r}.")
-        role = BY_NAME[name].kind == "role"
-        if role and value == by.guild_id:
-            raise InvalidInput("@everyone cannot be the admin role: pick a role only admins have.")
-        before = self.places.value(name)
+        self.places.ensure_choosable(name)
+        if BY_NAME[name].kind == "role":
+            if value == by.guild_id:
+                raise InvalidInput(
+                    "@everyone cannot be the admin role: pick a role only admins have."
+                )
+            if not await self.access.is_admin_with(
+                value, by.user_id, by.role_ids, by.guild_owner_id
+            ):
+                raise InvalidInput(
+                    "You don't have that role, so you would no longer be an admin: "
+                    "give yourself the role first, or pick one you have."
+                )
         await self.places.choose(name, value)
         self.apply()
-        if role and not await self.access.is_admin(by.user_id, by.role_ids, by.guild_owner_id):
-            await self.places.choose(name, before)
-            self.apply()
-            raise InvalidInput(
-                "You don't have that role, so you would no longer be an admin: "
-                "give yourself the role first, or pick one you have."
-            )
 
     async def _channel_checks(self, guild_id: int) -> tuple[dict[str, ChannelCheck], str | None]:
         needs = channel_needs(self.settings())
