@@ -60,19 +60,23 @@ class StoredLookup:
 
     def __init__(self) -> None:
         self._waiting: dict[Title, list[asyncio.Future[Stored]]] = {}
-        self._flush: asyncio.Task[None] | None = None
+        self._gathering = False
+        self._asking: set[asyncio.Task[None]] = set()  # held until done: the loop keeps weak refs
 
     async def stored_for(self, media_type: str, tmdb_id: int) -> Stored:
         """Whether we store requests or followers for this title."""
         answer: asyncio.Future[Stored] = asyncio.get_running_loop().create_future()
         self._waiting.setdefault((media_type, tmdb_id), []).append(answer)
-        if self._flush is None:
-            self._flush = asyncio.create_task(self._ask())
+        if not self._gathering:
+            self._gathering = True
+            task = asyncio.create_task(self._ask())
+            self._asking.add(task)
+            task.add_done_callback(self._asking.discard)
         return await answer
 
     async def _ask(self) -> None:
         await asyncio.sleep(0)  # the webhooks read in this turn of the loop join in
-        waiting, self._waiting, self._flush = self._waiting, {}, None
+        waiting, self._waiting, self._gathering = self._waiting, {}, False
         try:
             found = await stored_for_titles(list(waiting))
         except Exception as exc:  # each caller gets the error, as if it had asked alone
