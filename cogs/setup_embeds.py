@@ -18,7 +18,7 @@ def place_text(state: PlaceState) -> str:
     found = state.check
     if found is not None:
         lines.append(("✅ " if found.ok else "❌ ") + found.detail())
-        if found.public and choice.place.name == "health_channel_id":
+        if found.too_public:
             lines.append("⚠️ visible to @everyone: alerts are for admins, make it private")
     return "\n".join(lines)
 

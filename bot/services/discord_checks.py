@@ -167,7 +167,7 @@ async def discord_results(
     for need in channels:
         found = await check_channel(rest, need, guild, roles, user_id)
         results.append(found.result())
-        if found.public and need.variable == "HEALTH_CHANNEL_ID":
+        if found.too_public:
             results.append(
                 ProbeResult(
                     "channel",
@@ -211,6 +211,11 @@ class ChannelCheck:
     @property
     def ok(self) -> bool:
         return self.problem is None and not self.missing
+
+    @property
+    def too_public(self) -> bool:
+        """The health channel (alerts, the dashboard) can be seen by @everyone."""
+        return self.public and self.need.variable == "HEALTH_CHANNEL_ID"
 
     def detail(self) -> str:
         """What is wrong, or what the bot may do there."""
