@@ -11,6 +11,7 @@ from discord.ext import commands
 
 from bot.errors import NotAllowed
 from bot.services.downloads import ACTIVE, DownloadService
+from bot.services.downloads.text import plural
 from cogs.checks import is_admin, requires_admin, requires_link
 from cogs.help import ADMIN_ONLY
 from cogs.youtube_views import (
@@ -70,7 +71,7 @@ class YouTubeCog(commands.Cog):
         )
         count = await job.items.all().count()
         await interaction.followup.send(
-            f"Queued job #{job.id}: **{job.title}** ({count} video{'s' if count != 1 else ''}). "
+            f"Queued job #{job.id}: **{job.title}** ({plural(count, 'video')}). "
             "I'll show progress in this channel and DM you when it's in Plex.",
             ephemeral=True,
         )
@@ -137,7 +138,7 @@ class YouTubeCog(commands.Cog):
             return
         resumed = await self.service.resume_blocked()
         await interaction.response.send_message(
-            f"Resumed the download queue ({resumed} paused job{'s' if resumed != 1 else ''} "
+            f"Resumed the download queue ({plural(resumed, 'paused job')} "
             "going on). If YouTube refuses again, I'll pause and tell you.",
             ephemeral=True,
         )
