@@ -5,8 +5,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
+from collections.abc import Sequence
 from contextlib import AsyncExitStack
+from pathlib import Path
 
 import aiohttp
 from tortoise import Tortoise
@@ -16,7 +19,8 @@ from bot.clients.discord_rest import DiscordREST
 from bot.config import ConfigError, Settings, load_settings
 from bot.logs import setup_logging
 from bot.services.discord_checks import channel_needs, discord_results
-from bot.services.probes import ProbeResult, run_probes
+from bot.services.probes import ProbeResult, run_probes, youtube_result
+from bot.settings_advice import incomplete_settings, unknown_settings
 from storage import db
 
 log = logging.getLogger(__name__)
@@ -33,23 +37,36 @@ def main(argv: list[str] | None = None) -> int:
         help="run the bot (default), check the configuration and services, or migrate the database",
     )
     args = parser.parse_args(argv)
+    unknown = unknown_settings(Path(".env"), os.environ)
     try:
         settings = load_settings()
-    except ConfigError as exc:
-        print("Configuration error:", file=sys.stderr)
+    except ConfigError as exc:  # one line per problem; a typo'd name is often the cause
         for line in exc.problems:
-            print(f"  {line}", file=sys.stderr)
-        print("See the settings table in README.md.", file=sys.stderr)
+            print(f"Configuration error: {line} (see .env.example)", file=sys.stderr)
+        for line in unknown:
+            print(f"Warning: {line}", file=sys.stderr)
         return 1
     setup_logging(settings.log_level, settings.log_format, _secrets(settings))
+    advice = unknown + incomplete_settings(settings)
     if args.command == "check":
-        return asyncio.run(check(settings))
+        return asyncio.run(check(settings, advice))
+    for line in advice:
+        log.warning(line)
     problem = startup.data_dir_problem(settings.data_dir)
     if problem:
         print(f"DATA_DIR: {problem}", file=sys.stderr)
         return 1
     if args.command == "migrate":
         return asyncio.run(migrate(settings))
+    key_problem = None if settings.secret_key else startup.secret_key_problem(settings.data_dir)
+    problems = [
+        ("WEB_PORT", startup.port_problem(settings.web_host, settings.web_port)),
+        ("DATA_DIR", key_problem),
+    ]
+    for name, problem in problems:
+        if problem:
+            print(f"{name}: {problem}", file=sys.stderr)
+            return 1
     return asyncio.run(run(settings))
 
 
@@ -89,8 +106,11 @@ def _secrets(settings: Settings) -> list[str | None]:
     return [v.get_secret_value() if v else None for v in values]
 
 
-async def check(settings: Settings) -> int:
-    """Check Discord, DATA_DIR and every configured service; one line each; 1 when any failed."""
+async def check(settings: Settings, advice: Sequence[str] = ()) -> int:
+    """Check Discord, DATA_DIR and every configured service; one line each; 1 when any failed.
+
+    `advice` (unknown or half-set settings) is shown as WARN lines.
+    """
     from bot.container import build_services
 
     results: list[ProbeResult] = []
@@ -101,6 +121,7 @@ async def check(settings: Settings) -> int:
         problem = startup.data_dir_problem(settings.data_dir)
         detail = problem or f"{settings.data_dir} writable"
         local = [ProbeResult("data-dir", problem is None, detail)]
+        local += await _local_results(settings, http, data_dir_ok=problem is None)
         in_use = settings
         if problem is None:
             services = build_services(settings, http)
@@ -115,6 +136,7 @@ async def check(settings: Settings) -> int:
             local += await run_probes(services.dependency_probes())  # Discord: lines above
         results += await discord_results(rest, in_use.discord_guild_id, channel_needs(in_use))
         results += local
+    results += [ProbeResult("settings", True, line, warning=True) for line in advice]
     for result in results:
         print(format_result(result))
     if problem is not None:
@@ -122,6 +144,40 @@ async def check(settings: Settings) -> int:
     for line in settings.disabled_features():
         print(f"OFF   {line}")
     return 0 if all(r.ok for r in results) else 1
+
+
+async def _local_results(
+    settings: Settings, http: aiohttp.ClientSession, *, data_dir_ok: bool
+) -> list[ProbeResult]:
+    """The lines about this machine: WEB_PORT, secret.key and yt-dlp's JavaScript runtime."""
+    found = []
+    if settings.web_port:
+        found.append(await _web_port_result(settings, http))
+    if data_dir_ok and not settings.secret_key:
+        problem = startup.secret_key_problem(settings.data_dir)
+        if problem:
+            found.append(ProbeResult("secret-key", False, problem))
+    if settings.youtube_download_dir:
+        found.append(await youtube_result())
+    return found
+
+
+async def _web_port_result(settings: Settings, http: aiohttp.ClientSession) -> ProbeResult:
+    """WEB_PORT is free, or held by this bot already running (its /healthz answers)."""
+    host, port = settings.web_host, settings.web_port
+    problem = startup.port_problem(host, port)
+    if problem is None:
+        return ProbeResult("web-port", True, f"WEB_PORT {port} is free on {host}")
+    local = "127.0.0.1" if host in ("0.0.0.0", "") else host
+    try:
+        async with http.get(
+            f"http://{local}:{port}/healthz", timeout=aiohttp.ClientTimeout(total=2)
+        ) as resp:
+            if resp.status == 200 and (await resp.json()).get("status") == "ok":
+                return ProbeResult("web-port", True, f"WEB_PORT {port}: the running bot answers")
+    except Exception as exc:  # anything else listening there: the FAIL below says so
+        log.debug("nothing like our web server on port %s: %r", port, exc)
+    return ProbeResult("web-port", False, f"WEB_PORT {problem}")
 
 
 def format_result(result: ProbeResult) -> str:

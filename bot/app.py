@@ -21,6 +21,7 @@ from discord.ext import commands
 from bot.clients.plex import plex_tv_at
 from bot.config import Settings
 from bot.container import Services, build_services
+from bot.discord_start import CommandSync, login_when_reachable, stay_connected
 from bot.logs import secret_filter
 from bot.notify import DiscordSender
 from bot.scheduler import Jobs, add_jobs
@@ -66,6 +67,7 @@ class MediaNest(commands.Bot):
         self.jobs = jobs
         self.web_port: int | None = None
         self.gateway: asyncio.Task[None] | None = None
+        self.command_sync = CommandSync(self)
 
     @property
     def settings(self) -> Settings:
@@ -83,7 +85,7 @@ class MediaNest(commands.Bot):
     def start_gateway(self) -> asyncio.Task[None]:
         """Connect to the gateway in a task of the bot's own (once); `close` ends it."""
         if self.gateway is None:
-            self.gateway = asyncio.create_task(self.connect(), name="discord-gateway")
+            self.gateway = asyncio.create_task(stay_connected(self), name="discord-gateway")
         return self.gateway
 
     def gateway_latency(self) -> float | None:
@@ -100,14 +102,13 @@ class MediaNest(commands.Bot):
 
     async def sync_commands(self) -> None:
         """Sync slash commands: to DISCORD_GUILD_ID when set (instant), otherwise globally."""
-        guild_id = self.settings.discord_guild_id
-        if guild_id:
-            guild = discord.Object(guild_id)
-            self.tree.copy_global_to(guild=guild)
-            synced = await self.tree.sync(guild=guild)
-        else:
-            synced = await self.tree.sync()
-        log.info("synced %d slash commands", len(synced))
+        await self.command_sync.sync()
+
+    async def on_guild_join(self, guild: discord.Guild) -> None:
+        await self.command_sync.joined(guild.id)
+
+    async def on_guild_integrations_update(self, guild: discord.Guild) -> None:
+        await self.command_sync.joined(guild.id)
 
     async def readiness(self) -> dict[str, bool]:
         """What /readyz reports: the gateway is connected and the database answers."""
@@ -190,7 +191,8 @@ async def running(
         stack.push_async_callback(runner.cleanup)
         add_jobs(jobs, services)
         await stack.enter_async_context(bot)
-        await bot.login(settings.discord_token.get_secret_value())  # runs setup_hook
+        discord_token = settings.discord_token.get_secret_value()
+        await login_when_reachable(bot, discord_token, http, settings.discord_api_url)
         await background(stack, services.outbox.run(DiscordSender(bot)), "outbox")
         await background(stack, services.lag.run(), "loop-lag")
         if services.downloads:

@@ -18,6 +18,9 @@ DEFAULT_YOUTUBE_HOSTS = (
     "youtu.be",
 )
 
+# The schemes tortoise-orm opens with the drivers we install (aiosqlite, asyncpg).
+DATABASE_SCHEMES = ("sqlite://", "postgres://", "postgresql://", "asyncpg://")
+
 CommaInts = Annotated[list[int], NoDecode]
 CommaStrs = Annotated[list[str], NoDecode]
 
@@ -139,6 +142,16 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("expected an http:// or https:// URL")
         return value.rstrip("/")
+
+    @field_validator("database_url", mode="after")
+    @classmethod
+    def _database_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(DATABASE_SCHEMES):
+            raise ValueError(
+                "expected sqlite:///absolute/path.sqlite3, sqlite://relative/path.sqlite3 or "
+                "postgres://user:password@host:5432/name; leave it unset for SQLite in DATA_DIR"
+            )
+        return value
 
     @field_validator("discord_gateway_url", mode="after")
     @classmethod

@@ -99,7 +99,10 @@ def monitored_probes(
     if s.redis_url:
         found["redis"] = probes.redis_probe(limiter)
     floor = int(s.youtube_min_free_gb * 2**30)
-    found["disk"] = probes.disk_probe(s.youtube_download_dir or s.data_dir, floor)
+    if s.youtube_download_dir:
+        found["disk"] = probes.disk_probe("YOUTUBE_DOWNLOAD_DIR", s.youtube_download_dir, floor)
+    else:
+        found["disk"] = probes.disk_probe("DATA_DIR", s.data_dir, floor)
     if s.youtube_download_dir and s.youtube_cookies_file:
         found["cookies"] = probes.cookies_probe(s.youtube_cookies_file)
     return found

@@ -52,7 +52,13 @@ PERIOD_CHOICES = [app_commands.Choice(name=p.label, value=p.value) for p in Peri
 class HealthCog(commands.Cog):
     """Shows the health monitor's state and keeps the dashboard message current."""
 
-    admin = app_commands.Group(name="admin", description="Admin tools", extras={ADMIN_ONLY: True})
+    # Hidden from members without Manage Server; requires_admin() stays the authority.
+    admin = app_commands.Group(
+        name="admin",
+        description="Admin tools",
+        extras={ADMIN_ONLY: True},
+        default_permissions=discord.Permissions(manage_guild=True),
+    )
 
     def __init__(self, bot: MediaNest, monitor: HealthMonitor) -> None:
         self.bot = bot

@@ -1305,7 +1305,7 @@ class FakeDiscord(LoopbackServer):
         ready = {
             "v": 10,
             "user": self._bot_payload(),
-            "guilds": [{"id": str(self.guild_id), "unavailable": True}],
+            "guilds": [{"id": str(self.guild_id), "unavailable": True}] if self.bot_in_guild else [],
             "session_id": self._session_id,
             "session_type": "normal",
             "resume_gateway_url": self.gateway_url,
@@ -1318,7 +1318,8 @@ class FakeDiscord(LoopbackServer):
             "_trace": ["fake-discord"],
         }
         await self._send_dispatch(ws, "READY", ready)
-        await self._send_dispatch(ws, "GUILD_CREATE", self._guild_create_payload())
+        if self.bot_in_guild:
+            await self._send_dispatch(ws, "GUILD_CREATE", self._guild_create_payload())
         self._ws = ws
         self._ready = True
         self._bump()
@@ -1388,7 +1389,7 @@ class FakeDiscord(LoopbackServer):
     def _command_place(self, request: web.Request) -> int | None:
         self._check_app(request)
         gid = request.match_info.get("gid")
-        if gid is not None and int(gid) != self.guild_id:
+        if gid is not None and (int(gid) != self.guild_id or not self.bot_in_guild):
             raise _Reject(403, 50001, "Missing Access")
         return None if gid is None else int(gid)
 
@@ -1684,8 +1685,14 @@ class FakeDiscord(LoopbackServer):
     # (what `python -m bot check` reads: is the bot in the guild, which roles and overwrites)
 
     def leave_guild(self) -> None:
-        """Make the bot not a member: GET /guilds/{id} answers 403 Missing Access."""
+        """Make the bot not a member: GET /guilds/{id} and its guild commands answer 403
+        Missing Access, and IDENTIFY's READY lists no guild."""
         self.bot_in_guild = False
+
+    async def join_guild(self) -> None:
+        """An admin adds the bot: GUILD_CREATE reaches the connected client (`on_guild_join`)."""
+        self.bot_in_guild = True
+        await self._send_event("GUILD_CREATE", self._guild_create_payload())
 
     def set_overwrite(
         self, channel_id: int, target_id: int, *, allow: int = 0, deny: int = 0

@@ -18,6 +18,7 @@ from bot.clients.ytdlp.info import (
     file_stem,
     safe_name,
 )
+from bot.clients.ytdlp.runtime import Runtime, runtime
 
 __all__ = [
     "SERVICE",
@@ -29,10 +30,12 @@ __all__ = [
     "Entry",
     "Playlist",
     "Progress",
+    "Runtime",
     "YouTubeBlocked",
     "YtDlp",
     "cookies_readable",
     "failure",
     "file_stem",
+    "runtime",
     "safe_name",
 ]
