@@ -1302,10 +1302,11 @@ class FakeDiscord(LoopbackServer):
         self._session_id = secrets.token_hex(16)
         self._seq = 0
         self._pending_events.clear()
+        guilds = [{"id": str(self.guild_id), "unavailable": True}] if self.bot_in_guild else []
         ready = {
             "v": 10,
             "user": self._bot_payload(),
-            "guilds": [{"id": str(self.guild_id), "unavailable": True}] if self.bot_in_guild else [],
+            "guilds": guilds,
             "session_id": self._session_id,
             "session_type": "normal",
             "resume_gateway_url": self.gateway_url,

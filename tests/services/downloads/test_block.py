@@ -13,7 +13,8 @@ from tests.services.downloads.rig import ALICE, HEALTH, Rig, finished, items, me
 
 async def test_bot_check_pauses_queue_until_an_admin_resumes(rig: Rig) -> None:
     """A video whose extractor answers with the bot check: no retries, one admin alert naming
-    both remedies (cookies, PO tokens) one line each, the whole queue paused (across a restart), and resumed by an admin."""
+    both remedies (cookies, PO tokens) one line each, the whole queue paused (across a
+    restart), and resumed by an admin."""
     url, ids = rig.playlist("bot", 2)
     later, _ = rig.playlist("later", 1)
     rig.media.bot_check(ids[0])
