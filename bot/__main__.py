@@ -122,8 +122,13 @@ async def check(settings: Settings, advice: Sequence[str] = ()) -> int:
         detail = problem or f"{settings.data_dir} writable"
         local = [ProbeResult("data-dir", problem is None, detail)]
         local += await _local_results(settings, http, data_dir_ok=problem is None)
+        skipped = None
+        if problem is not None:
+            skipped = "DATA_DIR is writable"
+        elif any(r.name == "secret-key" for r in local):
+            skipped = "DATA_DIR/secret.key is readable"
         in_use = settings
-        if problem is None:
+        if skipped is None:
             services = build_services(settings, http)
             stack.callback(services.close)
             await Tortoise.init(config=db.tortoise_config(settings.resolved_database_url))
@@ -139,8 +144,8 @@ async def check(settings: Settings, advice: Sequence[str] = ()) -> int:
     results += [ProbeResult("settings", True, line, warning=True) for line in advice]
     for result in results:
         print(format_result(result))
-    if problem is not None:
-        print("SKIP  the database and services are checked once DATA_DIR is writable")
+    if skipped is not None:
+        print(f"SKIP  the database and services are checked once {skipped}")
     for line in settings.disabled_features():
         print(f"OFF   {line}")
     return 0 if all(r.ok for r in results) else 1

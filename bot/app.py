@@ -104,12 +104,6 @@ class MediaNest(commands.Bot):
         """Sync slash commands: to DISCORD_GUILD_ID when set (instant), otherwise globally."""
         await self.command_sync.sync()
 
-    async def on_guild_join(self, guild: discord.Guild) -> None:
-        await self.command_sync.joined(guild.id)
-
-    async def on_guild_integrations_update(self, guild: discord.Guild) -> None:
-        await self.command_sync.joined(guild.id)
-
     async def readiness(self) -> dict[str, bool]:
         """What /readyz reports: the gateway is connected and the database answers."""
         try:

@@ -91,6 +91,11 @@ class CommandSync:
     def __init__(self, bot: MediaNest) -> None:
         self.bot = bot
         self.pending = False  # the guild refused us; sync when the bot joins it
+        for event in ("on_guild_join", "on_guild_available", "on_guild_integrations_update"):
+            bot.add_listener(self._guild_event, event)
+
+    async def _guild_event(self, guild: discord.Guild) -> None:
+        await self.joined(guild.id)
 
     async def sync(self) -> bool:
         """Sync now; False (logged with the invite link) when the guild refuses the bot."""

@@ -1431,6 +1431,10 @@ class FakeDiscord(LoopbackServer):
             }
             if place is not None:
                 out["guild_id"] = str(place)
+            if (
+                out["default_member_permissions"] is not None
+            ):  # sent as int or string, kept as string
+                out["default_member_permissions"] = str(out["default_member_permissions"])
             result.append(out)
         self._commands[place] = result
         if self._first_sync is None:
@@ -1693,7 +1697,9 @@ class FakeDiscord(LoopbackServer):
     async def join_guild(self) -> None:
         """An admin adds the bot: GUILD_CREATE reaches the connected client (`on_guild_join`)."""
         self.bot_in_guild = True
-        await self._send_event("GUILD_CREATE", self._guild_create_payload())
+        joined = self._guild_create_payload()
+        del joined["unavailable"]  # a join, unlike a guild coming back, has no `unavailable`
+        await self._send_event("GUILD_CREATE", joined)
 
     def set_overwrite(
         self, channel_id: int, target_id: int, *, allow: int = 0, deny: int = 0
