@@ -85,6 +85,10 @@ async def run(settings: Settings) -> int:
 
     if not await _database_ready(settings):
         return 1
+    if settings.youtube_enabled:  # /youtube fails against real YouTube without these
+        found = await youtube_result()
+        if not found.ok or found.warning:
+            log.warning("youtube: %s", found.detail)
     return await serve(settings)
 
 
