@@ -617,7 +617,8 @@ class FakeDiscord(LoopbackServer):
         h = self._handler
         route("GET", "/gateway", self._gateway)
         route("GET", "/attachments/{cid}/{aid}/{name}", self._attachment)
-        route("GET", API + "/gateway", h(self._get_gateway))
+        # Discord documents GET /gateway as needing no token.
+        route("GET", API + "/gateway", self._handler(self._get_gateway, auth=False))
         route("GET", API + "/gateway/bot", h(self._get_gateway_bot))
         route("GET", API + "/users/@me", h(self._get_me))
         route("GET", API + r"/users/{uid:\d+}", h(self._get_user))
