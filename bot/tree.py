@@ -92,11 +92,11 @@ async def message_for(interaction: discord.Interaction[MediaNest], error: BaseEx
     if isinstance(error, app_commands.CheckFailure) and str(error):
         return str(error)
     if is_database_error(error):  # kept until it can be stored: no id to quote
-        await interaction.client.services.errors.record(
+        await interaction.client.services.error_log.record(
             error, command=where(interaction), discord_id=interaction.user.id
         )
         return DATABASE_DOWN
-    cid = await interaction.client.services.errors.record(
+    cid = await interaction.client.services.error_log.record(
         error,
         command=where(interaction),
         discord_id=interaction.user.id,

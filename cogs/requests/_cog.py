@@ -10,11 +10,12 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.errors import DependencyError, NotAllowed
+from bot.services.issues import Issues
 from bot.services.requests import AlreadyRequested, ApprovalCardView, Requests
 from bot.services.requests.views import label_of
 from cogs.checks import is_admin, requires_link
 from cogs.components import one_button
-from cogs.issues import open_issue_lines
+from cogs.issues._cog import open_issue_lines
 from cogs.requests._components import PERSISTENT, RequestsPage
 from cogs.requests._text import (
     NOT_FOLLOWING,
@@ -143,7 +144,7 @@ class RequestsCog(commands.Cog):
         if everyone and not await is_admin(interaction):
             raise NotAllowed("Only admins can list everyone's requests.")
         owner = None if everyone else interaction.user.id
-        issues = self.bot.services.issues
+        issues = self.bot.features.get(Issues)
         found = await issues.reporting.open_issues(owner) if issues else []
         shown = open_issue_lines(found, with_user=everyone)
         view = RequestsPage(self.requests, interaction.user.id, owner, shown)

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import discord
 
 from bot.errors import FeatureDisabled, InvalidInput
+from bot.services.linking import LinkingService
 from bot.services.requests import Requests
 from cogs.components import AdminOnly, Guarded, GuardedModal, GuardedView
 from cogs.requests._text import followed_text, requests_embed, unfollowed_text
@@ -23,7 +24,7 @@ PER_PAGE = 10
 
 def requests_of(interaction: discord.Interaction[MediaNest]) -> Requests:
     """The request services; FeatureDisabled when requests are off (a stale button, say)."""
-    found = interaction.client.services.requests
+    found = interaction.client.features.get(Requests)
     if found is None:
         raise FeatureDisabled("Media requests are switched off on this server.")
     return found
@@ -180,7 +181,7 @@ async def decide(
     reason: str | None = None,
 ) -> None:
     """Approve or decline as this admin, then show the decision on the card."""
-    linking = interaction.client.services.linking
+    linking = interaction.client.features.get(LinkingService)
     link = await linking.get_link(interaction.user.id) if linking else None
     decision = await requests_of(interaction).approvals.decide(
         request_id, approve, interaction.user.id, link.plex_user_id if link else None, reason

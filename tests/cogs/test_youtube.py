@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.app import MediaNest
-from bot.services.downloads import JobProgress
+from bot.services.downloads import DownloadService, JobProgress
 from cogs.youtube import YouTubeCog
 from storage.models import DownloadItem, DownloadJob, ItemStatus, JobStatus, OutboxMessage
 from tests.fakes.media import FakeMediaServer
@@ -212,7 +212,7 @@ class Dropped:
 
 async def test_cog_unload_detaches_progress_and_load_attaches_it(bot: MediaNest) -> None:
     """Unloading the cog detaches its Discord sink from the service; loading it attaches one."""
-    service = bot.services.downloads
+    service = bot.features.get(DownloadService)
     assert service is not None
     relay = service.progress_relay
     with pytest.raises(RuntimeError):  # the loaded cog's sink is attached

@@ -6,6 +6,7 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 from bot.app import MediaNest
+from bot.services.downloads import DownloadService
 from storage.models import DownloadJob, JobStatus, YoutubeSubscription
 from tests.cogs.test_youtube import bot, media, wait_job
 from tests.fakes.media import FakeMediaServer
@@ -32,10 +33,10 @@ async def test_subscribe_check_list_and_stop(
     for n in (3, 4):
         media.add_video(f"c{n}", f"Clip {n}", size=10_000)
     media.extend_playlist("cook", ["c3", "c4"])
-    assert bot.services.downloads is not None
+    assert bot.features.get(DownloadService) is not None
     # Due now, however quickly this runs after subscribing (the interval is 3.6 ms).
     await YoutubeSubscription.all().update(checked_at=datetime.now(UTC) - timedelta(hours=1))
-    assert await bot.services.downloads.check_subscriptions() == 2
+    assert await bot.features.get(DownloadService).check_subscriptions() == 2
     dm = await world.discord.wait_for_message(lambda m: "new videos in" in m["content"])
     assert dm["content"] == "📺 2 new videos in **Cooking Basics**, in Plex."
 

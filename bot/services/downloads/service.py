@@ -21,6 +21,7 @@ from bot.services.downloads.space import DiskSpace
 from bot.services.downloads.subscriptions import YouTubeSubscriptions
 from bot.services.downloads.workers import WorkerPool
 from bot.services.outbox import Outbox
+from bot.services.places import Places
 from bot.services.ratelimit import RateLimiter
 from storage.models import DownloadJob
 
@@ -44,16 +45,13 @@ class DownloadService:
         limiter: RateLimiter,
         options: DownloadOptions,
         progress: ProgressRelay,
+        places: Places,
     ) -> None:
         self.options = options
         self.progress_relay = progress
         runs = Runs(ProgressFeed(progress, options.progress_every, options.clock))
         folders = DownloadDir(options.download_dir)
-        notices = Notices(
-            outbox,
-            notify_channel_id=options.notify_channel_id,
-            health_channel_id=options.health_channel_id,
-        )
+        notices = Notices(outbox, places)
         space = DiskSpace(
             options.download_dir,
             min_free_bytes=options.min_free_bytes,
@@ -80,11 +78,6 @@ class DownloadService:
             max_items=options.max_items,
             interval=timedelta(hours=options.subscription_hours),
         )
-
-    def set_channels(self, notify: int | None, health: int | None) -> None:
-        """Post announcements and download trouble to these channels from now on."""
-        self._notices.notify_channel_id = notify
-        self._notices.health_channel_id = health
 
     async def start(self) -> None:
         """Start the worker pool (paired with `stop`)."""

@@ -16,6 +16,7 @@ from bot.services.issues.reporting import IssueReporter
 from bot.services.issues.tracking import AlreadyResolved, FindUser, IssueNotFound, IssueTracker
 from bot.services.issues.views import PROBLEMS, IssueCardView, IssueView
 from bot.services.outbox import Outbox
+from bot.services.places import Places
 from bot.services.ratelimit import RateLimiter
 
 
@@ -34,10 +35,10 @@ def build_issues(
     find_user: FindUser,
     *,
     rate: str,
-    approval_channel_id: int | None,
+    places: Places,
 ) -> Issues:
     """The issue services; `find_user` maps a Plex user id to its Overseerr user."""
-    tracking = IssueTracker(overseerr, outbox, find_user, approval_channel_id=approval_channel_id)
+    tracking = IssueTracker(overseerr, outbox, find_user, places)
     reporting = IssueReporter(overseerr, tracking, limiter, find_user, rate=rate)
     return Issues(reporting, tracking)
 

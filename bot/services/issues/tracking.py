@@ -33,6 +33,7 @@ from bot.services.issues.views import (
     status_dm,
 )
 from bot.services.outbox import Outbox
+from bot.services.places import Places
 from bot.services.requests import InvalidWebhook, NoOverseerrAccount
 from storage.models import IssueCard, OutboxMessage, ReportedIssue
 
@@ -68,18 +69,18 @@ class IssueTracker:
     """Keeps ReportedIssue rows and cards in step with Overseerr, and tells the reporter."""
 
     def __init__(
-        self,
-        overseerr: OverseerrClient,
-        outbox: Outbox,
-        find_user: FindUser,
-        *,
-        approval_channel_id: int | None,
+        self, overseerr: OverseerrClient, outbox: Outbox, find_user: FindUser, places: Places
     ) -> None:
         self.overseerr = overseerr
         self.issues = OverseerrIssues(overseerr)
         self.outbox = outbox
         self.find_user = find_user
-        self.approval_channel_id = approval_channel_id
+        self.places = places
+
+    @property
+    def approval_channel_id(self) -> int | None:
+        """Issue cards go to the approval channel (the health channel when none is chosen)."""
+        return self.places.approval_channel
 
     # -- one issue ------------------------------------------------------------------------
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from bot.clients.overseerr import OverseerrClient
 from bot.services.outbox import Outbox
+from bot.services.places import Places
 from bot.services.ratelimit import RateLimiter
 from bot.services.requests.accounts import Accounts
 from bot.services.requests.approvals import Approvals
@@ -31,12 +32,9 @@ DELIVERY = RetryPolicy(base=30.0, cap=1800.0, jitter=0.25)
 
 @dataclass(frozen=True)
 class RequestOptions:
-    """How media requests behave: rate, channels, retries and autocomplete limits."""
+    """How media requests behave: rate, retries and autocomplete limits."""
 
     rate: str
-    notify_channel_id: int | None = None  # "now on Plex" announcements
-    review_channel_id: int | None = None  # requests that match nothing
-    approval_channel_id: int | None = None  # approval cards; the review channel when None
     policy: RetryPolicy = DELIVERY
     batch: int = 20  # queued requests delivered per run of the retry job
     suggest_timeout: float = 2.5
@@ -62,30 +60,25 @@ class Requests:
     listing: Listing
     prefs: Preferences
 
-    def set_channels(self, notify: int | None, review: int | None, approvals: int | None) -> None:
-        """Post announcements, reviews and approval cards to these channels from now on."""
-        self.progress.notify_channel_id = notify
-        self.reviews.channel_id = review
-        self.cards.channel_id = approvals
-
     async def overseerr_account(self, plex_user_id: int) -> str:
         """How the Plex account maps to Overseerr, in words, for /account."""
         return await self.accounts.describe(plex_user_id)
 
 
 def build_requests(
-    overseerr: OverseerrClient, outbox: Outbox, limiter: RateLimiter, options: RequestOptions
+    overseerr: OverseerrClient,
+    outbox: Outbox,
+    limiter: RateLimiter,
+    places: Places,
+    options: RequestOptions,
 ) -> Requests:
     """Every request service, each given the collaborators it needs."""
-    approval_channel = options.approval_channel_id
-    if approval_channel is None:
-        approval_channel = options.review_channel_id
     titles = Titles(overseerr, timeout=options.suggest_timeout, ttl=options.suggest_ttl)
     accounts = Accounts(overseerr)
     quotas = Quotas(overseerr, accounts)
     prefs = Preferences()
-    progress = Progress(outbox, prefs, options.notify_channel_id)
-    cards = Cards(outbox, approval_channel)
+    progress = Progress(outbox, prefs, places)
+    cards = Cards(outbox, places)
     follows = Subscriptions(
         overseerr, outbox, prefs, FutureSeasons(accounts, quotas, outbox, prefs)
     )
@@ -101,7 +94,7 @@ def build_requests(
         policy=options.policy,
         batch=options.batch,
     )
-    reviews = Reviews(titles, progress, delivery, outbox, options.review_channel_id)
+    reviews = Reviews(titles, progress, delivery, outbox, places)
     approvals = Approvals(overseerr, cards, accounts, progress, follows)
     return Requests(
         overseerr=overseerr,

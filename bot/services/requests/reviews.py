@@ -8,6 +8,7 @@ from typing import Any
 from bot.clients.overseerr import MEDIA_AVAILABLE
 from bot.errors import InvalidInput
 from bot.services.outbox import Button, Outbox
+from bot.services.places import Places
 from bot.services.requests.delivery import Deliveries
 from bot.services.requests.errors import AlreadyResolved, RequestNotFound
 from bot.services.requests.progress import Progress
@@ -30,13 +31,18 @@ class Reviews:
         progress: Progress,
         delivery: Deliveries,
         outbox: Outbox,
-        channel_id: int | None,
+        places: Places,
     ) -> None:
         self.titles = titles
         self.progress = progress
         self.delivery = delivery
         self.outbox = outbox
-        self.channel_id = channel_id
+        self.places = places
+
+    @property
+    def channel_id(self) -> int | None:
+        """Requests that match nothing go to the health channel."""
+        return self.places.health_channel
 
     async def save(
         self, discord_id: int, text: str, spec: str | None, is_4k: bool, overseerr_user_id: int
@@ -54,7 +60,8 @@ class Reviews:
         log.info(
             "requests: %s asked for %r, which matches nothing: review %s", discord_id, text, row.id
         )
-        if self.channel_id is None:
+        channel = self.channel_id
+        if channel is None:
             log.warning("requests: no review channel, request %s waits unseen", row.id)
             return row
         extra = []
@@ -65,7 +72,7 @@ class Reviews:
         details = f" ({', '.join(extra)})" if extra else ""
         await self.outbox.post(
             f"request:{row.id}:review",
-            self.channel_id,
+            channel,
             f"<@{discord_id}> asked for “{text[:300]}”{details}, which matches nothing in "
             f"Overseerr. Pick the right title (a TMDB id) or decline it. Request #{row.id}.",
             buttons=[

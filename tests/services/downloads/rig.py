@@ -24,6 +24,7 @@ from bot.services.downloads import (
 )
 from bot.services.downloads.clock import LoopClock
 from bot.services.outbox import Outbox
+from bot.services.places import Places
 from bot.services.ratelimit import RateLimiter
 from bot.services.retry import RetryPolicy
 from storage.models import DownloadItem, DownloadJob, JobStatus, OutboxMessage, TargetKind
@@ -77,8 +78,6 @@ class Rig:
             allowed_hosts=[*YOUTUBE_HOSTS, f"127.0.0.1:{self.media.port}"],
             rate="50/day",
             per_user_queued=5,
-            notify_channel_id=NOTIFY,
-            health_channel_id=HEALTH,
             progress_every=0.3,
             plex_wait=2.0,
             plex_poll=0.05,
@@ -95,13 +94,15 @@ class Rig:
         recorder = Recorder()
         relay.attach(recorder)
         ytdlp = YtDlp(allowed_extractors=["generic", "html5"], ffmpeg=False)
+        places = Places({"notify_channel_id": NOTIFY, "health_channel_id": HEALTH})
         service = DownloadService(
             ytdlp,
             self.plex,
-            Outbox(notify_channel_id=NOTIFY),
+            Outbox(places=places),
             self.limiter,
             replace(options, **overrides),
             relay,
+            places,
         )
         self.services.append(service)
         self.sinks[service] = recorder

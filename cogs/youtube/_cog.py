@@ -14,7 +14,7 @@ from bot.services.downloads import ACTIVE, DownloadService
 from bot.services.downloads.text import plural
 from cogs.checks import is_admin, requires_admin, requires_link
 from cogs.help import ADMIN_ONLY
-from cogs.youtube_views import (
+from cogs.youtube._views import (
     CancelButton,
     DiscordProgress,
     StopSubscriptionButton,
@@ -43,8 +43,10 @@ class YouTubeCog(commands.Cog):
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(CancelButton, StopSubscriptionButton)
         self.service.progress_relay.attach(DiscordProgress(self.bot))
+        await self.service.start()
 
     async def cog_unload(self) -> None:
+        await self.service.stop()  # running jobs stay resumable
         self.bot.remove_dynamic_items(CancelButton, StopSubscriptionButton)
         self.service.progress_relay.detach()
 

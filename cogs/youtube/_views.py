@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import discord
 
 from bot.errors import FeatureDisabled
-from bot.services.downloads import ACTIVE, JobProgress, SubscriptionView
+from bot.services.downloads import ACTIVE, DownloadService, JobProgress, SubscriptionView
 from cogs.checks import is_admin
 from cogs.components import Guarded
 from storage.models import JobStatus
@@ -101,7 +101,7 @@ class CancelButton(
         self.job_id = job_id
 
     async def run(self, interaction: discord.Interaction[MediaNest]) -> None:
-        service = interaction.client.services.downloads
+        service = interaction.client.features.get(DownloadService)
         if service is None:
             raise FeatureDisabled()
         # Cancelling waits for a running job to wind down: longer than Discord's 3 s.
@@ -151,7 +151,7 @@ class StopSubscriptionButton(
         self.subscription_id = subscription_id
 
     async def run(self, interaction: discord.Interaction[MediaNest]) -> None:
-        service = interaction.client.services.downloads
+        service = interaction.client.features.get(DownloadService)
         if service is None:
             raise FeatureDisabled()
         admin = await is_admin(interaction)

@@ -12,12 +12,12 @@ from discord.ext import commands
 
 from bot.errors import FeatureDisabled
 from bot.services.issues import IssueCardView, Issues, IssueView
+from bot.services.linking import LinkingService
 from cogs.checks import is_admin, requires_link
 from cogs.components import AdminOnly
 
 if TYPE_CHECKING:
     from bot.app import MediaNest
-    from bot.services.linking import LinkingService
 
 log = logging.getLogger(__name__)
 CARDS_JOB = "issue-cards"
@@ -31,7 +31,7 @@ PROBLEM_CHOICES = [
 
 def issues_of(interaction: discord.Interaction[MediaNest]) -> Issues:
     """The issue services; FeatureDisabled when they are off (a stale button, say)."""
-    found = interaction.client.services.issues
+    found = interaction.client.features.get(Issues)
     if found is None:
         raise FeatureDisabled("Issue reports are switched off on this server.")
     return found
@@ -65,7 +65,7 @@ class ResolveButton(
         self.issue_id = issue_id
 
     async def run(self, interaction: discord.Interaction[MediaNest]) -> None:
-        linking = interaction.client.services.linking
+        linking = interaction.client.features.get(LinkingService)
         link = await linking.get_link(interaction.user.id) if linking else None
         card = await issues_of(interaction).tracking.resolve(
             self.issue_id, interaction.user.id, link.plex_user_id if link else None
