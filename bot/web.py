@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from bot.errors import DependencyError, RateLimited, UserError
-from bot.services.issues import IssueTracker, is_issue_webhook
+from bot.services.issues import Issues, is_issue_webhook
 from bot.services.linking import LinkingService, LinkRefused
 from bot.services.requests import InvalidWebhook, Requests
 
@@ -173,7 +173,7 @@ async def overseerr_webhook(request: web.Request) -> web.Response:
         issues = request.app.get(ISSUE_WEBHOOKS)
         if issues is not None and is_issue_webhook(payload):  # ISSUE_* go to the issue service
             return json_response({"ok": True, "result": await issues.handle_webhook(payload)})
-        result = await request.app[WEBHOOKS].tracking.handle_webhook(payload)
+        result = await request.app[WEBHOOKS].handle_webhook(payload)
     except (ValueError, InvalidWebhook) as exc:
         log.warning("webhook: refused a malformed body: %s", str(exc)[:200])
         return json_response({"error": "malformed webhook body"}, 400)
@@ -198,12 +198,12 @@ def add_webhook_test_listener(app: web.Application, heard: Callable[[], None]) -
     app[WEBHOOK_TEST_HEARD] = heard
 
 
-ISSUE_WEBHOOKS: web.AppKey[IssueTracker] = web.AppKey("issue_webhooks")
+ISSUE_WEBHOOKS: web.AppKey[Issues] = web.AppKey("issue_webhooks")
 
 
-def add_issue_webhooks(app: web.Application, tracker: IssueTracker) -> None:
+def add_issue_webhooks(app: web.Application, issues: Issues) -> None:
     """Hand ISSUE_* webhooks arriving on `/webhooks/overseerr` to the issue tracker."""
-    app[ISSUE_WEBHOOKS] = tracker
+    app[ISSUE_WEBHOOKS] = issues
 
 
 MetricsSource = Callable[[], Awaitable[str]]

@@ -27,11 +27,11 @@ async def setup(bot: MediaNest) -> None:
         requests.overseerr,
         core.outbox,
         core.limiter,
-        requests.accounts.user,  # the same Plex -> Overseerr lookup and cache
+        requests.overseerr_user,  # the same Plex -> Overseerr lookup and cache
         rate=core.settings.rate_limit_request,
         places=core.places,
     )
     bot.features.add(issues)
-    bot.jobs.every("issues-poll", issues.tracking.poll, minutes=5)
-    add_issue_webhooks(bot.web, issues.tracking)
+    bot.jobs.every("issues-poll", issues.poll, minutes=5)
+    add_issue_webhooks(bot.web, issues)
     await bot.add_cog(IssuesCog(bot, issues, linking))

@@ -30,8 +30,8 @@ async def setup(bot: MediaNest) -> None:
     options = RequestOptions(rate=core.settings.rate_limit_request)
     requests = build_requests(core.overseerr, core.outbox, core.limiter, core.places, options)
     bot.features.add(requests)
-    bot.jobs.every("requests-deliver", requests.delivery.deliver_due, seconds=15)
-    bot.jobs.every("requests-reconcile", requests.tracking.reconcile, minutes=5)
+    bot.jobs.every("requests-deliver", requests.deliver_due, seconds=15)
+    bot.jobs.every("requests-reconcile", requests.reconcile, minutes=5)
     if core.webhook_token:
         add_webhook_route(bot.web, requests, core.webhook_token)
         agent = WebhookAgentSetup(core.overseerr, core.settings.public_url, core.webhook_token)

@@ -155,7 +155,7 @@ class StopSubscriptionButton(
         if service is None:
             raise FeatureDisabled()
         admin = await is_admin(interaction)
-        title = await service.subscriptions.stop(
+        title = await service.stop_subscription(
             self.subscription_id, interaction.user.id, is_admin=admin
         )
         await interaction.response.send_message(

@@ -14,11 +14,11 @@ from bot.services.downloads.filing import PlexFiling
 from bot.services.downloads.folders import DownloadDir
 from bot.services.downloads.notices import Notices
 from bot.services.downloads.options import DownloadOptions
-from bot.services.downloads.progress import JobProgress, ProgressFeed, ProgressRelay
+from bot.services.downloads.progress import JobProgress, ProgressFeed, ProgressRelay, ProgressSink
 from bot.services.downloads.queue import DownloadQueue
 from bot.services.downloads.runs import Runs
 from bot.services.downloads.space import DiskSpace
-from bot.services.downloads.subscriptions import YouTubeSubscriptions
+from bot.services.downloads.subscriptions import Subscribed, SubscriptionView, YouTubeSubscriptions
 from bot.services.downloads.workers import WorkerPool
 from bot.services.outbox import Outbox
 from bot.services.places import Places
@@ -78,6 +78,40 @@ class DownloadService:
             max_items=options.max_items,
             interval=timedelta(hours=options.subscription_hours),
         )
+
+    @property
+    def paused_by_youtube(self) -> bool:
+        """YouTube refused the server: the queue waits for an admin's /youtube resume."""
+        return self.block.active
+
+    @property
+    def subscription_hours(self) -> float:
+        """How often a subscription is checked for new videos."""
+        return self.options.subscription_hours
+
+    def show_progress(self, sink: ProgressSink) -> None:
+        """Send job progress to `sink` (the Discord side, when its cog loads)."""
+        self.progress_relay.attach(sink)
+
+    def hide_progress(self) -> None:
+        """Stop sending job progress anywhere."""
+        self.progress_relay.detach()
+
+    async def subscribe(
+        self, discord_id: int, url: str, collection: str | None, *, is_admin: bool
+    ) -> Subscribed:
+        """Follow a playlist or channel: its new videos are downloaded by themselves."""
+        return await self.subscriptions.subscribe(discord_id, url, collection, is_admin=is_admin)
+
+    async def subscriptions_of(self, discord_id: int | None) -> list[SubscriptionView]:
+        """A member's subscriptions (None: everyone's)."""
+        return await self.subscriptions.of_member(discord_id)
+
+    async def stop_subscription(
+        self, subscription_id: int, by_discord_id: int, *, is_admin: bool
+    ) -> str:
+        """Stop a subscription (its member or an admin); returns its title."""
+        return await self.subscriptions.stop(subscription_id, by_discord_id, is_admin=is_admin)
 
     async def start(self) -> None:
         """Start the worker pool (paired with `stop`)."""
