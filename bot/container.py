@@ -17,7 +17,7 @@ from bot.config import Settings, load_or_create_secret
 from bot.scheduler import Jobs
 from bot.services import probes
 from bot.services.access import Access
-from bot.services.errors import ErrorLog
+from bot.services.error_log import ErrorLog
 from bot.services.health import HealthMonitor, LoopLag
 from bot.services.metrics import Metrics
 from bot.services.outbox import Outbox

@@ -19,7 +19,7 @@ from typing import Any
 from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from bot.services.errors import ErrorLog
+from bot.services.error_log import ErrorLog
 
 log = logging.getLogger(__name__)
 Job = Callable[[], Awaitable[object]]

@@ -11,7 +11,7 @@ from discord import app_commands
 
 from bot.errors import DependencyError, UserError
 from bot.logs import correlation_id
-from bot.services.errors import DATABASE_DOWN, is_database_error, new_correlation_id
+from bot.services.error_log import DATABASE_DOWN, is_database_error, new_correlation_id
 from bot.services.ratelimit import COMMAND_SPAM
 
 if TYPE_CHECKING:

@@ -9,7 +9,7 @@ from tortoise.exceptions import OperationalError
 
 from bot.errors import CriticalError
 from bot.scheduler import Jobs
-from bot.services.errors import ErrorLog
+from bot.services.error_log import ErrorLog
 from storage.db import database
 from storage.models import ErrorEvent
 

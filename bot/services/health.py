@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 
 from tortoise.transactions import in_transaction
 
-from bot.services.errors import is_database_error
+from bot.services.error_log import is_database_error
 from bot.services.outbox import Outbox
 from bot.services.places import Places
 from bot.services.probes import Probe, ProbeResult, run_probes

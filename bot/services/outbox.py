@@ -18,7 +18,7 @@ from typing import Any, Protocol
 
 from tortoise.exceptions import IntegrityError
 
-from bot.services.errors import is_database_error
+from bot.services.error_log import is_database_error
 from bot.services.places import Places
 from bot.services.retry import OUTBOX, RetryPolicy
 from storage.models import OutboxMessage, OutboxStatus, TargetKind

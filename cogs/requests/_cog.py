@@ -12,7 +12,7 @@ from discord.ext import commands
 from bot.errors import DependencyError, NotAllowed
 from bot.services.issues import Issues
 from bot.services.requests import AlreadyRequested, ApprovalCardView, Requests
-from bot.services.requests.views import label_of
+from bot.services.requests.summaries import label_of
 from cogs.checks import is_admin, requires_link
 from cogs.components import one_button
 from cogs.issues._cog import open_issue_lines

@@ -8,7 +8,7 @@ import pytest
 
 from bot.app import MediaNest
 from bot.services.downloads import DownloadService
-from bot.services.errors import DATABASE_DOWN, is_database_error
+from bot.services.error_log import DATABASE_DOWN, is_database_error
 from bot.services.requests import Requests
 from storage.models import (
     DownloadItem,

@@ -8,7 +8,7 @@ import pytest
 from tortoise import connections
 from tortoise.exceptions import OperationalError
 
-from bot.services.errors import DATABASE_DOWN
+from bot.services.error_log import DATABASE_DOWN
 from bot.services.linking import LinkingService
 from storage.models import ErrorEvent, KeyValue, LinkAttempt
 from tests.harness import World, bot_running

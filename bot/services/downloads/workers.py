@@ -28,7 +28,7 @@ from bot.services.downloads.folders import DownloadDir
 from bot.services.downloads.options import DownloadOptions
 from bot.services.downloads.runs import JobRun, Runs
 from bot.services.downloads.space import DiskSpace
-from bot.services.errors import is_database_error
+from bot.services.error_log import is_database_error
 from bot.services.tasks import stop_tasks
 from storage.models import DownloadItem, DownloadJob, ItemStatus, JobStatus
 

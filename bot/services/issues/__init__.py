@@ -3,7 +3,7 @@
 `reporting` validates a report and makes it in Overseerr as the member's own user;
 `tracking` follows every issue (ISSUE_* webhooks, the poll as fallback), DMs the reporter
 once per comment and per resolve or reopen, and keeps the admin cards with their Resolve
-button; `views` holds what the cogs show. Nothing here knows about Discord.
+button; `summaries` holds what the cogs show. Nothing here knows about Discord.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from typing import Any
 from bot.clients.overseerr import OverseerrClient
 from bot.clients.overseerr.issues import is_issue_webhook
 from bot.services.issues.reporting import IssueReporter
-from bot.services.issues.tracking import AlreadyResolved, FindUser, IssueNotFound, IssueTracker
-from bot.services.issues.views import PROBLEMS, IssueCardView, IssueView
+from bot.services.issues.summaries import PROBLEMS, IssueCardView, IssueView
+from bot.services.issues.tracking import FindUser, IssueAlreadyResolved, IssueNotFound, IssueTracker
 from bot.services.outbox import Outbox
 from bot.services.places import Places
 from bot.services.ratelimit import RateLimiter
@@ -92,7 +92,7 @@ def build_issues(
 
 __all__ = [
     "PROBLEMS",
-    "AlreadyResolved",
+    "IssueAlreadyResolved",
     "IssueCardView",
     "IssueNotFound",
     "IssueReporter",

@@ -22,7 +22,7 @@ from bot.clients.overseerr import OverseerrClient, OverseerrUser
 from bot.clients.overseerr.issues import IssueWebhookBody, OverseerrIssue, OverseerrIssues
 from bot.clients.overseerr.models import describe
 from bot.errors import DependencyError, ServiceRejected, UserError
-from bot.services.issues.views import (
+from bot.services.issues.summaries import (
     THREAD_KEPT,
     IssueCardView,
     card_text,
@@ -48,7 +48,7 @@ class IssueNotFound(UserError):
     message = "I don't know that issue any more. Look it up on Overseerr."
 
 
-class AlreadyResolved(UserError):
+class IssueAlreadyResolved(UserError):
     message = "That issue is already resolved."
 
 
@@ -254,7 +254,7 @@ class IssueTracker:
         if card is None or row is None:
             raise IssueNotFound()
         if row.resolved:
-            raise AlreadyResolved()
+            raise IssueAlreadyResolved()
         acting: int | None = None
         if admin_plex_user_id is not None:
             with contextlib.suppress(NoOverseerrAccount):

@@ -16,23 +16,23 @@ from bot.services.requests.checks import Checks
 from bot.services.requests.delivery import Deliveries
 from bot.services.requests.elsewhere import Elsewhere
 from bot.services.requests.follow_notices import FollowerNotices
-from bot.services.requests.following import Followed, Subscriptions
+from bot.services.requests.following import Followed, Follows
 from bot.services.requests.future import FutureSeasons
 from bot.services.requests.listing import Listing
 from bot.services.requests.prefs import Preferences
-from bot.services.requests.progress import Progress
+from bot.services.requests.progress import StatusUpdates
 from bot.services.requests.quota import Quotas
 from bot.services.requests.reviews import Reviews
 from bot.services.requests.submission import Submission
-from bot.services.requests.titles import Titles
-from bot.services.requests.tracking import Tracking
-from bot.services.requests.views import (
+from bot.services.requests.summaries import (
     ApprovalCardView,
     Choice,
     Decision,
     QuotaPreview,
     RequestView,
 )
+from bot.services.requests.titles import Titles
+from bot.services.requests.tracking import Tracking
 from bot.services.retry import RetryPolicy
 from storage.models import MediaRequest
 
@@ -63,9 +63,9 @@ class Requests:
     delivery: Deliveries
     tracking: Tracking
     cards: Cards
-    progress: Progress
+    progress: StatusUpdates
     approvals: Approvals
-    follows: Subscriptions
+    follows: Follows
     listing: Listing
     prefs: Preferences
 
@@ -176,11 +176,9 @@ def build_requests(
     accounts = Accounts(overseerr)
     quotas = Quotas(overseerr, accounts)
     prefs = Preferences()
-    progress = Progress(outbox, prefs, places)
+    progress = StatusUpdates(outbox, prefs, places)
     cards = Cards(outbox, places)
-    follows = Subscriptions(
-        overseerr, outbox, prefs, FutureSeasons(accounts, quotas, outbox, prefs)
-    )
+    follows = Follows(overseerr, outbox, prefs, FutureSeasons(accounts, quotas, outbox, prefs))
     checks = Checks(titles, accounts, quotas, follows)
     notices = FollowerNotices(outbox, prefs)
     delivery = Deliveries(

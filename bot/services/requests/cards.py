@@ -11,7 +11,7 @@ from bot.clients.overseerr import REQUEST_DECLINED, REQUEST_PENDING, OverseerrRe
 from bot.services.outbox import Button, Outbox
 from bot.services.places import Places
 from bot.services.requests.errors import CardNotFound
-from bot.services.requests.views import ApprovalCardView, label_of, now
+from bot.services.requests.summaries import ApprovalCardView, label_of, now
 from storage.models import ApprovalCard, CardDecision, MediaRequest
 
 log = logging.getLogger(__name__)

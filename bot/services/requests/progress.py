@@ -11,14 +11,14 @@ from bot.services.places import Places
 from bot.services.requests.cards import decline_reason
 from bot.services.requests.prefs import Kind, Preferences
 from bot.services.requests.statuses import FORWARD
-from bot.services.requests.views import label, label_of, now
+from bot.services.requests.summaries import label, label_of, now
 from storage.models import MediaRequest, RequestStatus
 
 log = logging.getLogger(__name__)
 S = RequestStatus
 
 
-class Progress:
+class StatusUpdates:
     """Conditional status updates (so concurrent updaters can't both win) and their DMs."""
 
     def __init__(self, outbox: Outbox, prefs: Preferences, places: Places) -> None:

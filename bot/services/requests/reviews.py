@@ -10,11 +10,11 @@ from bot.errors import InvalidInput
 from bot.services.outbox import Button, Outbox
 from bot.services.places import Places
 from bot.services.requests.delivery import Deliveries
-from bot.services.requests.errors import AlreadyResolved, RequestNotFound
-from bot.services.requests.progress import Progress
+from bot.services.requests.errors import RequestAlreadyHandled, RequestNotFound
+from bot.services.requests.progress import StatusUpdates
 from bot.services.requests.seasons import parse_seasons
+from bot.services.requests.summaries import STATUS_TEXT, RequestView, now, view
 from bot.services.requests.titles import Titles
-from bot.services.requests.views import STATUS_TEXT, RequestView, now, view
 from storage.models import MediaRequest, RequestStatus
 
 log = logging.getLogger(__name__)
@@ -28,7 +28,7 @@ class Reviews:
     def __init__(
         self,
         titles: Titles,
-        progress: Progress,
+        progress: StatusUpdates,
         delivery: Deliveries,
         outbox: Outbox,
         places: Places,
@@ -90,12 +90,12 @@ class Reviews:
         if row is None:
             raise RequestNotFound()
         if row.status != S.NEEDS_REVIEW:
-            raise AlreadyResolved(
+            raise RequestAlreadyHandled(
                 f"Request #{row.id} was already handled: it is {STATUS_TEXT[row.status]}."
             )
         if tmdb_id is None:
             if not await self.progress.move(row, S.DECLINED, resolved_by=admin_discord_id):
-                raise AlreadyResolved(f"Request #{row.id} was already handled.")
+                raise RequestAlreadyHandled(f"Request #{row.id} was already handled.")
             await self.progress.tell(row, S.DECLINED)
             return view(row)
         if media_type not in ("movie", "tv"):
@@ -119,7 +119,7 @@ class Reviews:
         )
         target = S.AVAILABLE if available else S.QUEUED
         if not await self.progress.move(row, target, **update):
-            raise AlreadyResolved(f"Request #{row.id} was already handled.")
+            raise RequestAlreadyHandled(f"Request #{row.id} was already handled.")
         log.info(
             "requests: admin %s resolved review %s as %s:%s",
             admin_discord_id,
