@@ -21,7 +21,7 @@ async def setup(bot: MediaNest) -> None:
     """On with Plex, linking and YOUTUBE_DOWNLOAD_DIR: the download queue and its jobs.
 
     The subscription check runs every 10 minutes, or every YOUTUBE_SUBSCRIPTION_INTERVAL
-    when that is shorter, so a short interval is honoured.
+    when that is shorter (down to a second), so a short interval is honoured.
     """
     core = bot.services
     s = core.settings
@@ -37,7 +37,8 @@ async def setup(bot: MediaNest) -> None:
     bot.features.add(downloads)
     bot.jobs.every("downloads-resume", downloads.resume_paused, minutes=1)
     bot.jobs.every("downloads-plex-sync", downloads.sync_plex_pending, minutes=5)
-    tick = min(SUBSCRIPTION_TICK, timedelta(hours=options.subscription_hours))
+    every = timedelta(hours=options.subscription_hours)
+    tick = max(timedelta(seconds=1), min(SUBSCRIPTION_TICK, every))
     soon = datetime.now(UTC) + timedelta(seconds=5)
     check = downloads.check_subscriptions
     bot.jobs.every("youtube-subscriptions", check, seconds=tick.total_seconds(), first_run=soon)
