@@ -25,7 +25,7 @@ LINK_POLL_SECONDS = 3
 
 def stamp(moment: datetime, style: str = "f") -> str:
     """A Discord timestamp that each reader sees in their own time zone."""
-    return f"<t:{int(moment.timestamp())}:{style}>"
+    return discord.utils.format_dt(moment, style)  # type: ignore[arg-type]
 
 
 class LinkCog(commands.Cog):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 import discord
@@ -50,8 +50,7 @@ def duration(seconds: float | None) -> str:
 
 
 def when(moment: object) -> str:
-    stamp = getattr(moment, "timestamp", None)
-    return f"<t:{int(stamp())}:R>" if callable(stamp) else "—"
+    return discord.utils.format_dt(moment, "R") if isinstance(moment, datetime) else "—"
 
 
 def service_line(s: ServiceLine) -> str:
@@ -74,7 +73,7 @@ def status_embed(report: StatusReport) -> discord.Embed:
         embed.add_field(
             name="Open incidents",
             value="\n".join(
-                f"**{i.service}** since <t:{int(i.opened_at.timestamp())}:R>: {i.last_error}"[:200]
+                f"**{i.service}** since {when(i.opened_at)}: {i.last_error}"[:200]
                 for i in report.incidents
             )[:1024],
             inline=False,

@@ -120,10 +120,10 @@ def stop_id(subscription_id: int) -> str:
 
 def subscription_text(sub: SubscriptionView) -> str:
     """One subscription: what it follows, when it was last checked, and a failing check."""
-    checked = f"<t:{int(sub.checked_at.timestamp())}:R>" if sub.checked_at else "not yet"
+    checked = discord.utils.format_dt(sub.checked_at, "R") if sub.checked_at else "not yet"
     line = f"**{sub.title}** → collection **{sub.collection}** · checked {checked}"
     if sub.found_at:
-        line += f" · new videos <t:{int(sub.found_at.timestamp())}:R>"
+        line += f" · new videos {discord.utils.format_dt(sub.found_at, 'R')}"
     if sub.failures:
         line += f"\n⚠️ The last {sub.failures} check(s) failed: {sub.last_error or '?'}"
     return line
