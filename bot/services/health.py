@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 
 from tortoise.transactions import in_transaction
 
+from bot.formatting import duration
 from bot.services.error_log import is_database_error
 from bot.services.outbox import Outbox
 from bot.services.places import Places
@@ -34,16 +35,8 @@ def hour_of(moment: datetime) -> datetime:
 
 
 def human(delta: timedelta) -> str:
-    """A duration as people say it: 45 s, 12 min, 3 h 5 min, 2 d 4 h."""
-    seconds = int(delta.total_seconds())
-    if seconds < 60:
-        return f"{seconds} s"
-    minutes, hours, days = seconds // 60, seconds // 3600, seconds // 86400
-    if hours == 0:
-        return f"{minutes} min"
-    if days == 0:
-        return f"{hours} h {minutes % 60} min"
-    return f"{days} d {hours % 24} h"
+    """A duration as people say it (`bot.formatting.duration`)."""
+    return duration(delta)
 
 
 @dataclass
