@@ -15,16 +15,12 @@ from bot.scheduler import Jobs
 from bot.services.error_log import ErrorLog
 from storage.db import database
 from storage.models import ErrorEvent
+from tests.eventually import eventually
 
 
 async def until(condition: Callable[[], Awaitable[bool] | bool], timeout: float = 5) -> None:
     """Wait until `condition` holds (polling), or fail after `timeout` seconds."""
-    async with asyncio.timeout(timeout):
-        while True:
-            result = condition()
-            if await result if isinstance(result, Awaitable) else result:
-                return
-            await asyncio.sleep(0.02)
+    await eventually(condition, timeout)
 
 
 async def run_failing_job(job: Callable[[], Awaitable[None]], job_id: str) -> ErrorEvent:

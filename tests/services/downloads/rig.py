@@ -5,9 +5,7 @@ Files are small and throttled just enough to catch a download in the middle.
 
 from __future__ import annotations
 
-import asyncio
 import secrets
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -28,6 +26,7 @@ from bot.services.places import Places
 from bot.services.ratelimit import RateLimiter
 from bot.services.retry import RetryPolicy
 from storage.models import DownloadItem, DownloadJob, JobStatus, OutboxMessage, TargetKind
+from tests.eventually import eventually
 from tests.fakes.media import FakeMediaServer
 from tests.fakes.plex import FakePlexServer
 
@@ -131,16 +130,7 @@ class Rig:
 
 async def until(check: Callable[[], Any], timeout: float = 15.0) -> None:
     """Wait until `check()` (sync or async) is truthy."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if asyncio.iscoroutine(result):
-            result = await result
-        if result:
-            return
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.02)
+    await eventually(check, timeout)
 
 
 async def finished(job_id: int, *statuses: JobStatus) -> DownloadJob:
