@@ -54,12 +54,13 @@ class Notices:
                 "in a browser, then try again."
             )
             post = f"A YouTube download (**{title}**) failed"
-        await self.outbox.dm(f"youtube:{job.id}:finished", job.discord_id, text)
         channel = self.notify_channel_id
         if channel is not None:
             await self.outbox.post(
                 f"youtube:{job.id}:announced", channel, f"{post}, requested by <@{job.discord_id}>."
             )
+        # The DM comes last: once its row exists, every notice of this job is stored.
+        await self.outbox.dm(f"youtube:{job.id}:finished", job.discord_id, text)
 
     async def paused(self, job: DownloadJob, free: int, floor: int) -> None:
         """The admins' alert that a job paused on low disk space (one per pause)."""
