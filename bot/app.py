@@ -179,7 +179,10 @@ async def running(
         web_app = build_web_app(bot.readiness, max_body=settings.web_max_body)
         if services.linking:
             add_link_routes(web_app, services.linking, services.limiter)
-        add_metrics_route(web_app, bot.metrics_text)
+        if settings.metrics_token:  # never unauthenticated: the web port is published
+            add_metrics_route(web_app, bot.metrics_text, settings.metrics_token.get_secret_value())
+        else:
+            log.info("/metrics is off: set METRICS_TOKEN to serve it to Prometheus.")
         if services.requests and token:
             add_webhook_route(web_app, services.requests, token)
         if services.webhook_agent:

@@ -189,7 +189,10 @@ def build_services(
         )
         if webhook_token:  # only with requests does the bot serve /webhooks/overseerr
             services.webhook_agent = WebhookAgentSetup(
-                overseerr, settings.public_url, webhook_token
+                overseerr,
+                settings.webhook_url,
+                webhook_token,
+                setting="OVERSEERR_WEBHOOK_URL" if settings.overseerr_webhook_url else "PUBLIC_URL",
             )
     if plex and settings.youtube_download_dir:
         services.downloads = DownloadService(
