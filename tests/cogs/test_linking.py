@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 import aiohttp
 import pytest
 
-from bot.scheduler import LINK_POLL_SECONDS
+from cogs.link import LINK_POLL_SECONDS
 from storage.models import OutboxMessage, OutboxStatus, PlexLink
 from tests.browser import (
     DESKTOP,
