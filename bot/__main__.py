@@ -105,6 +105,7 @@ def _secrets(settings: Settings) -> list[str | None]:
         settings.plex_token,
         settings.overseerr_api_key,
         settings.overseerr_webhook_token,
+        settings.metrics_token,
         settings.secret_key,
     ]
     return [v.get_secret_value() if v else None for v in values]

@@ -65,7 +65,11 @@ class MediaNest(commands.Bot):
         self.services = services
         self.features = Features()
         self.web = build_web_app(self.readiness, max_body=services.settings.web_max_body)
-        add_metrics_route(self.web, self.metrics_text)
+        metrics_token = services.settings.metrics_token
+        if metrics_token:  # never unauthenticated: the web port is published
+            add_metrics_route(self.web, self.metrics_text, metrics_token.get_secret_value())
+        else:
+            log.info("/metrics is off: set METRICS_TOKEN to serve it to Prometheus.")
         self.web_port: int | None = None
         self.gateway: asyncio.Task[None] | None = None
         self.command_sync = CommandSync(self)

@@ -6,6 +6,7 @@ import os
 import secrets
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -20,6 +21,7 @@ DEFAULT_YOUTUBE_HOSTS = (
 
 # The schemes tortoise-orm opens with the drivers we install (aiosqlite, asyncpg).
 DATABASE_SCHEMES = ("sqlite://", "postgres://", "postgresql://", "asyncpg://")
+WEBHOOK_PATH = "/webhooks/overseerr"  # where the web server receives Overseerr's webhooks
 
 CommaInts = Annotated[list[int], NoDecode]
 CommaStrs = Annotated[list[str], NoDecode]
@@ -56,11 +58,12 @@ class Settings(BaseSettings):
     approval_channel_id: int | None = None
     notify_channel_id: int | None = None
 
-    # Web
+    # Web: browsers reach the bot at PUBLIC_URL, Overseerr at OVERSEERR_WEBHOOK_URL (issue 22).
     public_url: str | None = None
     web_host: str = "0.0.0.0"
     web_port: int = Field(default=8080, ge=0, le=65535)
     web_max_body: int = Field(default=64 * 1024, ge=1024)
+    metrics_token: SecretStr | None = None
 
     # Plex
     plex_url: str | None = None
@@ -72,6 +75,7 @@ class Settings(BaseSettings):
     overseerr_url: str | None = None
     overseerr_api_key: SecretStr | None = None
     overseerr_webhook_token: SecretStr | None = None
+    overseerr_webhook_url: str | None = None
 
     # YouTube
     youtube_download_dir: Path | None = None
@@ -125,7 +129,13 @@ class Settings(BaseSettings):
         )
 
     @field_validator(
-        "discord_api_url", "plex_url", "plex_tv_url", "overseerr_url", "public_url", mode="after"
+        "discord_api_url",
+        "plex_url",
+        "plex_tv_url",
+        "overseerr_url",
+        "public_url",
+        "overseerr_webhook_url",
+        mode="after",
     )
     @classmethod
     def _http_url(cls, value: str | None) -> str | None:
@@ -142,6 +152,16 @@ class Settings(BaseSettings):
             raise ValueError(
                 "expected sqlite:///absolute/path.sqlite3, sqlite://relative/path.sqlite3 or "
                 "postgres://user:password@host:5432/name; leave it unset for SQLite in DATA_DIR"
+            )
+        return value
+
+    @field_validator("overseerr_webhook_url", mode="after")
+    @classmethod
+    def _webhook_path(cls, value: str | None) -> str | None:
+        if value is not None and not urlsplit(value).path.strip("/"):
+            raise ValueError(
+                "expected the whole webhook address, path included, "
+                f"such as http://medianest:8080{WEBHOOK_PATH}"
             )
         return value
 
@@ -176,6 +196,13 @@ class Settings(BaseSettings):
     @property
     def youtube_enabled(self) -> bool:
         return bool(self.youtube_download_dir and self.plex_enabled)
+
+    @property
+    def webhook_url(self) -> str | None:
+        """Where Overseerr sends its webhooks: OVERSEERR_WEBHOOK_URL, else PUBLIC_URL's path."""
+        if self.overseerr_webhook_url:
+            return self.overseerr_webhook_url
+        return self.public_url + WEBHOOK_PATH if self.public_url else None
 
     @property
     def resolved_database_url(self) -> str:

@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 import aiohttp
 import pytest
 
-from bot.services.linking import LinkingService
+from cogs.link import LINK_POLL_SECONDS
 from storage.models import OutboxMessage, OutboxStatus, PlexLink
 from tests.browser import (
     DESKTOP,
@@ -132,14 +132,17 @@ async def test_reused_and_forged_states_link_nothing(world: World, public_settin
 
 
 async def test_polling_links_when_the_callback_never_arrives(world: World) -> None:
-    """Without a reachable PUBLIC_URL the button goes straight to Plex and polling links it."""
+    """Without PUBLIC_URL the button goes straight to Plex and the scheduled PIN poll links it."""
     people = plex_people(world)
     async with bot_running(world.settings()) as bot:
+        assert bot.services.settings.public_url is None
         url = await start_link(world, "bob")
-        assert url.startswith("https://app.plex.tv/auth/#!?")
+        assert url.startswith("https://app.plex.tv/auth/#!?") and "forwardUrl" not in url
         code = parse_qs(urlsplit(url).fragment.split("?", 1)[1])["code"][0]
         world.plextv.authorize_pin(code, people.friend)
-        assert await bot.features.get(LinkingService).poll_open_attempts() == 1
+        async with asyncio.timeout(LINK_POLL_SECONDS * 3):  # the link-poll job, nothing else
+            while not await PlexLink.exists():
+                await asyncio.sleep(0.1)
         dms = await wait_dm(world, "bob")
         assert "friend" in dms[0]
         await asyncio.sleep(0.1)
