@@ -43,7 +43,7 @@ class Sizes:
     """How much each section does: the full run, or a quick smoke run."""
 
     help_burst: int = 50
-    help_rounds: int = 3
+    help_rounds: int = 12
     help_settle: float = 3.0
     suggest_queries: int = 100
     web_seconds: float = 5.0
@@ -59,7 +59,7 @@ class Sizes:
 
 QUICK = Sizes(
     help_burst=20,
-    help_rounds=1,
+    help_rounds=2,
     help_settle=0.0,
     suggest_queries=10,
     web_seconds=0.5,

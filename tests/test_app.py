@@ -36,6 +36,19 @@ async def test_help_shows_admins_what_is_not_set_up(world: World) -> None:
         assert "YOUTUBE_DOWNLOAD_DIR" in embed["fields"][0]["value"]
 
 
+async def test_help_hides_admin_group_commands_from_members(world: World) -> None:
+    """`/admin errors` (its group is admin-only) is listed to an admin, not to a plain member."""
+    async with bot_running(world.settings()):
+        member = await world.discord.slash(world.users["alice"], "help")
+        admin = await world.discord.slash(world.users["admin"], "help")
+        member_text = (await member.response())["data"]["embeds"][0]["description"]
+        admin_text = (await admin.response())["data"]["embeds"][0]["description"]
+        assert "`/admin errors`" in admin_text
+        assert "`/admin" not in member_text
+        assert "`/setup`" not in member_text
+        assert "`/help` — Show what MediaNest can do for you." in member_text
+
+
 async def test_readyz_reports_discord_and_database(world: World) -> None:
     """/readyz on the bot's own web server is 200 once the gateway is connected."""
     async with bot_running(world.settings()) as bot:
