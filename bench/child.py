@@ -31,6 +31,10 @@ if TYPE_CHECKING:  # imported when run: the floor's process holds discord.py and
     from bot.app import MediaNest
 
 
+# Libraries that only some commands need, and how big they are resident (README, issue 23).
+HEAVY = ("matplotlib", "numpy", "PIL", "plexapi", "requests", "yt_dlp", "coredis", "asyncpg")
+
+
 class Session:
     """The commands the bench sends to the process holding the bot."""
 
@@ -52,9 +56,14 @@ class Session:
         return {}
 
     async def state(self) -> dict[str, Any]:
-        """How much the bot keeps per member: rate-limit windows, members seen today."""
+        """What the bot keeps: rate-limit windows, modules, which heavy libraries are loaded."""
         services = self._bot().services
-        return {"limiter_windows": len(services.limiter.local.windows), "rss_mb": measure_rss()}
+        return {
+            "limiter_windows": len(services.limiter.local.windows),
+            "rss_mb": measure_rss(),
+            "modules": len(sys.modules),
+            "loaded": sorted(m for m in HEAVY if m in sys.modules),
+        }
 
     async def rss(self) -> dict[str, Any]:
         gc.collect()
@@ -195,8 +204,8 @@ async def main(kind: str) -> None:
 
 if __name__ == "__main__":
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
-    profile_to = os.environ.get("BENCH_PROFILE")  # a cProfile dump of the run, when set
+    profile_to = os.environ.get("BENCH_PROFILE")  # cProfile dumps, BENCH_PROFILE.<kind>
     if profile_to:
-        cProfile.run(f"asyncio.run(main({sys.argv[1]!r}))", profile_to)
+        cProfile.run(f"asyncio.run(main({sys.argv[1]!r}))", f"{profile_to}.{sys.argv[1]}")
     else:
         asyncio.run(main(sys.argv[1]))

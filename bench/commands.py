@@ -144,6 +144,11 @@ async def help_ack(tmp: Path, *, burst: int, rounds: int, settle: float) -> dict
         "idle_cpu_ms_per_s": idle,
         "reply_bytes": reply_bytes,
         "idle_rss_mb": {**rss, "ratio": _ratio(rss["medianest"], rss["floor"])},
+        # A reply the light fake got wrong would show up here, not as a faster bot.
+        "tracebacks_logged": {
+            name: (tmp / f"{name}.log").read_text(errors="replace").count("Traceback")
+            for name in ("floor", "medianest")
+        },
     }
 
 

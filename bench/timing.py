@@ -64,8 +64,9 @@ class TimingDiscord(FakeDiscord):
         interaction.responses.append(body)  # what `FakeInteraction.response()` waits for
         self._bump()
         template, old_id = answer
-        return web.Response(
-            text=template.replace(old_id, str(iid)), content_type="application/json"
+        return web.Response(  # exactly application/json, as discord.py insists
+            body=template.replace(old_id, str(iid)).encode(),
+            headers={"Content-Type": "application/json"},
         )
 
     async def arrivals(self, ids: Sequence[int], timeout: float = 60) -> list[float]:

@@ -12,7 +12,6 @@ keys whose uses have all expired are dropped once per `SWEEP_EVERY` seconds.
 from __future__ import annotations
 
 import time
-from collections import deque
 
 from limits import RateLimitItem
 from limits.util import WindowStats
@@ -23,10 +22,11 @@ SWEEP_EVERY = 60.0  # seconds between drops of expired keys: O(keys) once, not p
 class Window:
     """One key's newest uses (oldest first, at most `limit`) and its window in seconds."""
 
-    __slots__ = ("expiry", "uses")
+    __slots__ = ("expiry", "limit", "uses")
 
     def __init__(self, limit: int, expiry: int) -> None:
-        self.uses: deque[float] = deque(maxlen=limit)
+        self.uses: list[float] = []  # a list of a few floats: far smaller than a deque
+        self.limit = limit
         self.expiry = expiry
 
 
@@ -45,9 +45,11 @@ class MemoryWindows:
             window = self.windows[key] = Window(item.amount, item.get_expiry())
         now = time.time()
         uses = window.uses
-        if len(uses) == uses.maxlen and uses[0] >= now - window.expiry:
+        if len(uses) >= window.limit and uses[0] >= now - window.expiry:
             return False
         uses.append(now)
+        if len(uses) > window.limit:
+            del uses[0]
         if time.monotonic() >= self._next_sweep:
             self._sweep(now)
         return True
