@@ -35,6 +35,11 @@ if TYPE_CHECKING:  # imported when run: the floor's process holds discord.py and
 HEAVY = ("matplotlib", "numpy", "PIL", "plexapi", "requests", "yt_dlp", "coredis", "asyncpg")
 
 
+def limiter_keys(local: Any) -> dict[str, Any]:
+    """The in-process limiter's keys: ours (`windows`), or `limits`' storage (older bots)."""
+    return getattr(local, "windows", None) or getattr(local.storage, "events", {})
+
+
 class Session:
     """The commands the bench sends to the process holding the bot."""
 
@@ -59,7 +64,7 @@ class Session:
         """What the bot keeps: rate-limit windows, modules, which heavy libraries are loaded."""
         services = self._bot().services
         return {
-            "limiter_windows": len(services.limiter.local.windows),
+            "limiter_windows": len(limiter_keys(services.limiter.local)),
             "rss_mb": measure_rss(),
             "modules": len(sys.modules),
             "loaded": sorted(m for m in HEAVY if m in sys.modules),
