@@ -10,7 +10,6 @@ import aiohttp
 from bot.clients.discord_rest import DiscordREST
 from bot.clients.overseerr import OverseerrClient
 from bot.clients.plex import PlexClient, PlexTV
-from bot.clients.ytdlp import YtDlp
 from bot.config import Settings, load_or_create_secret
 from bot.services import probes
 from bot.services.access import Access
@@ -192,6 +191,8 @@ def build_services(
                 overseerr, settings.public_url, webhook_token
             )
     if plex and settings.youtube_download_dir:
+        from bot.clients.ytdlp import YtDlp  # yt-dlp is loaded only when downloads are on
+
         services.downloads = DownloadService(
             YtDlp(
                 allowed_extractors=settings.youtube_extractors,

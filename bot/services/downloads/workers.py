@@ -12,16 +12,9 @@ import contextlib
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from bot.clients.ytdlp import (
-    Cancelled,
-    Downloaded,
-    DownloadFailed,
-    Entry,
-    Progress,
-    YouTubeBlocked,
-    YtDlp,
-)
+from bot.clients.ytdlp import Cancelled, Downloaded, DownloadFailed, Entry, Progress, YouTubeBlocked
 from bot.services.downloads.block import QueueBlock
 from bot.services.downloads.endings import JobEndings
 from bot.services.downloads.folders import DownloadDir
@@ -31,6 +24,9 @@ from bot.services.downloads.space import DiskSpace
 from bot.services.errors import is_database_error
 from bot.services.tasks import stop_tasks
 from storage.models import DownloadItem, DownloadJob, ItemStatus, JobStatus
+
+if TYPE_CHECKING:
+    from bot.clients.ytdlp import YtDlp
 
 log = logging.getLogger(__name__)
 DATABASE_RETRY = 2.0  # seconds between tries to queue a job again after losing the database
