@@ -21,12 +21,17 @@ class HelpCog(commands.Cog):
 
     def __init__(self, bot: MediaNest) -> None:
         self.bot = bot
-        self._embeds: dict[bool, discord.Embed] = {}  # the commands do not change once synced
+        self._embeds: dict[bool, discord.Embed] = {}  # for these top-level commands:
+        self._built_for: tuple[object, ...] = ()  # an extension loaded later starts afresh
 
     @app_commands.command(name="help")
     async def help(self, interaction: discord.Interaction[MediaNest]) -> None:
         """Show what MediaNest can do for you."""
         admin = await is_admin(interaction)
+        commands_now = tuple(self.bot.tree.get_commands())
+        if commands_now != self._built_for:
+            self._embeds.clear()
+            self._built_for = commands_now
         embed = self._embeds.get(admin)
         if embed is None:
             embed = self._embeds[admin] = self.build(admin)
