@@ -103,7 +103,9 @@ class Session:
         self, count: int, concurrency: int, plex_user_id: int, first_tmdb: int
     ) -> dict[str, Any]:
         """`count` movie requests saved and delivered to Overseerr, `concurrency` at a time."""
-        service = self._bot().services.requests
+        from bot.services.requests import Requests
+
+        service = self._bot().features.get(Requests)
         assert service is not None
         gate = asyncio.Semaphore(concurrency)
         failures: list[str] = []
@@ -136,10 +138,11 @@ class Session:
 
     async def youtube(self, urls: list[str], discord_id: int, within: float) -> dict[str, Any]:
         """Queue these playlists and wait until every job has ended."""
+        from bot.services.downloads import DownloadService
         from storage.models import DownloadJob, JobStatus
 
         done = (JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.CANCELLED)
-        downloads = self._bot().services.downloads
+        downloads = self._bot().features.get(DownloadService)
         assert downloads is not None
         start = time.perf_counter()
         ids = [(await downloads.queue(discord_id, url, None, None, exempt=True)).id for url in urls]

@@ -63,3 +63,8 @@ def admin_only(command: app_commands.Command[Any, ..., Any]) -> bool:
             return True
         found = found.parent
     return False
+
+
+async def setup(bot: MediaNest) -> None:
+    """/help is always on."""
+    await bot.add_cog(HelpCog(bot))
