@@ -13,7 +13,6 @@ import contextlib
 import gc
 import logging
 import signal
-import time
 import uuid
 from collections.abc import AsyncIterator, Coroutine, Iterator
 from contextlib import AsyncExitStack, asynccontextmanager, contextmanager
@@ -37,7 +36,7 @@ from bot.services.probes import gateway_probe
 from bot.services.status import build_report
 from bot.services.tasks import stop_tasks
 from bot.services.webhook_agent import webhook_token
-from bot.tree import MediaNestTree
+from bot.tree import MediaNestTree, command_tree
 from bot.web import add_metrics_route, build_web_app, start_web
 from storage import db
 
@@ -102,13 +101,10 @@ class MediaNest(commands.Bot):
         """Seconds of the last heartbeat round trip, or None when not connected."""
         return self.latency if self.is_ready() and not self.is_closed() else None
 
-    async def on_app_command_completion(
-        self, interaction: discord.Interaction, command: object
-    ) -> None:
-        started = interaction.extras.get("started")
-        name = interaction.command.qualified_name if interaction.command else "?"
-        if started is not None:
-            self.services.metrics.command_done(name, "ok", time.perf_counter() - started)
+    def dispatch(self, event_name: str, /, *args: Any, **kwargs: Any) -> None:
+        if event_name == "app_command_completion":  # counted now, not in a task per listener
+            command_tree(self).completed(args[0])
+        super().dispatch(event_name, *args, **kwargs)
 
     async def sync_commands(self) -> None:
         """Sync slash commands: to DISCORD_GUILD_ID when set (instant), otherwise globally."""

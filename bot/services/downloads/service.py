@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from bot.clients.plex import PlexClient
-from bot.clients.ytdlp import YouTubeBlocked, YtDlp
+from bot.clients.ytdlp import YouTubeBlocked
 from bot.errors import InvalidInput
 from bot.services.downloads.block import QueueBlock
 from bot.services.downloads.cancel import Canceller
@@ -24,6 +25,9 @@ from bot.services.outbox import Outbox
 from bot.services.places import Places
 from bot.services.ratelimit import RateLimiter
 from storage.models import DownloadJob
+
+if TYPE_CHECKING:
+    from bot.clients.ytdlp import YtDlp
 
 BLOCKED = (
     "YouTube is refusing this server right now, so downloads are paused and the admins "

@@ -12,16 +12,9 @@ import contextlib
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from bot.clients.ytdlp import (
-    Cancelled,
-    Downloaded,
-    DownloadFailed,
-    Entry,
-    Progress,
-    YouTubeBlocked,
-    YtDlp,
-)
+from bot.clients.ytdlp import Cancelled, Downloaded, DownloadFailed, Entry, Progress, YouTubeBlocked
 from bot.services.downloads.block import QueueBlock
 from bot.services.downloads.endings import JobEndings
 from bot.services.downloads.folders import DownloadDir
@@ -32,6 +25,9 @@ from bot.services.error_log import is_database_error
 from bot.services.retry import DATABASE_RETURN
 from bot.services.tasks import stop_tasks
 from storage.models import DownloadItem, DownloadJob, ItemStatus, JobStatus
+
+if TYPE_CHECKING:
+    from bot.clients.ytdlp import YtDlp
 
 log = logging.getLogger(__name__)
 
