@@ -78,6 +78,7 @@ class MediaNest(commands.Bot):
         await load_cogs(self)
         await self.sync_commands()
         self.services.health.add_probe("discord", gateway_probe(self.gateway_latency))
+        await self.services.maintenance.load()
         await self.services.health.load()
 
     def start_gateway(self) -> asyncio.Task[None]:

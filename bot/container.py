@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import aiohttp
 
@@ -17,9 +17,10 @@ from bot.services.access import Access
 from bot.services.crypto import TokenCipher
 from bot.services.downloads import DownloadOptions, DownloadService, ProgressRelay
 from bot.services.errors import ErrorLog
-from bot.services.health import HealthMonitor, LoopLag
+from bot.services.health import AlertPolicy, HealthMonitor, LoopLag
 from bot.services.issues import Issues, build_issues
 from bot.services.linking import LinkingService
+from bot.services.maintenance import Maintenance, build_maintenance
 from bot.services.metrics import Metrics
 from bot.services.outbox import Outbox
 from bot.services.overseerr_identity import DiscordMentions
@@ -43,6 +44,7 @@ class Services:
     health: HealthMonitor
     errors: ErrorLog
     places: Places
+    maintenance: Maintenance
     plex: PlexClient | None = None
     overseerr: OverseerrClient | None = None
     plextv: PlexTV | None = None
@@ -105,6 +107,14 @@ def monitored_probes(
     return found
 
 
+def alert_policy(s: Settings) -> AlertPolicy:
+    """When an outage is declared, over and reminded of (HEALTH_FAIL_AFTER and the rest)."""
+    remind = timedelta(hours=s.health_remind_hours) if s.health_remind_hours else None
+    return AlertPolicy(
+        fail_after=s.health_fail_after, recover_after=s.health_recover_after, remind_every=remind
+    )
+
+
 def secret_key(settings: Settings) -> str:
     """SECRET_KEY, or the one generated on first start and kept in DATA_DIR."""
     if settings.secret_key:
@@ -151,6 +161,7 @@ def build_services(
         )
     limiter = RateLimiter(settings.redis_url)
     monitored = monitored_probes(settings, plex, overseerr, limiter)
+    maintenance = build_maintenance(monitored.keys, settings.zone)  # the monitor adds discord
     services = Services(
         settings=settings,
         http=http,
@@ -158,9 +169,16 @@ def build_services(
         outbox=outbox,
         access=access,
         limiter=limiter,
-        health=HealthMonitor(monitored, outbox, settings.health_channel_id),
+        health=HealthMonitor(
+            monitored,
+            outbox,
+            settings.health_channel_id,
+            alert_policy(settings),
+            silencer=maintenance,
+        ),
         errors=ErrorLog(),
         places=Places(settings),
+        maintenance=maintenance,
         plex=plex,
         overseerr=overseerr,
         plextv=plextv,

@@ -14,6 +14,7 @@ async def load_cogs(bot: MediaNest) -> None:
     from cogs.help import HelpCog
     from cogs.issues import IssuesCog
     from cogs.link import LinkCog
+    from cogs.maintenance import MaintenanceCog
     from cogs.notifications import NotificationsCog
     from cogs.requests import RequestsCog
     from cogs.setup import SetupCog
@@ -24,6 +25,7 @@ async def load_cogs(bot: MediaNest) -> None:
         await bot.add_cog(SetupCog(bot, bot.services.setup))
     if bot.services.health:
         await bot.add_cog(HealthCog(bot, bot.services.health))
+        await bot.add_cog(MaintenanceCog(bot, bot.services.maintenance))
     if bot.services.linking:
         await bot.add_cog(LinkCog(bot, bot.services.linking))
     if bot.services.requests and bot.services.linking:
