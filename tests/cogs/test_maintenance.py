@@ -26,6 +26,14 @@ async def down(bot: MediaNest) -> None:
     await bot.services.health.check_round()
 
 
+async def open_incidents(world: World) -> str:
+    """The "Open incidents" field of an admin's /status."""
+    interaction = await world.discord.slash(world.users["admin"], "status")
+    message = await interaction.wait_original(lambda m: bool(m["embeds"]))
+    fields = {f["name"]: f["value"] for f in message["embeds"][0]["fields"]}
+    return str(fields["Open incidents"])
+
+
 def health_alerts(world: World) -> list[dict[str, Any]]:
     return [m for m in world.discord.channel_messages(HEALTH) if "is down" in m["content"]]
 
@@ -43,6 +51,8 @@ async def test_muted_outage_is_alerted_after_unmute_and_acknowledged(
         await down(bot)
         incident = await Incident.get(service="plex")
         assert incident.held is True
+        listed = await open_incidents(world)
+        assert listed.startswith("**plex** since <t:") and "🔕 muted: Plex: cannot" in listed
         assert await admin(world, "unmute", service="plex") == "🔔 **plex** alerts are back on."
         assert health_alerts(world) == []
         await bot.services.health.run_checks()
@@ -63,6 +73,7 @@ async def test_muted_outage_is_alerted_after_unmute_and_acknowledged(
         )
         assert edited["components"] == []
         assert (await Incident.get(id=incident.id)).acknowledged_by == ADMIN_ID
+        assert f" ✅ <@{ADMIN_ID}>: Plex: cannot connect" in await open_incidents(world)
 
 
 async def test_windows_are_created_listed_and_removed(world: World) -> None:
