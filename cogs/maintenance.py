@@ -42,6 +42,7 @@ class AcknowledgeButton(
         incident = await maintenance.acknowledge(self.incident_id, interaction.user.id)
         alert = interaction.message.content if interaction.message else ""
         taken = f"✅ Acknowledged by <@{incident.acknowledged_by}>: no more reminders."
+        alert = alert[: 2000 - len(taken) - 1]  # Discord's limit; the alert came in at most that
         await interaction.response.edit_message(content=f"{alert}\n{taken}", view=None)
 
 
