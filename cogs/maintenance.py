@@ -92,7 +92,7 @@ class MaintenanceCog(commands.Cog):
     @group.command(name="once", extras=ADMIN)
     @app_commands.describe(
         service="The service under maintenance",
-        start="When it starts: HH:MM (today), tomorrow HH:MM or YYYY-MM-DD HH:MM",
+        start="When it starts: now, HH:MM (today), tomorrow HH:MM or YYYY-MM-DD HH:MM",
         end="When it ends: HH:MM (the start's day) or YYYY-MM-DD HH:MM",
     )
     @requires_admin()

@@ -67,7 +67,7 @@ async def test_the_hours_a_dst_change_skips_or_repeats(maintenance: Maintenance)
 
 
 async def test_mute_lengths(maintenance: Maintenance) -> None:
-    """`90m`, `1h 30m` and `until tomorrow 08:00` (Berlin) give the expected end; one mute each."""
+    """`90m`, `1h 30m`, `until tomorrow 08:00` (Berlin): the expected end; one mute kept; `now`."""
     assert (await maintenance.mute("plex", "90m", ADMIN)).ends_at == START + timedelta(minutes=90)
     assert (await maintenance.mute("plex", "1h 30m", ADMIN)).ends_at == START + timedelta(hours=1.5)
     until = await maintenance.mute("plex", "until tomorrow 08:00", ADMIN)
@@ -75,6 +75,8 @@ async def test_mute_lengths(maintenance: Maintenance) -> None:
     until = await maintenance.mute("plex", "until 09:00", ADMIN)  # 09:00 today has passed (12:00)
     assert until.ends_at == at("2026-06-02 07:00")
     assert await MaintenanceWindow.filter(kind="mute").count() == 1
+    once = await maintenance.add_once("plex", "now", "13:00", ADMIN)
+    assert (once.starts_at, once.ends_at) == (START, at("2026-06-01 11:00"))
 
 
 @pytest.mark.parametrize(

@@ -88,11 +88,13 @@ def parse_duration(text: str) -> timedelta:
 
 
 def parse_moment(text: str, now: datetime, zone: ZoneInfo, day: date | None = None) -> datetime:
-    """`HH:MM` (on `day`, default today), `today|tomorrow HH:MM` or `YYYY-MM-DD HH:MM`.
+    """`now`, `HH:MM` (on `day`, default today), `today|tomorrow HH:MM` or `YYYY-MM-DD HH:MM`.
 
     Read in the server's time zone; returned in UTC.
     """
     words = text.strip().lower().split()
+    if words == ["now"]:
+        return now
     today = now.astimezone(zone).date()
     if len(words) == 1:
         return local_instant(day or today, parse_clock(words[0]), zone)
