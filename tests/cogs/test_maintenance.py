@@ -138,3 +138,22 @@ async def test_bad_input_gets_one_clear_line_and_stores_nothing(world: World) ->
             "Remove it with `/maintenance remove` or pick another time."
         )
         assert await MaintenanceWindow.all().count() == 1
+
+
+async def test_acknowledge_still_works_after_a_restart(world: World) -> None:
+    """The button is persistent: an alert posted before a restart is acknowledged after it."""
+    settings = world.settings()
+    async with bot_running(settings) as bot:
+        await world.pms.stop()
+        await down(bot)
+        alert = await world.discord.wait_for_message(
+            lambda m: m["channel_id"] == str(HEALTH) and "is down" in m["content"]
+        )
+        incident = await Incident.get(service="plex")
+    async with bot_running(settings):
+        pressed = await world.discord.click(
+            world.users["admin"], alert, f"health:ack:{incident.id}"
+        )
+        assert (await pressed.response())["type"] == 7
+    [edited] = health_alerts(world)
+    assert edited["content"].endswith(f"✅ Acknowledged by <@{ADMIN_ID}>: no more reminders.")
