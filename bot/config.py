@@ -100,8 +100,11 @@ class Settings(BaseSettings):
     health_fail_after: int = Field(default=3, ge=1, le=20)
     health_recover_after: int = Field(default=2, ge=1, le=20)
     health_remind_hours: float = Field(default=0.5, ge=0, le=168)
-    # The server's time zone for maintenance windows and mutes; Docker's TZ works too.
-    timezone: str = Field(default="UTC", validation_alias=AliasChoices("timezone", "tz"))
+    # The server's time zone for maintenance windows and mutes; Docker's TZ works too. Not
+    # TIMEZONE: tortoise-orm writes its own TIMEZONE into os.environ when the database opens.
+    server_timezone: str = Field(
+        default="UTC", validation_alias=AliasChoices("server_timezone", "tz")
+    )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["text", "json"] = "text"
 
@@ -173,7 +176,7 @@ class Settings(BaseSettings):
             raise ValueError("expected 0 (no reminders) or at least 0.0833 (5 minutes)")
         return value
 
-    @field_validator("timezone", mode="after")
+    @field_validator("server_timezone", mode="after")
     @classmethod
     def _known_zone(cls, value: str) -> str:
         try:
@@ -186,8 +189,8 @@ class Settings(BaseSettings):
 
     @property
     def zone(self) -> ZoneInfo:
-        """The server's time zone (TIMEZONE, or TZ)."""
-        return ZoneInfo(self.timezone)
+        """The server's time zone (SERVER_TIMEZONE, or TZ)."""
+        return ZoneInfo(self.server_timezone)
 
     @property
     def plex_enabled(self) -> bool:

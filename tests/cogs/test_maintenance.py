@@ -78,7 +78,7 @@ async def test_muted_outage_is_alerted_after_unmute_and_acknowledged(
 
 async def test_windows_are_created_listed_and_removed(world: World) -> None:
     """A weekly window is stored, listed in server time and removed; members can't see them."""
-    async with bot_running(world.settings(timezone="Europe/Berlin")):
+    async with bot_running(world.settings(server_timezone="Europe/Berlin")):
         assert await admin(world, "list") == (
             "No mutes or maintenance windows. "
             "Add one with `/maintenance mute`, `/maintenance once` or `/maintenance weekly`."
