@@ -169,3 +169,9 @@ class MaintenanceCog(commands.Cog):
             for name in self.maintenance.names()
             if typed in name
         ][:25]
+
+
+async def setup(bot: MediaNest) -> None:
+    """Always on, with health: /maintenance and the Acknowledge button on health alerts."""
+    await bot.services.maintenance.load()  # before the first health round asks it
+    await bot.add_cog(MaintenanceCog(bot, bot.services.maintenance))

@@ -19,9 +19,11 @@ from typing import Protocol
 
 from tortoise.transactions import in_transaction
 
-from bot.services.errors import is_database_error
+from bot.formatting import duration
+from bot.services.error_log import is_database_error
 from bot.services.maintenance.acks import ack_button
 from bot.services.outbox import Button, Outbox
+from bot.services.places import Places
 from bot.services.probes import Probe, ProbeResult, run_probes
 from storage.models import ErrorEvent, HealthRollup, HealthSample, Incident
 
@@ -37,16 +39,8 @@ def hour_of(moment: datetime) -> datetime:
 
 
 def human(delta: timedelta) -> str:
-    """A duration as people say it: 45 s, 12 min, 3 h 5 min, 2 d 4 h."""
-    seconds = int(delta.total_seconds())
-    if seconds < 60:
-        return f"{seconds} s"
-    minutes, hours, days = seconds // 60, seconds // 3600, seconds // 86400
-    if hours == 0:
-        return f"{minutes} min"
-    if days == 0:
-        return f"{hours} h {minutes % 60} min"
-    return f"{days} d {hours % 24} h"
+    """A duration as people say it (`bot.formatting.duration`)."""
+    return duration(delta)
 
 
 @dataclass
@@ -103,7 +97,7 @@ class HealthMonitor:
         self,
         probes: dict[str, Probe],
         outbox: Outbox,
-        channel_id: int | None,
+        places: Places,
         policy: AlertPolicy | None = None,
         *,
         silencer: Silencer | None = None,
@@ -111,12 +105,17 @@ class HealthMonitor:
     ) -> None:
         self.probes = probes
         self.outbox = outbox
-        self.channel_id = channel_id
+        self.places = places
         self.policy = policy or AlertPolicy()
         self.silencer = silencer
         self.clock = clock
         self.states = {name: ServiceState(name) for name in probes}
         self._lock = asyncio.Lock()
+
+    @property
+    def channel_id(self) -> int | None:
+        """The health channel, read from the places each time (so `/setup` moves it at once)."""
+        return self.places.health_channel
 
     def add_probe(self, name: str, probe: Probe) -> None:
         """Check one more service (e.g. the Discord gateway, known only once the bot exists)."""

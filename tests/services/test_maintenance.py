@@ -18,6 +18,7 @@ from bot.services import probes
 from bot.services.health import AlertPolicy, HealthMonitor
 from bot.services.maintenance import Maintenance, build_maintenance
 from bot.services.outbox import Outbox
+from bot.services.places import Places
 from storage.models import Incident, OutboxMessage
 from tests.fakes.plex import FakePlexServer
 
@@ -65,7 +66,8 @@ async def rig(db: str) -> AsyncIterator[Rig]:
         }
         maintenance = build_maintenance(checks.keys, BERLIN, clock)
         policy = AlertPolicy(remind_every=timedelta(hours=2))
-        monitor = HealthMonitor(checks, Outbox(), HEALTH, policy, silencer=maintenance, clock=clock)
+        places = Places({"health_channel_id": HEALTH})
+        monitor = HealthMonitor(checks, Outbox(), places, policy, silencer=maintenance, clock=clock)
         yield Rig(pms, clock, maintenance, monitor)
 
 
@@ -196,7 +198,7 @@ async def test_a_restart_keeps_a_held_alert_held(rig: Rig) -> None:
     second = HealthMonitor(
         rig.monitor.probes,
         Outbox(),
-        HEALTH,
+        Places({"health_channel_id": HEALTH}),
         AlertPolicy(),
         silencer=rig.maintenance,
         clock=rig.clock,
