@@ -7,8 +7,16 @@ import secrets
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
+from pydantic import (
+    AliasChoices,
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_YOUTUBE_HOSTS = (
@@ -101,6 +109,16 @@ class Settings(BaseSettings):
     rate_limit_request: str = "5/hour"
     rate_limit_youtube: str = "3/day"
     health_check_interval: int = Field(default=60, ge=5, le=3600)
+    # Alerts (issue 25), named after Gatus's failure-threshold / success-threshold (3 and 2)
+    # and minimum-reminder-interval (0 switches reminders off; at least 5 minutes otherwise).
+    health_fail_after: int = Field(default=3, ge=1, le=20)
+    health_recover_after: int = Field(default=2, ge=1, le=20)
+    health_remind_hours: float = Field(default=0.5, ge=0, le=168)
+    # The server's time zone for maintenance windows and mutes; Docker's TZ works too. Not
+    # TIMEZONE: tortoise-orm writes its own TIMEZONE into os.environ when the database opens.
+    server_timezone: str = Field(
+        default="UTC", validation_alias=AliasChoices("server_timezone", "tz")
+    )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["text", "json"] = "text"
 
@@ -183,7 +201,28 @@ class Settings(BaseSettings):
             raise ValueError("expected a rate such as '5/hour' or '3 per day'") from None
         return value
 
+    @field_validator("health_remind_hours", mode="after")
+    @classmethod
+    def _remind_floor(cls, value: float) -> float:
+        if 0 < value < 5 / 60:
+            raise ValueError("expected 0 (no reminders) or at least 0.0833 (5 minutes)")
+        return value
+
+    @field_validator("server_timezone", mode="after")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("unknown time zone: expected a name such as Europe/Berlin") from None
+        return value
+
     # Feature switches: a feature is on when its settings are present.
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The server's time zone (SERVER_TIMEZONE, or TZ)."""
+        return ZoneInfo(self.server_timezone)
 
     @property
     def plex_enabled(self) -> bool:

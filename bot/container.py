@@ -7,7 +7,7 @@ built by their own extension (`cogs.EXTENSIONS`) from these, each complete.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import aiohttp
 
@@ -18,7 +18,8 @@ from bot.scheduler import Jobs
 from bot.services import probes
 from bot.services.access import Access
 from bot.services.error_log import ErrorLog
-from bot.services.health import HealthMonitor, LoopLag
+from bot.services.health import AlertPolicy, HealthMonitor, LoopLag
+from bot.services.maintenance import Maintenance, build_maintenance
 from bot.services.metrics import Metrics
 from bot.services.outbox import Outbox
 from bot.services.places import Places
@@ -41,6 +42,7 @@ class Services:
     limiter: RateLimiter
     places: Places
     health: HealthMonitor
+    maintenance: Maintenance  # mutes and maintenance windows, asked by the health monitor
     error_log: ErrorLog
     jobs: Jobs
     dependency_probes: dict[str, probes.Probe]  # every configured dependency but Discord
@@ -79,6 +81,14 @@ def monitored_probes(
     return found
 
 
+def alert_policy(s: Settings) -> AlertPolicy:
+    """When an outage is declared, over and reminded of (HEALTH_FAIL_AFTER and the rest)."""
+    remind = timedelta(hours=s.health_remind_hours) if s.health_remind_hours else None
+    return AlertPolicy(
+        fail_after=s.health_fail_after, recover_after=s.health_recover_after, remind_every=remind
+    )
+
+
 def secret_key(settings: Settings) -> str:
     """SECRET_KEY, or the one generated on first start and kept in DATA_DIR."""
     if settings.secret_key:
@@ -112,6 +122,8 @@ def build_services(
     limiter = RateLimiter(settings.redis_url)
     error_log = ErrorLog()
     dependencies = monitored_probes(settings, plex, overseerr, limiter)
+    monitored = dict(dependencies)  # the monitor adds discord to it
+    maintenance = build_maintenance(monitored.keys, settings.zone)
     return Services(
         settings=settings,
         http=http,
@@ -120,7 +132,10 @@ def build_services(
         access=Access(settings.admin_discord_ids, places),
         limiter=limiter,
         places=places,
-        health=HealthMonitor(dict(dependencies), outbox, places),
+        health=HealthMonitor(
+            monitored, outbox, places, alert_policy(settings), silencer=maintenance
+        ),
+        maintenance=maintenance,
         error_log=error_log,
         jobs=Jobs(error_log),
         dependency_probes=dependencies,

@@ -14,5 +14,6 @@ EXTENSIONS = (
     "cogs.issues",
     "cogs.youtube",
     "cogs.health",
+    "cogs.maintenance",  # mutes, maintenance windows and Acknowledge on health alerts
     "cogs.setup",
 )

@@ -456,9 +456,30 @@ class Incident(Model):
     closed_at = fields.DatetimeField(null=True)
     last_error = fields.TextField(null=True)
     reminded_at = fields.DatetimeField(null=True)
+    held = fields.BooleanField(default=False)  # opened while muted: its alert is not sent yet
+    acknowledged_by = fields.BigIntField(null=True)  # Discord id of the admin who took it
+    acknowledged_at = fields.DatetimeField(null=True)
 
     class Meta:
         table = "incident"
+
+
+class MaintenanceWindow(Model):
+    """When the alerts of one service are held back: a mute, a one-off or a weekly window."""
+
+    id = fields.IntField(primary_key=True)
+    service = fields.CharField(max_length=32, db_index=True)
+    kind = fields.CharField(max_length=8)  # mute, once or weekly
+    starts_at = fields.DatetimeField(null=True)  # mute and once
+    ends_at = fields.DatetimeField(null=True)
+    weekday = fields.SmallIntField(null=True)  # weekly: 0 is Monday, in the server's time zone
+    start_minute = fields.SmallIntField(null=True)  # weekly: minutes after local midnight
+    end_minute = fields.SmallIntField(null=True)
+    created_by = fields.BigIntField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "maintenance_window"
 
 
 class ErrorEvent(Model):

@@ -166,7 +166,7 @@ class HealthCog(commands.Cog):
         fingerprint = hashlib.sha256(
             repr(
                 [(s.name, s.up) for s in report.services]
-                + [i.id for i in report.incidents]
+                + [(i.id, i.held, i.acknowledged_by) for i in report.incidents]
                 + [summary, channel_id]
             ).encode()
         ).hexdigest()

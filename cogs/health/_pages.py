@@ -20,6 +20,7 @@ from cogs.components import AdminView
 
 if TYPE_CHECKING:
     from bot.app import MediaNest
+    from storage.models import Incident
 
 GREEN, RED, BLURPLE = discord.Colour(0x57F287), discord.Colour(0xED4245), discord.Colour(0x5865F2)
 PAGES = {"services": "Services", "requests": "Requests", "members": "Members"}
@@ -52,6 +53,15 @@ def service_line(s: ServiceLine) -> str:
     )
 
 
+def incident_line(incident: Incident) -> str:
+    """An open incident: since when, why, and whether its alert is held or acknowledged."""
+    since = when(incident.opened_at)
+    marks = " 🔕 muted" if incident.held else ""
+    if incident.acknowledged_by is not None:
+        marks += f" ✅ <@{incident.acknowledged_by}>"
+    return f"**{incident.service}** since {since}{marks}: {incident.last_error}"[:200]
+
+
 def status_embed(report: StatusReport) -> discord.Embed:
     """The Services page: every service, incidents, counts and the bot's own health."""
     embed = discord.Embed(
@@ -62,10 +72,7 @@ def status_embed(report: StatusReport) -> discord.Embed:
     if report.incidents:
         embed.add_field(
             name="Open incidents",
-            value="\n".join(
-                f"**{i.service}** since {when(i.opened_at)}: {i.last_error}"[:200]
-                for i in report.incidents
-            )[:1024],
+            value="\n".join(incident_line(i) for i in report.incidents)[:1024],
             inline=False,
         )
     requests = ", ".join(f"{k} {v}" for k, v in sorted(report.requests.items())) or "none"
