@@ -10,6 +10,7 @@ import aiohttp
 from bot.clients.discord_rest import DiscordREST
 from bot.clients.overseerr import OverseerrClient
 from bot.clients.plex import PlexClient, PlexTV
+from bot.clients.plex_sharing import PlexSharing
 from bot.clients.ytdlp import YtDlp
 from bot.config import Settings, load_or_create_secret
 from bot.services import probes
@@ -23,6 +24,7 @@ from bot.services.linking import LinkingService
 from bot.services.metrics import Metrics
 from bot.services.outbox import Outbox
 from bot.services.overseerr_identity import DiscordMentions
+from bot.services.plex_access import AccessOffers, AccessService, build_plex_access
 from bot.services.ratelimit import RateLimiter
 from bot.services.requests import RequestOptions, Requests, build_requests
 from bot.services.requests.accounts import Accounts
@@ -53,6 +55,7 @@ class Services:
     downloads: DownloadService | None = None
     setup: SetupReview | None = None  # built by build_services; None only in hand-made tests
     webhook_agent: WebhookAgentSetup | None = None  # points Overseerr's webhook at the bot
+    plex_access: AccessService | None = None  # members request Plex access; admins invite
     lag: LoopLag = field(default_factory=LoopLag)
     metrics: Metrics = field(default_factory=Metrics)
     started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
@@ -85,6 +88,8 @@ class Services:
         for client in (self.plex, self.plextv):
             if client:
                 client.close()
+        if self.plex_access:
+            self.plex_access.close()
 
 
 def monitored_probes(
@@ -148,6 +153,7 @@ def build_services(
             public_url=settings.public_url,
             access=access,
             events=mentions,
+            refusals=AccessOffers(TokenCipher(secret)),
         )
     limiter = RateLimiter(settings.redis_url)
     monitored = monitored_probes(settings, plex, overseerr, limiter)
@@ -202,6 +208,16 @@ def build_services(
             services.limiter,
             DownloadOptions.from_settings(settings),
             ProgressRelay(),  # the YouTube cog attaches the Discord side when it loads
+        )
+    if linking and settings.plex_token:
+        services.plex_access = build_plex_access(
+            settings,
+            PlexSharing(settings.plex_token.get_secret_value(), plextv.client_id if plextv else ""),
+            linking.machine_id,
+            linking,
+            linking.cipher,
+            outbox,
+            lambda: services.settings.approval_channel_id or services.settings.health_channel_id,
         )
     services.setup = SetupReview(
         services.places,

@@ -15,6 +15,7 @@ async def load_cogs(bot: MediaNest) -> None:
     from cogs.issues import IssuesCog
     from cogs.link import LinkCog
     from cogs.notifications import NotificationsCog
+    from cogs.plex_access import PlexAccessCog
     from cogs.requests import RequestsCog
     from cogs.setup import SetupCog
     from cogs.youtube import YouTubeCog
@@ -26,6 +27,8 @@ async def load_cogs(bot: MediaNest) -> None:
         await bot.add_cog(HealthCog(bot, bot.services.health))
     if bot.services.linking:
         await bot.add_cog(LinkCog(bot, bot.services.linking))
+    if bot.services.plex_access:  # after HealthCog: it adds to /admin
+        await bot.add_cog(PlexAccessCog(bot, bot.services.plex_access))
     if bot.services.requests and bot.services.linking:
         await bot.add_cog(RequestsCog(bot, bot.services.requests, bot.services.linking))
         await bot.add_cog(NotificationsCog(bot, bot.services.requests.prefs))
