@@ -86,7 +86,7 @@ async def test_unknown_account_and_deleted_library_are_refused(
 async def test_pending_invites_are_gone_as_on_plex_tv(
     tv: FakePlexTV, world: tuple[PlexAccount, PlexAccount]
 ) -> None:
-    """plexapi's pendingInvites() meets 410 Gone, as on plex.tv since 2024 (why we do not use it)."""
+    """plexapi's pendingInvites() meets 410 Gone, as on plex.tv since 2024: why we skip it."""
     account = await in_thread("plex.tv", lambda: MyPlexAccount(token="owner-token"))
     with pytest.raises(ServiceRejected) as gone:
         await in_thread("plex.tv", account.pendingInvites)
