@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 SYNC_JOB = "plex-access-sync"
 SYNC_MINUTES = 2
+ROLES_JOB = "plex-access-roles"
+ROLES_MINUTES = 5
 
 
 @app_commands.command(name="invite", extras={ADMIN_ONLY: True})
@@ -123,11 +125,38 @@ class PlexAccessCog(commands.Cog):
         else:
             log.warning("plex access: no /admin group to add /admin invite to")
         self.bot.jobs.every(SYNC_JOB, self.access.sync, minutes=SYNC_MINUTES)
+        self.bot.jobs.every(ROLES_JOB, self.roles_round, minutes=ROLES_MINUTES)
 
     async def cog_unload(self) -> None:
+        self.bot.jobs.remove(ROLES_JOB)
         self.bot.jobs.remove(SYNC_JOB)
         admin = self.bot.tree.get_command("admin")
         if isinstance(admin, app_commands.Group):
             admin.remove_command("invite")
             admin.remove_command("access")
         self.bot.remove_dynamic_items(*DYNAMIC_ITEMS)
+
+    async def roles_round(self) -> int:
+        """With PLEX_ACCESS_ROLE_ID: look at each member the feature knows; returns the changes.
+
+        A member Discord does not know (404) has left: a clear state. Any other Discord error
+        stops the round (the job records it), so a failed call never removes anyone.
+        """
+        role_id = self.bot.settings.plex_access_role_id
+        guild_id = self.bot.settings.discord_guild_id
+        guild = self.bot.get_guild(guild_id) if guild_id else next(iter(self.bot.guilds), None)
+        if not role_id or guild is None:
+            return 0
+        changed = 0
+        for discord_id in await self.access.role_members():
+            try:
+                member: discord.Member | None = await guild.fetch_member(discord_id)
+            except discord.NotFound:
+                member = None
+            roles = [r.id for r in member.roles] if member is not None else []
+            admin = await self.bot.services.access.is_admin(discord_id, roles, guild.owner_id)
+            outcome = await self.access.observe_role(
+                discord_id, holds=role_id in roles, present=member is not None, admin=admin
+            )
+            changed += outcome != "nothing"
+        return changed

@@ -30,6 +30,7 @@ from bot.services.plex_access.invites import (
     Invites,
     LibraryChoice,
 )
+from bot.services.plex_access.roles import RoleAccess
 from bot.services.plex_access.upkeep import Adopter, Removal, Upkeep
 from storage.models import AccessEvent, AccessState, PlexAccess
 
@@ -47,9 +48,12 @@ class AccessCounts:
 class AccessService:
     """The one object the cog, the jobs and `/link`'s refusal call."""
 
-    def __init__(self, invites: Invites, upkeep: Upkeep, sharing: PlexSharing) -> None:
+    def __init__(
+        self, invites: Invites, upkeep: Upkeep, roles: RoleAccess, sharing: PlexSharing
+    ) -> None:
         self.invites = invites
         self.upkeep = upkeep
+        self.roles = roles
         self.sharing = sharing
 
     def close(self) -> None:
@@ -84,6 +88,14 @@ class AccessService:
 
     async def schedule_removal(self, discord_id: int, why: str) -> bool:
         return await self.upkeep.schedule_removal(discord_id, why)
+
+    async def role_members(self) -> list[int]:
+        return await self.roles.members()
+
+    async def observe_role(
+        self, discord_id: int, *, holds: bool, present: bool, admin: bool
+    ) -> str:
+        return await self.roles.observe(discord_id, holds=holds, present=present, admin=admin)
 
     async def keep(self, access_id: int, admin_id: int) -> str:
         return await self.upkeep.keep(access_id, admin_id)
@@ -122,9 +134,9 @@ def build_plex_access(
     )
     tv = PlexTv(sharing, machine_id, options.retry)
     notices = Notices(outbox, approvals)
-    return AccessService(
-        Invites(tv, notices, options), Upkeep(tv, notices, linking, cipher, options), sharing
-    )
+    invites = Invites(tv, notices, options)
+    upkeep = Upkeep(tv, notices, linking, cipher, options)
+    return AccessService(invites, upkeep, RoleAccess(invites, upkeep), sharing)
 
 
 __all__ = [

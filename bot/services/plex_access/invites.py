@@ -225,10 +225,19 @@ class Invites:
                 await row.delete()
             raise
 
+    async def role_invite(self, row: PlexAccess) -> str:
+        """A signed-in member holds the Plex-access role: invite them with the default libraries."""
+        libraries = await self.tv.libraries()
+        keys = preselected(libraries, self.options.default_libraries)
+        if not await move(row, [AccessState.OFFERED], AccessState.REQUESTED, source="role"):
+            raise AlreadyHandled()
+        await record(row, "requested", None, detail="holds the Plex access role")
+        return await self._send(row, [AccessState.REQUESTED], keys, None)
+
     # -- the invite itself --------------------------------------------------------------
 
     async def _send(
-        self, row: PlexAccess, frm: list[AccessState], keys: Sequence[str], admin_id: int
+        self, row: PlexAccess, frm: list[AccessState], keys: Sequence[str], admin_id: int | None
     ) -> str:
         """Invite once: a share already on plex.tv is taken as the invite, never sent twice."""
         titles = titles_for(keys, await self.tv.libraries())

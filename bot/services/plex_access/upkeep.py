@@ -29,7 +29,7 @@ from bot.services.plex_access.common import (
     titles_for,
 )
 from bot.services.plex_access.invites import LibraryChoice, library_list
-from storage.models import AccessState, PlexAccess, PlexLink, Role
+from storage.models import AccessEvent, AccessState, PlexAccess, PlexLink, Role
 
 log = logging.getLogger(__name__)
 WARN_BEFORE = timedelta(days=3)
@@ -49,6 +49,12 @@ class Removal:
     plex_username: str
     why: str
     when: datetime
+
+
+async def scheduled_reason(row: PlexAccess) -> str:
+    """Why the removal of this access was scheduled, from the record."""
+    event = await AccessEvent.filter(access_id=row.id, action="scheduled").order_by("-id").first()
+    return event.detail if event is not None and event.detail else "scheduled"
 
 
 class Upkeep:
@@ -131,7 +137,7 @@ class Upkeep:
             if row.warned_at is not None and moment >= row.expires_at:
                 return await self._remove(row, share, "expired", None)
         if row.remove_after is not None and moment >= row.remove_after:
-            return await self._remove(row, share, "lost the Plex role or left", None)
+            return await self._remove(row, share, await scheduled_reason(row), None)
         return False
 
     async def _remove(
@@ -230,12 +236,18 @@ class Upkeep:
         )
         return True
 
+    async def unschedule(self, row: PlexAccess, why: str) -> None:
+        """The reason for a scheduled removal went away (the role is back): no removal."""
+        if await PlexAccess.filter(id=row.id, remove_after__isnull=False).update(remove_after=None):
+            await record(row, "restored", detail=why)
+
     async def keep(self, access_id: int, admin_id: int) -> str:
         """An admin keeps a member's access: the scheduled removal is dropped."""
         row = await PlexAccess.get_or_none(id=access_id)
         if row is None or row.state != AccessState.ACCEPTED or row.remove_after is None:
             raise UserError("There's no removal to stop for this member any more.")
-        await PlexAccess.filter(id=row.id).update(remove_after=None)
+        # An admin's decision: the role no longer decides for this member ("kept").
+        await PlexAccess.filter(id=row.id).update(remove_after=None, source="kept")
         await record(row, "kept", admin_id)
         return f"Kept: <@{row.discord_id}> keeps their Plex access."
 
@@ -247,7 +259,6 @@ class Upkeep:
             if row.expires_at is not None:
                 found.append(Removal(row.discord_id, row.plex_username, "expires", row.expires_at))
             if row.remove_after is not None:
-                found.append(
-                    Removal(row.discord_id, row.plex_username, "lost the role", row.remove_after)
-                )
+                why = await scheduled_reason(row)
+                found.append(Removal(row.discord_id, row.plex_username, why, row.remove_after))
         return sorted(found, key=lambda r: r.when)
