@@ -301,3 +301,24 @@ async def test_admin_invite_with_expiry_and_bad_inputs(
         f"<@{BOB_ID}> is already invited and hasn't accepted yet."
     )
     assert len(sharing_writes(world)) == 2  # the refused unknown account and the real invite
+
+
+async def test_admin_invite_of_a_refused_member_links_them_on_acceptance(
+    world: World, bot: MediaNest, people: PlexPeople
+) -> None:
+    """/admin invite without a name uses the member's refused sign-in, so acceptance links."""
+    await refused_sign_in(world, bot, "bob", people.stranger)
+    interaction = await world.discord.slash(
+        world.users["admin"], "admin", {"member": BOB_ID}, subcommand="invite"
+    )
+    picker = await interaction.wait_followup()
+    assert picker["content"] == f"Share which libraries with **stranger** (<@{BOB_ID}>)?"
+    sent = await world.discord.click(world.users["admin"], picker, "plexaccess:send")
+    assert (await sent.wait_followup())["content"] == (
+        "Invite sent to **stranger** for Movies, TV Shows, Music."
+    )
+    world.plextv.accept_invite(people.stranger)
+    assert await access(bot).sync() == 1
+    assert (await PlexLink.get(member__discord_id=BOB_ID)).plex_username == "stranger"
+    assert (await dms(world, "bob", 3))[2]["content"] == LINKED
+    assert await PlexAccess.filter(discord_id=BOB_ID).count() == 1

@@ -52,6 +52,7 @@ class InviteDraft:
     plex_user_id: int | None
     expires_at: datetime | None
     choice: LibraryChoice
+    access_id: int | None = None  # the member's own sign-in or request, reused (token and all)
 
 
 def parse_expiry(text: str | None) -> datetime | None:
@@ -114,6 +115,10 @@ class Invites:
         current = await open_access(discord_id)
         if current is not None:
             raise UserError(_pending_text(current.state))
+        if self.notices.approvals() is None:
+            raise UserError(
+                "The admins haven't picked a channel for requests yet. Ask them to run `/setup`."
+            )
         offered = (
             await PlexAccess.filter(discord_id=discord_id, state=AccessState.OFFERED)
             .order_by("-id")
@@ -178,8 +183,20 @@ class Invites:
         """Check an /admin invite before any library is picked; nothing is sent yet."""
         expires_at = parse_expiry(expiry)
         link = await PlexLink.get_or_none(member__discord_id=discord_id)
-        plex_user_id = link.plex_user_id if link and not who else None
-        name = (who or "").strip() or (link.plex_username if link else "")
+        asked = (
+            await PlexAccess.filter(
+                discord_id=discord_id, state__in=[AccessState.OFFERED, AccessState.REQUESTED]
+            )
+            .order_by("-id")
+            .first()
+        )
+        given = (who or "").strip()
+        if asked is not None and given and given.lower() not in _names(asked):
+            asked = None  # the admin names another account than the one they signed in with
+        name = given or (link.plex_username if link else asked.plex_username if asked else "")
+        plex_user_id = (
+            link.plex_user_id if link and not given else asked.plex_user_id if asked else None
+        )
         if not name:
             raise InvalidInput(
                 f"<@{discord_id}> hasn't linked a Plex account: give their Plex username or email."
@@ -203,13 +220,16 @@ class Invites:
             libraries,
             preselected(libraries, self.options.default_libraries),
         )
-        return InviteDraft(discord_id, name, plex_user_id, expires_at, choice)
+        reused = asked.id if asked is not None else None
+        return InviteDraft(discord_id, name, plex_user_id, expires_at, choice, reused)
 
     async def invite(self, draft: InviteDraft, keys: Sequence[str], admin_id: int) -> str:
-        """Send an admin's invite (a pending request of the member is replaced by it)."""
-        await PlexAccess.filter(
-            discord_id=draft.discord_id, state__in=[AccessState.OFFERED, AccessState.REQUESTED]
-        ).update(state=AccessState.DECLINED, updated_at=now())
+        """Send an admin's invite; the member's own sign-in or request is used when it matches."""
+        row = await PlexAccess.get_or_none(id=draft.access_id) if draft.access_id else None
+        if row is not None and row.state in (AccessState.OFFERED, AccessState.REQUESTED):
+            await PlexAccess.filter(id=row.id).update(source="admin", expires_at=draft.expires_at)
+            row.source, row.expires_at = "admin", draft.expires_at
+            return await self._send(row, [row.state], keys, admin_id)
         row = await PlexAccess.create(
             discord_id=draft.discord_id,
             state=AccessState.REQUESTED,
@@ -219,11 +239,15 @@ class Invites:
             expires_at=draft.expires_at,
         )
         try:
-            return await self._send(row, [AccessState.REQUESTED], keys, admin_id)
+            text = await self._send(row, [AccessState.REQUESTED], keys, admin_id)
         except Exception:
             if row.state == AccessState.REQUESTED:  # nothing reached plex.tv: no trace left
                 await row.delete()
             raise
+        await PlexAccess.filter(
+            discord_id=draft.discord_id, state__in=[AccessState.OFFERED, AccessState.REQUESTED]
+        ).update(state=AccessState.DECLINED, updated_at=now())  # replaced by this invite
+        return text
 
     async def role_invite(self, row: PlexAccess) -> str:
         """A signed-in member holds the Plex-access role: invite them with the default libraries."""
@@ -242,6 +266,7 @@ class Invites:
         """Invite once: a share already on plex.tv is taken as the invite, never sent twice."""
         titles = titles_for(keys, await self.tv.libraries())
         existing = share_of(row, await self.tv.shares())
+        prior = row.state
         if not await move(row, frm, AccessState.INVITING, invited_by=admin_id):
             raise AlreadyHandled()
         if existing is None:
@@ -250,10 +275,10 @@ class Invites:
                     lambda mid: self.tv.sharing.invite(mid, row.plex_username, titles)
                 )
             except ServiceRejected as exc:
-                await move(row, [AccessState.INVITING], AccessState.REQUESTED)
+                await move(row, [AccessState.INVITING], prior)
                 raise _refusal(row.plex_username, exc) from exc
             except BaseException:
-                await move(row, [AccessState.INVITING], AccessState.REQUESTED)
+                await move(row, [AccessState.INVITING], prior)  # nothing half-done
                 raise
         await move(row, [AccessState.INVITING], AccessState.INVITED, library_keys=list(keys))
         await record(row, "invited", admin_id, titles)
@@ -270,6 +295,10 @@ class Invites:
             f"(pending invites). I'll DM you once it's done.{until}",
         )
         return f"Invite sent to **{row.plex_username}** for {library_list(titles)}."
+
+
+def _names(row: PlexAccess) -> set[str]:
+    return {n.lower() for n in (row.plex_username, row.plex_email) if n}
 
 
 def _refusal(who: str, exc: ServiceRejected) -> UserError:
