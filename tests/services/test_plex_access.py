@@ -153,3 +153,19 @@ async def test_removal_waits_for_plex_tv_and_never_follows_a_failure(rig: Rig) -
     assert texts[-1] == (
         "Your access to the Plex server has ended (expired). Ask an admin if that's a mistake."
     )
+
+
+async def test_an_invite_cut_off_mid_send_is_settled_by_the_round(rig: Rig) -> None:
+    """A row left "inviting" by a restart becomes invited when plex.tv has the invite, else
+    open again for an admin; fresh ones are left alone."""
+    row = await refused_then_requested(rig)
+    await PlexAccess.filter(id=row.id).update(state=AccessState.INVITING)
+    assert await rig.access.sync() == 0  # could still be sending
+    stale = (await PlexAccess.get(id=row.id)).updated_at - timedelta(minutes=11)
+    await PlexAccess.filter(id=row.id).update(updated_at=stale)
+    assert await rig.access.sync() == 1
+    assert (await PlexAccess.get(id=row.id)).state == AccessState.REQUESTED
+    await rig.access.sharing.invite("mid-1", "stranger", ["Movies"])
+    await PlexAccess.filter(id=row.id).update(state=AccessState.INVITING, updated_at=stale)
+    assert await rig.access.sync() == 1
+    assert (await PlexAccess.get(id=row.id)).state == AccessState.INVITED

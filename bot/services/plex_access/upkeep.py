@@ -33,6 +33,7 @@ from storage.models import AccessEvent, AccessState, PlexAccess, PlexLink, Role
 
 log = logging.getLogger(__name__)
 WARN_BEFORE = timedelta(days=3)
+STUCK_AFTER = timedelta(minutes=10)  # far longer than an invite with its retries takes
 
 
 class Adopter(Protocol):
@@ -77,7 +78,7 @@ class Upkeep:
     async def sync(self) -> int:
         """One round (a job): accepted invites linked, expiry warned and enforced, grace ended."""
         rows = await PlexAccess.filter(
-            state__in=[AccessState.INVITED, AccessState.ACCEPTED]
+            state__in=[AccessState.INVITING, AccessState.INVITED, AccessState.ACCEPTED]
         ).order_by("id")
         if not rows:
             return 0
@@ -89,13 +90,27 @@ class Upkeep:
         done = 0
         for row in rows:
             share = share_of(row, shares)
-            if row.state == AccessState.INVITED:
+            if row.state == AccessState.INVITING:
+                done += await self._stuck(row, share)
+            elif row.state == AccessState.INVITED:
                 if share is not None and share.accepted:
                     await self._accepted(row, share)
                     done += 1
             elif await self._due(row, share):
                 done += 1
         return done
+
+    async def _stuck(self, row: PlexAccess, share: Share | None) -> int:
+        """An invite cut off mid-send (a restart): plex.tv's list says whether it went out."""
+        if now() - row.updated_at < STUCK_AFTER:
+            return 0
+        if share is not None:
+            await move(row, [AccessState.INVITING], AccessState.INVITED)
+            await record(row, "invited", row.invited_by, detail="found on plex.tv after a restart")
+        else:
+            await move(row, [AccessState.INVITING], AccessState.REQUESTED)
+            log.info("plex access: invite of %s never went out; open again", row.discord_id)
+        return 1
 
     async def _accepted(self, row: PlexAccess, share: Share) -> None:
         if not await move(
