@@ -11,6 +11,7 @@ import pytest
 from bot.app import MediaNest
 from bot.services.plex_access import AccessService
 from storage.models import AccessEvent, AccessState, PlexAccess, PlexLink
+from tests.cogs.test_status import admin_status
 from tests.harness import (
     ADMIN_ID,
     BOB_ID,
@@ -186,6 +187,11 @@ async def test_stranger_requests_admin_approves_invite_accepted_then_linked(
     assert actions == [("requested", BOB_ID), ("invited", ADMIN_ID), ("accepted", None)]
     counts = await access(bot).counts()
     assert (counts.pending, counts.invited, counts.accepted, counts.removed) == (0, 1, 1, 0)
+    first, status = await admin_status(world)
+    await world.discord.click(world.users["admin"], status, "status-page:members")
+    members = await first.wait_original(lambda m: m["embeds"][0]["title"].startswith("Members"))
+    fields = {f["name"]: f["value"] for f in members["embeds"][0]["fields"]}
+    assert fields["Plex access"] == "0 pending · 1 invited · 1 accepted · 0 removed"
 
 
 async def test_decline_with_a_reason(world: World, bot: MediaNest, people: PlexPeople) -> None:

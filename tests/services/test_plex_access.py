@@ -169,3 +169,26 @@ async def test_an_invite_cut_off_mid_send_is_settled_by_the_round(rig: Rig) -> N
     await PlexAccess.filter(id=row.id).update(state=AccessState.INVITING, updated_at=stale)
     assert await rig.access.sync() == 1
     assert (await PlexAccess.get(id=row.id)).state == AccessState.INVITED
+
+
+async def test_request_without_a_channel_for_the_admins_is_refused(rig: Rig) -> None:
+    """With no approval or health channel, Request access says so and stays offered."""
+    await rig.linking.start(BOB)
+    rig.tv.authorize_pin(max(rig.tv.pins), rig.stranger)
+    await rig.linking.poll_open_attempts()
+    nowhere = build_plex_access(
+        load_settings(discord_token="t"),
+        rig.access.sharing,
+        rig.linking.machine_id,
+        rig.linking,
+        rig.linking.cipher,
+        Outbox(),
+        lambda: None,  # neither APPROVAL_CHANNEL_ID nor HEALTH_CHANNEL_ID
+        options=FAST,
+    )
+    with pytest.raises(UserError) as refused:
+        await nowhere.request(BOB)
+    assert refused.value.message == (
+        "The admins haven't picked a channel for requests yet. Ask them to run `/setup`."
+    )
+    assert (await PlexAccess.get(discord_id=BOB)).state == AccessState.OFFERED
