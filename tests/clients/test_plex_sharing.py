@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import inspect
+import re
 from collections.abc import AsyncIterator
 
 import pytest
-from plexapi.myplex import MyPlexAccount
+from plexapi.myplex import MyPlexAccount, MyPlexInvite, MyPlexUser
 
 from bot.clients.plex import in_thread, plex_tv_at
 from bot.clients.plex_sharing import Library, PlexSharing, UnknownLibrary
@@ -91,3 +93,41 @@ async def test_pending_invites_are_gone_as_on_plex_tv(
     with pytest.raises(ServiceRejected) as gone:
         await in_thread("plex.tv", account.pendingInvites)
     assert gone.value.status == 410
+
+
+# What plexapi's own source says each sharing call sends: (method, URL attribute, caller).
+PLEXAPI_CALLS = [
+    ("GET", "PLEXSERVERS", MyPlexAccount._getSectionIds),
+    ("POST", "FRIENDINVITE", MyPlexAccount.inviteFriend),
+    ("PUT", "FRIENDSERVERS", MyPlexAccount.updateFriend),
+    ("DELETE", "FRIENDUPDATE", MyPlexAccount.removeFriend),
+]
+
+
+def shape(path: str) -> str:
+    """A route with its placeholders blanked: `/api/servers/{mid}` → `/api/servers/{}`."""
+    return re.sub(r"\{[^}]*\}", "{}", path.rstrip("/"))
+
+
+def test_the_fake_serves_exactly_what_plexapi_sends() -> None:
+    """Each sharing call's URL and HTTP method, read from plexapi's myplex.py, is a fake route;
+    the invite's JSON fields are the ones the fake reads."""
+    routes = {
+        (r.method, shape(r.resource.canonical))
+        for r in FakePlexTV().build_app().router.routes()
+        if r.resource is not None
+    }
+    for method, attribute, caller in PLEXAPI_CALLS:
+        source = inspect.getsource(caller)
+        assert f"self.{attribute}" in source, f"{caller.__name__} no longer uses {attribute}"
+        assert f"self._session.{method.lower()}" in source, f"{caller.__name__}: {method}?"
+        url = getattr(MyPlexAccount, attribute)
+        assert url.startswith("https://plex.tv/")
+        assert (method, shape(url.removeprefix("https://plex.tv"))) in routes, (method, url)
+    invite = inspect.getsource(MyPlexAccount.inviteFriend)
+    for field in ("'server_id'", "'library_section_ids'", "'invited_email'", "'sharing_settings'"):
+        assert field in invite
+    shares = inspect.getsource(MyPlexUser.get_token)
+    assert "FRIENDINVITE" in shares and ("GET", "/api/servers/{}/shared_servers") in routes
+    for url in (MyPlexInvite.REQUESTED, MyPlexInvite.REQUESTS):  # answered 410, as plex.tv does
+        assert ("GET", shape(url.removeprefix("https://plex.tv"))) in routes
