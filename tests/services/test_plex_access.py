@@ -192,3 +192,21 @@ async def test_request_without_a_channel_for_the_admins_is_refused(rig: Rig) -> 
         "The admins haven't picked a channel for requests yet. Ask them to run `/setup`."
     )
     assert (await PlexAccess.get(discord_id=BOB)).state == AccessState.OFFERED
+
+
+async def test_approving_someone_shared_meanwhile_sends_nothing_and_links(rig: Rig) -> None:
+    """The owner shared the server by hand meanwhile: no invite, no "accept" DM; linked."""
+    row = await refused_then_requested(rig)
+    await rig.access.sharing.invite("mid-1", "stranger", ["Movies"])
+    rig.tv.accept_invite(rig.stranger)
+    before = len(rig.writes())
+    answer = await rig.access.approve(row.id, ["1"], 500)
+    assert answer == "**stranger** already has access; I'll finish their link."
+    assert len(rig.writes()) == before
+    assert await rig.access.sync() == 1
+    assert (await PlexLink.get(member__discord_id=BOB)).plex_username == "stranger"
+    texts = (
+        await OutboxMessage.filter(target_id=BOB).order_by("id").values_list("content", flat=True)
+    )
+    assert not any(t.startswith("You're invited") for t in texts)
+    assert texts[-1].startswith("You're in!")

@@ -87,6 +87,9 @@ class AccessOffers:
         current = await open_access(discord_id)
         if current is not None and current.state != AccessState.ACCEPTED:
             return ()  # already asked or invited: the refusal says nothing new
+        if current is not None:  # the sign-in shows the access is gone (removed on Plex)
+            await move(current, [AccessState.ACCEPTED], AccessState.REMOVED)
+            await record(current, "removed", None, detail="no access at a /link sign-in")
         await PlexAccess.filter(discord_id=discord_id, state=AccessState.OFFERED).delete()
         await PlexAccess.create(
             discord_id=discord_id,
@@ -281,6 +284,9 @@ class Invites:
                 await move(row, [AccessState.INVITING], prior)  # nothing half-done
                 raise
         await move(row, [AccessState.INVITING], AccessState.INVITED, library_keys=list(keys))
+        if existing is not None and existing.accepted:  # shared meanwhile: the round links them
+            await record(row, "invited", admin_id, titles, detail="already on plex.tv")
+            return f"**{row.plex_username}** already has access; I'll finish their link."
         await record(row, "invited", admin_id, titles)
         until = (
             f" Your access lasts until <t:{int(row.expires_at.timestamp())}:D>."
