@@ -78,6 +78,26 @@ async def libraries_command(
     )
 
 
+@access_group.command(name="settings", extras={ADMIN_ONLY: True})
+@app_commands.describe(role="Members with this role get Plex access (role-based access)")
+@requires_admin()
+async def settings_command(
+    interaction: discord.Interaction[MediaNest], role: discord.Role | None = None
+) -> None:
+    """Pick the libraries an approval preselects, and the Plex access role."""
+    access = access_of(interaction)
+    if role is not None:
+        everyone = interaction.guild.id if interaction.guild else 0
+        text = await access.choose_role(role.id, everyone)
+        await interaction.response.send_message(text, ephemeral=True)
+        return
+
+    async def act(keys: list[str], admin: int) -> str:
+        return await access.choose_defaults(keys)
+
+    await show_picker(interaction, access.settings_choice, "Save", act, nothing_after)
+
+
 @access_group.command(name="preview", extras={ADMIN_ONLY: True})
 @requires_admin()
 async def preview_command(interaction: discord.Interaction[MediaNest]) -> None:
@@ -142,7 +162,7 @@ class PlexAccessCog(commands.Cog):
         A member Discord does not know (404) has left: a clear state. Any other Discord error
         stops the round (the job records it), so a failed call never removes anyone.
         """
-        role_id = self.bot.settings.plex_access_role_id
+        role_id = await self.access.role_id()
         guild_id = self.bot.settings.discord_guild_id
         guild = self.bot.get_guild(guild_id) if guild_id else next(iter(self.bot.guilds), None)
         if not role_id or guild is None:

@@ -171,3 +171,38 @@ async def test_member_leaves_removed_after_grace_preview_removes_nobody(
     listing = await admin(world, "admin", "access record")
     assert "removed <@502> (stranger) by the bot" in listing["content"]
     assert f"invited <@502> (stranger) (Movies) by <@{ADMIN_ID}>" in listing["content"]
+
+
+async def test_admins_pick_default_libraries_and_the_role_in_discord(
+    world: World, people: PlexPeople
+) -> None:
+    """/admin access settings stores the preselected libraries and the role (when the
+    environment sets neither); the environment's role cannot be changed from Discord."""
+    world.discord.add_role(ROLE, "Plex")
+    async with bot_running(world.settings()) as running:
+        await link_member(world, running, "admin", people.owner)
+        shown = await admin(world, "admin", "access settings")
+        assert shown["content"] == (
+            "Plex access role: none (role-based access is off). Libraries an approval preselects:"
+        )
+        await world.discord.click(world.users["admin"], shown, "plexaccess:libraries", values=["2"])
+        saved = await world.discord.click(world.users["admin"], shown, "plexaccess:send")
+        assert (await saved.wait_followup())["content"] == "Approvals now preselect TV Shows."
+        chosen = await admin(world, "admin", "access settings", role=ROLE)
+        assert chosen["content"] == (
+            f"Members with <@&{ROLE}> now get Plex access once they sign in with `/link`."
+        )
+        found = await request_access(world, running, people)
+        row = await PlexAccess.get(discord_id=BOB_ID)
+        pressed = await world.discord.click(
+            world.users["admin"], found, f"plexaccess:approve:{row.id}"
+        )
+        picker = await pressed.wait_followup()
+        options = picker["components"][0]["components"][0]["options"]
+        assert [o["label"] for o in options if o.get("default")] == ["TV Shows"]
+        assert await access(running).role_id() == ROLE
+    async with bot_running(world.settings(plex_access_role_id=ROLE + 1)) as running:
+        refused = await admin(world, "admin", "access settings", role=ROLE)
+        assert refused["content"] == (
+            "This is set by PLEX_ACCESS_ROLE_ID in the bot's environment; change it there."
+        )

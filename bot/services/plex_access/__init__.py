@@ -22,7 +22,10 @@ from bot.services.plex_access.common import (
     Notices,
     PlexTv,
     PlexTvDown,
+    preselected,
+    titles_for,
 )
+from bot.services.plex_access.defaults import AccessDefaults
 from bot.services.plex_access.invites import (
     REQUEST_BUTTON,
     AccessOffers,
@@ -89,6 +92,29 @@ class AccessService:
     async def schedule_removal(self, discord_id: int, why: str) -> bool:
         return await self.upkeep.schedule_removal(discord_id, why)
 
+    async def role_id(self) -> int | None:
+        """The Plex access role (PLEX_ACCESS_ROLE_ID, else the one chosen in Discord)."""
+        return await self.invites.defaults.role_id()
+
+    async def settings_choice(self) -> LibraryChoice:
+        """The libraries with the current defaults preselected, for an admin to change."""
+        libraries = await self.invites.tv.libraries()
+        chosen = preselected(libraries, await self.invites.defaults.libraries())
+        role = await self.role_id()
+        shown = f"<@&{role}>" if role else "none (role-based access is off)"
+        return LibraryChoice(
+            f"Plex access role: {shown}. Libraries an approval preselects:", libraries, chosen
+        )
+
+    async def choose_defaults(self, keys: Sequence[str]) -> str:
+        titles = titles_for(keys, await self.invites.tv.libraries())
+        await self.invites.defaults.choose_libraries(keys)
+        return f"Approvals now preselect {', '.join(titles)}."
+
+    async def choose_role(self, role_id: int, everyone_id: int) -> str:
+        await self.invites.defaults.choose_role(role_id, everyone_id)
+        return f"Members with <@&{role_id}> now get Plex access once they sign in with `/link`."
+
     async def role_members(self) -> list[int]:
         return await self.roles.members()
 
@@ -130,11 +156,13 @@ def build_plex_access(
     """The feature, complete; `approvals` names the admins' channel when a card is posted."""
     options = options or AccessOptions(
         default_libraries=tuple(settings.plex_access_default_libraries),
+        role_id=settings.plex_access_role_id,
         grace_days=settings.plex_access_grace_days,
     )
     tv = PlexTv(sharing, machine_id, options.retry)
     notices = Notices(outbox, approvals)
-    invites = Invites(tv, notices, options)
+    defaults = AccessDefaults(options.default_libraries, options.role_id)
+    invites = Invites(tv, notices, defaults)
     upkeep = Upkeep(tv, notices, linking, cipher, options)
     return AccessService(invites, upkeep, RoleAccess(invites, upkeep), sharing)
 

@@ -45,6 +45,7 @@ class AccessOptions:
     """Settings of the feature, read once (channels are read when used, through `approvals`)."""
 
     default_libraries: tuple[str, ...] = ()
+    role_id: int | None = None
     grace_days: int = 7
     retry: RetryPolicy = PLEX_TV_RETRY
 

@@ -15,7 +15,6 @@ from bot.services.crypto import TokenCipher
 from bot.services.outbox import Button
 from bot.services.plex_access.common import (
     OPEN,
-    AccessOptions,
     AlreadyHandled,
     Notices,
     PlexTv,
@@ -26,6 +25,7 @@ from bot.services.plex_access.common import (
     share_of,
     titles_for,
 )
+from bot.services.plex_access.defaults import AccessDefaults
 from storage.models import AccessState, PlexAccess, PlexLink, Role
 
 log = logging.getLogger(__name__)
@@ -106,10 +106,10 @@ class AccessOffers:
 class Invites:
     """Requests, decisions and invites; every change goes on the record."""
 
-    def __init__(self, tv: PlexTv, notices: Notices, options: AccessOptions) -> None:
+    def __init__(self, tv: PlexTv, notices: Notices, defaults: AccessDefaults) -> None:
         self.tv = tv
         self.notices = notices
-        self.options = options
+        self.defaults = defaults
 
     # -- the member ---------------------------------------------------------------------
 
@@ -157,7 +157,7 @@ class Invites:
         return LibraryChoice(
             f"Share which libraries with **{row.plex_username}** (<@{row.discord_id}>)?",
             libraries,
-            preselected(libraries, self.options.default_libraries),
+            preselected(libraries, await self.defaults.libraries()),
         )
 
     async def approve(self, access_id: int, keys: Sequence[str], admin_id: int) -> str:
@@ -221,7 +221,7 @@ class Invites:
         choice = LibraryChoice(
             f"Share which libraries with **{name}** (<@{discord_id}>)?",
             libraries,
-            preselected(libraries, self.options.default_libraries),
+            preselected(libraries, await self.defaults.libraries()),
         )
         reused = asked.id if asked is not None else None
         return InviteDraft(discord_id, name, plex_user_id, expires_at, choice, reused)
@@ -255,7 +255,7 @@ class Invites:
     async def role_invite(self, row: PlexAccess) -> str:
         """A signed-in member holds the Plex-access role: invite them with the default libraries."""
         libraries = await self.tv.libraries()
-        keys = preselected(libraries, self.options.default_libraries)
+        keys = preselected(libraries, await self.defaults.libraries())
         if not await move(row, [AccessState.OFFERED], AccessState.REQUESTED, source="role"):
             raise AlreadyHandled()
         await record(row, "requested", None, detail="holds the Plex access role")
