@@ -231,7 +231,7 @@ async def test_browser_shows_the_refusal_page(
             shown,
             "This Plex account can't be linked",
             "the Plex account “stranger” doesn't have access to our Plex server.",
-            "Ask the server owner to share it with you, then run /link again.",
+            "Press Request access in my DM to ask the admins for it.",
         )
         assert await PlexLink.all().count() == 0
 
