@@ -210,3 +210,14 @@ async def test_approving_someone_shared_meanwhile_sends_nothing_and_links(rig: R
     )
     assert not any(t.startswith("You're invited") for t in texts)
     assert texts[-1].startswith("You're in!")
+
+
+async def test_the_round_leaves_plex_tv_alone_when_nothing_is_due(rig: Rig) -> None:
+    """Accepted access with no expiry near and no removal scheduled costs no plex.tv call."""
+    row = await refused_then_requested(rig)
+    await rig.access.approve(row.id, ["1"], 500)
+    rig.tv.accept_invite(rig.stranger)
+    assert await rig.access.sync() == 1
+    asked = len(rig.tv.seen("GET", "/api/servers/mid-1/shared_servers"))
+    assert await rig.access.sync() == 0
+    assert len(rig.tv.seen("GET", "/api/servers/mid-1/shared_servers")) == asked

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from tortoise.expressions import Q
+
 from bot.clients.plex_sharing import Share
 from bot.errors import InvalidInput, ServiceRejected, UserError
 from bot.services.crypto import InvalidToken, TokenCipher
@@ -77,8 +79,12 @@ class Upkeep:
 
     async def sync(self) -> int:
         """One round (a job): accepted invites linked, expiry warned and enforced, grace ended."""
+        moment = now()
+        # Accepted access only matters once something is due: plex.tv is not asked otherwise.
+        due = Q(expires_at__lte=moment + WARN_BEFORE) | Q(remove_after__lte=moment)
         rows = await PlexAccess.filter(
-            state__in=[AccessState.INVITING, AccessState.INVITED, AccessState.ACCEPTED]
+            Q(state__in=[AccessState.INVITING, AccessState.INVITED])
+            | (Q(state=AccessState.ACCEPTED) & due)
         ).order_by("id")
         if not rows:
             return 0
