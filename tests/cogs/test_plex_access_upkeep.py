@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
+import discord
 import pytest
 
 from bot.app import MediaNest
@@ -206,3 +207,16 @@ async def test_admins_pick_default_libraries_and_the_role_in_discord(
         assert refused["content"] == (
             "This is set by PLEX_ACCESS_ROLE_ID in the bot's environment; change it there."
         )
+
+
+async def test_discord_failing_schedules_no_removal(
+    world: World, bot: MediaNest, people: PlexPeople
+) -> None:
+    """A Discord error reading a member stops the round: nobody is scheduled for removal."""
+    await on_server(world, bot, people)
+    world.discord.outage("GET", r"/guilds/\d+/members/\d+", status=403)  # e.g. Missing Access
+    with pytest.raises(discord.Forbidden):  # the job records it; the next round tries again
+        await cog(bot).roles_round()
+    row = await PlexAccess.get(discord_id=BOB_ID, state=AccessState.ACCEPTED)
+    assert row.remove_after is None
+    assert await AccessEvent.filter(action="scheduled").count() == 0
