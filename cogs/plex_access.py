@@ -180,3 +180,27 @@ class PlexAccessCog(commands.Cog):
             )
             changed += outcome != "nothing"
         return changed
+
+
+async def setup(bot: MediaNest) -> None:
+    """On with Plex linking and the owner's PLEX_TOKEN: requests, invites, the access round."""
+    from bot.clients.plex_sharing import PlexSharing
+    from bot.services.linking import LinkingService
+    from bot.services.plex_access import build_plex_access
+
+    core = bot.services
+    linking = bot.features.get(LinkingService)
+    if linking is None or core.plextv is None or core.settings.plex_token is None:
+        return
+    sharing = PlexSharing(core.settings.plex_token.get_secret_value(), core.plextv.client_id)
+    access = build_plex_access(
+        core.settings,
+        sharing,
+        linking.machine_id,
+        linking,
+        linking.cipher,
+        core.outbox,
+        lambda: core.places.approval_channel,
+    )
+    bot.features.add(access)
+    await bot.add_cog(PlexAccessCog(bot, access))

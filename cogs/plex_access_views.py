@@ -19,7 +19,7 @@ Act = Callable[[list[str], int], Awaitable[str]]
 
 def access_of(interaction: discord.Interaction[MediaNest]) -> AccessService:
     """The Plex access service; FeatureDisabled when it is off (a stale button, say)."""
-    found = interaction.client.services.plex_access
+    found = interaction.client.features.get(AccessService)
     if found is None:
         raise FeatureDisabled("Plex access from Discord is switched off on this server.")
     return found

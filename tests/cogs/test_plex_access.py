@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from bot.app import MediaNest
+from bot.services.linking import LinkingService
 from bot.services.plex_access import AccessService
 from storage.models import AccessEvent, AccessState, PlexAccess, PlexLink
 from tests.cogs.test_status import admin_status
@@ -58,8 +59,9 @@ async def bot(world: World, people: PlexPeople) -> AsyncIterator[MediaNest]:
 
 
 def access(bot: MediaNest) -> AccessService:
-    assert bot.services.plex_access is not None
-    return bot.services.plex_access
+    found = bot.features.get(AccessService)
+    assert found is not None
+    return found
 
 
 def sharing_writes(world: World) -> list[Any]:
@@ -83,7 +85,7 @@ async def dms(world: World, who: str, count: int) -> list[dict[str, Any]]:
 
 async def refused_sign_in(world: World, bot: MediaNest, who: str, account: Any) -> dict[str, Any]:
     """`who` signs in at /link as a Plex account without access; returns the refusal DM."""
-    linking = bot.services.linking
+    linking = bot.features.get(LinkingService)
     assert linking is not None
     before = len(world.discord.dms(world.users[who].id))
     await linking.start(world.users[who].id)

@@ -39,9 +39,9 @@ async def bot(world: World, people: PlexPeople) -> AsyncIterator[MediaNest]:
 
 
 def cog(bot: MediaNest) -> PlexAccessCog:
-    found = bot.get_cog("PlexAccessCog")
-    assert isinstance(found, PlexAccessCog)
-    return found
+    found = bot.get_cog("PlexAccessCog")  # loaded as an extension: its own module object
+    assert found is not None and type(found).__name__ == "PlexAccessCog"
+    return found  # type: ignore[return-value]
 
 
 async def on_server(world: World, bot: MediaNest, people: PlexPeople) -> None:

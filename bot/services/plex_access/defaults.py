@@ -10,7 +10,7 @@ import json
 from collections.abc import Sequence
 
 from bot.errors import InvalidInput
-from bot.services.setup.places import SetByEnvironment
+from bot.services.places import SetByEnvironment
 from storage.models import KeyValue
 
 LIBRARIES = "setup.plex_access_default_libraries"
