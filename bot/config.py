@@ -78,6 +78,11 @@ class Settings(BaseSettings):
     plex_token: SecretStr | None = None
     plex_tv_url: str = "https://plex.tv"
     plex_client_id: str | None = None
+    # Plex access from Discord (issue 24): the libraries an approval preselects (titles or
+    # keys, empty = all), the role whose members get access, and the grace before removal.
+    plex_access_default_libraries: CommaStrs = Field(default_factory=list)
+    plex_access_role_id: int | None = None
+    plex_access_grace_days: int = Field(default=7, ge=0, le=365)
 
     # Overseerr / Jellyseerr / Seerr
     overseerr_url: str | None = None
@@ -123,7 +128,11 @@ class Settings(BaseSettings):
     log_format: Literal["text", "json"] = "text"
 
     @field_validator(
-        "admin_discord_ids", "youtube_extractors", "youtube_allowed_hosts", mode="before"
+        "admin_discord_ids",
+        "youtube_extractors",
+        "youtube_allowed_hosts",
+        "plex_access_default_libraries",
+        mode="before",
     )
     @classmethod
     def _comma_separated(cls, value: object, info: ValidationInfo) -> object:

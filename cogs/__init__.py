@@ -15,5 +15,6 @@ EXTENSIONS = (
     "cogs.youtube",
     "cogs.health",
     "cogs.maintenance",  # mutes, maintenance windows and Acknowledge on health alerts
+    "cogs.plex_access",  # after health: it adds to /admin
     "cogs.setup",
 )

@@ -537,3 +537,53 @@ class OverseerrMention(Model):
     class Meta:
         table = "overseerr_mention"
         unique_together = (("discord_id", "plex_user_id"),)
+
+
+class AccessState(StrEnum):
+    OFFERED = "offered"  # refused at /link; may press Request access
+    REQUESTED = "requested"  # waiting for an admin
+    INVITING = "inviting"  # an invite is being sent (claimed, so a second press sends nothing)
+    INVITED = "invited"  # plex.tv holds the invite; the member has to accept it
+    ACCEPTED = "accepted"  # on the server
+    DECLINED = "declined"
+    REMOVED = "removed"
+
+
+class PlexAccess(Model):
+    """A member's access to the Plex server, from the request or invite to its removal."""
+
+    id = fields.IntField(primary_key=True)
+    discord_id = fields.BigIntField(db_index=True)
+    state = fields.CharEnumField(AccessState, max_length=16, db_index=True)
+    plex_username = fields.CharField(max_length=255)  # or the email the invite went to
+    plex_user_id = fields.BigIntField(null=True)
+    plex_email = fields.CharField(max_length=255, null=True)
+    token_encrypted = fields.TextField(null=True)  # from the refused sign-in: links on acceptance
+    library_keys: fields.Field[list | None] = fields.JSONField(null=True)
+    source = fields.CharField(max_length=16)  # request | admin | role
+    invited_by = fields.BigIntField(null=True)
+    expires_at = fields.DatetimeField(null=True)
+    warned_at = fields.DatetimeField(null=True)
+    remove_after = fields.DatetimeField(null=True)  # lost the access role: the grace period ends
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "plex_access"
+
+
+class AccessEvent(Model):
+    """The record: who requested, invited, changed or removed whom, when, with which libraries."""
+
+    id = fields.IntField(primary_key=True)
+    access_id = fields.IntField(db_index=True)
+    discord_id = fields.BigIntField(db_index=True)
+    plex_username = fields.CharField(max_length=255)
+    action = fields.CharField(max_length=16, db_index=True)
+    actor_id = fields.BigIntField(null=True)  # None: the bot itself (acceptance, expiry)
+    library_titles: fields.Field[list | None] = fields.JSONField(null=True)
+    detail = fields.TextField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        table = "plex_access_event"

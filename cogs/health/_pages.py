@@ -171,6 +171,13 @@ def members_embed(stats: MemberStats) -> discord.Embed:
         return embed
     embed.add_field(name="Active members", value=str(stats.active))
     embed.add_field(name="New links", value=str(stats.new_links))
+    if stats.access is not None:
+        a = stats.access
+        embed.add_field(
+            name="Plex access",
+            value=f"{a.pending} pending · {a.invited} invited · {a.accepted} accepted · "
+            f"{a.removed} removed",
+        )
     top = [f"{n}. <@{r.discord_id}> · {r.requests}" for n, r in enumerate(stats.top_requesters, 1)]
     embed.add_field(name="Top requesters", value="\n".join(top) or "No requests.", inline=False)
     waiting = [

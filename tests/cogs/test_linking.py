@@ -98,18 +98,22 @@ async def test_shared_user_links_as_user(world: World, public_settings) -> None:
 
 
 async def test_stranger_is_refused_with_a_page_and_a_dm(world: World, public_settings) -> None:  # type: ignore[no-untyped-def]
-    """A Plex account without access to the server is refused; nothing is linked."""
+    """A Plex account without access is refused; page and DM offer Request access; no link."""
     people = plex_people(world)
     async with bot_running(public_settings):
         status, page = await sign_in(world, await start_link(world, "bob"), people.stranger)
         assert status == 403
-        assert "the Plex account “stranger” doesn't have access to our Plex server." in page
+        assert (
+            "the Plex account “stranger” doesn't have access to our Plex server. "
+            "Press Request access in my DM to ask the admins for it." in page
+        )
         dms = await wait_dm(world, "bob")
         assert dms == [
             "I couldn't link your Plex account: the Plex account **stranger** doesn't have "
-            "access to our Plex server. Ask the server owner to share it with you, then run "
-            "`/link` again."
+            "access to our Plex server. Press Request access to ask the admins for it."
         ]
+        [dm] = world.discord.dms(world.users["bob"].id)
+        assert dm["components"][0]["components"][0]["label"] == "Request access"
         assert await PlexLink.all().count() == 0
 
 
@@ -231,7 +235,7 @@ async def test_browser_shows_the_refusal_page(
             shown,
             "This Plex account can't be linked",
             "the Plex account “stranger” doesn't have access to our Plex server.",
-            "Ask the server owner to share it with you, then run /link again.",
+            "Press Request access in my DM to ask the admins for it.",
         )
         assert await PlexLink.all().count() == 0
 
