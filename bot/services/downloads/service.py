@@ -12,6 +12,7 @@ from bot.services.downloads.cancel import Canceller
 from bot.services.downloads.endings import JobEndings
 from bot.services.downloads.filing import PlexFiling
 from bot.services.downloads.folders import DownloadDir
+from bot.services.downloads.lease import Leases
 from bot.services.downloads.notices import Notices
 from bot.services.downloads.options import DownloadOptions
 from bot.services.downloads.progress import JobProgress, ProgressFeed, ProgressRelay
@@ -69,7 +70,8 @@ class DownloadService:
         self._queue = DownloadQueue(ytdlp, limiter, runs, folders, options)
         self._cancel = Canceller(runs, endings, folders, notices, wait=options.cancel_wait)
         self.block = QueueBlock(runs, notices)
-        self._pool = WorkerPool(ytdlp, runs, folders, space, endings, self.block, options)
+        leases = Leases(options.worker_name, postgres=options.shared_queue)
+        self._pool = WorkerPool(ytdlp, runs, folders, space, endings, self.block, options, leases)
         self.subscriptions = YouTubeSubscriptions(
             ytdlp,
             self._queue,
