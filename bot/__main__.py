@@ -1,4 +1,4 @@
-"""`python -m bot` / `medianest`: run (default), check, migrate."""
+"""`python -m bot` / `medianest`: run (default), check, migrate, worker."""
 
 from __future__ import annotations
 
@@ -29,12 +29,15 @@ def main(argv: list[str] | None = None) -> int:
         "command",
         nargs="?",
         default="run",
-        choices=["run", "check", "migrate"],
-        help="run the bot (default), check the configuration and services, or migrate the database",
+        choices=["run", "check", "migrate", "worker"],
+        help="run the bot (default), check the configuration and services, migrate the "
+        "database, or run download workers only (PostgreSQL)",
     )
     args = parser.parse_args(argv)
+    # A worker never talks to Discord, so it needs no token.
+    overrides = {"discord_token": "unused-by-workers"} if args.command == "worker" else {}
     try:
-        settings = load_settings()
+        settings = load_settings(**overrides)
     except ConfigError as exc:
         print("Configuration error:", file=sys.stderr)
         for line in exc.problems:
@@ -50,6 +53,8 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     if args.command == "migrate":
         return asyncio.run(migrate(settings))
+    if args.command == "worker":
+        return asyncio.run(worker(settings))
     return asyncio.run(run(settings))
 
 
@@ -69,6 +74,15 @@ async def run(settings: Settings) -> int:
     if not await _database_ready(settings):
         return 1
     return await serve(settings)
+
+
+async def worker(settings: Settings) -> int:
+    """Run download workers only, once the database answers."""
+    from bot.worker import work
+
+    if not await _database_ready(settings):
+        return 1
+    return await work(settings)
 
 
 async def _database_ready(settings: Settings) -> bool:

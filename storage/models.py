@@ -328,6 +328,9 @@ class DownloadJob(Model):
     # Which process works on it and until when; a lapsed lease lets another worker take it.
     lease_owner = fields.CharField(max_length=255, null=True)
     lease_until = fields.DatetimeField(null=True)
+    # A worker in another process stores its progress here; the bot relays it to Discord.
+    progress: fields.Field[dict | None] = fields.JSONField(null=True)
+    progress_at = fields.DatetimeField(null=True, db_index=True)
 
     items: fields.ReverseRelation[DownloadItem]
 

@@ -1,5 +1,7 @@
 from tortoise import migrations
 from tortoise.migrations import operations as ops
+import functools
+from json import dumps, loads
 from tortoise import fields
 
 class Migration(migrations.Migration):
@@ -40,5 +42,15 @@ class Migration(migrations.Migration):
             model_name='DownloadJob',
             name='lease_until',
             field=fields.DatetimeField(null=True, auto_now=False, auto_now_add=False),
+        ),
+        ops.AddField(
+            model_name='DownloadJob',
+            name='progress',
+            field=fields.JSONField(null=True, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads),
+        ),
+        ops.AddField(
+            model_name='DownloadJob',
+            name='progress_at',
+            field=fields.DatetimeField(null=True, db_index=True, auto_now=False, auto_now_add=False),
         ),
     ]

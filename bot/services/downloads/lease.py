@@ -58,9 +58,9 @@ class Leases:
 
     async def renew(self, job_id: int) -> bool:
         """Extend the lease; False when the job is no longer this worker's (it lapsed)."""
-        renewed = await DownloadJob.filter(
-            id=job_id, lease_owner=self.owner, status=JobStatus.RUNNING
-        ).update(lease_until=now() + self.length)
+        renewed = await DownloadJob.filter(id=job_id, lease_owner=self.owner).update(
+            lease_until=now() + self.length
+        )
         return renewed > 0
 
     async def release(self, job_id: int) -> None:

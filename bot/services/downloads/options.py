@@ -51,6 +51,7 @@ class DownloadOptions:
     # Workers in other processes share the queue (PostgreSQL); `worker_name` holds the leases.
     shared_queue: bool = False
     worker_name: str = field(default_factory=process_name)
+    lease_seconds: float = 30.0
     free_space: Callable[[Path], int] = disk_free
     clock: Clock = field(default_factory=LoopClock)
 
@@ -80,4 +81,5 @@ class DownloadOptions:
             subscription_hours=settings.youtube_subscription_interval,
             stop_timeout=3.0,  # SIGTERM must finish well within Docker's 10 s
             shared_queue=settings.resolved_database_url.startswith("postgres"),
+            lease_seconds=settings.cluster_lease_seconds,
         )

@@ -70,7 +70,11 @@ class DownloadService:
         self._queue = DownloadQueue(ytdlp, limiter, runs, folders, options)
         self._cancel = Canceller(runs, endings, folders, notices, wait=options.cancel_wait)
         self.block = QueueBlock(runs, notices)
-        leases = Leases(options.worker_name, postgres=options.shared_queue)
+        leases = Leases(
+            options.worker_name,
+            timedelta(seconds=options.lease_seconds),
+            postgres=options.shared_queue,
+        )
         self._pool = WorkerPool(ytdlp, runs, folders, space, endings, self.block, options, leases)
         self.subscriptions = YouTubeSubscriptions(
             ytdlp,
