@@ -15,6 +15,7 @@ from bot import startup
 from bot.clients.discord_rest import DiscordREST
 from bot.config import ConfigError, Settings, load_settings
 from bot.logs import setup_logging
+from bot.services.cluster.single import SECOND_PROCESS, SingleProcess, sqlite_path
 from bot.services.discord_checks import channel_needs, discord_results
 from bot.services.probes import ProbeResult, run_probes
 from storage import db
@@ -68,12 +69,21 @@ async def migrate(settings: Settings) -> int:
 
 
 async def run(settings: Settings) -> int:
-    """Run the bot once the database answers."""
+    """Run the bot once the database answers (and, on SQLite, no other process uses it)."""
     from bot.app import serve
 
-    if not await _database_ready(settings):
+    path = sqlite_path(settings.resolved_database_url)
+    only = SingleProcess(path) if path else None
+    if only and not only.acquire():
+        print(SECOND_PROCESS.format(path=path), file=sys.stderr)
         return 1
-    return await serve(settings)
+    try:
+        if not await _database_ready(settings):
+            return 1
+        return await serve(settings)
+    finally:
+        if only:
+            only.release()
 
 
 async def worker(settings: Settings) -> int:
