@@ -11,7 +11,7 @@ from discord import app_commands
 
 from bot.errors import DependencyError, UserError
 from bot.logs import correlation_id
-from bot.services.errors import DATABASE_DOWN, is_database_error, new_correlation_id
+from bot.services.error_log import DATABASE_DOWN, is_database_error, new_correlation_id
 from bot.services.ratelimit import COMMAND_SPAM
 
 if TYPE_CHECKING:
@@ -92,11 +92,11 @@ async def message_for(interaction: discord.Interaction[MediaNest], error: BaseEx
     if isinstance(error, app_commands.CheckFailure) and str(error):
         return str(error)
     if is_database_error(error):  # kept until it can be stored: no id to quote
-        await interaction.client.services.errors.record(
+        await interaction.client.services.error_log.record(
             error, command=where(interaction), discord_id=interaction.user.id
         )
         return DATABASE_DOWN
-    cid = await interaction.client.services.errors.record(
+    cid = await interaction.client.services.error_log.record(
         error,
         command=where(interaction),
         discord_id=interaction.user.id,

@@ -40,3 +40,8 @@ class HelpCog(commands.Cog):
         if off and admin:
             embed.add_field(name="Not set up", value="\n".join(off)[:1024], inline=False)
         await interaction.response.send_message(embed=embed, ephemeral=True)
+
+
+async def setup(bot: MediaNest) -> None:
+    """/help is always on."""
+    await bot.add_cog(HelpCog(bot))

@@ -8,6 +8,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.services.requests import Requests
 from bot.services.requests.prefs import KINDS, Preferences, Prefs
 from cogs.components import Guarded, GuardedView
 
@@ -78,3 +79,10 @@ class NotificationsCog(commands.Cog):
         """Choose which request DMs you get."""
         text, view = panel(await self.prefs.of(interaction.user.id))
         await interaction.response.send_message(text, view=view, ephemeral=True)
+
+
+async def setup(bot: MediaNest) -> None:
+    """On with media requests: /notifications chooses which request DMs a member gets."""
+    requests = bot.features.get(Requests)
+    if requests is not None:
+        await bot.add_cog(NotificationsCog(bot, requests.prefs))

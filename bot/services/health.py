@@ -16,8 +16,10 @@ from datetime import UTC, datetime, timedelta
 
 from tortoise.transactions import in_transaction
 
-from bot.services.errors import is_database_error
+from bot.formatting import duration
+from bot.services.error_log import is_database_error
 from bot.services.outbox import Outbox
+from bot.services.places import Places
 from bot.services.probes import Probe, ProbeResult, run_probes
 from storage.models import ErrorEvent, HealthRollup, HealthSample, Incident
 
@@ -33,16 +35,8 @@ def hour_of(moment: datetime) -> datetime:
 
 
 def human(delta: timedelta) -> str:
-    """A duration as people say it: 45 s, 12 min, 3 h 5 min, 2 d 4 h."""
-    seconds = int(delta.total_seconds())
-    if seconds < 60:
-        return f"{seconds} s"
-    minutes, hours, days = seconds // 60, seconds // 3600, seconds // 86400
-    if hours == 0:
-        return f"{minutes} min"
-    if days == 0:
-        return f"{hours} h {minutes % 60} min"
-    return f"{days} d {hours % 24} h"
+    """A duration as people say it (`bot.formatting.duration`)."""
+    return duration(delta)
 
 
 @dataclass
@@ -92,15 +86,20 @@ class HealthMonitor:
         self,
         probes: dict[str, Probe],
         outbox: Outbox,
-        channel_id: int | None,
+        places: Places,
         policy: AlertPolicy | None = None,
     ) -> None:
         self.probes = probes
         self.outbox = outbox
-        self.channel_id = channel_id
+        self.places = places
         self.policy = policy or AlertPolicy()
         self.states = {name: ServiceState(name) for name in probes}
         self._lock = asyncio.Lock()
+
+    @property
+    def channel_id(self) -> int | None:
+        """The health channel, read from the places each time (so `/setup` moves it at once)."""
+        return self.places.health_channel
 
     def add_probe(self, name: str, probe: Probe) -> None:
         """Check one more service (e.g. the Discord gateway, known only once the bot exists)."""

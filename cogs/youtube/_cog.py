@@ -14,7 +14,7 @@ from bot.services.downloads import ACTIVE, DownloadService
 from bot.services.downloads.text import plural
 from cogs.checks import is_admin, requires_admin, requires_link
 from cogs.help import ADMIN_ONLY
-from cogs.youtube_views import (
+from cogs.youtube._views import (
     CancelButton,
     DiscordProgress,
     StopSubscriptionButton,
@@ -42,11 +42,13 @@ class YouTubeCog(commands.Cog):
 
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(CancelButton, StopSubscriptionButton)
-        self.service.progress_relay.attach(DiscordProgress(self.bot))
+        self.service.show_progress(DiscordProgress(self.bot))
+        await self.service.start()
 
     async def cog_unload(self) -> None:
+        await self.service.stop()  # running jobs stay resumable
         self.bot.remove_dynamic_items(CancelButton, StopSubscriptionButton)
-        self.service.progress_relay.detach()
+        self.service.hide_progress()
 
     @youtube.command(name="download")
     @app_commands.describe(
@@ -91,11 +93,11 @@ class YouTubeCog(commands.Cog):
     ) -> None:
         """Follow a playlist or channel: its new videos come to Plex by themselves."""
         await interaction.response.defer(ephemeral=True, thinking=True)
-        done = await self.service.subscriptions.subscribe(
+        done = await self.service.subscribe(
             interaction.user.id, url, collection, is_admin=await is_admin(interaction)
         )
         sub = done.subscription
-        hours = self.service.options.subscription_hours
+        hours = self.service.subscription_hours
         every = f"{hours:g} hour{'s' if hours != 1 else ''}"
         await interaction.followup.send(
             f"Following **{sub.title}**. I look for new videos every {every} and put them in "
@@ -112,7 +114,7 @@ class YouTubeCog(commands.Cog):
         """Show your YouTube subscriptions, with a Stop button each."""
         if everyone and not await is_admin(interaction):
             raise NotAllowed("Only admins can see everyone's subscriptions.")
-        subs = await self.service.subscriptions.of_member(None if everyone else interaction.user.id)
+        subs = await self.service.subscriptions_of(None if everyone else interaction.user.id)
         if not subs:
             await interaction.response.send_message(
                 "No subscriptions yet: `/youtube subscribe` follows a playlist or channel.",
@@ -131,7 +133,7 @@ class YouTubeCog(commands.Cog):
     @requires_admin()
     async def resume(self, interaction: discord.Interaction[MediaNest]) -> None:
         """Admins: resume the queue after YouTube refused the server."""
-        if not self.service.block.active:
+        if not self.service.paused_by_youtube:
             await interaction.response.send_message(
                 "The download queue isn't paused by YouTube.", ephemeral=True
             )

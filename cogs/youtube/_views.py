@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import discord
 
 from bot.errors import FeatureDisabled
-from bot.services.downloads import ACTIVE, JobProgress, SubscriptionView
+from bot.services.downloads import ACTIVE, DownloadService, JobProgress, SubscriptionView
 from cogs.checks import is_admin
 from cogs.components import Guarded
 from storage.models import JobStatus
@@ -101,7 +101,7 @@ class CancelButton(
         self.job_id = job_id
 
     async def run(self, interaction: discord.Interaction[MediaNest]) -> None:
-        service = interaction.client.services.downloads
+        service = interaction.client.features.get(DownloadService)
         if service is None:
             raise FeatureDisabled()
         # Cancelling waits for a running job to wind down: longer than Discord's 3 s.
@@ -120,10 +120,10 @@ def stop_id(subscription_id: int) -> str:
 
 def subscription_text(sub: SubscriptionView) -> str:
     """One subscription: what it follows, when it was last checked, and a failing check."""
-    checked = f"<t:{int(sub.checked_at.timestamp())}:R>" if sub.checked_at else "not yet"
+    checked = discord.utils.format_dt(sub.checked_at, "R") if sub.checked_at else "not yet"
     line = f"**{sub.title}** → collection **{sub.collection}** · checked {checked}"
     if sub.found_at:
-        line += f" · new videos <t:{int(sub.found_at.timestamp())}:R>"
+        line += f" · new videos {discord.utils.format_dt(sub.found_at, 'R')}"
     if sub.failures:
         line += f"\n⚠️ The last {sub.failures} check(s) failed: {sub.last_error or '?'}"
     return line
@@ -151,11 +151,11 @@ class StopSubscriptionButton(
         self.subscription_id = subscription_id
 
     async def run(self, interaction: discord.Interaction[MediaNest]) -> None:
-        service = interaction.client.services.downloads
+        service = interaction.client.features.get(DownloadService)
         if service is None:
             raise FeatureDisabled()
         admin = await is_admin(interaction)
-        title = await service.subscriptions.stop(
+        title = await service.stop_subscription(
             self.subscription_id, interaction.user.id, is_admin=admin
         )
         await interaction.response.send_message(

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 import discord
 
-from bot.services.health import human
+from bot.formatting import duration as human
+from bot.formatting import short_duration
 from bot.services.stats import Period
 from bot.services.stats.downloads import VideoStats
 from bot.services.stats.members import MemberStats
@@ -38,20 +39,8 @@ def percent(value: float | None) -> str:
     return "—" if value is None else f"{value * 100:.1f}%"
 
 
-def duration(seconds: float | None) -> str:
-    """A short duration: 45 min, 5.5 h, 3.2 d; a dash for none."""
-    if seconds is None:
-        return "—"
-    if seconds < 3600:
-        return f"{seconds / 60:.0f} min"
-    if seconds < 2 * 86400:
-        return f"{seconds / 3600:.1f} h"
-    return f"{seconds / 86400:.1f} d"
-
-
 def when(moment: object) -> str:
-    stamp = getattr(moment, "timestamp", None)
-    return f"<t:{int(stamp())}:R>" if callable(stamp) else "—"
+    return discord.utils.format_dt(moment, "R") if isinstance(moment, datetime) else "—"
 
 
 def service_line(s: ServiceLine) -> str:
@@ -74,7 +63,7 @@ def status_embed(report: StatusReport) -> discord.Embed:
         embed.add_field(
             name="Open incidents",
             value="\n".join(
-                f"**{i.service}** since <t:{int(i.opened_at.timestamp())}:R>: {i.last_error}"[:200]
+                f"**{i.service}** since {when(i.opened_at)}: {i.last_error}"[:200]
                 for i in report.incidents
             )[:1024],
             inline=False,
@@ -109,7 +98,9 @@ def summary_line(summary: PeriodSummary) -> str:
     """The dashboard's line for a period: requests, how fast they arrived, who was around."""
     parts = [f"{summary.requests} requests" if summary.requests else "no requests"]
     if summary.available:
-        parts.append(f"{summary.available} now on Plex (median {duration(summary.median_seconds)})")
+        parts.append(
+            f"{summary.available} now on Plex (median {short_duration(summary.median_seconds)})"
+        )
     parts.append(f"{summary.active} active members")
     if summary.videos:
         parts.append(f"{summary.videos} videos")
@@ -137,8 +128,8 @@ def requests_embed(stats: RequestStats, videos: VideoStats) -> discord.Embed:
         )
     if not stats.empty:
         lines = [
-            f"{MEDIA_NAMES.get(kind, kind)}: median {duration(d.median)} · "
-            f"90th percentile {duration(d.p90)} ({d.count})"
+            f"{MEDIA_NAMES.get(kind, kind)}: median {short_duration(d.median)} · "
+            f"90th percentile {short_duration(d.p90)} ({d.count})"
             for kind, d in stats.to_available.items()
         ]
         embed.add_field(name="Time to available", value="\n".join(lines), inline=False)
@@ -160,7 +151,7 @@ def youtube_line(videos: VideoStats) -> str:
     return (
         f"{videos.done} videos · {videos.bytes / 2**30:.1f} GB · "
         f"{percent(videos.success_rate)} succeeded · "
-        f"median {duration(videos.median_seconds)} per video"
+        f"median {short_duration(videos.median_seconds)} per video"
     )
 
 
