@@ -14,8 +14,6 @@ import signal
 from contextlib import AsyncExitStack
 from dataclasses import replace
 
-import aiohttp
-
 from bot.clients.plex import PlexClient, plex_tv_at
 from bot.clients.ytdlp import YtDlp
 from bot.config import Settings
@@ -23,8 +21,8 @@ from bot.services.cluster.leadership import process_name
 from bot.services.cluster.processes import BEAT_EVERY, Heartbeat
 from bot.services.cluster.single import WORKER_NEEDS_POSTGRES
 from bot.services.downloads import DownloadOptions, DownloadService, ProgressRelay
-from bot.services.downloads.remote import StoredProgress
 from bot.services.outbox import Outbox
+from bot.services.places import Places
 from bot.services.ratelimit import RateLimiter
 from bot.services.tasks import stop_tasks
 from bot.startup import data_dir_problem
@@ -74,9 +72,10 @@ async def work(settings: Settings) -> int:
     name = process_name()
     async with AsyncExitStack() as stack:
         stack.enter_context(plex_tv_at(settings.plex_tv_url))
-        http = await stack.enter_async_context(aiohttp.ClientSession())
         await stack.enter_async_context(db.database(settings.resolved_database_url))
-        service = build_worker_downloads(settings, http, name)
+        places = Places(settings)
+        await places.load()  # the channels chosen in /setup, for the notices it stores
+        service = build_worker_downloads(settings, places, name)
         heartbeat = Heartbeat(name, "worker")
         await heartbeat.beat()
         beating = asyncio.create_task(_beat(heartbeat), name="worker-heartbeat")
@@ -90,21 +89,21 @@ async def work(settings: Settings) -> int:
     return 0
 
 
-def build_worker_downloads(
-    settings: Settings, http: aiohttp.ClientSession, name: str
-) -> DownloadService:
-    """The download service of a worker process: stored progress, no Discord."""
+def build_worker_downloads(settings: Settings, places: Places, name: str) -> DownloadService:
+    """The download service of a worker process: progress stored in the job's row, no Discord."""
     assert settings.plex_url and settings.plex_token  # checked by worker_problems
     plex = PlexClient(settings.plex_url, settings.plex_token.get_secret_value())
-    relay = ProgressRelay()
-    relay.attach(StoredProgress())
     options = replace(
-        DownloadOptions.from_settings(settings), worker_name=name, idle_poll=IDLE_POLL
+        DownloadOptions.from_settings(settings),
+        worker_name=name,
+        idle_poll=IDLE_POLL,
+        local_workers=True,
     )
     ytdlp = YtDlp(
         allowed_extractors=settings.youtube_extractors, cookies_file=settings.youtube_cookies_file
     )
-    return DownloadService(ytdlp, plex, Outbox(), RateLimiter(settings.redis_url), options, relay)
+    limiter = RateLimiter(settings.redis_url)
+    return DownloadService(ytdlp, plex, Outbox(), limiter, options, ProgressRelay(), places)
 
 
 async def _beat(heartbeat: Heartbeat) -> None:

@@ -9,6 +9,7 @@ before it sends, so a deposed leader that still runs sends nothing (fencing).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import socket
@@ -74,7 +75,7 @@ class Leadership:
 
     @property
     def leading(self) -> bool:
-        return self.epoch is not None and not self.lost.is_set()
+        return self._conn is not None and not self.lost.is_set()
 
     async def try_acquire(self) -> bool:
         """One attempt: take the lock and a new epoch; False when another process leads."""
@@ -126,14 +127,24 @@ class Leadership:
         return True
 
     async def watch(self) -> None:
-        """Check the lock every `check_every` seconds; returns once leadership is lost."""
-        while self.leading:
-            if not await self.holds():
-                break
-            try:
-                await asyncio.wait_for(self.lost.wait(), self.check_every)
-            except TimeoutError:
+        """Keep checking the lock; returns only once another process is known to lead.
+
+        While the database is away the fence stays closed (`holds()` is False) and the lock
+        is taken again as soon as the database answers, unless a standby took it meanwhile.
+        """
+        while True:
+            if self.leading and await self.holds():
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self.lost.wait(), self.check_every)
                 continue
+            await self.release()
+            try:
+                if not await self.try_acquire():
+                    log.error("cluster: %s: another process leads now", self.name)
+                    return
+            except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
+                log.warning("cluster: cannot reach the database to lead again (%r)", exc)
+                await asyncio.sleep(self.retry_every)
 
     def _depose(self, why: str) -> None:
         if not self.lost.is_set():
@@ -143,7 +154,6 @@ class Leadership:
     async def release(self) -> None:
         """Give the lock up (at a clean stop) so a standby takes over at once."""
         conn, self._conn = self._conn, None
-        self.epoch = None
         if conn is not None:
             await _close_quietly(conn)
 

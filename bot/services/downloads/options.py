@@ -50,6 +50,7 @@ class DownloadOptions:
     shared_queue: bool = False
     worker_name: str = field(default_factory=process_name)
     lease_seconds: float = 30.0
+    local_workers: bool = True  # False: only `python -m bot worker` processes download
     free_space: Callable[[Path], int] = disk_free
     clock: Clock = field(default_factory=LoopClock)
 
@@ -78,4 +79,5 @@ class DownloadOptions:
             stop_timeout=3.0,  # SIGTERM must finish well within Docker's 10 s
             shared_queue=settings.resolved_database_url.startswith("postgres"),
             lease_seconds=settings.cluster_lease_seconds,
+            local_workers=settings.youtube_local_workers,
         )

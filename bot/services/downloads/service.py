@@ -17,6 +17,7 @@ from bot.services.downloads.notices import Notices
 from bot.services.downloads.options import DownloadOptions
 from bot.services.downloads.progress import JobProgress, ProgressFeed, ProgressRelay, ProgressSink
 from bot.services.downloads.queue import DownloadQueue
+from bot.services.downloads.remote import RemoteProgress, StoredProgress
 from bot.services.downloads.runs import Runs
 from bot.services.downloads.space import DiskSpace
 from bot.services.downloads.subscriptions import Subscribed, SubscriptionView, YouTubeSubscriptions
@@ -36,6 +37,8 @@ class DownloadService:
     """The /youtube download queue, wired from its clients and one DownloadOptions.
 
     Progress goes to `progress`, a relay the Discord side attaches to when its cog loads.
+    On a shared queue (PostgreSQL) every worker, here or in another process, stores its
+    progress in the job's row, and `relay_stored_progress` (a leader's job) shows it.
     """
 
     def __init__(
@@ -50,6 +53,9 @@ class DownloadService:
     ) -> None:
         self.options = options
         self.progress_relay = progress
+        self._remote: RemoteProgress | None = None
+        if options.shared_queue:
+            progress.attach(StoredProgress())
         runs = Runs(ProgressFeed(progress, options.progress_every, options.clock))
         folders = DownloadDir(options.download_dir)
         notices = Notices(outbox, places)
@@ -97,11 +103,21 @@ class DownloadService:
 
     def show_progress(self, sink: ProgressSink) -> None:
         """Send job progress to `sink` (the Discord side, when its cog loads)."""
-        self.progress_relay.attach(sink)
+        if self.options.shared_queue:
+            self._remote = RemoteProgress(sink)
+        else:
+            self.progress_relay.attach(sink)
 
     def hide_progress(self) -> None:
         """Stop sending job progress anywhere."""
-        self.progress_relay.detach()
+        if self.options.shared_queue:
+            self._remote = None
+        else:
+            self.progress_relay.detach()
+
+    async def relay_stored_progress(self) -> int:
+        """Show the progress workers stored since the last call (scheduler job, shared queue)."""
+        return await self._remote.relay() if self._remote else 0
 
     async def subscribe(
         self, discord_id: int, url: str, collection: str | None, *, is_admin: bool
@@ -120,8 +136,9 @@ class DownloadService:
         return await self.subscriptions.stop(subscription_id, by_discord_id, is_admin=is_admin)
 
     async def start(self) -> None:
-        """Start the worker pool (paired with `stop`)."""
-        await self._pool.start()
+        """Start the worker pool (paired with `stop`), unless only other processes download."""
+        if self.options.local_workers:
+            await self._pool.start()
 
     async def stop(self) -> None:
         """Stop the worker pool; running jobs stay resumable."""
