@@ -71,6 +71,7 @@ class MediaNest(commands.Bot):
         self.web_port: int | None = None
         self.gateway: asyncio.Task[None] | None = None
         self.heartbeat: Heartbeat | None = None  # PostgreSQL: this process's role and beat
+        self.deposed = asyncio.Event()  # PostgreSQL: another process took the leader lock
 
     @property
     def settings(self) -> Settings:
@@ -218,9 +219,15 @@ async def _lead(stack: AsyncExitStack, leadership: Leadership, bot: MediaNest) -
     stack.push_async_callback(_leave, heartbeat)
     await leadership.acquire()
     stack.push_async_callback(leadership.release)  # a clean stop hands over at once
+    await background(stack, _watch(leadership, bot.deposed), "leadership")
     heartbeat.become("leader")
     with contextlib.suppress(Exception):  # the next beat stores it otherwise
         await heartbeat.beat()
+
+
+async def _watch(leadership: Leadership, deposed: asyncio.Event) -> None:
+    await leadership.watch()  # returns once another process leads
+    deposed.set()
 
 
 async def _beat(heartbeat: Heartbeat) -> None:
@@ -274,16 +281,11 @@ async def _serve(settings: Settings, stop: asyncio.Event, started: asyncio.Event
             started.set()
             task = bot.start_gateway()
             stopper = asyncio.create_task(stop.wait())
-            waits = {task, stopper}
-            leadership = bot.services.leadership
-            deposed = asyncio.create_task(leadership.watch()) if leadership else None
-            if deposed:
-                waits.add(deposed)
-            await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+            deposed = asyncio.create_task(bot.deposed.wait())
+            await asyncio.wait({task, stopper, deposed}, return_when=asyncio.FIRST_COMPLETED)
             stopper.cancel()
-            if deposed and not deposed.done():
-                await stop_tasks([deposed])
-            elif deposed:
+            deposed.cancel()
+            if bot.deposed.is_set():
                 log.error("another process leads now: stopping (restarted, this one is a standby)")
                 return 1
             if task.done() and not task.cancelled() and task.exception():

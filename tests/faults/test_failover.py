@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 import aiohttp
 import pytest
 
+from bot.services.cluster.processes import processes
 from storage import db
 from storage.models import OutboxMessage, OutboxStatus, TargetKind
 from tests.faults.servers import PostgresCluster, postgres_cluster
@@ -114,6 +115,8 @@ async def test_the_standby_takes_over_and_nothing_is_sent_twice(
     second = await start_bot(world, url)
     await role(second, "standby")
     async with db.database(url):
+        listed = await processes()  # what /status shows
+        assert [p.role for p in listed] == ["leader", "standby"]
         await queue_posts(["a1", "a2"])
         await all_sent(["a1", "a2"])
         os.kill(first.proc.pid, signal.SIGKILL)
