@@ -1,4 +1,4 @@
-"""`python -m bot` / `medianest`: run (default), check, migrate."""
+"""`python -m bot` / `medianest`: run (default), check, migrate, worker."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from bot import startup
 from bot.clients.discord_rest import DiscordREST
 from bot.config import ConfigError, Settings, load_settings
 from bot.logs import setup_logging
+from bot.services.cluster.single import SECOND_PROCESS, SingleProcess, sqlite_path
 from bot.services.discord_checks import channel_needs, discord_results
 from bot.services.probes import ProbeResult, run_probes, youtube_result
 from bot.settings_advice import incomplete_settings, unknown_settings
@@ -33,13 +34,16 @@ def main(argv: list[str] | None = None) -> int:
         "command",
         nargs="?",
         default="run",
-        choices=["run", "check", "migrate"],
-        help="run the bot (default), check the configuration and services, or migrate the database",
+        choices=["run", "check", "migrate", "worker"],
+        help="run the bot (default), check the configuration and services, migrate the "
+        "database, or run download workers only (PostgreSQL)",
     )
     args = parser.parse_args(argv)
     unknown = unknown_settings(Path(".env"), os.environ)
+    # A worker never talks to Discord, so it needs no token.
+    overrides = {"discord_token": "unused-by-workers"} if args.command == "worker" else {}
     try:
-        settings = load_settings()
+        settings = load_settings(**overrides)
     except ConfigError as exc:  # one line per problem; a typo'd name is often the cause
         for line in exc.problems:
             print(f"Configuration error: {line} (see .env.example)", file=sys.stderr)
@@ -58,6 +62,8 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     if args.command == "migrate":
         return asyncio.run(migrate(settings))
+    if args.command == "worker":
+        return asyncio.run(worker(settings))
     key_problem = None if settings.secret_key else startup.secret_key_problem(settings.data_dir)
     problems = [
         ("WEB_PORT", startup.port_problem(settings.web_host, settings.web_port)),
@@ -80,16 +86,34 @@ async def migrate(settings: Settings) -> int:
 
 
 async def run(settings: Settings) -> int:
-    """Run the bot once the database answers."""
+    """Run the bot once the database answers (and, on SQLite, no other process uses it)."""
     from bot.app import serve
+
+    path = sqlite_path(settings.resolved_database_url)
+    only = SingleProcess(path) if path else None
+    if only and not only.acquire():
+        print(SECOND_PROCESS.format(path=path), file=sys.stderr)
+        return 1
+    try:
+        if not await _database_ready(settings):
+            return 1
+        if settings.youtube_enabled:  # /youtube fails against real YouTube without these
+            found = await youtube_result()
+            if not found.ok or found.warning:
+                log.warning("youtube: %s", found.detail)
+        return await serve(settings)
+    finally:
+        if only:
+            only.release()
+
+
+async def worker(settings: Settings) -> int:
+    """Run download workers only, once the database answers."""
+    from bot.worker import work
 
     if not await _database_ready(settings):
         return 1
-    if settings.youtube_enabled:  # /youtube fails against real YouTube without these
-        found = await youtube_result()
-        if not found.ok or found.warning:
-            log.warning("youtube: %s", found.detail)
-    return await serve(settings)
+    return await work(settings)
 
 
 async def _database_ready(settings: Settings) -> bool:

@@ -31,13 +31,15 @@ from bot.features import Features
 from bot.logs import secret_filter
 from bot.notify import DiscordSender
 from bot.scheduler import Jobs
+from bot.services.cluster.leadership import Leadership
+from bot.services.cluster.processes import BEAT_EVERY, Heartbeat
 from bot.services.keyvalue import kept_value
 from bot.services.probes import gateway_probe
 from bot.services.status import build_report
 from bot.services.tasks import stop_tasks
 from bot.services.webhook_agent import webhook_token
 from bot.tree import MediaNestTree, command_tree
-from bot.web import add_metrics_route, build_web_app, start_web
+from bot.web import ROLE, add_metrics_route, build_web_app, start_web
 from storage import db
 
 log = logging.getLogger(__name__)
@@ -72,11 +74,18 @@ class MediaNest(commands.Bot):
         self.web_port: int | None = None
         self.gateway: asyncio.Task[None] | None = None
         self.command_sync = CommandSync(self)
+        self.web[ROLE] = self.role
+        self.heartbeat: Heartbeat | None = None  # PostgreSQL: this process's role and beat
+        self.deposed = asyncio.Event()  # PostgreSQL: another process took the leader lock
 
     @property
     def settings(self) -> Settings:
         """The settings in use, with the channels and role chosen in `/setup` (read each time)."""
         return self.services.places.applied_to(self.services.settings)
+
+    def role(self) -> str:
+        """`single` (SQLite), or `leader` / `standby` among the bots on one PostgreSQL."""
+        return self.heartbeat.role if self.heartbeat else "single"
 
     @property
     def jobs(self) -> Jobs:
@@ -183,8 +192,10 @@ async def running(
         await login_when_reachable(bot, discord_token, http, settings.discord_api_url)
         runner, bot.web_port = await start_web(bot.web, settings.web_host, settings.web_port)
         stack.push_async_callback(runner.cleanup)
-        await background(stack, services.outbox.run(DiscordSender(bot)), "outbox")
         await background(stack, services.lag.run(), "loop-lag")
+        if services.leadership:  # a standby waits here, serving /healthz and webhooks
+            await _lead(stack, services.leadership, bot)
+        await background(stack, services.outbox.run(DiscordSender(bot)), "outbox")
         services.jobs.start()
         stack.push_async_callback(services.jobs.stop)  # waits for running jobs: before the db
         stack.push_async_callback(_stop_bot, bot, bot.start_gateway())
@@ -194,6 +205,39 @@ async def running(
         gc.freeze()
         stack.callback(gc.unfreeze)
         yield bot
+
+
+async def _lead(stack: AsyncExitStack, leadership: Leadership, bot: MediaNest) -> None:
+    """Beat as standby until this process takes the leader lock, then as leader."""
+    heartbeat = Heartbeat(leadership.name, "standby")
+    bot.heartbeat = heartbeat
+    await background(stack, _beat(heartbeat), "heartbeat")
+    stack.push_async_callback(_leave, heartbeat)
+    await leadership.acquire()
+    stack.push_async_callback(leadership.release)  # a clean stop hands over at once
+    await background(stack, _watch(leadership, bot.deposed), "leadership")
+    heartbeat.become("leader")
+    with contextlib.suppress(Exception):  # the next beat stores it otherwise
+        await heartbeat.beat()
+
+
+async def _watch(leadership: Leadership, deposed: asyncio.Event) -> None:
+    await leadership.watch()  # returns once another process leads
+    deposed.set()
+
+
+async def _beat(heartbeat: Heartbeat) -> None:
+    while True:
+        try:
+            await heartbeat.beat()
+        except Exception as exc:  # the database is away: the next beat tries again
+            log.warning("cluster: heartbeat failed: %r", exc)
+        await asyncio.sleep(BEAT_EVERY.total_seconds())
+
+
+async def _leave(heartbeat: Heartbeat) -> None:
+    with contextlib.suppress(Exception):
+        await heartbeat.leave()
 
 
 async def _stop_bot(bot: MediaNest, task: asyncio.Task[None]) -> None:
@@ -233,8 +277,13 @@ async def _serve(settings: Settings, stop: asyncio.Event, started: asyncio.Event
             started.set()
             task = bot.start_gateway()
             stopper = asyncio.create_task(stop.wait())
-            await asyncio.wait({task, stopper}, return_when=asyncio.FIRST_COMPLETED)
+            deposed = asyncio.create_task(bot.deposed.wait())
+            await asyncio.wait({task, stopper, deposed}, return_when=asyncio.FIRST_COMPLETED)
             stopper.cancel()
+            deposed.cancel()
+            if bot.deposed.is_set():
+                log.error("another process leads now: stopping (restarted, this one is a standby)")
+                return 1
             if task.done() and not task.cancelled() and task.exception():
                 log.error("the Discord client stopped: %r", task.exception())
                 return 1

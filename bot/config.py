@@ -127,6 +127,11 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["text", "json"] = "text"
 
+    # Across machines (PostgreSQL): workers elsewhere, a standby (docs/running-across-machines.md)
+    youtube_local_workers: bool = True  # false: only `python -m bot worker` processes download
+    cluster_lease_seconds: float = Field(default=30.0, ge=2, le=600)
+    cluster_check_seconds: float = Field(default=5.0, gt=0, le=60)
+
     @field_validator(
         "admin_discord_ids",
         "youtube_extractors",

@@ -17,6 +17,7 @@ from bot.config import Settings, load_or_create_secret
 from bot.scheduler import Jobs
 from bot.services import probes
 from bot.services.access import Access
+from bot.services.cluster.leadership import Leadership
 from bot.services.error_log import ErrorLog
 from bot.services.health import AlertPolicy, HealthMonitor, LoopLag
 from bot.services.maintenance import Maintenance, build_maintenance
@@ -50,6 +51,7 @@ class Services:
     plextv: PlexTV | None = None
     overseerr: OverseerrClient | None = None
     webhook_token: str | None = None  # the one /webhooks/overseerr accepts
+    leadership: Leadership | None = None  # PostgreSQL: only the leader talks to Discord
     lag: LoopLag = field(default_factory=LoopLag)
     metrics: Metrics = field(default_factory=Metrics)
     started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
@@ -118,7 +120,12 @@ def build_services(
             http, settings.overseerr_url, settings.overseerr_api_key.get_secret_value()
         )
     places = Places(settings)
-    outbox = Outbox(places=places)
+    url = settings.resolved_database_url
+    leadership = None
+    if url.startswith("postgres"):  # one leader among the bots on this database
+        every = settings.cluster_check_seconds
+        leadership = Leadership(url, retry_every=every, check_every=every)
+    outbox = Outbox(places=places, fence=leadership.holds if leadership else None)
     limiter = RateLimiter(settings.redis_url)
     error_log = ErrorLog()
     dependencies = monitored_probes(settings, plex, overseerr, limiter)
@@ -143,4 +150,5 @@ def build_services(
         plextv=plextv,
         overseerr=overseerr,
         webhook_token=webhook_token,
+        leadership=leadership,
     )

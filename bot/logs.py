@@ -113,3 +113,16 @@ def setup_logging(level: str, fmt: str, secrets: Iterable[str | None] = ()) -> N
         client.addFilter(discord_noise)
     for noisy in ("discord.gateway", "discord.client", "tortoise", "apscheduler", "aiosqlite"):
         logging.getLogger(noisy).setLevel(max(logging.getLevelName(level), logging.WARNING))
+    # While PostgreSQL is away asyncpg's pool retries every few seconds, each time with a
+    # traceback; the reason in one line says the same (the health alert says the rest).
+    logging.getLogger("asyncpg.pool").addFilter(one_line)
+
+
+def one_line(record: logging.LogRecord) -> bool:
+    """Fold a record's exception into its message as one line (no traceback)."""
+    if record.exc_info and record.exc_info[1] is not None:
+        record.msg = f"{record.getMessage()}: {record.exc_info[1]!r}"
+        record.args = None
+        record.exc_info = None
+        record.exc_text = None
+    return True

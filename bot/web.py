@@ -99,11 +99,17 @@ async def healthz(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok"})
 
 
+ROLE: web.AppKey[Callable[[], str]] = web.AppKey("role")
+
+
 async def readyz(request: web.Request) -> web.Response:
-    """Discord is connected and the database answers."""
+    """Discord is connected and the database answers; `role` says leader, standby or single."""
     checks = await request.app[READINESS]()
     ready = all(checks.values())
-    return web.json_response({"ready": ready, "checks": checks}, status=200 if ready else 503)
+    body: dict[str, Any] = {"ready": ready, "checks": checks}
+    if ROLE in request.app:
+        body["role"] = request.app[ROLE]()
+    return web.json_response(body, status=200 if ready else 503)
 
 
 async def limit_by_address(request: web.Request) -> None:

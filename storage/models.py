@@ -325,6 +325,12 @@ class DownloadJob(Model):
     finished_at = fields.DatetimeField(null=True)
     thumbnail_url = fields.TextField(null=True)  # the playlist's, for the collection poster
     subscription_id = fields.IntField(null=True, db_index=True)  # queued by a subscription check
+    # Which process works on it and until when; a lapsed lease lets another worker take it.
+    lease_owner = fields.CharField(max_length=255, null=True)
+    lease_until = fields.DatetimeField(null=True)
+    # A worker in another process stores its progress here; the bot relays it to Discord.
+    progress: fields.Field[dict | None] = fields.JSONField(null=True)
+    progress_at = fields.DatetimeField(null=True, db_index=True)
 
     items: fields.ReverseRelation[DownloadItem]
 
@@ -587,3 +593,28 @@ class AccessEvent(Model):
 
     class Meta:
         table = "plex_access_event"
+
+
+class ClusterLeader(Model):
+    """The one row naming the process that leads, and its epoch (checked before sending)."""
+
+    id = fields.IntField(primary_key=True)
+    epoch = fields.BigIntField()
+    holder = fields.CharField(max_length=255)
+    since = fields.DatetimeField()
+
+    class Meta:
+        table = "cluster_leader"
+
+
+class ClusterProcess(Model):
+    """A running process's heartbeat: leader, standby or download worker."""
+
+    id = fields.IntField(primary_key=True)
+    name = fields.CharField(max_length=255, unique=True)
+    role = fields.CharField(max_length=16)
+    started_at = fields.DatetimeField()
+    heartbeat_at = fields.DatetimeField(db_index=True)
+
+    class Meta:
+        table = "cluster_process"

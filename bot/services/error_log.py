@@ -103,7 +103,10 @@ class ErrorLog:
     ) -> str:
         """Log and store one error; returns its correlation id."""
         cid = cid or new_correlation_id()
-        log.error("unexpected error in %s [cid=%s]", command, cid, exc_info=exc)
+        if is_database_error(exc):  # expected while it is away: the health alert says so
+            log.warning("%s: the database is unavailable (%r) [cid=%s]", command, exc, cid)
+        else:
+            log.error("unexpected error in %s [cid=%s]", command, cid, exc_info=exc)
         entry = PendingError(cid, exc, command, discord_id)
         try:
             async with asyncio.timeout(STORE_TIMEOUT):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 import discord
@@ -88,6 +88,14 @@ def status_embed(report: StatusReport) -> discord.Embed:
         f"loop lag {report.loop_lag_ms:.1f} ms",
         inline=False,
     )
+    if report.processes:
+        now = datetime.now(UTC)
+        lines = [
+            f"{'💤' if p.stale(now) else '🟢'} `{p.name}` {p.role} · "
+            f"beat {human(now - p.heartbeat_at)} ago"
+            for p in report.processes
+        ]
+        embed.add_field(name="Processes", value="\n".join(lines)[:1024], inline=False)
     if report.warnings:
         embed.add_field(name="⚠️ Warnings", value="\n".join(report.warnings)[:1024], inline=False)
     return embed

@@ -38,6 +38,8 @@ async def setup(bot: MediaNest) -> None:
     bot.features.add(downloads)
     bot.jobs.every("downloads-resume", downloads.resume_paused, minutes=1)
     bot.jobs.every("downloads-plex-sync", downloads.sync_plex_pending, minutes=5)
+    if options.shared_queue:  # workers anywhere store progress; the leader shows it
+        bot.jobs.every("downloads-progress", downloads.relay_stored_progress, seconds=2)
     every = timedelta(hours=options.subscription_hours)
     tick = max(timedelta(seconds=1), min(SUBSCRIPTION_TICK, every))
     soon = datetime.now(UTC) + timedelta(seconds=5)
