@@ -82,6 +82,7 @@ async def test_readyz_reports_discord_and_database(world: World) -> None:
                     "overseerr": True,
                     "disk": True,
                 },
+                "role": "single",  # SQLite: one process (leader or standby on PostgreSQL)
             }
 
 
