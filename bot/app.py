@@ -32,7 +32,7 @@ from bot.logs import secret_filter
 from bot.notify import DiscordSender
 from bot.scheduler import Jobs
 from bot.services.cluster.leadership import Leadership
-from bot.services.cluster.processes import BEAT_EVERY, Heartbeat
+from bot.services.cluster.processes import Heartbeat
 from bot.services.keyvalue import kept_value
 from bot.services.probes import gateway_probe
 from bot.services.status import build_report
@@ -211,7 +211,7 @@ async def _lead(stack: AsyncExitStack, leadership: Leadership, bot: MediaNest) -
     """Beat as standby until this process takes the leader lock, then as leader."""
     heartbeat = Heartbeat(leadership.name, "standby")
     bot.heartbeat = heartbeat
-    await background(stack, _beat(heartbeat), "heartbeat")
+    await background(stack, heartbeat.run(), "heartbeat")
     stack.push_async_callback(_leave, heartbeat)
     await leadership.acquire()
     stack.push_async_callback(leadership.release)  # a clean stop hands over at once
@@ -224,15 +224,6 @@ async def _lead(stack: AsyncExitStack, leadership: Leadership, bot: MediaNest) -
 async def _watch(leadership: Leadership, deposed: asyncio.Event) -> None:
     await leadership.watch()  # returns once another process leads
     deposed.set()
-
-
-async def _beat(heartbeat: Heartbeat) -> None:
-    while True:
-        try:
-            await heartbeat.beat()
-        except Exception as exc:  # the database is away: the next beat tries again
-            log.warning("cluster: heartbeat failed: %r", exc)
-        await asyncio.sleep(BEAT_EVERY.total_seconds())
 
 
 async def _leave(heartbeat: Heartbeat) -> None:

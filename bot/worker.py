@@ -18,7 +18,7 @@ from bot.clients.plex import PlexClient, plex_tv_at
 from bot.clients.ytdlp import YtDlp
 from bot.config import Settings
 from bot.services.cluster.leadership import process_name
-from bot.services.cluster.processes import BEAT_EVERY, Heartbeat
+from bot.services.cluster.processes import Heartbeat
 from bot.services.cluster.single import WORKER_NEEDS_POSTGRES
 from bot.services.downloads import DownloadOptions, DownloadService, ProgressRelay
 from bot.services.outbox import Outbox
@@ -77,8 +77,7 @@ async def work(settings: Settings) -> int:
         await places.load()  # the channels chosen in /setup, for the notices it stores
         service = build_worker_downloads(settings, places, name)
         heartbeat = Heartbeat(name, "worker")
-        await heartbeat.beat()
-        beating = asyncio.create_task(_beat(heartbeat), name="worker-heartbeat")
+        beating = asyncio.create_task(heartbeat.run(), name="worker-heartbeat")
         await service.start()
         log.info("worker %s: downloading into %s", name, settings.youtube_download_dir)
         await stop.wait()
@@ -104,12 +103,3 @@ def build_worker_downloads(settings: Settings, places: Places, name: str) -> Dow
     )
     limiter = RateLimiter(settings.redis_url)
     return DownloadService(ytdlp, plex, Outbox(), limiter, options, ProgressRelay(), places)
-
-
-async def _beat(heartbeat: Heartbeat) -> None:
-    while True:
-        await asyncio.sleep(BEAT_EVERY.total_seconds())
-        try:
-            await heartbeat.beat()
-        except Exception as exc:  # the database is away: the next beat tries again
-            log.warning("worker: heartbeat failed: %r", exc)

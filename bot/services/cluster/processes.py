@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from storage.models import ClusterProcess
 
+log = logging.getLogger(__name__)
 BEAT_EVERY = timedelta(seconds=10)
 GONE_AFTER = timedelta(minutes=10)  # a row older than this is a process that stopped
 
@@ -51,6 +54,15 @@ class Heartbeat:
                 name=self.name, role=self.role, started_at=self.started_at, heartbeat_at=at
             )
         await ClusterProcess.filter(heartbeat_at__lt=at - GONE_AFTER).delete()
+
+    async def run(self) -> None:
+        """Beat every BEAT_EVERY for as long as the process runs (cancelled at stop)."""
+        while True:
+            try:
+                await self.beat()
+            except Exception as exc:  # the database is away: the next beat tries again
+                log.warning("cluster: heartbeat of %s failed: %r", self.name, exc)
+            await asyncio.sleep(BEAT_EVERY.total_seconds())
 
     async def leave(self) -> None:
         """A clean stop: the row goes at once."""
