@@ -23,6 +23,7 @@ from bot.services.cluster.single import WORKER_NEEDS_POSTGRES
 from bot.services.downloads import DownloadOptions, DownloadService, ProgressRelay
 from bot.services.outbox import Outbox
 from bot.services.places import Places
+from bot.services.probes import youtube_result
 from bot.services.ratelimit import RateLimiter
 from bot.services.tasks import stop_tasks
 from bot.startup import data_dir_problem
@@ -63,7 +64,11 @@ async def work(settings: Settings) -> int:
         print(line, flush=True)
     if problems:
         return 1
-    for line in worker_warnings():
+    found = await youtube_result()  # the JavaScript runtime and EJS scripts YouTube needs
+    if not found.ok:
+        print(f"youtube: {found.detail}", flush=True)
+        return 1
+    for line in worker_warnings() + ([found.detail] if found.warning else []):
         log.warning(line)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
