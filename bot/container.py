@@ -19,7 +19,8 @@ from bot.services import probes
 from bot.services.access import Access
 from bot.services.cluster.leadership import Leadership
 from bot.services.error_log import ErrorLog
-from bot.services.health import AlertPolicy, HealthMonitor, LoopLag
+from bot.services.health import AlertPolicy, HealthMonitor
+from bot.services.loop_lag import LoopLag
 from bot.services.maintenance import Maintenance, build_maintenance
 from bot.services.metrics import Metrics
 from bot.services.outbox import Outbox

@@ -12,16 +12,23 @@ import hashlib
 import logging
 import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import NoReturn, Protocol
 
 from tortoise.transactions import in_transaction
 
 from bot.clients.plex import Pin, PlexAccountInfo, PlexClient, PlexTV, ServerAccess
-from bot.errors import ServiceRejected, ServiceUnavailable, UserError
+from bot.errors import ServiceRejected, ServiceUnavailable
 from bot.services.access import Access
 from bot.services.crypto import InvalidToken, TokenCipher
+from bot.services.link_results import (
+    LinkAlreadyUsed,
+    Linked,
+    LinkError,
+    LinkPending,
+    LinkRefused,
+    LinkStart,
+)
 from bot.services.outbox import Button, Outbox
 from storage.models import LinkAttempt, Member, PlexLink, Role
 
@@ -29,44 +36,6 @@ log = logging.getLogger(__name__)
 
 ROLES: dict[ServerAccess, Role] = {"owner": Role.ADMIN, "shared": Role.USER}
 ROLE_NAMES = {Role.ADMIN: "admin (server owner)", Role.USER: "member"}
-
-
-# These messages end up on plain HTML pages as well as in Discord: no markdown in them.
-class LinkError(UserError):
-    """The link attempt cannot be used: unknown, expired or already used."""
-
-    message = "This sign-in link isn't valid any more. Run /link in Discord to get a new one."
-
-
-class LinkAlreadyUsed(LinkError):
-    message = (
-        "This sign-in link has already been used. If you just signed in, you're all set: "
-        "check your DMs from the bot, or run /account in Discord."
-    )
-
-
-class LinkPending(LinkError):
-    """The callback came before plex.tv confirmed the sign-in; the attempt stays open."""
-
-    message = "Plex hasn't confirmed your sign-in yet. Finish signing in, then reload this page."
-
-
-class LinkRefused(UserError):
-    """The Plex account signed in fine but may not be linked; the user gets a DM saying why."""
-
-
-@dataclass(frozen=True)
-class LinkStart:
-    state: str
-    url: str
-    expires_at: datetime
-
-
-@dataclass(frozen=True)
-class Linked:
-    discord_id: int
-    plex_username: str
-    role: Role
 
 
 class LinkEvents(Protocol):

@@ -10,7 +10,8 @@ from datetime import UTC, datetime, timedelta
 from tortoise.functions import Count
 
 from bot.services.cluster.processes import ProcessInfo, processes
-from bot.services.health import HealthMonitor, LoopLag, hour_of, now
+from bot.services.health import HealthMonitor, hour_of, now
+from bot.services.loop_lag import LoopLag
 from bot.services.outbox import Outbox
 from bot.services.stats.histogram import AvailableHistogram, available_histograms
 from bot.services.stats.requests import outcome_counts
