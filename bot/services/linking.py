@@ -301,6 +301,18 @@ class LinkingService:
         log.info("linking: %s unlinked", discord_id)
         return True
 
+    async def forget(self, discord_id: int, plex_user_id: int) -> bool:
+        """The bot ended this Plex user's access: drop their link without a DM of its own.
+
+        The removal's DM already told the member; without this, the next re-verification
+        would find the access gone and DM them a second time. Only a member's link to that
+        same Plex account goes; an admin's (the owner's) never does.
+        """
+        link = await self.get_link(discord_id)
+        if link is None or link.plex_user_id != plex_user_id or link.role != Role.USER:
+            return False
+        return await self.unlink(discord_id)
+
     async def reverify(self, discord_id: int, *, max_age: timedelta | None = None) -> bool:
         """Is the member still linked? Re-checks plex.tv when the last check is older than max_age.
 

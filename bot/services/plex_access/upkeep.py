@@ -39,9 +39,11 @@ STUCK_AFTER = timedelta(minutes=10)  # far longer than an invite with its retrie
 
 
 class Adopter(Protocol):
-    """Links a member with a token kept from their refused sign-in (LinkingService.adopt)."""
+    """The links side (LinkingService): link with a kept token; forget a removed member's link."""
 
     async def adopt(self, discord_id: int, token: str) -> object | None: ...
+
+    async def forget(self, discord_id: int, plex_user_id: int) -> bool: ...
 
 
 @dataclass(frozen=True)
@@ -178,11 +180,19 @@ class Upkeep:
             return False
         detail = why if share is not None else f"{why} (already gone from plex.tv)"
         await record(row, "removed", actor, detail=detail)
-        await self.notices.dm(
-            f"removed:{row.id}",
-            row.discord_id,
-            f"Your access to the Plex server has ended ({why}). Ask an admin if that's a mistake.",
+        # One DM per loss of access: the link goes quietly with it (else the daily
+        # re-verification DMs "link removed" as well). Access already gone from plex.tv with
+        # no link left was told by that re-verification, or removed by an admin on Plex.
+        forgotten = row.plex_user_id is not None and await self.linking.forget(
+            row.discord_id, row.plex_user_id
         )
+        if share is not None or forgotten:
+            await self.notices.dm(
+                f"removed:{row.id}",
+                row.discord_id,
+                f"Your access to the Plex server has ended ({why}). "
+                "Ask an admin if that's a mistake.",
+            )
         return True
 
     # -- admins -------------------------------------------------------------------------
