@@ -45,6 +45,12 @@ from storage import db
 log = logging.getLogger(__name__)
 # A longer 429 is handed back to the outbox (it retries that row later) instead of blocking.
 RATE_LIMIT_WAIT = 30.0  # the least discord.py allows
+# Gateway close 4014: the portal does not allow the intent DISCORD_MEMBERS_INTENT asks for.
+MEMBERS_INTENT_REFUSED = (
+    'Discord refused the Server Members intent (gateway close 4014 "Disallowed intent(s)"): '
+    "turn on Server Members Intent in the Developer Portal (your application → Bot → "
+    "Privileged Gateway Intents), or set DISCORD_MEMBERS_INTENT=false"
+)
 
 
 class MediaNest(commands.Bot):
@@ -52,7 +58,9 @@ class MediaNest(commands.Bot):
 
     def __init__(self, services: Services, *, guild_ready_timeout: float = 2.0) -> None:
         intents = discord.Intents.default()
-        intents.members = intents.presences = intents.message_content = False
+        intents.presences = intents.message_content = False
+        # Privileged: only when asked for (Discord closes with 4014 unless the portal allows it).
+        intents.members = services.settings.discord_members_intent
         super().__init__(
             command_prefix=commands.when_mentioned,
             intents=intents,
@@ -275,8 +283,12 @@ async def _serve(settings: Settings, stop: asyncio.Event, started: asyncio.Event
             if bot.deposed.is_set():
                 log.error("another process leads now: stopping (restarted, this one is a standby)")
                 return 1
-            if task.done() and not task.cancelled() and task.exception():
-                log.error("the Discord client stopped: %r", task.exception())
+            failed = task.exception() if task.done() and not task.cancelled() else None
+            if isinstance(failed, discord.PrivilegedIntentsRequired):
+                log.error(MEMBERS_INTENT_REFUSED)
+                return 1
+            if failed:
+                log.error("the Discord client stopped: %r", failed)
                 return 1
             log.info("shutting down")
     except discord.LoginFailure:

@@ -60,6 +60,8 @@ class Settings(BaseSettings):
     discord_guild_id: int | None = None
     discord_api_url: str = "https://discord.com/api/v10"
     discord_gateway_url: str | None = None
+    # The privileged Server Members intent (switched on in the Developer Portal first).
+    discord_members_intent: bool = False
     admin_discord_ids: CommaInts = Field(default_factory=list)
     admin_role_id: int | None = None
     health_channel_id: int | None = None

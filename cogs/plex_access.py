@@ -5,6 +5,7 @@ Thin: the work is `AccessService`'s; the components live in `plex_access_views`.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import TYPE_CHECKING
 
@@ -25,6 +26,7 @@ SYNC_JOB = "plex-access-sync"
 SYNC_MINUTES = 2
 ROLES_JOB = "plex-access-roles"
 ROLES_MINUTES = 5
+CHUNK_TIMEOUT = 60.0  # Discord sends 1,000 members a chunk; far more than a home server has
 
 
 @app_commands.command(name="invite", extras={ADMIN_ONLY: True})
@@ -157,29 +159,54 @@ class PlexAccessCog(commands.Cog):
         self.bot.remove_dynamic_items(*DYNAMIC_ITEMS)
 
     async def roles_round(self) -> int:
-        """With PLEX_ACCESS_ROLE_ID: look at each member the feature knows; returns the changes.
+        """With a Plex access role: look at each member the feature knows; returns the changes.
 
-        A member Discord does not know (404) has left: a clear state. Any other Discord error
-        stops the round (the job records it), so a failed call never removes anyone.
+        Without the members intent each is fetched: 404 means they left, a clear state; any
+        other Discord error stops the round (the job records it), so a failed call never
+        removes anyone. With it (DISCORD_MEMBERS_INTENT) the member list is chunked once and
+        kept current by member events, and role holders who never ran `/link` are DMed once.
         """
         role_id = await self.access.role_id()
         guild_id = self.bot.settings.discord_guild_id
         guild = self.bot.get_guild(guild_id) if guild_id else next(iter(self.bot.guilds), None)
         if not role_id or guild is None:
             return 0
+        listed = self.bot.intents.members
+        if listed and not guild.chunked:  # REQUEST_GUILD_MEMBERS; no answer stops the round
+            await asyncio.wait_for(guild.chunk(), CHUNK_TIMEOUT)
         changed = 0
         for discord_id in await self.access.role_members():
-            try:
-                member: discord.Member | None = await guild.fetch_member(discord_id)
-            except discord.NotFound:
-                member = None
-            roles = [r.id for r in member.roles] if member is not None else []
-            admin = await self.bot.services.access.is_admin(discord_id, roles, guild.owner_id)
+            member = guild.get_member(discord_id) if listed else await _fetch(guild, discord_id)
+            holds, admin = await self._standing(guild, discord_id, member, role_id)
             outcome = await self.access.observe_role(
-                discord_id, holds=role_id in roles, present=member is not None, admin=admin
+                discord_id, holds=holds, present=member is not None, admin=admin
             )
             changed += outcome != "nothing"
+        role = guild.get_role(role_id) if listed else None
+        if role is not None:
+            holders = []
+            for member in role.members:
+                _, admin = await self._standing(guild, member.id, member, role_id)
+                if not member.bot and not admin:
+                    holders.append(member.id)
+            changed += await self.access.ask_to_link(holders, role_id)
         return changed
+
+    async def _standing(
+        self, guild: discord.Guild, discord_id: int, member: discord.Member | None, role_id: int
+    ) -> tuple[bool, bool]:
+        """(holds the role, is an admin) for a member, or for one who left (None)."""
+        roles = [r.id for r in member.roles] if member is not None else []
+        admin = await self.bot.services.access.is_admin(discord_id, roles, guild.owner_id)
+        return role_id in roles, admin
+
+
+async def _fetch(guild: discord.Guild, discord_id: int) -> discord.Member | None:
+    """The member from Discord's REST API; None when Discord says they are not in the guild."""
+    try:
+        return await guild.fetch_member(discord_id)
+    except discord.NotFound:
+        return None
 
 
 async def setup(bot: MediaNest) -> None:

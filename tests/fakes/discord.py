@@ -25,6 +25,7 @@ from typing import Any, TypeVar
 from aiohttp import WSMsgType, web
 
 from tests.fakes.base import LoopbackServer
+from tests.fakes.discord_members import MembersFake
 
 API = "/api/v10"
 DISCORD_EPOCH_MS = 1_420_070_400_000
@@ -255,8 +256,9 @@ class FakeInteraction:
         return await self._fake._wait(check, timeout, f"a followup to {self!r}")
 
 
-class FakeDiscord(LoopbackServer):
-    """Discord's REST API and gateway for one bot in one guild, on loopback."""
+class FakeDiscord(MembersFake, LoopbackServer):
+    """Discord's REST API and gateway for one bot in one guild, on loopback (members intent:
+    `discord_members`)."""
 
     def __init__(
         self,
@@ -314,6 +316,7 @@ class FakeDiscord(LoopbackServer):
         self._seq = 0
         self._send_lock = asyncio.Lock()
         self._changed = asyncio.Event()
+        self._init_members()
 
     # ----------------------------------------------------------------- addresses
 
@@ -890,7 +893,7 @@ class FakeDiscord(LoopbackServer):
             "joined_at": JOINED_AT,
             "member_count": len(self.users) + 1,
             "channels": [self._channel_payload(cid) for cid in self.channels],
-            "members": [],
+            "members": self._guild_create_members(),
             "threads": [],
             "presences": [],
             "voice_states": [],
@@ -1290,6 +1293,8 @@ class FakeDiscord(LoopbackServer):
                     await self._identify(ws, d)
                 elif op == 6:
                     await self._resume(ws, d)
+                elif op == 8:
+                    await self._request_members(ws, d)
         finally:
             self._sockets.discard(ws)
             if self._ws is ws:
@@ -1299,6 +1304,8 @@ class FakeDiscord(LoopbackServer):
     async def _identify(self, ws: web.WebSocketResponse, d: dict[str, Any]) -> None:
         if d.get("token") != self.token:
             await ws.close(code=4004, message=b"Authentication failed.")
+            return
+        if not await self._check_intents(ws, d):
             return
         self._session_id = secrets.token_hex(16)
         self._seq = 0

@@ -118,6 +118,9 @@ class AccessService:
     async def role_members(self) -> list[int]:
         return await self.roles.members()
 
+    async def ask_to_link(self, holders: Sequence[int], role_id: int) -> int:
+        return await self.roles.ask_to_link(holders, role_id)
+
     async def observe_role(
         self, discord_id: int, *, holds: bool, present: bool, admin: bool
     ) -> str:

@@ -148,8 +148,9 @@ class Notices:
     outbox: Outbox
     approvals: Callable[[], int | None]
 
-    async def dm(self, key: str, discord_id: int, text: str) -> None:
-        await self.outbox.dm(f"plex-access:{key}", discord_id, text)
+    async def dm(self, key: str, discord_id: int, text: str) -> bool:
+        """Queue a DM; False when this key was queued before (each key is sent once)."""
+        return await self.outbox.dm(f"plex-access:{key}", discord_id, text)
 
     async def admins(self, key: str, text: str, buttons: Sequence[Button] = ()) -> None:
         channel = self.approvals()

@@ -2,19 +2,22 @@
 
 The Discord side tells `observe` what it saw of one member (holds the role, still in the
 server, is an admin); nothing here asks Discord. Members are known to this feature when they
-signed in with `/link` (a refused sign-in is kept) or were invited by the bot, so no
-privileged members intent is needed. Never the owner, never an admin, never a Plex user the
-bot did not invite: only rows the bot made are ever scheduled for removal.
+signed in with `/link` (a refused sign-in is kept) or were invited by the bot. With the
+privileged members intent (DISCORD_MEMBERS_INTENT) the Discord side also lists the role's
+holders, and `ask_to_link` DMs those it does not know to run `/link` first, once. Never the
+owner, never an admin, never a Plex user the bot did not invite: only rows the bot made are
+ever scheduled for removal.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 
-from bot.services.plex_access.common import PlexTvDown
+from bot.services.plex_access.common import OPEN, PlexTvDown
 from bot.services.plex_access.invites import Invites, open_access
 from bot.services.plex_access.upkeep import Upkeep
-from storage.models import AccessState, PlexAccess
+from storage.models import AccessState, PlexAccess, PlexLink
 
 log = logging.getLogger(__name__)
 BOT_INVITED = ("request", "admin", "role")
@@ -31,6 +34,33 @@ class RoleAccess:
         """The members to look at: signed in without access, or on the server through the bot."""
         rows = await PlexAccess.filter(state__in=[AccessState.OFFERED, AccessState.ACCEPTED])
         return sorted({row.discord_id for row in rows})
+
+    async def ask_to_link(self, holders: Sequence[int], role_id: int) -> int:
+        """Role holders who never signed in with `/link`: DM each to do so, once for this role.
+
+        Returns how many were DMed now. A holder with a link, or a sign-in or access this
+        feature follows, is left to `observe`.
+        """
+        ids = sorted(set(holders))
+        links = await PlexLink.filter(member__discord_id__in=ids).prefetch_related("member")
+        followed = await PlexAccess.filter(
+            discord_id__in=ids, state__in=[AccessState.OFFERED, *OPEN]
+        )
+        known = {link.member.discord_id for link in links} | {row.discord_id for row in followed}
+        asked = 0
+        for discord_id in ids:
+            if discord_id in known:
+                continue
+            asked += await self.invites.notices.dm(
+                f"link-first:{role_id}:{discord_id}",
+                discord_id,
+                "You have the Plex access role on our Discord server. To get access to the "
+                "Plex server, run `/link` there and sign in with Plex: I'll send you the "
+                "invite then.",
+            )
+        if asked:
+            log.info("plex access: asked %d role holders to sign in with /link", asked)
+        return asked
 
     async def observe(self, discord_id: int, *, holds: bool, present: bool, admin: bool) -> str:
         """Act on one member's role state; returns what was done (for the log and tests)."""
