@@ -6,7 +6,10 @@ What plexapi 4.18 sends (`plexapi/myplex.py`):
   as `MyPlexUser.get_token` reads it);
 - invite: `inviteFriend` = `POST …/shared_servers` with `library_section_ids`, `invited_email`;
 - change libraries: `updateFriend` = `PUT …/shared_servers/{id}` (the user must be a friend);
-- remove: `removeFriend` = `DELETE /api/v2/sharings/{userId}`.
+- remove: `removeFriend` = `DELETE /api/v2/sharings/{userId}`;
+- withdraw an invite not accepted yet: `DELETE /api/servers/{machineId}/shared_servers/{id}`
+  (`FRIENDSERVERS`: what `updateFriend(removeSections=True)` deletes; `removeFriend` and
+  `updateFriend` need a friend from `/api/users/`, which a pending invitee is not).
 `pendingInvites()` is not used: plex.tv answers its `/api/invites/requested` with 410 Gone
 since 2024-07 (pushingkarmaorg/python-plexapi#1435, #1536, still open in 2025).
 """
@@ -122,6 +125,16 @@ class PlexSharing:
                 owner.updateFriend(str(user_id), machine_id, sections=library_titles)
             except KeyError as exc:
                 raise UnknownLibrary(str(exc.args[0])) from exc
+
+        await in_thread(SERVICE, send)
+
+    async def cancel(self, machine_id: str, share_id: int) -> None:
+        """Withdraw a share by its `<SharedServer id>`, e.g. an invite not accepted (404: gone)."""
+
+        def send() -> None:
+            owner = self._owner()
+            url = owner.FRIENDSERVERS.format(machineId=machine_id, serverId=share_id)
+            owner.query(url, self._session.delete)
 
         await in_thread(SERVICE, send)
 

@@ -8,6 +8,10 @@
   JSON `server_id`, `shared_server.library_section_ids`; `serverId` is the `<Server id>` of the
   friend in `GET /api/users/`;
 - `removeFriend`: `DELETE /api/v2/sharings/{userId}` (`FRIENDUPDATE`);
+- a share removed, pending invites included: `DELETE /api/servers/{machineId}/shared_servers/{id}`
+  (`FRIENDSERVERS`, which `updateFriend(removeSections=True)` deletes), `id` being the
+  `<SharedServer id>`; 200 with an empty body (JBOPS `stream_limiter_ban_email.py` expects 200;
+  plexapi's `query` takes 200, 201 or 204), 404 for a share that is not there;
 - `pendingInvites`: `GET /api/invites/requested` and `/requests` answer 410 Gone, as plex.tv
   has since 2024-07 (python-plexapi#1435, #1536).
 
@@ -121,6 +125,7 @@ class SharingFake:
         app.router.add_get("/api/servers/{mid}/shared_servers", self._shares_view)
         app.router.add_post("/api/servers/{mid}/shared_servers", self._invite)
         app.router.add_put("/api/servers/{mid}/shared_servers/{share}", self._update)
+        app.router.add_delete("/api/servers/{mid}/shared_servers/{share}", self._unshare)
         app.router.add_delete("/api/v2/sharings/{user}", self._remove)
         app.router.add_get("/api/invites/requested", self._invites_gone)
         app.router.add_get("/api/invites/requests", self._invites_gone)
@@ -249,6 +254,21 @@ class SharingFake:
         container = ET.Element("MediaContainer", {"size": "1"})
         container.append(self._share_element(share))
         return _xml(container)
+
+    async def _unshare(self, request: web.Request) -> web.Response:
+        """One share gone, accepted or not: a pending invite can no longer be accepted."""
+        _, error = self._owned(request)
+        if error is not None:
+            return error
+        mid = request.match_info["mid"]
+        share_id = request.match_info["share"]
+        share = self.shares.get(int(share_id)) if share_id.isdigit() else None
+        if share is None or share.machine_identifier != mid:
+            return _refused(404, "Not Found")
+        del self.shares[share.id]
+        if share.accepted_at is not None:
+            self._drop_shared_resources(share.account_id, {mid})
+        return web.Response(status=200)
 
     async def _remove(self, request: web.Request) -> web.Response:
         owner, error = self._owned(request)

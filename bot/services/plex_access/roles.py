@@ -32,7 +32,9 @@ class RoleAccess:
 
     async def members(self) -> list[int]:
         """The members to look at: signed in without access, or on the server through the bot."""
-        rows = await PlexAccess.filter(state__in=[AccessState.OFFERED, AccessState.ACCEPTED])
+        rows = await PlexAccess.filter(
+            state__in=[AccessState.OFFERED, AccessState.INVITED, AccessState.ACCEPTED]
+        )
         return sorted({row.discord_id for row in rows})
 
     async def ask_to_link(self, holders: Sequence[int], role_id: int) -> int:
@@ -76,7 +78,9 @@ class RoleAccess:
                     return "plex.tv down"
                 return "invited"
             return "nothing"
-        if current.state != AccessState.ACCEPTED or current.source not in BOT_INVITED:
+        if current.state not in (AccessState.ACCEPTED, AccessState.INVITED):
+            return "nothing"
+        if current.source not in BOT_INVITED:
             return "nothing"
         if not present and not admin:
             scheduled = await self.upkeep.schedule_removal(discord_id, "left the Discord server")

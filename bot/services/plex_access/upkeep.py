@@ -1,8 +1,9 @@
 """After the invite: acceptance (then the link), library changes, expiry, grace, removal.
 
 A removal happens only on a clear state: the access expired after its warning, or a grace
-period ended without an admin pressing Keep. A plex.tv failure never removes anyone: the
-round stops and the next one tries again.
+period ended without an admin pressing Keep. An invite not accepted by then is withdrawn on
+plex.tv (so it cannot be accepted later). A plex.tv failure never removes anyone: the round
+stops and the next one tries again.
 """
 
 from __future__ import annotations
@@ -104,6 +105,8 @@ class Upkeep:
                 if share is not None and share.accepted:
                     await self._accepted(row, share)
                     done += 1
+                elif await self._unaccepted_due(row, share):
+                    done += 1
             elif await self._due(row, share):
                 done += 1
         return done
@@ -162,6 +165,37 @@ class Upkeep:
         if row.remove_after is not None and moment >= row.remove_after:
             return await self._remove(row, share, await scheduled_reason(row), None)
         return False
+
+    async def _unaccepted_due(self, row: PlexAccess, share: Share | None) -> bool:
+        """An invite still not accepted when its access ends: withdrawn, not left to accept."""
+        moment = now()
+        if row.expires_at is not None and moment >= row.expires_at:
+            why = "it expired before you accepted it"
+        elif row.remove_after is not None and moment >= row.remove_after:
+            why = await scheduled_reason(row)
+        else:
+            return False
+        if share is not None:
+            share_id = share.id
+            try:
+                await self.tv.call(lambda mid: self.tv.sharing.cancel(mid, share_id))
+            except PlexTvDown:
+                return False
+            except ServiceRejected as exc:
+                if exc.status != 404:  # 404: gone already (declined), as good as withdrawn
+                    log.warning("plex access: withdrawing %s's invite refused: %s", row.id, exc)
+                    return False
+        if not await move(row, [AccessState.INVITED], AccessState.REMOVED):
+            return False
+        await record(row, "cancelled", detail=why if share else f"{why} (gone from plex.tv)")
+        if share is not None:
+            await self.notices.dm(
+                f"cancelled:{row.id}",
+                row.discord_id,
+                f"Your invite to the Plex server was withdrawn ({why}). "
+                "Ask an admin if that's a mistake.",
+            )
+        return True
 
     async def _remove(
         self, row: PlexAccess, share: Share | None, why: str, actor: int | None
@@ -252,16 +286,20 @@ class Upkeep:
     async def schedule_removal(self, discord_id: int, why: str) -> bool:
         """The member lost the access role or left: removal after the grace period, Keep offered."""
         row = await PlexAccess.filter(
-            discord_id=discord_id, state=AccessState.ACCEPTED, remove_after__isnull=True
+            discord_id=discord_id,
+            state__in=[AccessState.ACCEPTED, AccessState.INVITED],
+            remove_after__isnull=True,
         ).first()
         if row is None or row.source not in ("request", "admin", "role"):
             return False  # never someone the bot did not invite
         when = now() + timedelta(days=self.options.grace_days)
         await PlexAccess.filter(id=row.id).update(remove_after=when)
         await record(row, "scheduled", detail=why)
+        accepted = row.state == AccessState.ACCEPTED
+        what = "Plex access ends" if accepted else "Plex invite is withdrawn"
         await self.notices.admins(
             f"grace:{row.id}:{int(when.timestamp())}",
-            f"<@{discord_id}> ({row.plex_username}) {why}: their Plex access ends "
+            f"<@{discord_id}> ({row.plex_username}) {why}: their {what} "
             f"<t:{int(when.timestamp())}:R> unless you keep it.",
             (Button("Keep access", custom_id=f"plexaccess:keep:{row.id}", style="primary"),),
         )
@@ -275,7 +313,8 @@ class Upkeep:
     async def keep(self, access_id: int, admin_id: int) -> str:
         """An admin keeps a member's access: the scheduled removal is dropped."""
         row = await PlexAccess.get_or_none(id=access_id)
-        if row is None or row.state != AccessState.ACCEPTED or row.remove_after is None:
+        kept = (AccessState.ACCEPTED, AccessState.INVITED)
+        if row is None or row.state not in kept or row.remove_after is None:
             raise UserError("There's no removal to stop for this member any more.")
         # An admin's decision: the role no longer decides for this member ("kept").
         await PlexAccess.filter(id=row.id).update(remove_after=None, source="kept")
@@ -284,11 +323,14 @@ class Upkeep:
 
     async def preview(self) -> list[Removal]:
         """Who would be removed, why and when; removes nobody."""
-        rows = await PlexAccess.filter(state=AccessState.ACCEPTED).order_by("id")
+        rows = await PlexAccess.filter(
+            state__in=[AccessState.ACCEPTED, AccessState.INVITED]
+        ).order_by("id")
         found: list[Removal] = []
         for row in rows:
             if row.expires_at is not None:
-                found.append(Removal(row.discord_id, row.plex_username, "expires", row.expires_at))
+                why = "expires" if row.state == AccessState.ACCEPTED else "invite expires"
+                found.append(Removal(row.discord_id, row.plex_username, why, row.expires_at))
             if row.remove_after is not None:
                 why = await scheduled_reason(row)
                 found.append(Removal(row.discord_id, row.plex_username, why, row.remove_after))
