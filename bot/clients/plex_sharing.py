@@ -16,16 +16,22 @@ since 2024-07 (pushingkarmaorg/python-plexapi#1435, #1536, still open in 2025).
 
 from __future__ import annotations
 
+import html
+import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from typing import Any
 
+from plexapi.exceptions import BadRequest
 from plexapi.myplex import MyPlexAccount
 
 from bot.clients.plex import _OurHeaders, in_thread
 from bot.errors import ServiceRejected
 
 SERVICE = "plex.tv"
+# plexapi's BadRequest reads "(400) bad_request; <url> <Response code="400" status="…"/>".
+_STATUS = re.compile(r"^\((\d{3})\)")
+_REASON = re.compile(r'<Response\b[^>]*\bstatus="([^"]*)"')
 
 
 @dataclass(frozen=True)
@@ -60,6 +66,31 @@ class UnknownLibrary(ServiceRejected):
     def __init__(self, name: str) -> None:
         super().__init__(SERVICE, 404, f"The library {name} is not on the server any more.")
         self.name = name
+
+
+class InviteRefused(ServiceRejected):
+    """plex.tv refused an invite (a 4xx); `reason` is its own words (`<Response status>`)."""
+
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(SERVICE, status, reason or f"HTTP {status}")
+        self.reason = reason
+
+    @property
+    def already_shared(self) -> bool:
+        """plex.tv's "You're already sharing this server with …" (wizarrrr/wizarr#1168)."""
+        return "already sharing" in self.reason.lower()
+
+
+def invite_refusal(exc: BadRequest) -> InviteRefused | None:
+    """A refused invite with plex.tv's reason; None for what is not a refusal (5xx, 429, …)."""
+    text = str(exc)
+    code = _STATUS.match(text)
+    status = int(code.group(1)) if code else 400
+    if status >= 500 or status in (401, 404, 429):
+        return None
+    found = _REASON.search(text)
+    reason = html.unescape(found.group(1)).strip()[:200] if found else ""
+    return InviteRefused(status, reason)
 
 
 class PlexSharing:
@@ -113,6 +144,11 @@ class PlexSharing:
                 owner.inviteFriend(who, machine_id, sections=library_titles)
             except KeyError as exc:  # _getSectionIds: a title plex.tv no longer lists
                 raise UnknownLibrary(str(exc.args[0])) from exc
+            except BadRequest as exc:
+                refused = invite_refusal(exc)
+                if refused is None:
+                    raise  # in_thread: an outage or a rejected token, as for every call
+                raise refused from exc
 
         await in_thread(SERVICE, send)
 

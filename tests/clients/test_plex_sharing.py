@@ -10,7 +10,7 @@ import pytest
 from plexapi.myplex import MyPlexAccount, MyPlexInvite, MyPlexUser
 
 from bot.clients.plex import in_thread, plex_tv_at
-from bot.clients.plex_sharing import Library, PlexSharing, UnknownLibrary
+from bot.clients.plex_sharing import InviteRefused, Library, PlexSharing, UnknownLibrary
 from bot.errors import ServiceRejected, ServiceUnavailable
 from tests.fakes.plex import FakePlexTV, PlexAccount
 
@@ -71,9 +71,10 @@ async def test_unknown_account_and_deleted_library_are_refused(
 ) -> None:
     """No such account: plex.tv refuses (400); a title plex.tv no longer lists sends nothing."""
     sharing = PlexSharing("owner-token", "cid")
-    with pytest.raises(ServiceRejected) as refused:
+    with pytest.raises(InviteRefused) as refused:
         await sharing.invite(MID, "nobody", ["Movies"])
-    assert refused.value.status == 400 and tv.shares == {}
+    assert (refused.value.status, refused.value.reason) == (400, "Invalid user")
+    assert not refused.value.already_shared and tv.shares == {}
     tv.remove_library(MID, "Movies")
     before = len(tv.seen("POST", "/api"))
     with pytest.raises(UnknownLibrary):
@@ -82,6 +83,32 @@ async def test_unknown_account_and_deleted_library_are_refused(
     await tv.stop()
     with pytest.raises(ServiceUnavailable):
         await sharing.shares(MID)
+    sharing.close()
+
+
+async def test_a_pending_invite_is_withdrawn_and_a_second_invite_refused(
+    tv: FakePlexTV, world: tuple[PlexAccount, PlexAccount]
+) -> None:
+    """A second invite meets plex.tv's "already sharing" (its own words kept); the pending one
+    is withdrawn by its share id, after which it is gone (404) and can be sent again."""
+    _, stranger = world
+    sharing = PlexSharing("owner-token", "cid")
+    await sharing.invite(MID, "stranger", ["Movies"])
+    with pytest.raises(InviteRefused) as twice:
+        await sharing.invite(MID, "s@example.com", ["Movies"])
+    assert twice.value.already_shared and twice.value.reason == (
+        "You're already sharing this server with s@example.com. Please edit your existing share."
+    )
+    [share] = await sharing.shares(MID)
+    await sharing.cancel(MID, share.id)
+    assert tv.seen("DELETE", f"/api/servers/{MID}/shared_servers/{share.id}")
+    assert await sharing.shares(MID) == []
+    with pytest.raises(KeyError):
+        tv.accept_invite(stranger)
+    with pytest.raises(ServiceRejected) as gone:
+        await sharing.cancel(MID, share.id)
+    assert gone.value.status == 404
+    await sharing.invite(MID, "stranger", ["Movies"])
     sharing.close()
 
 
@@ -101,6 +128,7 @@ PLEXAPI_CALLS = [
     ("POST", "FRIENDINVITE", MyPlexAccount.inviteFriend),
     ("PUT", "FRIENDSERVERS", MyPlexAccount.updateFriend),
     ("DELETE", "FRIENDUPDATE", MyPlexAccount.removeFriend),
+    ("DELETE", "FRIENDSERVERS", MyPlexAccount.updateFriend),  # removeSections=True; our cancel
 ]
 
 

@@ -287,7 +287,8 @@ async def test_admin_invite_with_expiry_and_bad_inputs(
     picker = await unknown.wait_followup()
     sent = await world.discord.click(world.users["admin"], picker, "plexaccess:send")
     assert (await sent.wait_followup())["content"] == (
-        "plex.tv doesn't know a Plex account **nobody@example.com**. Check the username or email."
+        "plex.tv refused an invite to **nobody@example.com** (plex.tv: “Invalid user”). "
+        "Check the Plex username or email."
     )
     assert world.plextv.shares.keys() == {
         s.id for s in world.plextv.shares.values() if s.accepted_at

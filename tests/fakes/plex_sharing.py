@@ -15,8 +15,12 @@
 - `pendingInvites`: `GET /api/invites/requested` and `/requests` answer 410 Gone, as plex.tv
   has since 2024-07 (python-plexapi#1435, #1536).
 
-Not verified against the real plex.tv: the answer to an invite naming no account (here 400)
-and the exact attributes of `<SharedServer>` beyond those plexapi reads.
+A refused invite is 400 with `<Response code="400" status="…"/>`, the form Wizarr reads
+plex.tv's reasons from (wizarrrr/wizarr a94eb1e, issue #760, 2025-08); "already sharing" has
+plex.tv's words as Wizarr users quote them (wizarrrr/wizarr#1168, 2026-03). Not verified
+against the real plex.tv: the `status` text for a name or email that is no account ("Invalid
+user" here; the bot shows whatever plex.tv says), and the attributes of `<SharedServer>`
+beyond those plexapi reads.
 """
 
 from __future__ import annotations
@@ -230,7 +234,12 @@ class SharingFake:
         if any(
             s.account_id == account.id and s.machine_identifier == mid for s in self.shares.values()
         ):
-            return _refused(400, "Already sharing this server with this user")
+            shown = body["shared_server"].get("invited_email", "")
+            return _refused(
+                400,
+                f"You're already sharing this server with {shown}. "
+                "Please edit your existing share.",
+            )
         share = FakeShare(self._next_share, mid, account.id, who, ids)
         self._next_share += 1
         self.shares[share.id] = share

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.clients.plex import PlexAccountInfo
-from bot.clients.plex_sharing import Library
+from bot.clients.plex_sharing import InviteRefused, Library, UnknownLibrary
 from bot.errors import InvalidInput, ServiceRejected, UserError
 from bot.services.crypto import TokenCipher
 from bot.services.outbox import Button
@@ -308,9 +308,19 @@ def _names(row: PlexAccess) -> set[str]:
 
 
 def _refusal(who: str, exc: ServiceRejected) -> UserError:
+    """The admin's line for a refused invite, with plex.tv's own words when it gave any."""
+    if isinstance(exc, UnknownLibrary):
+        return InvalidInput("A library you picked was deleted meanwhile. Pick the libraries again.")
+    reason = exc.reason if isinstance(exc, InviteRefused) else ""
+    if isinstance(exc, InviteRefused) and exc.already_shared:
+        return UserError(
+            f"plex.tv says the server is already shared with **{who}**, so nothing new was "
+            "sent. Check their share in Plex (Settings → Manage Library Access)."
+        )
     if exc.status in (400, 404, 422):
+        said = f" (plex.tv: “{reason}”)" if reason else ""
         return InvalidInput(
-            f"plex.tv doesn't know a Plex account **{who}**. Check the username or email."
+            f"plex.tv refused an invite to **{who}**{said}. Check the Plex username or email."
         )
     return UserError(f"plex.tv refused the invite for **{who}** (HTTP {exc.status}).")
 
