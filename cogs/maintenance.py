@@ -111,7 +111,7 @@ class MaintenanceCog(commands.Cog):
         service="The service under maintenance",
         day="The day of the week (server time)",
         start="When it starts, HH:MM, e.g. 03:00",
-        end="When it ends, HH:MM (24:00 for midnight)",
+        end="When it ends, HH:MM (24:00 for midnight; earlier than start: the next day)",
     )
     @app_commands.choices(day=DAY_CHOICES)
     @requires_admin()

@@ -122,9 +122,9 @@ async def test_bad_input_gets_one_clear_line_and_stores_nothing(world: World) ->
             ),
         ]:
             assert await admin(world, "mute", service="plex", length=length) == line
-        assert await admin(world, "weekly", service="plex", day=6, start="04:00", end="03:00") == (
-            "A window must end after it starts (04:00 → 03:00). "
-            "For one past midnight, add two: one until `24:00`, one from `00:00`."
+        assert await admin(world, "weekly", service="plex", day=6, start="03:00", end="03:00") == (
+            "A window can't start and end at the same time (03:00 → 03:00). "
+            "One that ends before it starts, e.g. `23:00` → `01:00`, runs past midnight."
         )
         assert await admin(world, "once", service="jellyfin", start="10:00", end="11:00") == (
             "There is no service called `jellyfin`. "

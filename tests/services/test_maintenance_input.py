@@ -66,6 +66,56 @@ async def test_the_hours_a_dst_change_skips_or_repeats(maintenance: Maintenance)
     assert not maintenance.silenced("plex", at("2026-10-25 02:00"))
 
 
+SATURDAY = 5
+
+
+async def test_a_weekly_window_past_midnight_spans_into_the_next_day(
+    maintenance: Maintenance,
+) -> None:
+    """Saturdays 23:00-01:00 Berlin: 22:00-00:00 UTC in winter, 21:00-23:00 in summer; listed
+    as it was typed, and a Sunday window inside it overlaps while one after it does not."""
+    window = await maintenance.add_weekly("plex", SATURDAY, "23:00", "01:00", ADMIN)
+    assert window.describe() == "every Saturday 23:00–01:00"
+    assert maintenance.silenced("plex", at("2026-01-10 22:30"))  # Sat 23:30 CET
+    assert maintenance.silenced("plex", at("2026-01-10 23:59"))  # Sun 00:59 CET
+    assert not maintenance.silenced("plex", at("2026-01-11 00:00"))  # Sun 01:00: over
+    assert not maintenance.silenced("plex", at("2026-01-10 21:59"))
+    assert maintenance.silenced("plex", at("2026-07-11 21:30"))  # Sat 23:30 CEST
+    assert not maintenance.silenced("plex", at("2026-07-11 23:00"))  # Sun 01:00 CEST
+    line = (
+        f"That overlaps window #{window.id} of **plex** (every Saturday 23:00–01:00). "
+        "Remove it with `/maintenance remove` or pick another time."
+    )
+    await refused(maintenance.add_weekly("plex", SUNDAY, "00:30", "02:00", ADMIN), line)
+    await refused(maintenance.add_weekly("plex", SATURDAY, "22:00", "23:30", ADMIN), line)
+    await maintenance.add_weekly("plex", SUNDAY, "01:00", "02:00", ADMIN)  # touching
+
+
+async def test_a_window_past_midnight_across_dst_changes(maintenance: Maintenance) -> None:
+    """Saturday 23:00 to Sunday 03:30 Berlin keeps its wall clock on both change nights: one
+    hour shorter on 28/29 March 2026, one hour longer on 24/25 October."""
+    await maintenance.add_weekly("plex", SATURDAY, "23:00", "03:30", ADMIN)
+    assert maintenance.silenced("plex", at("2026-03-28 22:00"))  # Sat 23:00 CET
+    assert maintenance.silenced("plex", at("2026-03-29 01:29"))  # Sun 03:29 CEST
+    assert not maintenance.silenced("plex", at("2026-03-29 01:30"))  # Sun 03:30 CEST
+    assert maintenance.silenced("plex", at("2026-10-24 21:00"))  # Sat 23:00 CEST
+    assert maintenance.silenced("plex", at("2026-10-25 02:29"))  # Sun 03:29 CET
+    assert not maintenance.silenced("plex", at("2026-10-25 02:30"))  # Sun 03:30 CET
+    assert not maintenance.silenced("plex", at("2026-10-24 20:59"))
+
+
+async def test_a_sunday_window_past_midnight_reaches_monday(maintenance: Maintenance) -> None:
+    """Sunday 23:00-01:00 ends on Monday (the week wraps): it holds Monday 00:30 and
+    overlaps a Monday 00:00 window."""
+    window = await maintenance.add_weekly("plex", SUNDAY, "23:00", "01:00", ADMIN)
+    assert maintenance.silenced("plex", at("2026-06-07 22:30"))  # Mon 00:30 CEST
+    await refused(
+        maintenance.add_weekly("plex", 0, "00:00", "00:30", ADMIN),
+        f"That overlaps window #{window.id} of **plex** (every Sunday 23:00–01:00). "
+        "Remove it with `/maintenance remove` or pick another time.",
+    )
+
+
 async def test_mute_lengths(maintenance: Maintenance) -> None:
     """`90m`, `1h 30m`, `until tomorrow 08:00` (Berlin): the expected end; one mute kept; `now`."""
     assert (await maintenance.mute("plex", "90m", ADMIN)).ends_at == START + timedelta(minutes=90)
@@ -124,11 +174,12 @@ async def test_windows_that_end_before_they_start_are_refused(maintenance: Maint
         maintenance.add_once("plex", "tomorrow 03:00", "03:00", ADMIN),
         "A window must end after it starts (2026-06-02 03:00 → 2026-06-02 03:00).",
     )
-    await refused(
-        maintenance.add_weekly("plex", SUNDAY, "04:00", "03:00", ADMIN),
-        "A window must end after it starts (04:00 → 03:00). "
-        "For one past midnight, add two: one until `24:00`, one from `00:00`.",
-    )
+    for start, end in (("03:00", "03:00"), ("24:00", "00:00")):
+        await refused(
+            maintenance.add_weekly("plex", SUNDAY, start, end, ADMIN),
+            f"A window can't start and end at the same time ({start} → {end}). "
+            "One that ends before it starts, e.g. `23:00` → `01:00`, runs past midnight.",
+        )
     await refused(
         maintenance.add_once("plex", "09:00", "11:00", ADMIN),
         "That window is already over (2026-06-01 11:00).",

@@ -23,14 +23,17 @@ from bot.services.maintenance.parse import (
     parse_moment,
     parse_mute_end,
 )
-from bot.services.maintenance.windows import Kind, Window, clock_text
+from bot.services.maintenance.windows import DAY_MINUTES, Kind, Window, clock_text
 from storage.models import Incident, MaintenanceWindow
 
 log = logging.getLogger(__name__)
 
 UNKNOWN_SERVICE = "There is no service called `{name}`. Pick one of: {known}."
 END_BEFORE_START = "A window must end after it starts ({start} → {end})."
-PAST_MIDNIGHT = " For one past midnight, add two: one until `24:00`, one from `00:00`."
+SAME_TIMES = (
+    "A window can't start and end at the same time ({start} → {end}). "
+    "One that ends before it starts, e.g. `23:00` → `01:00`, runs past midnight."
+)
 OVER = "That window is already over ({end})."
 TOO_LONG_WINDOW = "A one-off window can last at most 30 days."
 OVERLAP = (
@@ -138,12 +141,17 @@ class Maintenance:
     async def add_weekly(
         self, service: str, weekday: int, start: str, end: str, by: int | None
     ) -> Window:
-        """A window every week on `weekday` (0 is Monday), wall-clock times of the server."""
+        """A window every week on `weekday` (0 is Monday), wall-clock times of the server.
+
+        An end before the start is on the next day (Saturday `23:00` → `01:00` ends on Sunday):
+        kept as minutes past the start day's midnight, so up to 48:00.
+        """
         name = self.known(service)
         first, last = parse_clock(start), parse_clock(end)
+        if last < first:
+            last += DAY_MINUTES
         if last <= first:
-            message = END_BEFORE_START.format(start=clock_text(first), end=clock_text(last))
-            raise InvalidInput(message + PAST_MIDNIGHT)
+            raise InvalidInput(SAME_TIMES.format(start=clock_text(first), end=end.strip()))
         draft = Window(0, name, Kind.WEEKLY, weekday=weekday, start_minute=first, end_minute=last)
         async with self._lock:
             self._refuse_overlap(draft)

@@ -2,7 +2,8 @@
 
 Mutes and one-off windows are stored as UTC instants. A weekly window is a weekday and
 two wall-clock times in the server's time zone, turned into instants week by week, so
-"Sundays 03:00-04:00" stays 03:00-04:00 local across daylight saving changes.
+"Sundays 03:00-04:00" stays 03:00-04:00 local across daylight saving changes. Its end may be
+on the next day ("Saturdays 23:00-01:00": end_minute 1500, past the start day's midnight).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from zoneinfo import ZoneInfo
 from storage.models import MaintenanceWindow
 
 DAY_MINUTES = 24 * 60
+WEEK_MINUTES = 7 * DAY_MINUTES
 Span = tuple[datetime, datetime]
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
@@ -101,8 +103,11 @@ class Window:
     def overlaps(self, other: Window, zone: ZoneInfo) -> bool:
         """Whether the two windows hold alerts back at some common moment."""
         if self.kind is Kind.WEEKLY and other.kind is Kind.WEEKLY:
-            return self._week_range()[0] < other._week_range()[1] and (
-                other._week_range()[0] < self._week_range()[1]
+            (start, end), (other_start, other_end) = self._week_range(), other._week_range()
+            # Sunday 23:00-01:00 runs into Monday: compare with the other a week either side.
+            return any(
+                start < other_end + shift and other_start + shift < end
+                for shift in (-WEEK_MINUTES, 0, WEEK_MINUTES)
             )
         fixed, rest = (self, other) if self.kind is not Kind.WEEKLY else (other, self)
         assert fixed.starts_at is not None and fixed.ends_at is not None
@@ -119,10 +124,9 @@ class Window:
         if self.kind is Kind.WEEKLY:
             assert self.weekday is not None
             assert self.start_minute is not None and self.end_minute is not None
-            return (
-                f"every {WEEKDAYS[self.weekday]} "
-                f"{clock_text(self.start_minute)}–{clock_text(self.end_minute)}"
-            )
+            end = self.end_minute
+            end_text = clock_text(end - DAY_MINUTES) if end > DAY_MINUTES else clock_text(end)
+            return f"every {WEEKDAYS[self.weekday]} {clock_text(self.start_minute)}–{end_text}"
         assert self.starts_at is not None and self.ends_at is not None
         until = int(self.ends_at.timestamp())
         if self.kind is Kind.MUTE:
