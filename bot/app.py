@@ -21,6 +21,7 @@ from discord.ext import commands
 from bot.clients.plex import plex_tv_at
 from bot.config import Settings
 from bot.container import Services, build_services
+from bot.i18n.discord import CommandTranslator
 from bot.logs import secret_filter
 from bot.notify import DiscordSender
 from bot.scheduler import Jobs, add_jobs
@@ -76,6 +77,7 @@ class MediaNest(commands.Bot):
         from cogs import load_cogs
 
         await load_cogs(self)
+        await self.tree.set_translator(CommandTranslator())
         await self.sync_commands()
         self.services.health.add_probe("discord", gateway_probe(self.gateway_latency))
         await self.services.health.load()
@@ -191,7 +193,9 @@ async def running(
         add_jobs(jobs, services)
         await stack.enter_async_context(bot)
         await bot.login(settings.discord_token.get_secret_value())  # runs setup_hook
-        await background(stack, services.outbox.run(DiscordSender(bot)), "outbox")
+        await background(
+            stack, services.outbox.run(DiscordSender(bot, services.languages)), "outbox"
+        )
         await background(stack, services.lag.run(), "loop-lag")
         if services.downloads:
             await services.downloads.start()

@@ -10,6 +10,8 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.i18n.messages import N_
+
 DEFAULT_YOUTUBE_HOSTS = (
     "youtube.com",
     "www.youtube.com",
@@ -52,6 +54,7 @@ class Settings(BaseSettings):
     health_channel_id: int | None = None
     approval_channel_id: int | None = None
     notify_channel_id: int | None = None
+    default_locale: str | None = None  # channel posts and unsupported locales; else the server's
 
     # Web
     public_url: str | None = None
@@ -140,6 +143,15 @@ class Settings(BaseSettings):
             raise ValueError("expected an http:// or https:// URL")
         return value.rstrip("/")
 
+    @field_validator("default_locale", mode="after")
+    @classmethod
+    def _locale(cls, value: str | None) -> str | None:
+        from bot.i18n.catalogs import SUPPORTED, supported
+
+        if value is not None and supported(value) is None:
+            raise ValueError(f"expected one of {', '.join(SUPPORTED)}")
+        return supported(value)
+
     @field_validator("discord_gateway_url", mode="after")
     @classmethod
     def _ws_url(cls, value: str | None) -> str | None:
@@ -180,14 +192,14 @@ class Settings(BaseSettings):
         """One line per feature that is off, naming what would switch it on."""
         lines = []
         if not self.plex_enabled:
-            lines.append("Plex linking is off: set PLEX_URL and PLEX_TOKEN to enable /link.")
+            lines.append(N_("Plex linking is off: set PLEX_URL and PLEX_TOKEN to enable /link."))
         if not self.overseerr_enabled:
             lines.append(
-                "Media requests are off: set OVERSEERR_URL and OVERSEERR_API_KEY for /request."
+                N_("Media requests are off: set OVERSEERR_URL and OVERSEERR_API_KEY for /request.")
             )
         if not self.youtube_enabled:
             lines.append(
-                "YouTube downloads are off: set YOUTUBE_DOWNLOAD_DIR (and Plex) for /youtube."
+                N_("YouTube downloads are off: set YOUTUBE_DOWNLOAD_DIR (and Plex) for /youtube.")
             )
         return lines
 

@@ -12,6 +12,7 @@ from bot.clients.overseerr import OverseerrClient
 from bot.clients.plex import PlexClient, PlexTV
 from bot.clients.ytdlp import YtDlp
 from bot.config import Settings, load_or_create_secret
+from bot.i18n.members import MemberLanguages
 from bot.services import probes
 from bot.services.access import Access
 from bot.services.crypto import TokenCipher
@@ -54,6 +55,7 @@ class Services:
     setup: SetupReview | None = None  # built by build_services; None only in hand-made tests
     webhook_agent: WebhookAgentSetup | None = None  # points Overseerr's webhook at the bot
     lag: LoopLag = field(default_factory=LoopLag)
+    languages: MemberLanguages = field(default_factory=MemberLanguages)  # members' languages
     metrics: Metrics = field(default_factory=Metrics)
     started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 

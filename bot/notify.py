@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import aiohttp
 import discord
 
+from bot.i18n import Lang, Msg, resolve
+from bot.i18n.discord import server_lang
+from bot.i18n.members import MemberLanguages
 from bot.services.outbox import Button, Delivery, DeliveryFailed
 from storage.models import TargetKind
 
@@ -23,17 +27,18 @@ STYLES = {
 }
 
 
-def button_view(buttons: tuple[Button, ...]) -> discord.ui.View | None:
+def button_view(buttons: tuple[Button, ...], t: Lang) -> discord.ui.View | None:
     """A view of plain buttons; clicks are routed by custom id to persistent handlers."""
     if not buttons:
         return None
     view = discord.ui.View(timeout=None)
     for b in buttons:
+        label = t._(b.label)  # a button's label is its message id
         if b.url:
-            view.add_item(discord.ui.Button(label=b.label, url=b.url))
+            view.add_item(discord.ui.Button(label=label, url=b.url))
         else:
             style = STYLES.get(b.style, discord.ButtonStyle.secondary)
-            view.add_item(discord.ui.Button(label=b.label, custom_id=b.custom_id, style=style))
+            view.add_item(discord.ui.Button(label=label, custom_id=b.custom_id, style=style))
     view.stop()  # the view itself handles nothing: persistent handlers do
     return view
 
@@ -41,17 +46,20 @@ def button_view(buttons: tuple[Button, ...]) -> discord.ui.View | None:
 class DiscordSender:
     """Posts outbox deliveries through a discord.py client."""
 
-    def __init__(self, client: discord.Client) -> None:
+    def __init__(self, client: discord.Client, languages: MemberLanguages | None = None) -> None:
         self.client = client
+        self.languages = languages
 
     async def send(self, delivery: Delivery) -> int:
         embed = discord.Embed.from_dict(delivery.embed) if delivery.embed else None
         try:
+            t = await self.reader_lang(delivery)
+            content = t.render(Msg.from_json(delivery.message)) if delivery.message else None
             channel = await self._channel(delivery)
             message = await channel.send(
-                delivery.content or None,
+                (content or delivery.content)[:2000] or None,
                 embed=embed,  # type: ignore[arg-type]
-                view=button_view(delivery.buttons),  # type: ignore[arg-type]
+                view=button_view(delivery.buttons, t),  # type: ignore[arg-type]
                 nonce=delivery.nonce,  # type: ignore[arg-type]
                 allowed_mentions=discord.AllowedMentions(users=True, roles=False, everyone=False),
             )
@@ -72,6 +80,16 @@ class DiscordSender:
         except (aiohttp.ClientError, OSError, TimeoutError) as exc:
             raise DeliveryFailed(f"connection: {exc!r}") from exc
         return message.id
+
+    async def reader_lang(self, delivery: Delivery) -> Lang:
+        """A DM in the recipient's language as last seen (or picked); a post in the server's."""
+        default: Any = getattr(getattr(self.client, "services", None), "settings", None)
+        default = getattr(default, "default_locale", None)
+        if delivery.kind is TargetKind.DM:
+            found = await self.languages.locale_of(delivery.target_id) if self.languages else None
+            return resolve(found, default)
+        channel = self.client.get_channel(delivery.target_id)
+        return server_lang(self.client, getattr(channel, "guild", None))
 
     async def _channel(self, delivery: Delivery) -> discord.abc.Messageable:
         if delivery.kind is TargetKind.DM:

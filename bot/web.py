@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from bot.errors import DependencyError, RateLimited, UserError
+from bot.i18n import Lang
+from bot.i18n.catalogs import from_accept_language
 from bot.services.issues import IssueTracker, is_issue_webhook
 from bot.services.linking import LinkingService, LinkRefused
 from bot.services.requests import InvalidWebhook, Requests
@@ -46,14 +48,18 @@ SECURITY_HEADERS = {
 
 
 def page(
-    title: str, body: str, status: int = 200, headers: dict[str, str] | None = None
+    title: str,
+    body: str,
+    status: int = 200,
+    headers: dict[str, str] | None = None,
+    lang: str = "en",
 ) -> web.Response:
     """A small self-contained HTML page; `title` and `body` are escaped here.
 
     Text in backticks (our Discord-style command names) is shown as code.
     """
     shown = CODE.sub(r"<code>\1</code>", html.escape(body))
-    text = PAGE.format(title=html.escape(title), body=shown)
+    text = PAGE.format(title=html.escape(title), body=shown, lang=lang.replace("_", "-"))
     return web.Response(text=text, status=status, content_type="text/html", headers=headers)
 
 
@@ -121,32 +127,44 @@ async def limit_by_address(request: web.Request) -> None:
 async def link_page(request: web.Request) -> web.StreamResponse:
     """`GET /link/{state}`: send the browser on to Plex's sign-in page."""
     await limit_by_address(request)
+    t = reader(request)
     try:
         url = await request.app[LINKING].sign_in_url(request.match_info["state"])
     except UserError as exc:
-        return page("This link doesn't work", exc.message, 400)
+        return page(t._("This link doesn't work"), t.render(exc.msg), 400, lang=t.code)
     return web.Response(status=302, headers={"Location": url})
 
 
 async def plex_callback(request: web.Request) -> web.StreamResponse:
     """`GET /plex/callback?state=…`: Plex sent the browser back; finish the link."""
     await limit_by_address(request)
+    t = reader(request)
     try:
         linked = await request.app[LINKING].complete(request.query.get("state", ""))
     except LinkRefused as exc:
-        return page("This Plex account can't be linked", exc.message, 403)
+        return page(t._("This Plex account can't be linked"), t.render(exc.msg), 403, lang=t.code)
     except UserError as exc:
-        return page("Linking didn't work", exc.message, 400)
+        return page(t._("Linking didn't work"), t.render(exc.msg), 400, lang=t.code)
     except DependencyError:
         return page(
-            "Plex isn't answering",
-            "Plex didn't answer just now. Reload this page in a minute to try again.",
+            t._("Plex isn't answering"),
+            t._("Plex didn't answer just now. Reload this page in a minute to try again."),
             503,
+            lang=t.code,
         )
     return page(
-        "Linked!",
-        f"Linked as {linked.plex_username}. You can close this tab and go back to Discord.",
+        t._("Linked!"),
+        t._(
+            "Linked as {name}. You can close this tab and go back to Discord.",
+            name=linked.plex_username,
+        ),
+        lang=t.code,
     )
+
+
+def reader(request: web.Request) -> Lang:
+    """The page's language, from the browser's Accept-Language."""
+    return from_accept_language(request.headers.get("Accept-Language"))
 
 
 def add_link_routes(app: web.Application, linking: LinkingService, limiter: RateLimiter) -> None:
@@ -247,7 +265,7 @@ async def start_web(app: web.Application, host: str, port: int) -> tuple[web.App
 
 
 PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8">
+<html lang="{lang}"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{title} · MediaNest</title>
 <style>

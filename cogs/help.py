@@ -8,6 +8,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.i18n.discord import command_description, command_name, lang_of
 from cogs.checks import is_admin
 
 if TYPE_CHECKING:
@@ -26,17 +27,19 @@ class HelpCog(commands.Cog):
     async def help(self, interaction: discord.Interaction[MediaNest]) -> None:
         """Show what MediaNest can do for you."""
         admin = await is_admin(interaction)
+        t = lang_of(interaction)
         lines = [
-            f"`/{cmd.qualified_name}` — {cmd.description}"
+            f"`/{command_name(t, cmd.qualified_name)}` — {command_description(t, cmd.description)}"
             for cmd in sorted(self.bot.tree.walk_commands(), key=lambda c: c.qualified_name)
             if isinstance(cmd, app_commands.Command) and (admin or not cmd.extras.get(ADMIN_ONLY))
         ]
         embed = discord.Embed(
             title="MediaNest",
-            description="Here's what I can do for you:\n" + "\n".join(lines),
+            description=t._("Here's what I can do for you:") + "\n" + "\n".join(lines),
             colour=discord.Colour(0xE5A00D),
         )
         off = self.bot.settings.disabled_features()
         if off and admin:
-            embed.add_field(name="Not set up", value="\n".join(off)[:1024], inline=False)
+            value = "\n".join(t._(line) for line in off)[:1024]
+            embed.add_field(name=t._("Not set up"), value=value, inline=False)
         await interaction.response.send_message(embed=embed, ephemeral=True)

@@ -8,6 +8,8 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.i18n import N_, SUPPORTED, Lang, language
+from bot.i18n.discord import lang_of
 from bot.services.requests.prefs import KINDS, Preferences, Prefs
 from cogs.components import Guarded, GuardedView
 
@@ -15,27 +17,70 @@ if TYPE_CHECKING:
     from bot.app import MediaNest
 
 LABELS = {
-    "discord_requests": "My requests made in Discord",
-    "elsewhere_requests": "My requests made elsewhere",
-    "followed_media": "Media I follow",
+    "discord_requests": N_("My requests made in Discord"),
+    "elsewhere_requests": N_("My requests made elsewhere"),
+    "followed_media": N_("Media I follow"),
 }
-INTRO = (
+INTRO = N_(
     "Which DMs do you want? Press a button to turn it on or off. "
     '"Elsewhere" means Overseerr\'s website, your Plex watchlist or another app.'
 )
+AUTOMATIC = "auto"
 
 
-def panel(prefs: Prefs) -> tuple[str, discord.ui.View]:
-    """The panel's text and its three toggle buttons (green: on)."""
+def panel(prefs: Prefs, t: Lang, chosen: str | None = None) -> tuple[str, discord.ui.View]:
+    """The panel's text, its three toggle buttons (green: on) and the language menu."""
     view = GuardedView(timeout=None)
-    lines = [INTRO]
+    lines = [t._(INTRO)]
     for kind in KINDS:
         on = prefs.wants(kind)
-        lines.append(f"{'🔔' if on else '🔕'} {LABELS[kind]}: **{'on' if on else 'off'}**")
+        state = t._("on") if on else t._("off")
+        lines.append(f"{'🔔' if on else '🔕'} {t._(LABELS[kind])}: **{state}**")
         style = discord.ButtonStyle.success if on else discord.ButtonStyle.secondary
-        view.add_item(NotifyToggle(kind, LABELS[kind], style))
+        view.add_item(NotifyToggle(kind, t._(LABELS[kind]), style))
+    view.add_item(LanguageMenu(t, chosen))
     view.stop()
     return "\n".join(lines), view
+
+
+def language_options(t: Lang, chosen: str | None) -> list[discord.SelectOption]:
+    """Discord's language (automatic), then each shipped language in its own name."""
+    options = [
+        discord.SelectOption(
+            label=t._("Same as my Discord app"), value=AUTOMATIC, default=chosen is None
+        )
+    ]
+    for code in SUPPORTED:
+        options.append(
+            discord.SelectOption(label=language(code).name(), value=code, default=chosen == code)
+        )
+    return options
+
+
+async def show_panel(interaction: discord.Interaction[MediaNest], prefs: Prefs) -> None:
+    """Edit the pressed panel to show the member's choices, in their language."""
+    chosen = interaction.client.services.languages.chosen(interaction.user.id)
+    text, view = panel(prefs, lang_of(interaction), chosen)
+    await interaction.response.edit_message(content=text, view=view)
+
+
+class LanguageMenu(Guarded, discord.ui.DynamicItem[discord.ui.Select], template=r"notify:language"):
+    """The member's language for replies and DMs; it wins over Discord's."""
+
+    def __init__(self, t: Lang | None = None, chosen: str | None = None) -> None:
+        t = t or language("en")
+        select: discord.ui.Select = discord.ui.Select(
+            custom_id="notify:language",
+            placeholder=t._("Language"),
+            options=language_options(t, chosen),
+        )
+        super().__init__(select)
+
+    async def run(self, interaction: discord.Interaction[MediaNest]) -> None:
+        picked = self.item.values[0] if self.item.values else AUTOMATIC
+        code = None if picked == AUTOMATIC else picked
+        await interaction.client.services.languages.choose(interaction.user.id, code)
+        await show_panel(interaction, await Preferences().of(interaction.user.id))
 
 
 class NotifyToggle(
@@ -56,8 +101,7 @@ class NotifyToggle(
 
     async def run(self, interaction: discord.Interaction[MediaNest]) -> None:
         prefs = await Preferences().toggle(interaction.user.id, self.kind)
-        text, view = panel(prefs)
-        await interaction.response.edit_message(content=text, view=view)
+        await show_panel(interaction, prefs)
 
 
 class NotificationsCog(commands.Cog):
@@ -68,13 +112,15 @@ class NotificationsCog(commands.Cog):
         self.prefs = prefs
 
     async def cog_load(self) -> None:
-        self.bot.add_dynamic_items(NotifyToggle)
+        self.bot.add_dynamic_items(NotifyToggle, LanguageMenu)
 
     async def cog_unload(self) -> None:
-        self.bot.remove_dynamic_items(NotifyToggle)
+        self.bot.remove_dynamic_items(NotifyToggle, LanguageMenu)
 
     @app_commands.command(name="notifications")
     async def notifications(self, interaction: discord.Interaction[MediaNest]) -> None:
-        """Choose which request DMs you get."""
-        text, view = panel(await self.prefs.of(interaction.user.id))
+        """Choose which request DMs you get, and your language."""
+        chosen = self.bot.services.languages.chosen(interaction.user.id)
+        prefs = await self.prefs.of(interaction.user.id)
+        text, view = panel(prefs, lang_of(interaction), chosen)
         await interaction.response.send_message(text, view=view, ephemeral=True)

@@ -220,6 +220,19 @@ class NotificationPrefs(Model):
         table = "notification_prefs"
 
 
+class MemberLanguage(Model):
+    """A member's language: the one they picked in /notifications, and their Discord one."""
+
+    id = fields.IntField(primary_key=True)
+    discord_id = fields.BigIntField(unique=True)
+    chosen = fields.CharField(max_length=16, null=True)  # wins over Discord's; None: automatic
+    seen = fields.CharField(max_length=16, null=True)  # Discord's locale at their last interaction
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "member_language"
+
+
 class Subscription(Model):
     """A member following media they did not request, until it is on Plex or refused."""
 
@@ -489,6 +502,7 @@ class OutboxMessage(Model):
     content = fields.TextField()
     embed: fields.Field[dict | None] = fields.JSONField(null=True)
     buttons: fields.Field[list | None] = fields.JSONField(null=True)
+    message: fields.Field[dict | None] = fields.JSONField(null=True)  # rendered when sent
     status = fields.CharEnumField(OutboxStatus, max_length=16, db_index=True)
     attempts = fields.IntField(default=0)
     next_attempt_at = fields.DatetimeField(db_index=True)

@@ -19,6 +19,7 @@ from tortoise.transactions import in_transaction
 
 from bot.clients.plex import Pin, PlexAccountInfo, PlexClient, PlexTV, ServerAccess
 from bot.errors import ServiceRejected, ServiceUnavailable, UserError
+from bot.i18n import N_, Msg
 from bot.services.access import Access
 from bot.services.crypto import InvalidToken, TokenCipher
 from bot.services.outbox import Outbox
@@ -27,14 +28,14 @@ from storage.models import LinkAttempt, Member, PlexLink, Role
 log = logging.getLogger(__name__)
 
 ROLES: dict[ServerAccess, Role] = {"owner": Role.ADMIN, "shared": Role.USER}
-ROLE_NAMES = {Role.ADMIN: "admin (server owner)", Role.USER: "member"}
+ROLE_NAMES = {Role.ADMIN: N_("admin (server owner)"), Role.USER: N_("member")}
 
 
 # These messages end up on plain HTML pages as well as in Discord: no markdown in them.
 class LinkError(UserError):
     """The link attempt cannot be used: unknown, expired or already used."""
 
-    message = "This sign-in link isn't valid any more. Run /link in Discord to get a new one."
+    message = N_("This sign-in link isn't valid any more. Run /link in Discord to get a new one.")
 
 
 class LinkAlreadyUsed(LinkError):
@@ -47,7 +48,9 @@ class LinkAlreadyUsed(LinkError):
 class LinkPending(LinkError):
     """The callback came before plex.tv confirmed the sign-in; the attempt stays open."""
 
-    message = "Plex hasn't confirmed your sign-in yet. Finish signing in, then reload this page."
+    message = N_(
+        "Plex hasn't confirmed your sign-in yet. Finish signing in, then reload this page."
+    )
 
 
 class LinkRefused(UserError):
@@ -210,8 +213,12 @@ class LinkingService:
         await self.outbox.dm(
             f"plex-linked:{attempt.state_hash[:32]}",
             attempt.discord_id,
-            f"You're linked to Plex as **{account.username}** ({ROLE_NAMES[role]}). "
-            "Run `/account` to see your link, or `/unlink` to remove it.",
+            Msg(
+                "You're linked to Plex as **{name}** ({role}). "
+                "Run `/account` to see your link, or `/unlink` to remove it.",
+                name=account.username,
+                role=Msg(ROLE_NAMES[role]),
+            ),
         )
         log.info("linking: %s linked as Plex user %s (%s)", attempt.discord_id, account.id, role)
         return Linked(attempt.discord_id, account.username, role)
@@ -227,24 +234,24 @@ class LinkingService:
         self, attempt: LinkAttempt, account: PlexAccountInfo, taken: bool
     ) -> NoReturn:
         if taken:
-            why = (
+            why = N_(
                 "the Plex account {name} is already linked to another Discord account. "
                 "Run {unlink} there first, then {link} again."
             )
         else:
-            why = (
+            why = N_(
                 "the Plex account {name} doesn't have access to our Plex server. "
                 "Ask the server owner to share it with you, then run {link} again."
             )
+        reason = Msg(why, name=f"**{account.username}**", link="`/link`", unlink="`/unlink`")
         await self.outbox.dm(
             f"plex-refused:{attempt.state_hash[:32]}",
             attempt.discord_id,
-            "I couldn't link your Plex account: "
-            + why.format(name=f"**{account.username}**", link="`/link`", unlink="`/unlink`"),
+            Msg("I couldn't link your Plex account: {reason}", reason=reason),
         )
         log.info("linking: refused %s for Plex user %s", attempt.discord_id, account.id)
-        page = why.format(name=f"“{account.username}”", link="/link", unlink="/unlink")
-        raise LinkRefused("Not linked: " + page)
+        page = Msg(why, name=f"“{account.username}”", link="/link", unlink="/unlink")
+        raise LinkRefused(N_("Not linked: {reason}"), reason=page)
 
     async def _store(
         self, discord_id: int, account: PlexAccountInfo, role: Role, token: str
@@ -324,7 +331,7 @@ class LinkingService:
             token = self.cipher.decrypt(link.token_encrypted)
         except InvalidToken:
             log.warning("linking: token of %s can't be decrypted (SECRET_KEY changed?)", discord_id)
-            await self._drop(link, discord_id, "I can no longer check your Plex sign-in")
+            await self._drop(link, discord_id, N_("I can no longer check your Plex sign-in"))
             return False
         machine_id = await self.machine_id()
         try:
@@ -332,11 +339,11 @@ class LinkingService:
         except ServiceRejected as exc:
             if exc.status != 401:
                 raise
-            await self._drop(link, discord_id, "Plex no longer accepts your sign-in")
+            await self._drop(link, discord_id, N_("Plex no longer accepts your sign-in"))
             return False
         if access is None:
             await self._drop(
-                link, discord_id, "your Plex account no longer has access to our server"
+                link, discord_id, N_("your Plex account no longer has access to our server")
             )
             return False
         update: dict[str, object] = {"verified_at": now()}
@@ -356,7 +363,10 @@ class LinkingService:
         await self.outbox.dm(
             f"plex-unlinked:{discord_id}:{link.linked_at.timestamp():.6f}",
             discord_id,
-            f"Your Plex link was removed because {why}. Run `/link` to link it again.",
+            Msg(
+                "Your Plex link was removed because {why}. Run `/link` to link it again.",
+                why=Msg(why),
+            ),
         )
 
     async def _unlinked(self, discord_id: int) -> None:

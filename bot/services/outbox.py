@@ -18,6 +18,7 @@ from typing import Any, Protocol
 
 from tortoise.exceptions import IntegrityError
 
+from bot.i18n.messages import N_, Msg
 from bot.services.errors import is_database_error
 from bot.services.retry import OUTBOX, RetryPolicy
 from storage.models import OutboxMessage, OutboxStatus, TargetKind
@@ -62,6 +63,7 @@ class Delivery:
     embed: dict[str, Any] | None = None
     buttons: tuple[Button, ...] = ()
     nonce: str | None = None  # lets Discord drop a resend of the same outbox row
+    message: dict[str, Any] | None = None  # a Msg as JSON: rendered in the reader's language
 
 
 class Sender(Protocol):
@@ -70,8 +72,18 @@ class Sender(Protocol):
         ...
 
 
+REDIRECTED = N_("{user} I couldn't DM you, so here it is: {text}")
+
+
 def now() -> datetime:
     return datetime.now(UTC)
+
+
+def _content(content: str | Msg) -> tuple[str, dict[str, Any] | None]:
+    """The stored text (English for a Msg, kept for logs) and the Msg rendered when sent."""
+    if isinstance(content, Msg):
+        return content.english()[:2000], content.to_json()
+    return content[:2000], None
 
 
 class Urgent:
@@ -125,7 +137,7 @@ class Outbox:
         self,
         key: str,
         user_id: int,
-        content: str,
+        content: str | Msg,
         embed: dict | None = None,
         buttons: Sequence[Button] = (),
     ) -> bool:
@@ -136,7 +148,7 @@ class Outbox:
         self,
         key: str,
         channel_id: int,
-        content: str,
+        content: str | Msg,
         embed: dict | None = None,
         buttons: Sequence[Button] = (),
         *,
@@ -153,7 +165,10 @@ class Outbox:
         except Exception as exc:
             if not (urgent and is_database_error(exc)):
                 raise
-        delivery = Delivery(TargetKind.CHANNEL, channel_id, content[:2000], embed, tuple(buttons))
+        text, message = _content(content)
+        delivery = Delivery(
+            TargetKind.CHANNEL, channel_id, text, embed, tuple(buttons), message=message
+        )
         kept = self.urgent.keep(key, delivery)
         self._wake.set()
         return kept
@@ -163,16 +178,18 @@ class Outbox:
         key: str,
         kind: TargetKind,
         target_id: int,
-        content: str,
+        content: str | Msg,
         embed: dict | None,
         buttons: Sequence[Button],
     ) -> bool:
+        text, message = _content(content)
         try:
             await OutboxMessage.create(
                 dedupe_key=key[:200],
                 target_kind=kind,
                 target_id=target_id,
-                content=content[:2000],
+                content=text,
+                message=message,
                 embed=embed,
                 buttons=[asdict(b) for b in buttons] or None,
                 status=OutboxStatus.PENDING,
@@ -238,6 +255,7 @@ class Outbox:
             message.embed,
             buttons,
             nonce=f"outbox-{message.id}",
+            message=message.message,
         )
         message.attempts += 1
         try:
@@ -271,7 +289,8 @@ class Outbox:
             log.info("outbox: DMs closed for %s and no notify channel", message.target_id)
             return
         message.status = OutboxStatus.REDIRECTED
-        content = f"<@{message.target_id}> I couldn't DM you, so here it is: {message.content}"
+        text = Msg.from_json(message.message) if message.message else message.content
+        content = Msg(REDIRECTED, user=f"<@{message.target_id}>", text=text)
         buttons = [Button(**b) for b in message.buttons or () if b.get("url")]
         await self.post(
             f"{message.dedupe_key}:fallback",

@@ -27,6 +27,7 @@ from bot.clients.overseerr.notifications import (
     webhook_settings,
 )
 from bot.errors import FeatureDisabled, UserError
+from bot.i18n import N_
 from bot.services.keyvalue import kept_value
 from bot.services.requests.tracking import PENDING_TYPES, WEBHOOK_STATUS
 
@@ -70,7 +71,7 @@ class ReplaceConfirmationNeeded(UserError):
 
 
 class NotPointingHere(UserError):
-    message = "Overseerr's webhook doesn't point at the bot yet: apply the settings first."
+    message = N_("Overseerr's webhook doesn't point at the bot yet: apply the settings first.")
 
 
 class AgentState(enum.StrEnum):

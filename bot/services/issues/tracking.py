@@ -22,6 +22,7 @@ from bot.clients.overseerr import OverseerrClient, OverseerrUser
 from bot.clients.overseerr.issues import IssueWebhookBody, OverseerrIssue, OverseerrIssues
 from bot.clients.overseerr.models import describe
 from bot.errors import DependencyError, ServiceRejected, UserError
+from bot.i18n import N_
 from bot.services.issues.views import (
     THREAD_KEPT,
     IssueCardView,
@@ -44,11 +45,11 @@ POLL_OPEN = 50  # and at most this many of our open ones re-read besides
 
 
 class IssueNotFound(UserError):
-    message = "I don't know that issue any more. Look it up on Overseerr."
+    message = N_("I don't know that issue any more. Look it up on Overseerr.")
 
 
 class AlreadyResolved(UserError):
-    message = "That issue is already resolved."
+    message = N_("That issue is already resolved.")
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.clients.overseerr import OverseerrClient
+from bot.i18n import Msg
 from bot.services.outbox import Outbox
 from bot.services.ratelimit import RateLimiter
 from bot.services.requests.accounts import Accounts
@@ -68,7 +69,7 @@ class Requests:
         self.reviews.channel_id = review
         self.cards.channel_id = approvals
 
-    async def overseerr_account(self, plex_user_id: int) -> str:
+    async def overseerr_account(self, plex_user_id: int) -> Msg:
         """How the Plex account maps to Overseerr, in words, for /account."""
         return await self.accounts.describe(plex_user_id)
 

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from bot.errors import MediaNestError, UserError
+from bot.i18n import N_
 from bot.services.requests.views import QuotaPreview
 from storage.models import RequestStatus
 
@@ -15,7 +16,7 @@ class InvalidWebhook(MediaNestError):
 
 
 class RequestNotFound(UserError):
-    message = "That request doesn't exist any more."
+    message = N_("That request doesn't exist any more.")
 
 
 class NoOverseerrAccount(UserError):
@@ -68,7 +69,7 @@ class AlreadyRequested(AlreadyKnown):
 
 
 class CardNotFound(UserError):
-    message = "I have no approval card for that request any more."
+    message = N_("I have no approval card for that request any more.")
 
 
 class AlreadyDecided(UserError):

@@ -80,12 +80,12 @@ class Submission:
             if choice is None:
                 raise ServiceUnavailable(exc.service, exc.detail, FREE_TEXT_DOWN) from exc
             if not exempt:
-                await self.limiter.hit(RATE_NAME, self.rate, discord_id)
+                await self.limiter.hit(RATE_NAME, self.rate, discord_id, what="requests")
             return await self._save_unchecked(
                 discord_id, plex_user_id, choice.group(1), int(choice.group(2)), spec, is_4k
             )
         if not exempt:
-            await self.limiter.hit(RATE_NAME, self.rate, discord_id)
+            await self.limiter.hit(RATE_NAME, self.rate, discord_id, what="requests")
         if checked.details is None:
             return await self.reviews.save(discord_id, text, spec, is_4k, checked.user_id)
         details = checked.details

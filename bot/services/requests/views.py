@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from bot.i18n import N_, Msg, PluralMsg
 from bot.services.outbox import Button
 from bot.services.requests.seasons import format_seasons
 from storage.models import CardDecision, MediaRequest, RequestStatus
@@ -13,15 +14,15 @@ from storage.models import CardDecision, MediaRequest, RequestStatus
 S = RequestStatus
 
 STATUS_TEXT = {
-    S.NEEDS_REVIEW: "waiting for an admin",
-    S.QUEUED: "queued",
-    S.PENDING: "waiting for approval",
-    S.APPROVED: "approved, on its way",
-    S.PARTIALLY_AVAILABLE: "partly on Plex",
-    S.AVAILABLE: "on Plex",
-    S.DECLINED: "declined",
-    S.FAILED: "stuck (it failed in Overseerr)",
-    S.REJECTED: "refused by Overseerr",
+    S.NEEDS_REVIEW: N_("waiting for an admin"),
+    S.QUEUED: N_("queued"),
+    S.PENDING: N_("waiting for approval"),
+    S.APPROVED: N_("approved, on its way"),
+    S.PARTIALLY_AVAILABLE: N_("partly on Plex"),
+    S.AVAILABLE: N_("on Plex"),
+    S.DECLINED: N_("declined"),
+    S.FAILED: N_("stuck (it failed in Overseerr)"),
+    S.REJECTED: N_("refused by Overseerr"),
 }
 
 
@@ -120,17 +121,34 @@ class QuotaPreview:
         return self.limit is None
 
     @property
-    def text(self) -> str:
+    def text(self) -> Msg:
         """One line for the confirmation, e.g. "You have 1 of 5 movie requests left …"."""
-        units = "movie requests" if self.media_type == "movie" else "TV seasons"
+        movie = self.media_type == "movie"
         if self.limit is None:
-            return f"Your {units} are unlimited."
-        text = f"You have {self.remaining or 0} of {self.limit} {units} left"
-        if self.days:
-            text += f" (per {self.days} days)"
-        if self.resets_at is not None and (self.remaining or 0) < self.limit:
-            text += f"; the next one frees up <t:{int(self.resets_at.timestamp())}:R>"
-        return text + "."
+            if movie:
+                return Msg("Your movie requests are unlimited.")
+            return Msg("Your TV seasons are unlimited.")
+        left = self.remaining or 0
+        if movie:
+            quota = PluralMsg(
+                "You have {left} of {count} movie request left",
+                "You have {left} of {count} movie requests left",
+                self.limit,
+                left=left,
+            )
+        else:
+            quota = PluralMsg(
+                "You have {left} of {count} TV season left",
+                "You have {left} of {count} TV seasons left",
+                self.limit,
+                left=left,
+            )
+        period = PluralMsg(" (per day)", " (per {count} days)", self.days) if self.days else ""
+        resets: Msg | str = ""
+        if self.resets_at is not None and left < self.limit:
+            when = f"<t:{int(self.resets_at.timestamp())}:R>"
+            resets = Msg("; the next one frees up {when}", when=when)
+        return Msg("{quota}{period}{resets}.", quota=quota, period=period, resets=resets)
 
 
 @dataclass(frozen=True)
