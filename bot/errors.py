@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.i18n.catalogs import ENGLISH
-from bot.i18n.messages import N_, Msg
+from bot.i18n.messages import N_, Msg, joined
 
 
 class MediaNestError(Exception):
@@ -31,10 +31,18 @@ class MediaNestError(Exception):
 
     message = N_("Something went wrong.")
 
-    def __init__(self, message: str | None = None, /, **values: Any) -> None:
-        self.msg = Msg(message if message is not None else type(self).message, **values)
+    def __init__(self, message: str | Msg | None = None, /, **values: Any) -> None:
+        if isinstance(message, Msg):
+            self.msg = message
+        else:
+            self.msg = Msg(message if message is not None else type(self).message, **values)
         self.message = ENGLISH.render(self.msg)
         super().__init__(self.message)
+
+    def add(self, more: Msg) -> None:
+        """Say one more sentence after the message."""
+        self.msg = joined([self.msg, more], " ")
+        self.message = ENGLISH.render(self.msg)
 
 
 class UserError(MediaNestError):

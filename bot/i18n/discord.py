@@ -53,6 +53,12 @@ def server_lang(client: Any, guild: discord.Guild | None) -> Lang:
     return resolve(_default(client), preferred)
 
 
+def channel_lang(client: Any, channel_id: int) -> Lang:
+    """The language of a post in this channel (its server's, or DEFAULT_LOCALE)."""
+    channel = client.get_channel(channel_id)
+    return server_lang(client, getattr(channel, "guild", None))
+
+
 def command_name(lang: Lang, qualified_name: str) -> str:
     """A command's name as members of this language see it ("youtube subscribe")."""
     return " ".join(lang.pgettext("command", part) for part in qualified_name.split())

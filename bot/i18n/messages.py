@@ -86,6 +86,12 @@ def PluralMsg(singular: str, plural: str, count: int, /, **values: Value) -> Msg
     return msg
 
 
+def joined(parts: list[Msg | str], sep: str = "\n") -> Msg:
+    """Several messages shown one after the other (each rendered on its own)."""
+    text = sep.join(f"{{p{n}}}" for n in range(len(parts)))
+    return Msg(text, **{f"p{n}": part for n, part in enumerate(parts)})
+
+
 def _encode(values: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in values.items():

@@ -150,8 +150,9 @@ class RequestsCog(commands.Cog):
         owner = None if everyone else interaction.user.id
         issues = self.bot.services.issues
         found = await issues.reporting.open_issues(owner) if issues else []
-        shown = open_issue_lines(found, with_user=everyone)
-        view = RequestsPage(lang_of(interaction), self.requests, interaction.user.id, owner, shown)
+        t = lang_of(interaction)
+        shown = open_issue_lines(t, found, with_user=everyone)
+        view = RequestsPage(t, self.requests, interaction.user.id, owner, shown)
         embed = await view.render()
         await interaction.response.send_message(embed=embed, view=view, ephemeral=True)
 

@@ -49,6 +49,7 @@ class FakeUser:
     username: str
     roles: list[int] = field(default_factory=list)
     dms_closed: bool = False
+    locale: str = "en-US"  # the language of their Discord app, sent with each interaction
 
 
 @dataclass
@@ -86,6 +87,39 @@ def _now_iso() -> str:
 
 def _form_error(field_name: str, code: str, message: str) -> dict[str, Any]:
     return {field_name: {"_errors": [{"code": code, "message": message}]}}
+
+
+LOCALES = {
+    "id", "da", "de", "en-GB", "en-US", "es-ES", "es-419", "fr", "hr", "it", "lt", "hu", "nl",
+    "no", "pl", "pt-BR", "ro", "fi", "sv-SE", "vi", "tr", "cs", "el", "bg", "ru", "uk", "hi",
+    "th", "zh-CN", "ja", "zh-TW", "ko",
+}  # fmt: skip
+
+
+def _localization_errors(where: str, item: dict[str, Any]) -> dict[str, Any]:
+    """Discord's checks of name/description localizations, on a command, option or choice."""
+    errors: dict[str, Any] = {}
+    for locale, name in (item.get("name_localizations") or {}).items():
+        choice = "value" in item
+        ok = 1 <= len(name) <= 100 if choice else re.fullmatch(r"[-_\w]{1,32}", name)
+        if locale not in LOCALES or not ok or (not choice and name != name.lower()):
+            errors.update(
+                _form_error(f"{where}.name_localizations.{locale}", "INVALID", "Invalid name")
+            )
+    for locale, text in (item.get("description_localizations") or {}).items():
+        if locale not in LOCALES or not 1 <= len(text) <= 100:
+            errors.update(
+                _form_error(
+                    f"{where}.description_localizations.{locale}",
+                    "BASE_TYPE_BAD_LENGTH",
+                    "Must be 1-100 long.",
+                )
+            )
+    for n, option in enumerate(item.get("options") or []):
+        errors.update(_localization_errors(f"{where}.options.{n}", option))
+    for n, choice in enumerate(item.get("choices") or []):
+        errors.update(_localization_errors(f"{where}.choices.{n}", choice))
+    return errors
 
 
 def _parse_multipart(body: bytes, content_type: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
@@ -302,6 +336,7 @@ class FakeDiscord(LoopbackServer):
         self._deleted: set[int] = set()
         self._dm_channels: dict[int, int] = {}  # user id -> DM channel id
         self._commands: dict[int | None, list[dict[str, Any]]] = {}
+        self.guild_locale = "en-US"  # the server's language (Server Settings → Community)
         self._command_ids: dict[tuple[int | None, str, int], int] = {}
         self._first_sync: list[dict[str, Any]] | None = None
         self._interactions: dict[int, FakeInteraction] = {}
@@ -867,7 +902,7 @@ class FakeDiscord(LoopbackServer):
             "nsfw_level": 0,
             "premium_tier": 0,
             "premium_subscription_count": 0,
-            "preferred_locale": "en-US",
+            "preferred_locale": self.guild_locale,
             "system_channel_id": None,
             "system_channel_flags": 0,
             "rules_channel_id": None,
@@ -1066,7 +1101,7 @@ class FakeDiscord(LoopbackServer):
             "type": kind,
             "token": "aW50ZXJhY3Rpb24" + secrets.token_urlsafe(24),
             "version": 1,
-            "locale": "en-US",
+            "locale": who.locale,
             "entitlements": [],
             "app_permissions": str(ALL_PERMISSIONS),
             "attachment_size_limit": 10 * 1024 * 1024,
@@ -1087,8 +1122,8 @@ class FakeDiscord(LoopbackServer):
             )
             payload.update(
                 guild_id=str(self.guild_id),
-                guild_locale="en-US",
-                guild={"id": str(self.guild_id), "locale": "en-US", "features": []},
+                guild_locale=self.guild_locale,
+                guild={"id": str(self.guild_id), "locale": self.guild_locale, "features": []},
                 member=self._member_payload(who),
                 context=0,
                 authorizing_integration_owners={"0": str(self.guild_id)},
@@ -1407,6 +1442,7 @@ class FakeDiscord(LoopbackServer):
                 errors.update(
                     _form_error(f"{i}.description", "BASE_TYPE_BAD_LENGTH", "Must be 1-100 long.")
                 )
+            errors.update(_localization_errors(str(i), cmd))
             if len(cmd.get("options") or []) > 25:
                 errors.update(
                     _form_error(f"{i}.options", "BASE_TYPE_MAX_LENGTH", "Must be 25 or fewer.")

@@ -22,7 +22,7 @@ from bot.clients.overseerr import OverseerrClient, OverseerrUser
 from bot.clients.overseerr.issues import IssueWebhookBody, OverseerrIssue, OverseerrIssues
 from bot.clients.overseerr.models import describe
 from bot.errors import DependencyError, ServiceRejected, UserError
-from bot.i18n import N_
+from bot.i18n import N_, Msg
 from bot.services.issues.views import (
     THREAD_KEPT,
     IssueCardView,
@@ -138,7 +138,8 @@ class IssueTracker:
             row.thread = [*row.thread, _entry(comment.user_name, comment.message)][-THREAD_KEPT:]
             if row.discord_id is not None and comment.user_id != row.overseerr_user_id:
                 key = f"issue:{row.overseerr_issue_id}:comment:{comment.id}"
-                text = comment_dm(row, comment.user_name or "Someone", comment.message)
+                who = comment.user_name or Msg("Someone")
+                text = comment_dm(row, who, comment.message)
                 await self.outbox.dm(key, row.discord_id, text)
         if new:
             row.last_comment_id = max(c.id for c in new)

@@ -13,6 +13,7 @@ from typing import Any
 
 from bot.clients.overseerr import BadAnswer, OverseerrClient, OverseerrRequest, parse_request
 from bot.errors import ServiceRejected, ServiceUnavailable, UserError
+from bot.i18n import Msg
 from bot.services.outbox import Outbox
 from bot.services.requests.cards import Cards
 from bot.services.requests.checks import Checks
@@ -160,8 +161,11 @@ class Deliveries:
             await self.outbox.dm(
                 f"request:{row.id}:queued",
                 row.discord_id,
-                f"Overseerr isn't answering right now, so your request for **{label_of(row)}** "
-                "is queued. I'll keep trying and tell you when it goes through.",
+                Msg(
+                    "Overseerr isn't answering right now, so your request for **{name}** "
+                    "is queued. I'll keep trying and tell you when it goes through.",
+                    name=label_of(row),
+                ),
             )
         return view(await MediaRequest.get(id=row.id))
 
@@ -207,10 +211,13 @@ class Deliveries:
         if moved:
             log.info("requests: queued request %s not sent: %s", row.id, reason.message)
             if status == S.AVAILABLE:
-                text = reason.message
+                text = reason.msg
             else:
-                text = f"I couldn't send your queued request for **{label_of(row)}**: "
-                text += reason.message
+                text = Msg(
+                    "I couldn't send your queued request for **{name}**: {reason}",
+                    name=label_of(row),
+                    reason=reason.msg,
+                )
             await self.outbox.dm(f"request:{row.id}:delivered", row.discord_id, text)
         return view(row)
 
@@ -275,10 +282,18 @@ class Deliveries:
         """DM the outcome of a delivery the user did not watch happen."""
         name = label_of(row)
         if status == S.REJECTED:
-            text = f"Overseerr refused your request for **{name}**: {row.last_error}"
+            text = Msg(
+                "Overseerr refused your request for **{name}**: {reason}",
+                name=name,
+                reason=row.last_error,
+            )
         elif status in (S.AVAILABLE, S.PARTIALLY_AVAILABLE, S.DECLINED, S.FAILED):
             await self.progress.tell(row, status)
             return
         else:
-            text = f"Your request for **{name}** went through: it's {STATUS_TEXT[status]}."
+            text = Msg(
+                "Your request for **{name}** went through: it's {status}.",
+                name=name,
+                status=Msg(STATUS_TEXT[status]),
+            )
         await self.outbox.dm(f"request:{row.id}:delivered", row.discord_id, text)
