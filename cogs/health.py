@@ -11,6 +11,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.i18n.discord import lang_of
 from bot.services.charts import in_thread, requests_chart, uptime_chart
 from bot.services.dashboard import (
     DashboardSpot,
@@ -105,7 +106,8 @@ class HealthCog(commands.Cog):
         """See whether Plex, Overseerr and the bot are working."""
         if not await is_admin(interaction):  # type: ignore[arg-type]
             report = await self.report()
-            await interaction.response.send_message(public_status(report), ephemeral=True)
+            text = public_status(lang_of(interaction), report)
+            await interaction.response.send_message(text, ephemeral=True)
             return
         # Drawing the chart can take a while on a busy host: answer within Discord's 3 s first.
         await interaction.response.defer(ephemeral=True, thinking=True)

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import discord
 
+from bot.i18n import Lang
 from bot.services.health import human
 from bot.services.stats import Period
 from bot.services.stats.downloads import VideoStats
@@ -97,12 +98,15 @@ def status_embed(report: StatusReport) -> discord.Embed:
     return embed
 
 
-def public_status(report: StatusReport) -> str:
+def public_status(t: Lang, report: StatusReport) -> str:
     """The short view for everyone: healthy or not, no details."""
     down = [s.name for s in report.services if s.up is False]
     if not down:
-        return "🟢 All systems are working normally."
-    return f"🔴 Some services have problems right now: {', '.join(down)}. Admins have been told."
+        return t._("🟢 All systems are working normally.")
+    return t._(
+        "🔴 Some services have problems right now: {services}. Admins have been told.",
+        services=", ".join(down),
+    )
 
 
 def summary_line(summary: PeriodSummary) -> str:

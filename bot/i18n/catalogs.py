@@ -104,10 +104,11 @@ class Lang:
         return format_decimal(value, locale=self.locale)
 
     def size(self, size: float) -> str:
-        """Bytes in the largest unit that keeps the number at or above 1 (decimal units)."""
+        """Bytes in the largest unit that keeps the number at or above 1 (1 KB = 1024 bytes,
+        as the download settings and the disk probe count)."""
         unit = 0
-        while size >= 1000 and unit < len(UNITS) - 1:
-            size /= 1000
+        while size >= 1024 and unit < len(UNITS) - 1:
+            size /= 1024
             unit += 1
         shown = round(size, 1) if unit else int(size)
         return format_unit(shown, f"digital-{UNITS[unit]}", length="short", locale=self.locale)

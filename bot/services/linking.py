@@ -192,7 +192,9 @@ class LinkingService:
         except ServiceRejected as exc:
             if not await self._claim(attempt):
                 return None
-            raise LinkError("Plex didn't accept that sign-in. Run /link in Discord again.") from exc
+            raise LinkError(
+                N_("Plex didn't accept that sign-in. Run /link in Discord again.")
+            ) from exc
         taken = (
             await PlexLink.filter(plex_user_id=account.id)
             .exclude(member__discord_id=attempt.discord_id)

@@ -7,6 +7,7 @@ from datetime import timedelta
 from bot.clients.plex import PlexClient
 from bot.clients.ytdlp import YouTubeBlocked, YtDlp
 from bot.errors import InvalidInput
+from bot.i18n import N_
 from bot.services.downloads.block import QueueBlock
 from bot.services.downloads.cancel import Canceller
 from bot.services.downloads.endings import JobEndings
@@ -24,7 +25,7 @@ from bot.services.outbox import Outbox
 from bot.services.ratelimit import RateLimiter
 from storage.models import DownloadJob
 
-BLOCKED = (
+BLOCKED = N_(
     "YouTube is refusing this server right now, so downloads are paused and the admins "
     "have been told. Try again once they've resumed the queue."
 )

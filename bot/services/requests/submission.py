@@ -11,6 +11,7 @@ import logging
 from datetime import timedelta
 
 from bot.errors import InvalidInput, ServiceUnavailable
+from bot.i18n import N_
 from bot.services.ratelimit import RateLimiter
 from bot.services.requests.checks import Checks
 from bot.services.requests.following import Subscriptions
@@ -69,7 +70,7 @@ class Submission:
         """
         text = " ".join(title.split())
         if not text:
-            raise InvalidInput("Tell me which title you want.")
+            raise InvalidInput(N_("Tell me which title you want."))
         spec = seasons.strip() if seasons and seasons.strip() else None
         if spec is not None and len(spec) > 100:
             raise InvalidInput(SEASON_HELP)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from bot.clients.discord_rest import DiscordREST
 from bot.config import Settings
 from bot.errors import FeatureDisabled, InvalidInput, MediaNestError
+from bot.i18n import N_
 from bot.services.access import Access
 from bot.services.discord_checks import ChannelCheck, bot_channel_checks, channel_needs
 from bot.services.probes import Probe, ProbeResult, run_probes
@@ -89,7 +90,7 @@ class SetupReview:
     def _agent(self) -> WebhookAgentSetup:
         if self.agent is None:
             raise FeatureDisabled(
-                "Media requests are off: set OVERSEERR_URL and OVERSEERR_API_KEY (and Plex)."
+                N_("Media requests are off: set OVERSEERR_URL and OVERSEERR_API_KEY (and Plex).")
             )
         return self.agent
 
@@ -116,14 +117,16 @@ class SetupReview:
         if BY_NAME[name].kind == "role":
             if value == by.guild_id:
                 raise InvalidInput(
-                    "@everyone cannot be the admin role: pick a role only admins have."
+                    N_("@everyone cannot be the admin role: pick a role only admins have.")
                 )
             if not await self.access.is_admin_with(
                 value, by.user_id, by.role_ids, by.guild_owner_id
             ):
                 raise InvalidInput(
-                    "You don't have that role, so you would no longer be an admin: "
-                    "give yourself the role first, or pick one you have."
+                    N_(
+                        "You don't have that role, so you would no longer be an admin: "
+                        "give yourself the role first, or pick one you have."
+                    )
                 )
         await self.places.choose(name, value)
         self.apply()
