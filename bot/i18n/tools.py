@@ -69,23 +69,23 @@ def _command(cmd: object, where: str) -> Iterator[tuple[str | None, str, str]]:
             yield None, choice.name, where
 
 
-def extract() -> Catalog:
+def extract(path: Path = TEMPLATE) -> Catalog:
     """Write the template (messages.pot) from the code and the commands."""
     template = Catalog(project="MediaNest Bot", charset="utf-8", fuzzy=False)
     for folder in SCANNED:
         found = extract_from_dir(ROOT / folder, keywords=KEYWORDS, comment_tags=("i18n:",))
-        for path, line, text, comments, context in found:
+        for source, line, text, comments, context in found:
             template.add(
                 text,
-                locations=[(f"{folder}/{path}", line)],
+                locations=[(f"{folder}/{source}", line)],
                 auto_comments=comments,
                 context=context,
             )
     for context, text, where in command_texts():
         if text and text != "…":
             template.add(text, locations=[(where.replace(".", "/") + ".py", 0)], context=context)
-    TEMPLATE.parent.mkdir(parents=True, exist_ok=True)
-    with TEMPLATE.open("wb") as out:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("wb") as out:
         write_po(out, template, width=100, omit_header=False, sort_output=True)
     return template
 
