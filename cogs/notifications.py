@@ -35,7 +35,8 @@ def panel(prefs: Prefs, t: Lang, chosen: str | None = None) -> tuple[str, discor
     for kind in KINDS:
         on = prefs.wants(kind)
         state = t._("on") if on else t._("off")
-        lines.append(f"{'🔔' if on else '🔕'} {t._(LABELS[kind])}: **{state}**")
+        line = t._("{label}: **{state}**", label=t._(LABELS[kind]), state=state)
+        lines.append(f"{'🔔' if on else '🔕'} {line}")
         style = discord.ButtonStyle.success if on else discord.ButtonStyle.secondary
         view.add_item(NotifyToggle(kind, t._(LABELS[kind]), style))
     view.add_item(LanguageMenu(t, chosen))

@@ -1,0 +1,222 @@
+"""Each member in their own language, end to end through the fake Discord.
+
+Replies follow the member's Discord locale (or the language they picked, which wins), a DM
+sent later follows the locale stored at their last interaction, and a channel post follows
+the server's language.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+from typing import Any
+
+import aiohttp
+import pytest
+from discord import app_commands
+
+from bot.errors import RATE_TEXTS
+from bot.i18n import language
+from bot.tree import APOLOGY
+from cogs.notifications import INTRO, LABELS
+from storage.models import MemberLanguage
+from tests.cogs.test_requests import DUNE, catalogue, wait_dms
+from tests.harness import ANNOUNCE, WEBHOOK_TOKEN, World, bot_running, link_member, plex_people
+
+# Discord's locale for each shipped language, and the name /link has there.
+DISCORD = {"de": "de", "fr": "fr", "es": "es-ES", "nl": "nl", "pt_BR": "pt-BR"}
+MATRIX = 603
+LINK = {"de": "verknüpfen", "fr": "lier", "es": "vincular", "nl": "koppelen", "pt_BR": "vincular"}
+
+
+def before(text: str) -> str:
+    """A text up to its first placeholder (for texts that end in a time or an id)."""
+    return text.split("{", 1)[0]
+
+
+def help_text(reply: dict[str, Any]) -> str:
+    return str(reply["data"]["embeds"][0]["description"])
+
+
+@pytest.mark.parametrize("code", sorted(DISCORD))
+async def test_a_member_is_answered_dmed_and_posted_to_in_their_language(
+    world: World, code: str
+) -> None:
+    """/help, a /request reply, a rate-limit refusal, an error id, a later DM and a post."""
+    t = language(code)
+    bob = world.users["bob"]
+    bob.locale = world.discord.guild_locale = DISCORD[code]
+    people = plex_people(world)
+    catalogue(world)
+    world.overseerr.add_movie(MATRIX, "The Matrix", 1999)
+    async with bot_running(world.settings(rate_limit_request="1/hour")) as bot:
+        synced = {c["name"]: c for c in world.discord.commands(world.discord.guild_id)}
+        assert synced["link"]["name_localizations"][DISCORD[code]] == LINK[code]
+        assert synced["link"]["description_localizations"][DISCORD[code]] == t._(
+            "Link your Plex account so you can request media and more."
+        )
+
+        shown = help_text(await (await world.discord.slash(bob, "help")).response())
+        assert shown.startswith(t._("Here's what I can do for you:"))
+        assert shown != language("en")._("Here's what I can do for you:")
+        assert f"`/{LINK[code]}` — " in shown
+
+        await link_member(world, bot, "bob", people.friend)  # a DM sent later, not a reply
+        [linked] = await wait_dms(world, "bob", 1)
+        role = t._("member")
+        assert linked == t._(
+            "You're linked to Plex as **{name}** ({role}). "
+            "Run `/account` to see your link, or `/unlink` to remove it.",
+            name="friend",
+            role=role,
+        )
+
+        asked = await world.discord.slash(bob, "request", {"title": f"movie:{DUNE}"})
+        pending = t._(
+            "Requested **{label}**. It's waiting for an admin to approve it; "
+            "I'll DM you when it's on Plex.",
+            label="Dune (2021)",
+        )
+        await asked.wait_original(lambda m: m["content"] == pending)
+
+        again = await world.discord.slash(bob, "request", {"title": f"movie:{MATRIX}"})
+        refused = (await again.wait_followup())["content"]
+        assert refused.startswith(before(t._(RATE_TEXTS["requests"])))
+
+        [overseerr_id] = world.overseerr.media_requests
+        world.overseerr.set_request_status(overseerr_id, 2)
+        world.overseerr.set_media_status(DUNE, "movie", 5)
+        payload = world.overseerr.webhook_payload("MEDIA_AVAILABLE", overseerr_id)
+        url = f"http://127.0.0.1:{bot.web_port}/webhooks/overseerr"
+        assert await world.overseerr.send_webhook(url, payload, WEBHOOK_TOKEN) == 200
+        post = await world.discord.wait_for_message(lambda m: m["channel_id"] == str(ANNOUNCE))
+        assert post["content"] == t._("**{name}** is now on Plex.", name="Dune (2021)")
+        dms = await wait_dms(world, "bob", 2)
+        assert dms[1] == t._("**{name}** is now on Plex. Enjoy!", name="Dune (2021)")
+
+        await add_failing_command(bot)
+        crashed = await world.discord.slash(bob, "explode")
+        content = (await crashed.response())["data"]["content"]
+        assert content.startswith(before(t._(APOLOGY)))
+        assert "**" in content and content != APOLOGY
+
+
+async def add_failing_command(bot: Any) -> None:
+    @app_commands.command(name="explode")
+    async def explode(interaction: Any) -> None:
+        """Fail on purpose."""
+        raise RuntimeError("kaboom")
+
+    bot.tree.add_command(explode)
+    await bot.sync_commands()
+
+
+async def test_the_language_a_member_picks_wins_over_discords(world: World) -> None:
+    """A French Discord app, German picked in /notifications: replies and DMs come in German."""
+    bob = world.users["bob"]
+    bob.locale = "fr"
+    de, fr = language("de"), language("fr")
+    people = plex_people(world)
+    catalogue(world)
+    async with bot_running(world.settings()) as bot:
+        opened = await world.discord.slash(bob, "notifications")
+        assert (await opened.response())["data"]["content"].startswith(fr._(INTRO))
+        panel = opened.original
+        assert panel is not None
+        picked = await world.discord.click(bob, panel, "notify:language", values=["de"])
+        redrawn = (await picked.response())["data"]["content"]
+        assert redrawn.startswith(de._(INTRO))
+        on = de._("{label}: **{state}**", label=de._(LABELS["followed_media"]), state=de._("on"))
+        assert on == "Medien, die ich verfolge: **an**" and on in redrawn
+        stored = await MemberLanguage.get(discord_id=bob.id)
+        assert (stored.chosen, stored.seen) == ("de", "fr")
+
+        shown = help_text(await (await world.discord.slash(bob, "help")).response())
+        assert shown.startswith(de._("Here's what I can do for you:"))
+
+        await link_member(world, bot, "bob", people.friend)
+        [linked] = await wait_dms(world, "bob", 1)
+        assert linked.startswith(
+            before(
+                de._(
+                    "You're linked to Plex as **{name}** ({role}). "
+                    "Run `/account` to see your link, or `/unlink` to remove it."
+                )
+            )
+        )
+
+        back = await world.discord.slash(bob, "notifications")
+        await back.response()
+        assert back.original is not None
+        auto = await world.discord.click(bob, back.original, "notify:language", values=["auto"])
+        assert (await auto.response())["data"]["content"].startswith(fr._(INTRO))
+        assert (await MemberLanguage.get(discord_id=bob.id)).chosen is None
+
+
+async def test_an_unsupported_discord_locale_gets_english(world: World) -> None:
+    """Thai has no catalog: /help answers in English, without an error."""
+    alice = world.users["alice"]
+    alice.locale = "th"
+    async with bot_running(world.settings()):
+        shown = help_text(await (await world.discord.slash(alice, "help")).response())
+        assert shown.startswith("Here's what I can do for you:")
+        assert "`/help` — Show what MediaNest can do for you." in shown
+        assert (await MemberLanguage.get(discord_id=alice.id)).seen == "th"
+
+
+async def test_default_locale_sets_the_language_of_channel_posts(world: World) -> None:
+    """DEFAULT_LOCALE=nl: a post in the channel is Dutch though the server says en-US."""
+    bob = world.users["bob"]
+    people = plex_people(world)
+    catalogue(world)
+    async with bot_running(world.settings(default_locale="nl")) as bot:
+        await link_member(world, bot, "bob", people.friend)
+        await wait_dms(world, "bob", 1)
+        asked = await world.discord.slash(bob, "request", {"title": f"movie:{DUNE}"})
+        await asked.wait_original(lambda m: "Requested" in m["content"])  # bob's app is English
+        [overseerr_id] = world.overseerr.media_requests
+        world.overseerr.set_request_status(overseerr_id, 2)
+        world.overseerr.set_media_status(DUNE, "movie", 5)
+        payload = world.overseerr.webhook_payload("MEDIA_AVAILABLE", overseerr_id)
+        url = f"http://127.0.0.1:{bot.web_port}/webhooks/overseerr"
+        assert await world.overseerr.send_webhook(url, payload, WEBHOOK_TOKEN) == 200
+        post = await world.discord.wait_for_message(lambda m: m["channel_id"] == str(ANNOUNCE))
+        assert post["content"] == "**Dune (2021)** staat nu op Plex."
+
+
+@pytest.mark.parametrize(
+    ("header", "code", "title"),
+    [
+        ("de-DE,de;q=0.9,en;q=0.5", "de", "Dieser Link funktioniert nicht"),
+        ("pt-BR", "pt-BR", "Este link não funciona"),
+        ("th", "en", "This link doesn't work"),
+    ],
+)
+async def test_link_pages_follow_accept_language(
+    world: World, header: str, code: str, title: str
+) -> None:
+    """The sign-in pages answer in the browser's language (English when none fits)."""
+    plex_people(world)
+    async with bot_running(world.settings()) as bot:
+        url = f"http://127.0.0.1:{bot.web_port}/link/not-a-state"
+        headers = {"Accept-Language": header, "Accept": "text/html"}
+        async with aiohttp.ClientSession() as http, http.get(url, headers=headers) as resp:
+            page = await resp.text()
+        assert resp.status == 400
+        assert f"<h1>{html.escape(title)}</h1>" in page
+        assert f'<html lang="{code}">' in page
+
+
+async def test_language_is_noted_once_per_change(world: World) -> None:
+    """The member's Discord locale is written when it changes, not at every command."""
+    alice = world.users["alice"]
+    async with bot_running(world.settings()):
+        for _ in range(3):
+            await (await world.discord.slash(alice, "help")).response()
+        first = await MemberLanguage.get(discord_id=alice.id)
+        alice.locale = "es-419"
+        await (await world.discord.slash(alice, "help")).response()
+        await asyncio.sleep(0)
+        changed = await MemberLanguage.get(discord_id=alice.id)
+        assert (first.seen, changed.seen) == ("en-US", "es-419")
+        assert changed.updated_at > first.updated_at
