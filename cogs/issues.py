@@ -16,6 +16,7 @@ from bot.i18n.discord import channel_lang, lang_of, server_lang
 from bot.services.issues import IssueCardView, Issues, IssueView
 from bot.services.issues.views import PROBLEM_WORDS
 from cogs.checks import is_admin, requires_link
+from cogs.choices import shown_choice
 from cogs.components import AdminOnly
 
 if TYPE_CHECKING:
@@ -174,4 +175,5 @@ class IssuesCog(commands.Cog):
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
         choices = await self.issues.reporting.suggest(current)
-        return [app_commands.Choice(name=c.name, value=c.value) for c in choices]
+        t = lang_of(interaction)
+        return [shown_choice(t, c) for c in choices]

@@ -15,6 +15,7 @@ from bot.i18n.discord import lang_of
 from bot.services.requests import AlreadyRequested, ApprovalCardView, Requests
 from bot.services.requests.views import label_of
 from cogs.checks import is_admin, requires_link
+from cogs.choices import shown_choice
 from cogs.components import one_button
 from cogs.issues import open_issue_lines
 from cogs.requests._components import PERSISTENT, RequestsPage
@@ -137,7 +138,8 @@ class RequestsCog(commands.Cog):
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
         choices = await self.requests.titles.suggest(current)
-        return [app_commands.Choice(name=c.name, value=c.value) for c in choices]
+        t = lang_of(interaction)
+        return [shown_choice(t, c) for c in choices]
 
     @app_commands.command(name="requests")
     @app_commands.describe(everyone=N_("Admins: list everyone's requests"))

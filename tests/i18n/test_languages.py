@@ -220,3 +220,17 @@ async def test_language_is_noted_once_per_change(world: World) -> None:
         changed = await MemberLanguage.get(discord_id=alice.id)
         assert (first.seen, changed.seen) == ("en-US", "es-419")
         assert changed.updated_at > first.updated_at
+
+
+async def test_autocomplete_tags_are_in_the_members_language(world: World) -> None:
+    """/request's suggestions say "Film · Verfügbar" to a German member."""
+    bob = world.users["bob"]
+    bob.locale = "de"
+    catalogue(world)
+    async with bot_running(world.settings()):
+        choices = await world.discord.autocomplete(
+            bob, "request", {"title": "dune"}, focused="title"
+        )
+        names = {c["name"] for c in choices}
+        assert "Dune: Part Two (2024) · Film · Verfügbar" in names
+        assert "Dune (2021) · Film" in names

@@ -27,7 +27,6 @@ ON_PLEX = (MEDIA_AVAILABLE, MEDIA_PARTIALLY_AVAILABLE)
 RATE_NAME = "issue"
 SUGGEST_TIMEOUT = 2.5
 MAX_CHOICES = 25
-CHOICE_NAME_MAX = 100
 MESSAGE_MAX = 1000
 CHOICE_VALUE = re.compile(r"(movie|tv):(\d{1,9})")
 TITLE_YEAR = re.compile(r"(.+?)\s*\((\d{4})\)")
@@ -166,8 +165,5 @@ def _choice_label(result: SearchResult) -> str:
 
 
 def _choice(result: SearchResult) -> Choice:
-    kind = " · Movie" if result.media_type == "movie" else " · TV"
-    name = _choice_label(result)
-    if len(name) + len(kind) > CHOICE_NAME_MAX:
-        name = name[: CHOICE_NAME_MAX - len(kind) - 1] + "…"
-    return Choice(name + kind, f"{result.media_type}:{result.tmdb_id}")
+    kind = N_("Movie") if result.media_type == "movie" else N_("TV")
+    return Choice.tagged(_choice_label(result), f"{result.media_type}:{result.tmdb_id}", (kind,))

@@ -28,15 +28,14 @@ log = logging.getLogger(__name__)
 SUGGEST_CACHE_SIZE = 256
 FOUR_K_TTL = 300.0
 MAX_CHOICES = 25
-CHOICE_NAME_MAX = 100
 CHOICE_VALUE = re.compile(r"(movie|tv):(\d{1,9})")
 TITLE_YEAR = re.compile(r"(.+?)\s*\((\d{4})\)")
 MEDIA_STATUS_LABEL = {
-    MEDIA_PENDING: "Requested",
-    MEDIA_PROCESSING: "Processing",
-    MEDIA_PARTIALLY_AVAILABLE: "Partially available",
-    MEDIA_AVAILABLE: "Available",
-    MEDIA_BLOCKLISTED: "Blocklisted",
+    MEDIA_PENDING: N_("Requested"),
+    MEDIA_PROCESSING: N_("Processing"),
+    MEDIA_PARTIALLY_AVAILABLE: N_("Partially available"),
+    MEDIA_AVAILABLE: N_("Available"),
+    MEDIA_BLOCKLISTED: N_("Blocklisted"),
 }
 
 
@@ -163,12 +162,7 @@ def _choice_label(result: SearchResult) -> str:
 
 
 def _choice(result: SearchResult) -> Choice:
-    kind = "Movie" if result.media_type == "movie" else "TV"
-    suffix = f" · {kind}"
+    kind = N_("Movie") if result.media_type == "movie" else N_("TV")
     status = MEDIA_STATUS_LABEL.get(result.status or 0)
-    if status:
-        suffix += f" · {status}"
-    name = _choice_label(result)
-    if len(name) + len(suffix) > CHOICE_NAME_MAX:
-        name = name[: CHOICE_NAME_MAX - len(suffix) - 1] + "…"
-    return Choice(name + suffix, f"{result.media_type}:{result.tmdb_id}")
+    tags = (kind, status) if status else (kind,)
+    return Choice.tagged(_choice_label(result), f"{result.media_type}:{result.tmdb_id}", tags)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from bot.i18n import N_, Msg, PluralMsg
@@ -44,10 +44,31 @@ def label_of(row: MediaRequest) -> str:
 
 @dataclass(frozen=True)
 class Choice:
-    """An autocomplete choice; `value` is "movie:<tmdb id>" or "tv:<tmdb id>"."""
+    """An autocomplete choice; `value` is "movie:<tmdb id>" or "tv:<tmdb id>".
+
+    `name` is "Title (Year) · Movie · Available" in English; `label` and `tags` (catalog
+    message ids) let the Discord side show it in the member's language.
+    """
 
     name: str
     value: str
+    label: str = field(default="", compare=False)
+    tags: tuple[str, ...] = field(default=(), compare=False)
+
+    @classmethod
+    def tagged(cls, label: str, value: str, tags: tuple[str, ...]) -> Choice:
+        return cls(choice_name(label, tags), value, label, tags)
+
+
+CHOICE_NAME_MAX = 100  # Discord's limit for a choice's name
+
+
+def choice_name(label: str, tags: Sequence[str]) -> str:
+    """ "Title (Year) · tag · tag", the title shortened to fit Discord's 100 characters."""
+    suffix = "".join(f" · {tag}" for tag in tags)
+    if len(label) + len(suffix) > CHOICE_NAME_MAX:
+        label = label[: CHOICE_NAME_MAX - len(suffix) - 1] + "…"
+    return label + suffix
 
 
 @dataclass(frozen=True)
