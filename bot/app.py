@@ -77,6 +77,7 @@ class MediaNest(commands.Bot):
         from cogs import load_cogs
 
         await load_cogs(self)
+        await self.services.languages.load()
         await self.tree.set_translator(CommandTranslator())
         await self.sync_commands()
         self.services.health.add_probe("discord", gateway_probe(self.gateway_latency))
@@ -201,6 +202,7 @@ async def running(
             await services.downloads.start()
             stack.push_async_callback(services.downloads.stop)  # running jobs stay resumable
         jobs.start()
+        stack.push_async_callback(services.languages.close)  # after the jobs, before the database
         stack.push_async_callback(jobs.stop)  # waits for running jobs: before the database
         stack.push_async_callback(_stop_bot, bot, bot.start_gateway())
         # What start-up made (modules, classes, caches: ~175,000 objects) lives as long as the

@@ -105,6 +105,7 @@ def add_jobs(jobs: Jobs, services: Services) -> None:
     jobs.every("health-check", services.health.check_round, seconds=interval, first_run=soon)
     jobs.every("health-prune", services.health.prune, hours=6)
     jobs.every("errors-flush", services.errors.flush, seconds=30)
+    jobs.every("member-languages", services.languages.flush, seconds=30)
     if services.requests:
         jobs.every("requests-deliver", services.requests.delivery.deliver_due, seconds=15)
         jobs.every("requests-reconcile", services.requests.tracking.reconcile, minutes=5)

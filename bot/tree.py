@@ -50,7 +50,7 @@ class MediaNestTree(app_commands.CommandTree["MediaNest"]):
         correlation_id.set(new_correlation_id())
         interaction.extras["started"] = time.perf_counter()
         try:
-            await remember_locale(interaction)
+            note_locale(interaction)
             return await self._admitted(interaction)
         except Exception as exc:  # discord.py would leave the member without an answer
             if interaction.type is discord.InteractionType.autocomplete:
@@ -82,16 +82,6 @@ class MediaNestTree(app_commands.CommandTree["MediaNest"]):
                 time.perf_counter() - started,
             )
         await reply_privately(interaction, await message_for(interaction, original))
-
-
-async def remember_locale(interaction: discord.Interaction[MediaNest]) -> None:
-    """Note the member's Discord locale for later DMs; a database outage must not stop them."""
-    try:
-        await note_locale(interaction)
-    except Exception as exc:
-        if not is_database_error(exc):
-            raise
-        log.warning("could not store the member's locale: %r", exc)
 
 
 async def message_for(interaction: discord.Interaction[MediaNest], error: BaseException) -> str:

@@ -40,11 +40,11 @@ def lang_of(interaction: discord.Interaction[Any]) -> Lang:
     return resolve(chosen, interaction.locale.value, _default(interaction.client))
 
 
-async def note_locale(interaction: discord.Interaction[Any]) -> None:
-    """Store the member's Discord locale (and load their pick) for later DMs and replies."""
+def note_locale(interaction: discord.Interaction[Any]) -> None:
+    """Note the member's Discord locale for later DMs (in memory; a job stores it)."""
     members = _languages(interaction.client)
     if members is not None:
-        await members.seen(interaction.user.id, interaction.locale.value)
+        members.seen(interaction.user.id, interaction.locale.value)
 
 
 def server_lang(client: Any, guild: discord.Guild | None) -> Lang:

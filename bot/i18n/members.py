@@ -1,60 +1,79 @@
 """Each member's language: the one they picked (wins) and Discord's at their last interaction.
 
-Replies read the choice from memory (a member's row is loaded at their first interaction);
-a DM or outbox message sent later reads the stored row, so it follows the recipient.
+Replies read both from memory, so answering costs no database call: the picks are loaded at
+start (few members pick one), and a changed Discord locale is noted in memory and written
+by a job every 30 seconds (and at shutdown). A DM or outbox message sent later asks
+`locale_of`, which looks in memory first, then at the stored row.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import logging
 
 from bot.i18n.catalogs import supported
 from storage.models import MemberLanguage
 
-
-@dataclass(frozen=True)
-class Known:
-    chosen: str | None
-    seen: str | None
+log = logging.getLogger(__name__)
 
 
 class MemberLanguages:
-    """Stores what members picked and last used; reads are answered from memory once loaded."""
+    """Members' picked and last-seen languages, kept in memory and stored in `member_language`."""
 
     def __init__(self) -> None:
-        self.known: dict[int, Known] = {}
+        self.picked: dict[int, str] = {}
+        self.seen_locale: dict[int, str] = {}
+        self.unsaved: dict[int, str] = {}
+
+    async def load(self) -> None:
+        """Read every member's pick (at start)."""
+        rows = await MemberLanguage.filter(chosen__isnull=False).values_list("discord_id", "chosen")
+        self.picked = {int(discord_id): str(code) for discord_id, code in rows}
 
     def chosen(self, discord_id: int) -> str | None:
-        """The language the member picked, if loaded and picked (no database call)."""
-        known = self.known.get(discord_id)
-        return known.chosen if known else None
+        """The language the member picked, if any (no database call)."""
+        return self.picked.get(discord_id)
 
-    async def seen(self, discord_id: int, locale: str | None) -> None:
-        """Remember Discord's locale of this interaction; writes only when it changed."""
-        known = self.known.get(discord_id)
-        if known is None:
-            row = await MemberLanguage.get_or_none(discord_id=discord_id)
-            known = Known(row.chosen, row.seen) if row else Known(None, None)
-            self.known[discord_id] = known
-        if locale and locale != known.seen:
-            await self._store(discord_id, known.chosen, locale)
+    def seen(self, discord_id: int, locale: str | None) -> None:
+        """Note Discord's locale of this interaction; stored by the next `flush` if it changed."""
+        if locale and self.seen_locale.get(discord_id) != locale:
+            self.seen_locale[discord_id] = locale
+            self.unsaved[discord_id] = locale
+
+    async def flush(self) -> None:
+        """Store the locales noted since the last flush (a job, and once at shutdown)."""
+        pending, self.unsaved = self.unsaved, {}
+        try:
+            for discord_id, locale in pending.items():
+                updated = await MemberLanguage.filter(discord_id=discord_id).update(seen=locale)
+                if not updated:
+                    await MemberLanguage.get_or_create({"seen": locale}, discord_id=discord_id)
+        except Exception:
+            self.unsaved = pending | self.unsaved  # tried again next time
+            raise
+
+    async def close(self) -> None:
+        """The last flush, at shutdown; a database already gone only costs those notes."""
+        try:
+            await self.flush()
+        except Exception as exc:
+            log.warning("could not store %d members' locales: %r", len(self.unsaved), exc)
 
     async def choose(self, discord_id: int, code: str | None) -> None:
-        """Set the member's language (None: follow Discord's)."""
+        """Set the member's language (None: follow Discord's); stored at once."""
         if code is not None and supported(code) != code:
             raise ValueError(f"unsupported language {code!r}")
-        row = await MemberLanguage.get_or_none(discord_id=discord_id)
-        await self._store(discord_id, code, row.seen if row else None)
+        await MemberLanguage.update_or_create({"chosen": code}, discord_id=discord_id)
+        if code is None:
+            self.picked.pop(discord_id, None)
+        else:
+            self.picked[discord_id] = code
 
     async def locale_of(self, discord_id: int) -> str | None:
         """For a message sent later: the picked language, else Discord's as last seen."""
+        known = self.picked.get(discord_id) or self.seen_locale.get(discord_id)
+        if known:
+            return known
         row = await MemberLanguage.get_or_none(discord_id=discord_id)
         if row is None:
             return None
         return row.chosen or row.seen
-
-    async def _store(self, discord_id: int, chosen: str | None, seen: str | None) -> None:
-        await MemberLanguage.update_or_create(
-            {"chosen": chosen, "seen": seen}, discord_id=discord_id
-        )
-        self.known[discord_id] = Known(chosen, seen)

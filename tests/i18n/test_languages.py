@@ -7,7 +7,6 @@ the server's language.
 
 from __future__ import annotations
 
-import asyncio
 import html
 from typing import Any
 
@@ -128,6 +127,8 @@ async def test_the_language_a_member_picks_wins_over_discords(world: World) -> N
         assert redrawn.startswith(de._(INTRO))
         on = de._("{label}: **{state}**", label=de._(LABELS["followed_media"]), state=de._("on"))
         assert on == "Medien, die ich verfolge: **an**" and on in redrawn
+        assert (await MemberLanguage.get(discord_id=bob.id)).chosen == "de"  # stored at once
+        await bot.services.languages.flush()
         stored = await MemberLanguage.get(discord_id=bob.id)
         assert (stored.chosen, stored.seen) == ("de", "fr")
 
@@ -157,10 +158,11 @@ async def test_an_unsupported_discord_locale_gets_english(world: World) -> None:
     """Thai has no catalog: /help answers in English, without an error."""
     alice = world.users["alice"]
     alice.locale = "th"
-    async with bot_running(world.settings()):
+    async with bot_running(world.settings()) as bot:
         shown = help_text(await (await world.discord.slash(alice, "help")).response())
         assert shown.startswith("Here's what I can do for you:")
         assert "`/help` — Show what MediaNest can do for you." in shown
+        await bot.services.languages.flush()
         assert (await MemberLanguage.get(discord_id=alice.id)).seen == "th"
 
 
@@ -207,19 +209,25 @@ async def test_link_pages_follow_accept_language(
         assert f'<html lang="{code}">' in page
 
 
-async def test_language_is_noted_once_per_change(world: World) -> None:
-    """The member's Discord locale is written when it changes, not at every command."""
+async def test_the_locale_is_stored_by_the_job_and_only_when_it_changed(world: World) -> None:
+    """Replies write nothing; the flush stores a new or changed Discord locale, once."""
     alice = world.users["alice"]
-    async with bot_running(world.settings()):
+    async with bot_running(world.settings()) as bot:
+        languages = bot.services.languages
         for _ in range(3):
             await (await world.discord.slash(alice, "help")).response()
-        first = await MemberLanguage.get(discord_id=alice.id)
-        alice.locale = "es-419"
+        assert await MemberLanguage.filter(discord_id=alice.id).count() == 0
+        await languages.flush()
+        assert (await MemberLanguage.get(discord_id=alice.id)).seen == "en-US"
         await (await world.discord.slash(alice, "help")).response()
-        await asyncio.sleep(0)
-        changed = await MemberLanguage.get(discord_id=alice.id)
-        assert (first.seen, changed.seen) == ("en-US", "es-419")
-        assert changed.updated_at > first.updated_at
+        assert languages.unsaved == {}  # unchanged: nothing to write
+        alice.locale = "es-419"
+        shown = help_text(await (await world.discord.slash(alice, "help")).response())
+        assert shown.startswith("Esto es lo que puedo hacer por ti:")
+        assert languages.unsaved == {alice.id: "es-419"}
+        await languages.flush()
+        assert (await MemberLanguage.get(discord_id=alice.id)).seen == "es-419"
+        assert await MemberLanguage.filter(discord_id=alice.id).count() == 1
 
 
 async def test_autocomplete_tags_are_in_the_members_language(world: World) -> None:
