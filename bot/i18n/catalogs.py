@@ -97,11 +97,14 @@ class Lang:
         if isinstance(value, Duration):
             return self.duration(value.seconds)
         if isinstance(value, Number):
-            return self.number(value.value)
+            return self.number(value.value, value.decimals)
         return "" if value is None else str(value)
 
-    def number(self, value: float) -> str:
-        return format_decimal(value, locale=self.locale)
+    def number(self, value: float, decimals: int | None = None) -> str:
+        if decimals is None:
+            return format_decimal(value, locale=self.locale)
+        pattern = "#,##0." + "0" * decimals if decimals else "#,##0"
+        return format_decimal(value, format=pattern, locale=self.locale)
 
     def size(self, size: float) -> str:
         """Bytes in the largest unit that keeps the number at or above 1 (1 KB = 1024 bytes,

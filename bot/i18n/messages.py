@@ -35,6 +35,7 @@ class Number:
     """A number shown with the reader's separators ("1,234.5" / "1.234,5")."""
 
     value: float
+    decimals: int | None = None  # exactly this many digits after the separator
 
 
 Value = Any  # str, int, float, Size, Duration, Number, Msg or None
@@ -99,7 +100,7 @@ def _encode(values: dict[str, Any]) -> dict[str, Any]:
             out[key] = {"$msg": value.to_json()}
         elif isinstance(value, Size | Duration | Number):
             tag = next(t for t, kind in TAGS.items() if isinstance(value, kind))
-            out[key] = {"$" + tag: next(iter(vars(value).values()))}
+            out[key] = {"$" + tag: list(vars(value).values())}
         else:
             out[key] = value
     return out
@@ -112,4 +113,4 @@ def _decode(value: Any) -> Any:
     if tag == "$msg":
         return Msg.from_json(inner)
     kind = TAGS.get(tag.lstrip("$"))
-    return kind(inner) if kind else value
+    return kind(*inner) if kind else value

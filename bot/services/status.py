@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 from tortoise.functions import Count
 
+from bot.i18n import Msg
 from bot.services.health import HealthMonitor, LoopLag, hour_of, now
 from bot.services.outbox import Outbox
 from bot.services.stats.histogram import AvailableHistogram, available_histograms
@@ -39,7 +40,7 @@ class StatusReport:
     bot_uptime: timedelta
     memory_mb: float
     loop_lag_ms: float
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[Msg] = field(default_factory=list)
     to_available: dict[str, AvailableHistogram] = field(default_factory=dict)  # by media type
 
     @property
@@ -91,7 +92,7 @@ async def build_report(
     outbox: Outbox,
     lag: LoopLag,
     started_at: datetime,
-    warnings: list[str] | None = None,
+    warnings: list[Msg] | None = None,
     *,
     histograms: bool = True,
 ) -> StatusReport:
