@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 
 from tortoise.transactions import in_transaction
 
+from bot.i18n import Msg
 from bot.services.errors import is_database_error
 from bot.services.outbox import Outbox
 from bot.services.probes import Probe, ProbeResult, run_probes
@@ -194,7 +195,8 @@ class HealthMonitor:
             state.incident = None  # stored when it closes, once the database answers
         log.warning("health: %s is down: %s", state.name, result.detail)
         await self._alert(
-            f"{_incident_key(state)}:open", f"🔴 **{state.name}** is down: {result.detail}"
+            f"{_incident_key(state)}:open",
+            Msg("🔴 **{service}** is down: {detail}", service=state.name, detail=result.detail),
         )
 
     async def _still_down(self, state: ServiceState, result: ProbeResult, at: datetime) -> None:
@@ -207,8 +209,12 @@ class HealthMonitor:
             incident.reminded_at = at
             await self._alert(
                 f"incident:{incident.id}:remind:{int(at.timestamp())}",
-                f"🟠 **{state.name}** is still down after {human(at - incident.opened_at)}: "
-                f"{result.detail}",
+                Msg(
+                    "🟠 **{service}** is still down after {took}: {detail}",
+                    service=state.name,
+                    took=human(at - incident.opened_at),
+                    detail=result.detail,
+                ),
             )
         await incident.save()
 
@@ -228,9 +234,12 @@ class HealthMonitor:
             return
         took = human(at - since)
         log.info("health: %s recovered after %s", state.name, took)
-        await self._alert(f"{key}:close", f"🟢 **{state.name}** is back up after {took}.")
+        await self._alert(
+            f"{key}:close",
+            Msg("🟢 **{service}** is back up after {took}.", service=state.name, took=took),
+        )
 
-    async def _alert(self, key: str, text: str) -> None:
+    async def _alert(self, key: str, text: Msg) -> None:
         if self.channel_id is not None:
             await self.outbox.post(key, self.channel_id, text, urgent=True)
 
@@ -321,8 +330,13 @@ class HealthMonitor:
             raised += await self.outbox.post(
                 f"errors:critical:{event.correlation_id}",
                 self.channel_id,
-                f"🚨 Critical error `{event.error_type}` at `{event.place}` "
-                f"(id {event.correlation_id}): {event.message[:300]}",
+                Msg(
+                    "🚨 Critical error `{error}` at `{place}` (id {id}): {message}",
+                    error=event.error_type,
+                    place=event.place,
+                    id=event.correlation_id,
+                    message=event.message[:300],
+                ),
             )
         for burst in await self.frequent_errors(window):
             if burst.count < threshold:
@@ -331,8 +345,15 @@ class HealthMonitor:
             raised += await self.outbox.post(
                 f"errors:{burst.error_type}:{burst.place}:{bucket}",
                 self.channel_id,
-                f"⚠️ `{burst.error_type}` at `{burst.place}` happened {burst.count} times in "
-                f"{human(window)}. Latest ids: {ids}.",
+                Msg(
+                    "⚠️ `{error}` at `{place}` happened {count} times in {window}. "
+                    "Latest ids: {ids}.",
+                    error=burst.error_type,
+                    place=burst.place,
+                    count=burst.count,
+                    window=human(window),
+                    ids=ids,
+                ),
             )
         return raised
 

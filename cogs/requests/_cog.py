@@ -13,7 +13,7 @@ from bot.errors import DependencyError, NotAllowed
 from bot.i18n import N_, Msg
 from bot.i18n.discord import lang_of
 from bot.services.requests import AlreadyRequested, ApprovalCardView, Requests
-from bot.services.requests.views import label_of
+from bot.services.requests.views import label_msg_of
 from cogs.checks import is_admin, requires_link
 from cogs.choices import shown_choice
 from cogs.components import one_button
@@ -117,7 +117,9 @@ class RequestsCog(commands.Cog):
             await interaction.followup.send(review_text(t, saved.title), ephemeral=True)
             return
         if saved.unchecked:
-            await interaction.followup.send(queued_text(t, label_of(saved)), ephemeral=True)
+            await interaction.followup.send(
+                queued_text(t, t.render(label_msg_of(saved))), ephemeral=True
+            )
             return
         quota = t.render(await self.quota_line(link.plex_user_id, saved))
         await interaction.followup.send(

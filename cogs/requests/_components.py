@@ -126,7 +126,9 @@ class PickTitle(GuardedModal, title=N_("Pick the right title")):
         )
         t = server_lang_of(interaction)
         what = t._(
-            "resolved as **{label}** ({status})", label=result.label, status=t._(result.status_text)
+            "resolved as **{label}** ({status})",
+            label=result.label_msg,
+            status=t._(result.status_text),
         )
         await settle_review(interaction, self.message, what)
 

@@ -39,7 +39,7 @@ def outcome_text(t: Lang, request: RequestView) -> str:
     template = OUTCOME.get(request.status, N_("**{label}**: {status}."))
     return t._(
         template,
-        label=request.label,
+        label=request.label_msg,
         message=request.message or "",
         status=t._(request.status_text),
     )
@@ -67,7 +67,7 @@ def request_line(t: Lang, request: RequestView, *, with_user: bool) -> str:
     who = f" · <@{request.discord_id}>" if with_user else ""
     when = f"<t:{int(request.created_at.timestamp())}:R>"
     status = t._(request.status_text)
-    return f"`#{request.id}` **{request.label}** · {status} · {when}{who}"
+    return f"`#{request.id}` **{t.render(request.label_msg)}** · {status} · {when}{who}"
 
 
 def requests_embed(

@@ -21,7 +21,7 @@ from bot.services.requests.errors import AlreadyAvailable, RequestNotFound
 from bot.services.requests.follow_notices import FollowerNotices
 from bot.services.requests.progress import Progress
 from bot.services.requests.statuses import status_for, status_of_existing
-from bot.services.requests.views import STATUS_TEXT, RequestView, label_of, now, view
+from bot.services.requests.views import STATUS_TEXT, RequestView, label_msg_of, label_of, now, view
 from bot.services.retry import RetryPolicy
 from storage.models import MediaRequest, RequestStatus
 
@@ -164,7 +164,7 @@ class Deliveries:
                 Msg(
                     "Overseerr isn't answering right now, so your request for **{name}** "
                     "is queued. I'll keep trying and tell you when it goes through.",
-                    name=label_of(row),
+                    name=label_msg_of(row),
                 ),
             )
         return view(await MediaRequest.get(id=row.id))
@@ -215,7 +215,7 @@ class Deliveries:
             else:
                 text = Msg(
                     "I couldn't send your queued request for **{name}**: {reason}",
-                    name=label_of(row),
+                    name=label_msg_of(row),
                     reason=reason.msg,
                 )
             await self.outbox.dm(f"request:{row.id}:delivered", row.discord_id, text)
@@ -280,7 +280,7 @@ class Deliveries:
 
     async def _tell_delivered(self, row: MediaRequest, status: RequestStatus) -> None:
         """DM the outcome of a delivery the user did not watch happen."""
-        name = label_of(row)
+        name = label_msg_of(row)
         if status == S.REJECTED:
             text = Msg(
                 "Overseerr refused your request for **{name}**: {reason}",

@@ -13,7 +13,7 @@ from datetime import timedelta
 from bot.i18n import Msg
 from bot.services.outbox import Outbox
 from bot.services.requests.prefs import Preferences
-from bot.services.requests.views import label_of, now
+from bot.services.requests.views import label_msg_of, now
 from storage.models import SEASON_FUTURE, SEASON_WHOLE, MediaRequest, RequestStatus, Subscription
 
 log = logging.getLogger(__name__)
@@ -33,7 +33,7 @@ class FollowerNotices:
         text = Msg(
             "The request for **{name}** that you follow was refused by Overseerr: "
             "{reason}. I'll still DM you if it comes to Plex.",
-            name=label_of(row),
+            name=label_msg_of(row),
             reason=row.last_error or Msg("no reason given"),
         )
         return await self._tell(row, "refused", text)
@@ -49,7 +49,7 @@ class FollowerNotices:
                 "The request for **{name}** that you follow is still queued: "
                 "Overseerr hasn't taken it for a day. I'll keep trying and DM you when it's "
                 "on Plex.",
-                name=label_of(row),
+                name=label_msg_of(row),
             )
             told += await self._tell(row, "stale", text)
         return told

@@ -11,7 +11,7 @@ from bot.services.outbox import Outbox
 from bot.services.requests.cards import decline_reason
 from bot.services.requests.prefs import Kind, Preferences
 from bot.services.requests.statuses import FORWARD
-from bot.services.requests.views import label, label_of, now
+from bot.services.requests.views import label_msg, label_msg_of, now
 from storage.models import MediaRequest, RequestStatus
 
 log = logging.getLogger(__name__)
@@ -76,7 +76,7 @@ class Progress:
             if statuses.get(number) == MEDIA_AVAILABLE:
                 text = Msg(
                     "Part of **{name}** is now on Plex: season {number}.",
-                    name=label_of(row),
+                    name=label_msg_of(row),
                     number=number,
                 )
                 key = f"request:{row.id}:season:{number}"
@@ -85,7 +85,7 @@ class Progress:
 
     async def tell(self, row: MediaRequest, status: RequestStatus) -> None:
         """DM the requester about a status, once per (request, status); announce availability."""
-        name = label_of(row)
+        name = label_msg_of(row)
         texts = {
             S.APPROVED: Msg(
                 "Your request for **{name}** was approved. I'll tell you when it's on Plex.",
@@ -118,5 +118,8 @@ class Progress:
             await self.outbox.post(
                 f"media:{row.media_type}:{row.tmdb_id}:{quality}:available",
                 self.notify_channel_id,
-                Msg("**{name}** is now on Plex.", name=label(row.title, row.year, row.is_4k, None)),
+                Msg(
+                    "**{name}** is now on Plex.",
+                    name=label_msg(row.title, row.year, row.is_4k, None),
+                ),
             )

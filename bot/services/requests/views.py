@@ -7,8 +7,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from bot.i18n import N_, Msg, PluralMsg
+from bot.i18n.messages import joined
 from bot.services.outbox import Button
-from bot.services.requests.seasons import format_seasons
+from bot.services.requests.seasons import format_seasons, season_runs
 from storage.models import CardDecision, MediaRequest, RequestStatus
 
 S = RequestStatus
@@ -40,6 +41,20 @@ def label(title: str, year: int | None, is_4k: bool, seasons: Sequence[int] | No
 
 def label_of(row: MediaRequest) -> str:
     return label(row.title, row.year, row.is_4k, row.seasons)
+
+
+def label_msg(title: str, year: int | None, is_4k: bool, seasons: Sequence[int] | None) -> Msg:
+    """`label` as a message, so "season", "seasons" and "in 4K" are in the reader's language."""
+    text = Msg("{title} ({year})", title=title, year=str(year)) if year else joined([title])
+    if seasons:
+        runs = season_runs(seasons, ", ")
+        which = PluralMsg("season {runs}", "seasons {runs}", len(set(seasons)), runs=runs)
+        text = Msg("{title}, {seasons}", title=text, seasons=which)
+    return Msg("{title} in 4K", title=text) if is_4k else text
+
+
+def label_msg_of(row: MediaRequest) -> Msg:
+    return label_msg(row.title, row.year, row.is_4k, row.seasons)
 
 
 @dataclass(frozen=True)
@@ -95,6 +110,11 @@ class RequestView:
     def label(self) -> str:
         """ "Title (Year)" with "4K" and the seasons when they apply."""
         return label(self.title, self.year, self.is_4k, self.seasons)
+
+    @property
+    def label_msg(self) -> Msg:
+        """`label` in the reader's language."""
+        return label_msg(self.title, self.year, self.is_4k, self.seasons)
 
     @property
     def status_text(self) -> str:
