@@ -167,3 +167,17 @@ def test_a_message_survives_json_and_renders_nested_values() -> None:
     assert again == msg
     assert language("de").render(again) == "Deine Anfrage für **Dune (2021)** ist durch: auf Plex."
     assert again.english() == "Your request for **Dune (2021)** went through: it's on Plex."
+
+
+def test_installs_and_the_image_ship_the_compiled_catalogs() -> None:
+    """pyproject's package data takes every .mo, so `pip install .` (the Dockerfile) has them."""
+    import tomllib
+    from fnmatch import fnmatch
+
+    root = Path(__file__).resolve().parents[2]
+    config = tomllib.loads((root / "pyproject.toml").read_text())
+    patterns = config["tool"]["setuptools"]["package-data"]["bot.i18n"]
+    package = root / "bot" / "i18n"
+    compiled = [str(p.relative_to(package)) for p in package.glob("locale/*/LC_MESSAGES/*.mo")]
+    assert len(compiled) == len(LANGUAGES)
+    assert all(any(fnmatch(name, pattern) for pattern in patterns) for name in compiled)
