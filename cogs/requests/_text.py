@@ -86,7 +86,7 @@ def following_view(t: Lang, followed: Sequence[Followed]) -> tuple[str, discord.
     view = discord.ui.View(timeout=None)
     lines = []
     for n, item in enumerate(followed[:25], 1):
-        lines.append(f"{n}. {item.label}")
+        lines.append(f"{n}. {t.render(item.label_msg)}")
         label = t._("Stop {n}", n=n)
         view.add_item(discord.ui.Button(label=label, custom_id=f"unfollow:{item.id}"))
     view.stop()

@@ -33,6 +33,7 @@ from bot.services.requests.errors import NothingToFollow
 from bot.services.requests.follow_ids import parse_follow_id
 from bot.services.requests.future import FutureSeasons
 from bot.services.requests.prefs import Preferences
+from bot.services.requests.views import label_msg
 from storage.models import SEASON_FUTURE, SEASON_WHOLE, MediaRequest, RequestStatus, Subscription
 
 log = logging.getLogger(__name__)
@@ -65,6 +66,18 @@ class Followed:
         elif self.season is not None:
             text += f", season {self.season}"
         return text + (" in 4K" if self.is_4k else "")
+
+    @property
+    def label_msg(self) -> Msg:
+        """`label` in the reader's language."""
+        if self.future:
+            text = Msg(
+                "{title}, every new season", title=label_msg(self.title, self.year, False, None)
+            )
+        else:
+            seasons = [self.season] if self.season is not None else None
+            text = label_msg(self.title, self.year, False, seasons)
+        return Msg("{title} in 4K", title=text) if self.is_4k else text
 
 
 def followed(row: Subscription) -> Followed:
@@ -285,7 +298,7 @@ class Subscriptions:
         return told
 
     async def _tell(self, sub: Subscription, outcome: RequestStatus, request_id: int | None) -> int:
-        label = followed(sub).label
+        label = followed(sub).label_msg
         if outcome == S.AVAILABLE:
             text = Msg("**{name}** is now on Plex. Enjoy!", name=label)
         elif outcome == S.DECLINED:
