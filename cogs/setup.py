@@ -9,6 +9,8 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.i18n import N_, Lang
+from bot.i18n.discord import lang_of
 from bot.services.setup import Chooser, PlaceState, SetupReport, SetupReview
 from bot.services.webhook_agent import AgentState, DeliveryReport
 from cogs.checks import requires_admin
@@ -31,15 +33,15 @@ def chooser(interaction: discord.Interaction[MediaNest]) -> Chooser:
     )
 
 
-def select_options(state: PlaceState, row: int) -> dict[str, Any]:
+def select_options(t: Lang, state: PlaceState, row: int) -> dict[str, Any]:
     """What a place's select shows: its value, or that the environment sets it."""
     choice = state.choice
     place = choice.place
     locked = choice.locked_by is not None
+    why = t._("set by {variable}", variable=choice.locked_by) if locked else t._(place.purpose)
     return dict(
         custom_id=f"setup:{place.name}",
-        placeholder=f"{place.label}: "
-        + (f"set by {choice.locked_by}" if locked else place.purpose),
+        placeholder=t._("{place}: {why}", place=t._(place.label), why=why)[:150],
         min_values=0,  # picking nothing forgets the stored value
         max_values=1,
         default_values=[discord.Object(choice.value)] if choice.value else [],
@@ -51,8 +53,8 @@ def select_options(state: PlaceState, row: int) -> dict[str, Any]:
 class PlaceSelect(discord.ui.ChannelSelect["SetupPanel"]):
     """A channel pick."""
 
-    def __init__(self, state: PlaceState, row: int) -> None:
-        super().__init__(channel_types=TEXT_CHANNELS, **select_options(state, row))
+    def __init__(self, t: Lang, state: PlaceState, row: int) -> None:
+        super().__init__(channel_types=TEXT_CHANNELS, **select_options(t, state, row))
         self.name = state.choice.place.name
 
     async def callback(self, interaction: discord.Interaction[MediaNest]) -> None:  # type: ignore[override]
@@ -63,8 +65,8 @@ class PlaceSelect(discord.ui.ChannelSelect["SetupPanel"]):
 class AdminRoleSelect(discord.ui.RoleSelect["SetupPanel"]):
     """The admin role pick."""
 
-    def __init__(self, state: PlaceState, row: int) -> None:
-        super().__init__(**select_options(state, row))
+    def __init__(self, t: Lang, state: PlaceState, row: int) -> None:
+        super().__init__(**select_options(t, state, row))
         self.name = state.choice.place.name
 
     async def callback(self, interaction: discord.Interaction[MediaNest]) -> None:  # type: ignore[override]
@@ -75,15 +77,18 @@ class AdminRoleSelect(discord.ui.RoleSelect["SetupPanel"]):
 class SetupPanel(AdminView):
     """The panel's selects and buttons; only admins may use them."""
 
-    def __init__(self, review: SetupReview, report: SetupReport) -> None:
+    def __init__(self, t: Lang, review: SetupReview, report: SetupReport) -> None:
         super().__init__(timeout=PANEL_TIMEOUT)
         self.review = review
         self.report = report
         for row, state in enumerate(report.places):
             if state.choice.place.kind == "channel":
-                self.add_item(PlaceSelect(state, row))
+                self.add_item(PlaceSelect(t, state, row))
             else:
-                self.add_item(AdminRoleSelect(state, row))
+                self.add_item(AdminRoleSelect(t, state, row))
+        self.recheck.label = t._("Re-check")
+        self.set_up_webhook.label = t._("Set up webhook")
+        self.test_webhook.label = t._("Send test")
         plan = report.webhook
         if plan is None:
             self.remove_item(self.set_up_webhook)
@@ -108,7 +113,7 @@ class SetupPanel(AdminView):
         await redraw(interaction, self.review, tested)
 
     @discord.ui.button(
-        label="Re-check", style=discord.ButtonStyle.secondary, custom_id="setup:recheck", row=4
+        label=N_("Re-check"), style=discord.ButtonStyle.secondary, custom_id="setup:recheck", row=4
     )
     async def recheck(
         self, interaction: discord.Interaction[MediaNest], button: discord.ui.Button[Any]
@@ -117,7 +122,10 @@ class SetupPanel(AdminView):
         await self.refresh(interaction)
 
     @discord.ui.button(
-        label="Set up webhook", style=discord.ButtonStyle.primary, custom_id="setup:webhook", row=4
+        label=N_("Set up webhook"),
+        style=discord.ButtonStyle.primary,
+        custom_id="setup:webhook",
+        row=4,
     )
     async def set_up_webhook(
         self, interaction: discord.Interaction[MediaNest], button: discord.ui.Button[Any]
@@ -126,15 +134,16 @@ class SetupPanel(AdminView):
         await interaction.response.defer()
         if plan is not None and plan.needs_confirmation:
             self.stop()
+            t = lang_of(interaction)
             await interaction.edit_original_response(
-                embed=replace_embed(plan), view=ReplaceWebhook(self.review)
+                embed=replace_embed(t, plan), view=ReplaceWebhook(t, self.review)
             )
             return
         applied = await self.review.apply_webhook()
         await self.refresh(interaction, applied.test)
 
     @discord.ui.button(
-        label="Send test", style=discord.ButtonStyle.secondary, custom_id="setup:test", row=4
+        label=N_("Send test"), style=discord.ButtonStyle.secondary, custom_id="setup:test", row=4
     )
     async def test_webhook(
         self, interaction: discord.Interaction[MediaNest], button: discord.ui.Button[Any]
@@ -151,20 +160,23 @@ async def redraw(
     """Check everything and show the panel in the message the interaction came from."""
     report = await review.report(interaction.guild_id or 0)
     report = dataclasses.replace(report, webhook_test=tested)
+    t = lang_of(interaction)
     await interaction.edit_original_response(
-        embed=panel_embed(report), view=SetupPanel(review, report)
+        embed=panel_embed(t, report), view=SetupPanel(t, review, report)
     )
 
 
 class ReplaceWebhook(AdminView):
     """Asks before the bot takes over a webhook agent that points elsewhere."""
 
-    def __init__(self, review: SetupReview) -> None:
+    def __init__(self, t: Lang, review: SetupReview) -> None:
         super().__init__(timeout=PANEL_TIMEOUT)
         self.review = review
+        self.replace.label = t._("Replace it")
+        self.keep.label = t._("Keep it")
 
     @discord.ui.button(
-        label="Replace it", style=discord.ButtonStyle.danger, custom_id="setup:replace"
+        label=N_("Replace it"), style=discord.ButtonStyle.danger, custom_id="setup:replace"
     )
     async def replace(
         self, interaction: discord.Interaction[MediaNest], button: discord.ui.Button[Any]
@@ -174,7 +186,9 @@ class ReplaceWebhook(AdminView):
         self.stop()
         await redraw(interaction, self.review, applied.test)
 
-    @discord.ui.button(label="Keep it", style=discord.ButtonStyle.secondary, custom_id="setup:keep")
+    @discord.ui.button(
+        label=N_("Keep it"), style=discord.ButtonStyle.secondary, custom_id="setup:keep"
+    )
     async def keep(
         self, interaction: discord.Interaction[MediaNest], button: discord.ui.Button[Any]
     ) -> None:
@@ -197,6 +211,7 @@ class SetupCog(commands.Cog):
         """Choose the bot's channels and admin role, check services, set Overseerr's webhook."""
         await interaction.response.defer(ephemeral=True, thinking=True)
         report = await self.review.report(interaction.guild_id or 0)
+        t = lang_of(interaction)
         await interaction.followup.send(
-            embed=panel_embed(report), view=SetupPanel(self.review, report), ephemeral=True
+            embed=panel_embed(t, report), view=SetupPanel(t, self.review, report), ephemeral=True
         )

@@ -11,6 +11,7 @@ from typing import Literal
 
 from bot.config import Settings
 from bot.errors import UserError
+from bot.i18n import N_
 from storage.models import KeyValue
 
 Kind = Literal["channel", "role"]
@@ -35,10 +36,14 @@ class Place:
 
 
 PLACES = (
-    Place("health_channel_id", "Health channel", "channel", "alerts, the dashboard, reviews"),
-    Place("approval_channel_id", "Approval channel", "channel", "approval cards and issues"),
-    Place("notify_channel_id", "Notify channel", "channel", '"now on Plex" announcements'),
-    Place("admin_role_id", "Admin role", "role", "members with it are admins"),
+    Place(
+        "health_channel_id", N_("Health channel"), "channel", N_("alerts, the dashboard, reviews")
+    ),
+    Place(
+        "approval_channel_id", N_("Approval channel"), "channel", N_("approval cards and issues")
+    ),
+    Place("notify_channel_id", N_("Notify channel"), "channel", N_('"now on Plex" announcements')),
+    Place("admin_role_id", N_("Admin role"), "role", N_("members with it are admins")),
 )
 BY_NAME = {p.name: p for p in PLACES}
 
@@ -47,7 +52,10 @@ class SetByEnvironment(UserError):
     """The value comes from the environment, so `/setup` may not change it."""
 
     def __init__(self, variable: str) -> None:
-        super().__init__(f"This is set by {variable} in the bot's environment; change it there.")
+        super().__init__(
+            N_("This is set by {variable} in the bot's environment; change it there."),
+            variable=variable,
+        )
 
 
 @dataclass(frozen=True)
