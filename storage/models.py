@@ -260,7 +260,8 @@ class ApprovalCard(Model):
     overseerr_request_id = fields.IntField(unique=True)
     channel_id = fields.BigIntField()
     dedupe_key = fields.CharField(max_length=200)  # the outbox message that carries it
-    content = fields.TextField()  # the text as first posted
+    content = fields.TextField()  # the text as first posted (English)
+    message: fields.Field[dict | None] = fields.JSONField(null=True)  # the same, as a Msg
     media_type = fields.CharField(max_length=8)
     tmdb_id = fields.IntField(null=True)
     decision = fields.CharEnumField(CardDecision, max_length=16, null=True, db_index=True)

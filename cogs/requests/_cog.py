@@ -11,7 +11,7 @@ from discord.ext import commands
 
 from bot.errors import DependencyError, NotAllowed
 from bot.i18n import N_, Msg
-from bot.i18n.discord import lang_of
+from bot.i18n.discord import channel_lang, lang_of
 from bot.services.requests import AlreadyRequested, ApprovalCardView, Requests
 from bot.services.requests.views import label_msg_of
 from cogs.checks import is_admin, requires_link
@@ -67,8 +67,9 @@ class RequestsCog(commands.Cog):
         message = self.bot.get_partial_messageable(card.channel_id).get_partial_message(
             card.message_id
         )
+        t = channel_lang(self.bot, card.channel_id)
         try:
-            await message.edit(content=card.content[:2000], view=None)
+            await message.edit(content=t.render(card.content)[:2000], view=None)
         except discord.NotFound:
             return True  # deleted by someone: nothing left to edit
         except discord.HTTPException as exc:

@@ -217,9 +217,11 @@ async def decide(
         request_id, approve, interaction.user.id, link.plex_user_id if link else None, reason
     )
     if message is not None:
-        await interaction.response.edit_message(content=decision.card.content[:2000], view=None)
+        text = server_lang_of(interaction).render(decision.card.content)[:2000]
+        await interaction.response.edit_message(content=text, view=None)
     else:
-        await interaction.response.send_message(decision.card.content[:2000], ephemeral=True)
+        text = lang_of(interaction).render(decision.card.content)[:2000]
+        await interaction.response.send_message(text, ephemeral=True)
 
 
 class DeclineReason(GuardedModal, title=N_("Decline this request")):

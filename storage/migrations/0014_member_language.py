@@ -25,4 +25,9 @@ class Migration(migrations.Migration):
             name='message',
             field=fields.JSONField(null=True),
         ),
+        ops.AddField(
+            model_name='ApprovalCard',
+            name='message',
+            field=fields.JSONField(null=True),
+        ),
     ]

@@ -200,7 +200,7 @@ class ApprovalCardView:
     overseerr_request_id: int
     channel_id: int
     message_id: int | None  # None until the outbox has posted it
-    content: str  # the text to show now, with the decision once there is one
+    content: Msg  # the text to show now, with the decision once there is one
     buttons: tuple[Button, ...]  # Approve and Decline while undecided, none after
     decision: CardDecision | None
     decided_by: int | None  # the admin's Discord id when decided here
