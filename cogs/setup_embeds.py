@@ -42,7 +42,7 @@ def webhook_text(t: Lang, report: SetupReport) -> str:
     """The Overseerr webhook agent: its state, what the bot would set, the last test."""
     plan = report.webhook
     if plan is None:
-        return f"❌ {report.webhook_problem}"
+        return f"❌ {t.render(report.webhook_problem or '')}"
     if plan.state is AgentState.OURS:
         lines = [t._("✅ sends every request and issue notification to `{url}`", url=plan.url)]
     elif plan.state is AgentState.OFF:
@@ -51,7 +51,7 @@ def webhook_text(t: Lang, report: SetupReport) -> str:
             would_set(t, plan),
         ]
     elif plan.state is AgentState.INCOMPLETE:
-        problems = "; ".join(plan.problems)
+        problems = "; ".join(t.render(p) for p in plan.problems)
         lines = [t._("🟡 sends to the bot, but: {problems}", problems=problems), would_set(t, plan)]
     else:
         lines = [
@@ -64,7 +64,7 @@ def webhook_text(t: Lang, report: SetupReport) -> str:
         ]
     if report.webhook_test is not None:
         lines.append(
-            ("✅ " if report.webhook_test.arrived else "❌ ") + report.webhook_test.message
+            ("✅ " if report.webhook_test.arrived else "❌ ") + t.render(report.webhook_test.msg)
         )
     return "\n".join(lines)[:1024]
 
