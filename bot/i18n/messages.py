@@ -59,9 +59,12 @@ class Msg:
 
     def english(self) -> str:
         """The message in English, for logs and stored fallbacks."""
-        from bot.i18n.catalogs import ENGLISH
+        from bot.i18n.catalogs import ENGLISH  # catalogs imports this module
 
         return ENGLISH.render(self)
+
+    def __str__(self) -> str:
+        return self.english()
 
     def to_json(self) -> dict[str, Any]:
         """A plain dict for a JSON column."""

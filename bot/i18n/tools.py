@@ -35,7 +35,6 @@ def po_path(code: str) -> Path:
 
 def command_texts() -> Iterator[tuple[str | None, str, str]]:
     """(context, text, where) of every command name, description, option and choice."""
-    from discord import app_commands
     from discord.ext import commands
 
     import cogs
@@ -49,7 +48,6 @@ def command_texts() -> Iterator[tuple[str | None, str, str]]:
             seen.add(cls)
             for cmd in cls.__cog_app_commands__:
                 yield from _command(cmd, info.name)
-    del app_commands  # imported for the side effect of discord.py being loaded first
 
 
 def _command(cmd: object, where: str) -> Iterator[tuple[str | None, str, str]]:
