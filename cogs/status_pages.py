@@ -105,7 +105,7 @@ def status_embed(t: Lang, report: StatusReport) -> discord.Embed:
         name=t._("Bot"),
         value=t._(
             "up {uptime} · {memory} MiB · loop lag {lag} ms",
-            uptime=human(report.bot_uptime),
+            uptime=t.render(human(report.bot_uptime)),
             memory=f"{report.memory_mb:.0f}",
             lag=Number(report.loop_lag_ms, 1),
         ),

@@ -33,17 +33,17 @@ def hour_of(moment: datetime) -> datetime:
     return moment.replace(minute=0, second=0, microsecond=0)
 
 
-def human(delta: timedelta) -> str:
-    """A duration as people say it: 45 s, 12 min, 3 h 5 min, 2 d 4 h."""
+def human(delta: timedelta) -> Msg:
+    """A duration as people say it: 45 s, 12 min, 3 h 5 min, 2 d 4 h (prints in English)."""
     seconds = int(delta.total_seconds())
     if seconds < 60:
-        return f"{seconds} s"
+        return Msg("{s} s", s=seconds)
     minutes, hours, days = seconds // 60, seconds // 3600, seconds // 86400
     if hours == 0:
-        return f"{minutes} min"
+        return Msg("{m} min", m=minutes)
     if days == 0:
-        return f"{hours} h {minutes % 60} min"
-    return f"{days} d {hours % 24} h"
+        return Msg("{h} h {m} min", h=hours, m=minutes % 60)
+    return Msg("{d} d {h} h", d=days, h=hours % 24)
 
 
 @dataclass
