@@ -7,6 +7,7 @@ the server's language.
 
 from __future__ import annotations
 
+import asyncio
 import html
 from typing import Any
 
@@ -20,7 +21,15 @@ from bot.tree import APOLOGY
 from cogs.notifications import INTRO, LABELS
 from storage.models import MemberLanguage
 from tests.cogs.test_requests import DUNE, catalogue, wait_dms
-from tests.harness import ANNOUNCE, WEBHOOK_TOKEN, World, bot_running, link_member, plex_people
+from tests.harness import (
+    ANNOUNCE,
+    HEALTH,
+    WEBHOOK_TOKEN,
+    World,
+    bot_running,
+    link_member,
+    plex_people,
+)
 
 # Discord's locale for each shipped language, and the name /link has there.
 DISCORD = {"de": "de", "fr": "fr", "es": "es-ES", "nl": "nl", "pt_BR": "pt-BR"}
@@ -242,3 +251,41 @@ async def test_autocomplete_tags_are_in_the_members_language(world: World) -> No
         names = {c["name"] for c in choices}
         assert "Dune: Part Two (2024) · Film · Verfügbar" in names
         assert "Dune (2021) · Film" in names
+
+
+async def test_approval_cards_are_posted_and_edited_in_the_servers_language(world: World) -> None:
+    """A French server: the card, its buttons and the decision it shows read in French."""
+    world.discord.guild_locale = "fr"
+    fr = language("fr")
+    people = plex_people(world)
+    catalogue(world)
+    async with bot_running(world.settings()) as bot:
+        await link_member(world, bot, "bob", people.friend)
+        await link_member(world, bot, "admin", people.owner)
+        asked = await world.discord.slash(world.users["bob"], "request", {"title": f"movie:{DUNE}"})
+        await asked.wait_original(lambda m: "Requested" in m["content"])  # bob's app: English
+        [overseerr_id] = world.overseerr.media_requests
+        approve = f"approval:approve:{overseerr_id}"
+
+        def card() -> dict[str, Any] | None:
+            return next(
+                (
+                    m
+                    for m in world.discord.channel_messages(HEALTH)
+                    if approve in str(m.get("components")) or str(overseerr_id) in m["content"]
+                ),
+                None,
+            )
+
+        async with asyncio.timeout(5):
+            while card() is None:
+                await asyncio.sleep(0.02)
+        posted = card()
+        assert posted is not None
+        assert posted["content"].startswith("**Dune (2021)** (film) a été demandé par <@")
+        labels = [c["label"] for row in posted["components"] for c in row["components"]]
+        assert labels == [fr._("Approve"), fr._("Decline")] == ["Approuver", "Refuser"]
+
+        pressed = await world.discord.click(world.users["admin"], posted, approve)
+        edited = (await pressed.response())["data"]["content"]
+        assert "\n\n✅ Approuvée par <@" in edited
