@@ -98,21 +98,22 @@ def server_lang_of(interaction: discord.Interaction) -> Lang:
     return server_lang(interaction.client, interaction.guild)
 
 
-class PickTitle(GuardedModal, title=N_("Pick the right title")):
+class PickTitle(GuardedModal):
     """Asks an admin for the TMDB id (and type) of a request that matched nothing."""
-
-    tmdb: discord.ui.TextInput[PickTitle] = discord.ui.TextInput(
-        label=N_("TMDB id"), custom_id="tmdb", placeholder="438631", max_length=12
-    )
-    kind: discord.ui.TextInput[PickTitle] = discord.ui.TextInput(
-        label=N_("Movie or TV?"), custom_id="kind", placeholder=N_("movie or tv"), max_length=5
-    )
 
     def __init__(self, t: Lang, request_id: int, message: discord.Message | None) -> None:
         super().__init__(title=t._("Pick the right title"))
-        self.tmdb.label = t._("TMDB id")
-        self.kind.label = t._("Movie or TV?")
-        self.kind.placeholder = t._("movie or tv")
+        self.tmdb: discord.ui.TextInput[PickTitle] = discord.ui.TextInput(
+            label=t._("TMDB id"), custom_id="tmdb", placeholder="438631", max_length=12
+        )
+        self.kind: discord.ui.TextInput[PickTitle] = discord.ui.TextInput(
+            label=t._("Movie or TV?"),
+            custom_id="kind",
+            placeholder=t._("movie or tv"),
+            max_length=5,
+        )
+        self.add_item(self.tmdb)
+        self.add_item(self.kind)
         self.request_id, self.message = request_id, message
 
     async def on_submit(self, interaction: discord.Interaction[MediaNest]) -> None:  # type: ignore[override]
@@ -224,20 +225,19 @@ async def decide(
         await interaction.response.send_message(text, ephemeral=True)
 
 
-class DeclineReason(GuardedModal, title=N_("Decline this request")):
+class DeclineReason(GuardedModal):
     """Asks the admin for an optional reason, shown to the requester."""
-
-    reason: discord.ui.TextInput[DeclineReason] = discord.ui.TextInput(
-        label=N_("Reason (optional)"),
-        custom_id="reason",
-        style=discord.TextStyle.paragraph,
-        required=False,
-        max_length=300,
-    )
 
     def __init__(self, t: Lang, request_id: int, message: discord.Message | None) -> None:
         super().__init__(title=t._("Decline this request"))
-        self.reason.label = t._("Reason (optional)")
+        self.reason: discord.ui.TextInput[DeclineReason] = discord.ui.TextInput(
+            label=t._("Reason (optional)"),
+            custom_id="reason",
+            style=discord.TextStyle.paragraph,
+            required=False,
+            max_length=300,
+        )
+        self.add_item(self.reason)
         self.request_id, self.message = request_id, message
 
     async def on_submit(self, interaction: discord.Interaction[MediaNest]) -> None:  # type: ignore[override]
