@@ -21,7 +21,7 @@ from babel.numbers import format_decimal
 from babel.support import Translations
 from babel.units import format_unit
 
-from bot.i18n.messages import Duration, Msg, Number, Size
+from bot.i18n.messages import Command, Duration, Msg, Number, Size
 
 log = logging.getLogger(__name__)
 
@@ -98,6 +98,9 @@ class Lang:
             return self.duration(value.seconds)
         if isinstance(value, Number):
             return self.number(value.value, value.decimals)
+        if isinstance(value, Command):
+            name = " ".join(self.pgettext("command", part) for part in value.name.split())
+            return f"`/{name}`"
         return "" if value is None else str(value)
 
     def number(self, value: float, decimals: int | None = None) -> str:

@@ -38,8 +38,15 @@ class Number:
     decimals: int | None = None  # exactly this many digits after the separator
 
 
-Value = Any  # str, int, float, Size, Duration, Number, Msg or None
-TAGS: dict[str, type] = {"size": Size, "duration": Duration, "number": Number}
+@dataclass(frozen=True)
+class Command:
+    """A slash command named in a text, shown as the reader's language names it (`/verknüpfen`)."""
+
+    name: str  # the English qualified name, e.g. "link" or "youtube resume"
+
+
+Value = Any  # str, int, float, Size, Duration, Number, Command, Msg or None
+TAGS: dict[str, type] = {"size": Size, "duration": Duration, "number": Number, "command": Command}
 
 
 @dataclass(frozen=True, init=False)
@@ -101,7 +108,7 @@ def _encode(values: dict[str, Any]) -> dict[str, Any]:
     for key, value in values.items():
         if isinstance(value, Msg):
             out[key] = {"$msg": value.to_json()}
-        elif isinstance(value, Size | Duration | Number):
+        elif isinstance(value, Size | Duration | Number | Command):
             tag = next(t for t, kind in TAGS.items() if isinstance(value, kind))
             out[key] = {"$" + tag: list(vars(value).values())}
         else:

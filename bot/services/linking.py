@@ -19,7 +19,7 @@ from tortoise.transactions import in_transaction
 
 from bot.clients.plex import Pin, PlexAccountInfo, PlexClient, PlexTV, ServerAccess
 from bot.errors import ServiceRejected, ServiceUnavailable, UserError
-from bot.i18n import N_, Msg
+from bot.i18n import N_, Command, Msg
 from bot.services.access import Access
 from bot.services.crypto import InvalidToken, TokenCipher
 from bot.services.outbox import Outbox
@@ -245,14 +245,15 @@ class LinkingService:
                 "the Plex account {name} doesn't have access to our Plex server. "
                 "Ask the server owner to share it with you, then run {link} again."
             )
-        reason = Msg(why, name=f"**{account.username}**", link="`/link`", unlink="`/unlink`")
+        commands = {"link": Command("link"), "unlink": Command("unlink")}
+        reason = Msg(why, name=f"**{account.username}**", **commands)
         await self.outbox.dm(
             f"plex-refused:{attempt.state_hash[:32]}",
             attempt.discord_id,
             Msg("I couldn't link your Plex account: {reason}", reason=reason),
         )
         log.info("linking: refused %s for Plex user %s", attempt.discord_id, account.id)
-        page = Msg(why, name=f"“{account.username}”", link="/link", unlink="/unlink")
+        page = Msg(why, name=f"“{account.username}”", **commands)
         raise LinkRefused(N_("Not linked: {reason}"), reason=page)
 
     async def _store(
