@@ -11,7 +11,7 @@ import pytest
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 
-from bot.i18n import Duration, Msg, Number, PluralMsg, Size, language, resolve
+from bot.i18n import Command, Duration, Msg, Number, PluralMsg, Size, language, resolve
 from bot.i18n.catalogs import from_accept_language, supported
 from bot.i18n.discord import DESCRIPTION_MAX, NAME
 from bot.i18n.tools import LANGUAGES, TEMPLATE, command_texts, extract, po_path, read
@@ -154,6 +154,8 @@ def test_numbers_sizes_and_durations_follow_the_language() -> None:
     assert de.value(Duration(120)) == "2 Minuten"
     assert en.render(PluralMsg("{count} hour", "{count} hours", 1)) == "1 hour"
     assert de.render(PluralMsg("{count} hour", "{count} hours", 3)) == "3 Stunden"
+    assert de.value(Command("youtube resume")) == "`/youtube fortsetzen`"
+    assert en.value(Command("link")) == "`/link`"
 
 
 def test_a_message_survives_json_and_renders_nested_values() -> None:
