@@ -84,7 +84,7 @@ def extract(path: Path = TEMPLATE) -> Catalog:
             template.add(text, locations=[(where.replace(".", "/") + ".py", 0)], context=context)
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("wb") as out:
-        write_po(out, template, width=100, omit_header=False, sort_output=True)
+        write_po(out, template, width=100, sort_output=True, include_lineno=False)
     return template
 
 
@@ -105,9 +105,16 @@ def update() -> None:
             path.parent.mkdir(parents=True, exist_ok=True)
         catalog.update(template, no_fuzzy_matching=True)
         catalog.obsolete.clear()
-        catalog.revision_date = datetime.now(UTC)
+        catalog.project, catalog.revision_date = template.project, datetime.now(UTC)
         with path.open("wb") as out:
-            write_po(out, catalog, width=100, sort_output=True, ignore_obsolete=True)
+            write_po(
+                out,
+                catalog,
+                width=100,
+                sort_output=True,
+                ignore_obsolete=True,
+                include_lineno=False,  # files, not lines: moving code changes no catalog
+            )
 
 
 def compile_all() -> None:
