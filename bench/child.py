@@ -26,6 +26,8 @@ from bench.stats import GcPauses, LagProbe
 from bench.stats import rss_mb as measure_rss
 from bot.app import MediaNest, discord_endpoints
 from bot.config import Settings, load_settings
+from bot.services.downloads import DownloadService
+from bot.services.requests import Requests
 from storage.models import DownloadJob, JobStatus
 from tests.harness import bot_running
 
@@ -118,7 +120,7 @@ class Session:
         self, count: int, concurrency: int, plex_user_id: int, first_tmdb: int
     ) -> dict[str, Any]:
         """`count` movie requests saved and delivered to Overseerr, `concurrency` at a time."""
-        service = self._bot().services.requests
+        service = self._bot().features.get(Requests)
         assert service is not None
         gate = asyncio.Semaphore(concurrency)
         failures: list[str] = []
@@ -151,7 +153,7 @@ class Session:
 
     async def youtube(self, urls: list[str], discord_id: int, within: float) -> dict[str, Any]:
         """Queue these playlists and wait until every job has ended."""
-        downloads = self._bot().services.downloads
+        downloads = self._bot().features.get(DownloadService)
         assert downloads is not None
         start = time.perf_counter()
         ids = [(await downloads.queue(discord_id, url, None, None, exempt=True)).id for url in urls]

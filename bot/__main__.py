@@ -108,11 +108,11 @@ async def check(settings: Settings) -> int:
             await Tortoise.init(config=db.tortoise_config(settings.resolved_database_url))
             stack.push_async_callback(Tortoise.close_connections)
             try:  # the channels chosen in /setup are checked too
-                await services.load_places()
-                in_use = services.settings
+                await services.places.load()
+                in_use = services.places.applied_to(settings)
             except Exception as exc:  # the database line below says why
                 log.debug("could not read the /setup choices: %r", exc)
-            local += await run_probes(services.dependency_probes())  # Discord: lines above
+            local += await run_probes(services.dependency_probes)  # Discord: lines above
         results += await discord_results(rest, in_use.discord_guild_id, channel_needs(in_use))
         results += local
     for result in results:

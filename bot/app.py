@@ -1,4 +1,10 @@
-"""The bot: wires the services, starts the web server and scheduler, loads the cogs."""
+"""The bot: opens the shared services, loads the feature extensions, starts web and scheduler.
+
+Start-up order: shared services -> bot -> `login` (its `setup_hook` loads every extension in
+`cogs.EXTENSIONS`; each builds its feature and registers cogs, jobs and web routes) -> web
+server (aiohttp freezes the router when it starts, so every route must be in by then) ->
+outbox, scheduler -> gateway. Stopping runs the same steps backwards.
+"""
 
 from __future__ import annotations
 
@@ -21,25 +27,18 @@ from discord.ext import commands
 from bot.clients.plex import plex_tv_at
 from bot.config import Settings
 from bot.container import Services, build_services
+from bot.features import Features
 from bot.i18n.discord import CommandTranslator
 from bot.logs import secret_filter
 from bot.notify import DiscordSender
-from bot.scheduler import Jobs, add_jobs
+from bot.scheduler import Jobs
 from bot.services.keyvalue import kept_value
 from bot.services.probes import gateway_probe
 from bot.services.status import build_report
 from bot.services.tasks import stop_tasks
 from bot.services.webhook_agent import webhook_token
 from bot.tree import MediaNestTree
-from bot.web import (
-    add_issue_webhooks,
-    add_link_routes,
-    add_metrics_route,
-    add_webhook_route,
-    add_webhook_test_listener,
-    build_web_app,
-    start_web,
-)
+from bot.web import add_metrics_route, build_web_app, start_web
 from storage import db
 
 log = logging.getLogger(__name__)
@@ -48,9 +47,9 @@ RATE_LIMIT_WAIT = 30.0  # the least discord.py allows
 
 
 class MediaNest(commands.Bot):
-    """The Discord client, holding the services the cogs call."""
+    """The Discord client: the shared services, the features the extensions built, the web app."""
 
-    def __init__(self, services: Services, jobs: Jobs, *, guild_ready_timeout: float = 2.0) -> None:
+    def __init__(self, services: Services, *, guild_ready_timeout: float = 2.0) -> None:
         intents = discord.Intents.default()
         intents.members = intents.presences = intents.message_content = False
         super().__init__(
@@ -64,19 +63,26 @@ class MediaNest(commands.Bot):
             max_ratelimit_timeout=RATE_LIMIT_WAIT,
         )
         self.services = services
-        self.jobs = jobs
+        self.features = Features()
+        self.web = build_web_app(self.readiness, max_body=services.settings.web_max_body)
+        add_metrics_route(self.web, self.metrics_text)
         self.web_port: int | None = None
         self.gateway: asyncio.Task[None] | None = None
 
     @property
     def settings(self) -> Settings:
-        """The settings in use, with the channels and role chosen in `/setup`."""
-        return self.services.settings
+        """The settings in use, with the channels and role chosen in `/setup` (read each time)."""
+        return self.services.places.applied_to(self.services.settings)
+
+    @property
+    def jobs(self) -> Jobs:
+        return self.services.jobs
 
     async def setup_hook(self) -> None:
-        from cogs import load_cogs
+        from cogs import EXTENSIONS
 
-        await load_cogs(self)
+        for name in EXTENSIONS:  # in dependency order: a feature's dependencies load first
+            await self.load_extension(name)
         await self.services.languages.load()
         await self.tree.set_translator(CommandTranslator())
         await self.sync_commands()
@@ -175,35 +181,23 @@ async def running(
         services = build_services(settings, http, plex_client_id=client_id, webhook_token=token)
         for generated in (token, services.secret_key):  # masked in logs like the settings' own
             secret_filter.add(generated)
-        await services.load_places()
+        await services.places.load()
         stack.callback(services.close)
-        jobs = Jobs(services.errors)
-        bot = MediaNest(services, jobs, guild_ready_timeout=guild_ready_timeout)
-        web_app = build_web_app(bot.readiness, max_body=settings.web_max_body)
-        if services.linking:
-            add_link_routes(web_app, services.linking, services.limiter)
-        add_metrics_route(web_app, bot.metrics_text)
-        if services.requests and token:
-            add_webhook_route(web_app, services.requests, token)
-        if services.webhook_agent:
-            add_webhook_test_listener(web_app, services.webhook_agent.test_arrived)
-        if services.issues:
-            add_issue_webhooks(web_app, services.issues.tracking)
-        runner, bot.web_port = await start_web(web_app, settings.web_host, settings.web_port)
-        stack.push_async_callback(runner.cleanup)
-        add_jobs(jobs, services)
+        services.jobs.every("errors-flush", services.error_log.flush, seconds=30)
+        services.jobs.every("member-languages", services.languages.flush, seconds=30)
+        bot = MediaNest(services, guild_ready_timeout=guild_ready_timeout)
         await stack.enter_async_context(bot)
-        await bot.login(settings.discord_token.get_secret_value())  # runs setup_hook
+        # setup_hook loads the extensions: each adds its routes before the web app starts.
+        await bot.login(settings.discord_token.get_secret_value())
+        runner, bot.web_port = await start_web(bot.web, settings.web_host, settings.web_port)
+        stack.push_async_callback(runner.cleanup)
         await background(
             stack, services.outbox.run(DiscordSender(bot, services.languages)), "outbox"
         )
         await background(stack, services.lag.run(), "loop-lag")
-        if services.downloads:
-            await services.downloads.start()
-            stack.push_async_callback(services.downloads.stop)  # running jobs stay resumable
-        jobs.start()
-        stack.push_async_callback(services.languages.close)  # after the jobs, before the database
-        stack.push_async_callback(jobs.stop)  # waits for running jobs: before the database
+        services.jobs.start()
+        stack.push_async_callback(services.languages.close)  # after the jobs, before the db
+        stack.push_async_callback(services.jobs.stop)  # waits for running jobs: before the db
         stack.push_async_callback(_stop_bot, bot, bot.start_gateway())
         # What start-up made (modules, classes, caches: ~175,000 objects) lives as long as the
         # bot: frozen, the collector's full passes skip it instead of holding every thread

@@ -7,7 +7,7 @@ import secrets
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.i18n.messages import N_
@@ -100,26 +100,18 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["text", "json"] = "text"
 
-    @field_validator("admin_discord_ids", mode="before")
+    @field_validator(
+        "admin_discord_ids", "youtube_extractors", "youtube_allowed_hosts", mode="before"
+    )
     @classmethod
-    def _split_ints(cls, value: object) -> object:
-        if isinstance(value, str):
-            return [part.strip() for part in value.split(",") if part.strip()]
-        return value
-
-    @field_validator("youtube_extractors", mode="before")
-    @classmethod
-    def _split_names(cls, value: object) -> object:
-        if isinstance(value, str):
-            return [part.strip() for part in value.split(",") if part.strip()]
-        return value
-
-    @field_validator("youtube_allowed_hosts", mode="before")
-    @classmethod
-    def _split_hosts(cls, value: object) -> object:
-        if isinstance(value, str):
-            return [part.strip().lower() for part in value.split(",") if part.strip()]
-        return value
+    def _comma_separated(cls, value: object, info: ValidationInfo) -> object:
+        """The one reading of a comma-separated setting: trimmed parts, empty ones dropped."""
+        if not isinstance(value, str):
+            return value
+        parts = [part.strip() for part in value.split(",") if part.strip()]
+        if info.field_name == "youtube_allowed_hosts":  # host names compare case-blind
+            return [part.lower() for part in parts]
+        return parts
 
     @field_validator("log_level", "log_format", mode="before")
     @classmethod

@@ -1,4 +1,8 @@
-"""The services the bot runs with, built once from the settings and passed in."""
+"""What every feature builds on, opened once from the settings and passed in: `Services`.
+
+The features themselves (linking, requests, issues, downloads, health, setup, ...) are
+built by their own extension (`cogs.EXTENSIONS`) from these, each complete.
+"""
 
 from __future__ import annotations
 
@@ -7,33 +11,28 @@ from datetime import UTC, datetime
 
 import aiohttp
 
-from bot.clients.discord_rest import DiscordREST
 from bot.clients.overseerr import OverseerrClient
 from bot.clients.plex import PlexClient, PlexTV
-from bot.clients.ytdlp import YtDlp
 from bot.config import Settings, load_or_create_secret
 from bot.i18n.members import MemberLanguages
+from bot.scheduler import Jobs
 from bot.services import probes
 from bot.services.access import Access
-from bot.services.crypto import TokenCipher
-from bot.services.downloads import DownloadOptions, DownloadService, ProgressRelay
-from bot.services.errors import ErrorLog
+from bot.services.error_log import ErrorLog
 from bot.services.health import HealthMonitor, LoopLag
-from bot.services.issues import Issues, build_issues
-from bot.services.linking import LinkingService
 from bot.services.metrics import Metrics
 from bot.services.outbox import Outbox
-from bot.services.overseerr_identity import DiscordMentions
+from bot.services.places import Places
 from bot.services.ratelimit import RateLimiter
-from bot.services.requests import RequestOptions, Requests, build_requests
-from bot.services.requests.accounts import Accounts
-from bot.services.setup import Places, SetupReview
-from bot.services.webhook_agent import WebhookAgentSetup
 
 
-@dataclass
+@dataclass(frozen=True)
 class Services:
-    """Everything a cog, job or web route needs; built by `build_services`."""
+    """The shared dependencies a feature is built from; built complete by `build_services`.
+
+    `settings` are the environment's; the channels and admin role in use are `places`
+    (the environment's, or those chosen in `/setup`), read when a service sends.
+    """
 
     settings: Settings
     http: aiohttp.ClientSession
@@ -41,47 +40,19 @@ class Services:
     outbox: Outbox
     access: Access
     limiter: RateLimiter
-    health: HealthMonitor
-    errors: ErrorLog
     places: Places
+    health: HealthMonitor
+    error_log: ErrorLog
+    jobs: Jobs
+    dependency_probes: dict[str, probes.Probe]  # every configured dependency but Discord
     plex: PlexClient | None = None
-    overseerr: OverseerrClient | None = None
     plextv: PlexTV | None = None
-    linking: LinkingService | None = None
-    requests: Requests | None = None
-    issues: Issues | None = None
-    mentions: DiscordMentions | None = None  # members' Discord ids in Overseerr
-    downloads: DownloadService | None = None
-    setup: SetupReview | None = None  # built by build_services; None only in hand-made tests
-    webhook_agent: WebhookAgentSetup | None = None  # points Overseerr's webhook at the bot
+    overseerr: OverseerrClient | None = None
+    webhook_token: str | None = None  # the one /webhooks/overseerr accepts
     lag: LoopLag = field(default_factory=LoopLag)
-    languages: MemberLanguages = field(default_factory=MemberLanguages)  # members' languages
     metrics: Metrics = field(default_factory=Metrics)
+    languages: MemberLanguages = field(default_factory=MemberLanguages)  # members' languages
     started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
-
-    def dependency_probes(self) -> dict[str, probes.Probe]:
-        """The probe of every configured dependency but Discord, by name (`check`, `/setup`)."""
-        return monitored_probes(self.settings, self.plex, self.overseerr, self.limiter)
-
-    async def load_places(self) -> None:
-        """Read what `/setup` stored and start using it."""
-        await self.places.load()
-        self.apply_places()
-
-    def apply_places(self) -> None:
-        """Give every service the current channels and admin role (after a `/setup` change)."""
-        s = self.settings = self.places.applied_to(self.settings)
-        review = s.health_channel_id
-        approvals = s.approval_channel_id or review
-        self.outbox.notify_channel_id = s.notify_channel_id
-        self.health.channel_id = s.health_channel_id
-        self.access.set_admin_role(s.admin_role_id)
-        if self.requests:
-            self.requests.set_channels(s.notify_channel_id, review, approvals)
-        if self.issues:
-            self.issues.tracking.approval_channel_id = approvals
-        if self.downloads:
-            self.downloads.set_channels(s.notify_channel_id, s.health_channel_id)
 
     def close(self) -> None:
         for client in (self.plex, self.plextv):
@@ -121,10 +92,10 @@ def build_services(
     plex_client_id: str | None = None,
     webhook_token: str | None = None,
 ) -> Services:
-    """Build the services for these settings; features whose settings are absent stay off.
+    """The shared dependencies for these settings; clients whose settings are absent are None.
 
     `webhook_token` is the one the webhook route accepts (OVERSEERR_WEBHOOK_TOKEN, or the
-    generated one); without it the webhook agent set-up stays off.
+    generated one); without it the bot serves no webhook.
     """
     plex = plextv = None
     if settings.plex_url and settings.plex_token:
@@ -135,83 +106,25 @@ def build_services(
         overseerr = OverseerrClient(
             http, settings.overseerr_url, settings.overseerr_api_key.get_secret_value()
         )
-    outbox = Outbox(notify_channel_id=settings.notify_channel_id)
-    secret = secret_key(settings)
-    access = Access(settings.admin_discord_ids, settings.admin_role_id)
-    linking = mentions = None
-    if plex and plextv:
-        if overseerr:
-            mentions = DiscordMentions(overseerr, Accounts(overseerr))
-        linking = LinkingService(
-            plextv,
-            plex,
-            TokenCipher(secret),
-            outbox,
-            public_url=settings.public_url,
-            access=access,
-            events=mentions,
-        )
+    places = Places(settings)
+    outbox = Outbox(places=places)
     limiter = RateLimiter(settings.redis_url)
-    monitored = monitored_probes(settings, plex, overseerr, limiter)
-    services = Services(
+    error_log = ErrorLog()
+    dependencies = monitored_probes(settings, plex, overseerr, limiter)
+    return Services(
         settings=settings,
         http=http,
-        secret_key=secret,
+        secret_key=secret_key(settings),
         outbox=outbox,
-        access=access,
+        access=Access(settings.admin_discord_ids, places),
         limiter=limiter,
-        health=HealthMonitor(monitored, outbox, settings.health_channel_id),
-        errors=ErrorLog(),
-        places=Places(settings),
+        places=places,
+        health=HealthMonitor(dict(dependencies), outbox, places),
+        error_log=error_log,
+        jobs=Jobs(error_log),
+        dependency_probes=dependencies,
         plex=plex,
-        overseerr=overseerr,
         plextv=plextv,
-        linking=linking,
-        mentions=mentions,
+        overseerr=overseerr,
+        webhook_token=webhook_token,
     )
-    if overseerr and linking:
-        services.requests = build_requests(
-            overseerr,
-            outbox,
-            services.limiter,
-            RequestOptions(
-                rate=settings.rate_limit_request,
-                notify_channel_id=settings.notify_channel_id,
-                review_channel_id=settings.health_channel_id,
-                approval_channel_id=settings.approval_channel_id,
-            ),
-        )
-        services.issues = build_issues(
-            overseerr,
-            outbox,
-            services.limiter,
-            services.requests.accounts.user,  # the same Plex -> Overseerr lookup and cache
-            rate=settings.rate_limit_request,
-            approval_channel_id=settings.approval_channel_id or settings.health_channel_id,
-        )
-        if webhook_token:  # only with requests does the bot serve /webhooks/overseerr
-            services.webhook_agent = WebhookAgentSetup(
-                overseerr, settings.public_url, webhook_token
-            )
-    if plex and settings.youtube_download_dir:
-        services.downloads = DownloadService(
-            YtDlp(
-                allowed_extractors=settings.youtube_extractors,
-                cookies_file=settings.youtube_cookies_file,
-            ),
-            plex,
-            outbox,
-            services.limiter,
-            DownloadOptions.from_settings(settings),
-            ProgressRelay(),  # the YouTube cog attaches the Discord side when it loads
-        )
-    services.setup = SetupReview(
-        services.places,
-        DiscordREST(http, settings.discord_api_url, settings.discord_token.get_secret_value()),
-        lambda: services.settings,
-        services.dependency_probes,
-        services.apply_places,
-        access,
-        services.webhook_agent,
-    )
-    return services

@@ -13,7 +13,7 @@ from bot.errors import DependencyError, UserError
 from bot.i18n import N_, Duration
 from bot.i18n.discord import lang_of, note_locale
 from bot.logs import correlation_id
-from bot.services.errors import DATABASE_DOWN, is_database_error, new_correlation_id
+from bot.services.error_log import DATABASE_DOWN, is_database_error, new_correlation_id
 from bot.services.ratelimit import COMMAND_SPAM
 
 if TYPE_CHECKING:
@@ -96,11 +96,11 @@ async def message_for(interaction: discord.Interaction[MediaNest], error: BaseEx
     if isinstance(error, app_commands.CheckFailure) and str(error):
         return t._(str(error))
     if is_database_error(error):  # kept until it can be stored: no id to quote
-        await interaction.client.services.errors.record(
+        await interaction.client.services.error_log.record(
             error, command=where(interaction), discord_id=interaction.user.id
         )
         return t._(DATABASE_DOWN)
-    cid = await interaction.client.services.errors.record(
+    cid = await interaction.client.services.error_log.record(
         error,
         command=where(interaction),
         discord_id=interaction.user.id,

@@ -19,7 +19,7 @@ from aiohttp import web
 from bot.errors import DependencyError, RateLimited, UserError
 from bot.i18n import Lang
 from bot.i18n.catalogs import from_accept_language
-from bot.services.issues import IssueTracker, is_issue_webhook
+from bot.services.issues import Issues, is_issue_webhook
 from bot.services.linking import LinkingService, LinkRefused
 from bot.services.requests import InvalidWebhook, Requests
 
@@ -63,10 +63,6 @@ def page(
     return web.Response(text=text, status=status, content_type="text/html", headers=headers)
 
 
-def json_response(data: Any, status: int = 200) -> web.Response:
-    return web.Response(text=json.dumps(data), status=status, content_type="application/json")
-
-
 def _wants_html(request: web.Request) -> bool:
     return "text/html" in request.headers.get("Accept", "")
 
@@ -74,7 +70,7 @@ def _wants_html(request: web.Request) -> bool:
 def error_response(request: web.Request, status: int, reason: str) -> web.Response:
     if _wants_html(request):
         return page(f"{status} {reason}", reason, status)
-    return json_response({"error": reason}, status)
+    return web.json_response({"error": reason}, status=status)
 
 
 @web.middleware
@@ -105,14 +101,14 @@ async def error_pages(request: web.Request, handler: Any) -> web.StreamResponse:
 
 async def healthz(request: web.Request) -> web.Response:
     """The process is alive."""
-    return json_response({"status": "ok"})
+    return web.json_response({"status": "ok"})
 
 
 async def readyz(request: web.Request) -> web.Response:
     """Discord is connected and the database answers."""
     checks = await request.app[READINESS]()
     ready = all(checks.values())
-    return json_response({"ready": ready, "checks": checks}, 200 if ready else 503)
+    return web.json_response({"ready": ready, "checks": checks}, status=200 if ready else 503)
 
 
 async def limit_by_address(request: web.Request) -> None:
@@ -185,20 +181,20 @@ async def overseerr_webhook(request: web.Request) -> web.Response:
     given = request.headers.get("Authorization", "")
     if not expected or not hmac.compare_digest(given.encode(), expected.encode()):
         log.warning("webhook: refused a call with a wrong Authorization header")
-        return json_response({"error": "unauthorized"}, 401)
+        return web.json_response({"error": "unauthorized"}, status=401)
     try:
         payload = json.loads(await request.read())
         issues = request.app.get(ISSUE_WEBHOOKS)
         if issues is not None and is_issue_webhook(payload):  # ISSUE_* go to the issue service
-            return json_response({"ok": True, "result": await issues.handle_webhook(payload)})
-        result = await request.app[WEBHOOKS].tracking.handle_webhook(payload)
+            return web.json_response({"ok": True, "result": await issues.handle_webhook(payload)})
+        result = await request.app[WEBHOOKS].handle_webhook(payload)
     except (ValueError, InvalidWebhook) as exc:
         log.warning("webhook: refused a malformed body: %s", str(exc)[:200])
-        return json_response({"error": "malformed webhook body"}, 400)
+        return web.json_response({"error": "malformed webhook body"}, status=400)
     heard = request.app.get(WEBHOOK_TEST_HEARD)
     if heard is not None and payload.get("notification_type") == "TEST_NOTIFICATION":
         heard()  # /setup waits for Overseerr's test to arrive
-    return json_response({"ok": True, "result": result})
+    return web.json_response({"ok": True, "result": result})
 
 
 def add_webhook_route(app: web.Application, requests: Requests, token: str) -> None:
@@ -216,12 +212,12 @@ def add_webhook_test_listener(app: web.Application, heard: Callable[[], None]) -
     app[WEBHOOK_TEST_HEARD] = heard
 
 
-ISSUE_WEBHOOKS: web.AppKey[IssueTracker] = web.AppKey("issue_webhooks")
+ISSUE_WEBHOOKS: web.AppKey[Issues] = web.AppKey("issue_webhooks")
 
 
-def add_issue_webhooks(app: web.Application, tracker: IssueTracker) -> None:
+def add_issue_webhooks(app: web.Application, issues: Issues) -> None:
     """Hand ISSUE_* webhooks arriving on `/webhooks/overseerr` to the issue tracker."""
-    app[ISSUE_WEBHOOKS] = tracker
+    app[ISSUE_WEBHOOKS] = issues
 
 
 MetricsSource = Callable[[], Awaitable[str]]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from discord import app_commands
 
 from bot.i18n import Lang
-from bot.services.requests.views import Choice, choice_name
+from bot.services.requests.summaries import Choice, choice_name
 
 
 def shown_choice(t: Lang, choice: Choice) -> app_commands.Choice[str]:

@@ -17,7 +17,7 @@ import discord
 from bot.errors import NotAllowed
 from bot.i18n.discord import note_locale
 from bot.logs import correlation_id
-from bot.services.errors import new_correlation_id
+from bot.services.error_log import new_correlation_id
 from bot.tree import report_error
 from cogs.checks import is_admin
 

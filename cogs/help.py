@@ -43,3 +43,8 @@ class HelpCog(commands.Cog):
             value = "\n".join(t._(line) for line in off)[:1024]
             embed.add_field(name=t._("Not set up"), value=value, inline=False)
         await interaction.response.send_message(embed=embed, ephemeral=True)
+
+
+async def setup(bot: MediaNest) -> None:
+    """/help is always on."""
+    await bot.add_cog(HelpCog(bot))

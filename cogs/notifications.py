@@ -10,6 +10,7 @@ from discord.ext import commands
 
 from bot.i18n import N_, SUPPORTED, Lang, language
 from bot.i18n.discord import lang_of
+from bot.services.requests import Requests
 from bot.services.requests.prefs import KINDS, Preferences, Prefs
 from cogs.components import Guarded, GuardedView
 
@@ -125,3 +126,10 @@ class NotificationsCog(commands.Cog):
         prefs = await self.prefs.of(interaction.user.id)
         text, view = panel(prefs, lang_of(interaction), chosen)
         await interaction.response.send_message(text, view=view, ephemeral=True)
+
+
+async def setup(bot: MediaNest) -> None:
+    """On with media requests: /notifications chooses which request DMs a member gets."""
+    requests = bot.features.get(Requests)
+    if requests is not None:
+        await bot.add_cog(NotificationsCog(bot, requests.prefs))

@@ -10,6 +10,7 @@ from discord import app_commands
 from bot.errors import InvalidInput
 from bot.logs import secret_filter
 from bot.services.ratelimit import COMMAND_SPAM
+from bot.services.webhook_agent import WebhookAgentSetup
 from storage.models import ErrorEvent
 from tests.harness import ADMIN_ID, World, bot_running
 
@@ -135,7 +136,7 @@ async def test_generated_secrets_are_masked_in_logs(world: World) -> None:
     saved = list(secret_filter.secrets)
     try:
         async with bot_running(world.settings(overseerr_webhook_token=None)) as bot:
-            agent = bot.services.webhook_agent
+            agent = bot.features.get(WebhookAgentSetup)
             assert agent is not None
             line = f"sent {agent.token} with {bot.services.secret_key}"
             assert secret_filter.mask(line) == "sent *** with ***"

@@ -17,8 +17,9 @@ from datetime import UTC, datetime, timedelta
 from tortoise.transactions import in_transaction
 
 from bot.i18n import Msg
-from bot.services.errors import is_database_error
+from bot.services.error_log import is_database_error
 from bot.services.outbox import Outbox
+from bot.services.places import Places
 from bot.services.probes import Probe, ProbeResult, run_probes
 from storage.models import ErrorEvent, HealthRollup, HealthSample, Incident
 
@@ -93,15 +94,20 @@ class HealthMonitor:
         self,
         probes: dict[str, Probe],
         outbox: Outbox,
-        channel_id: int | None,
+        places: Places,
         policy: AlertPolicy | None = None,
     ) -> None:
         self.probes = probes
         self.outbox = outbox
-        self.channel_id = channel_id
+        self.places = places
         self.policy = policy or AlertPolicy()
         self.states = {name: ServiceState(name) for name in probes}
         self._lock = asyncio.Lock()
+
+    @property
+    def channel_id(self) -> int | None:
+        """The health channel, read from the places each time (so `/setup` moves it at once)."""
+        return self.places.health_channel
 
     def add_probe(self, name: str, probe: Probe) -> None:
         """Check one more service (e.g. the Discord gateway, known only once the bot exists)."""

@@ -19,7 +19,8 @@ from typing import Any, Protocol
 from tortoise.exceptions import IntegrityError
 
 from bot.i18n.messages import N_, Msg
-from bot.services.errors import is_database_error
+from bot.services.error_log import is_database_error
+from bot.services.places import Places
 from bot.services.retry import OUTBOX, RetryPolicy
 from storage.models import OutboxMessage, OutboxStatus, TargetKind
 
@@ -125,13 +126,18 @@ class Outbox:
     """Stores messages and delivers the due ones through a sender."""
 
     def __init__(
-        self, *, notify_channel_id: int | None = None, policy: RetryPolicy = OUTBOX, batch: int = 20
+        self, *, places: Places | None = None, policy: RetryPolicy = OUTBOX, batch: int = 20
     ) -> None:
-        self.notify_channel_id = notify_channel_id
+        self.places = places or Places({})
         self.policy = policy
         self.batch = batch
         self._wake = asyncio.Event()
         self.urgent = Urgent()
+
+    @property
+    def notify_channel_id(self) -> int | None:
+        """Where a DM goes when the member closed their DMs (read from the places each time)."""
+        return self.places.notify_channel
 
     async def dm(
         self,
@@ -284,7 +290,8 @@ class Outbox:
 
     async def _redirect(self, message: OutboxMessage) -> None:
         """The user closed their DMs: post in the notify channel with a mention instead."""
-        if self.notify_channel_id is None:
+        channel = self.notify_channel_id
+        if channel is None:
             message.status = OutboxStatus.UNDELIVERABLE
             log.info("outbox: DMs closed for %s and no notify channel", message.target_id)
             return
@@ -292,13 +299,7 @@ class Outbox:
         text = Msg.from_json(message.message) if message.message else message.content
         content = Msg(REDIRECTED, user=f"<@{message.target_id}>", text=text)
         buttons = [Button(**b) for b in message.buttons or () if b.get("url")]
-        await self.post(
-            f"{message.dedupe_key}:fallback",
-            self.notify_channel_id,
-            content,
-            message.embed,
-            buttons,
-        )
+        await self.post(f"{message.dedupe_key}:fallback", channel, content, message.embed, buttons)
 
     async def run(self, sender: Sender, idle: float = 5.0) -> None:
         """Deliver forever: wake on new messages, otherwise poll every `idle` seconds."""

@@ -65,7 +65,7 @@ def queued_text(t: Lang, label: str) -> str:
 
 def request_line(t: Lang, request: RequestView, *, with_user: bool) -> str:
     who = f" · <@{request.discord_id}>" if with_user else ""
-    when = f"<t:{int(request.created_at.timestamp())}:R>"
+    when = discord.utils.format_dt(request.created_at, "R")
     status = t._(request.status_text)
     return f"`#{request.id}` **{t.render(request.label_msg)}** · {status} · {when}{who}"
 

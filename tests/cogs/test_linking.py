@@ -11,6 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 import aiohttp
 import pytest
 
+from bot.services.linking import LinkingService
 from storage.models import OutboxMessage, OutboxStatus, PlexLink
 from tests.browser import (
     DESKTOP,
@@ -138,7 +139,7 @@ async def test_polling_links_when_the_callback_never_arrives(world: World) -> No
         assert url.startswith("https://app.plex.tv/auth/#!?")
         code = parse_qs(urlsplit(url).fragment.split("?", 1)[1])["code"][0]
         world.plextv.authorize_pin(code, people.friend)
-        assert await bot.services.linking.poll_open_attempts() == 1
+        assert await bot.features.get(LinkingService).poll_open_attempts() == 1
         dms = await wait_dm(world, "bob")
         assert "friend" in dms[0]
         await asyncio.sleep(0.1)

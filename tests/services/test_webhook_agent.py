@@ -53,7 +53,7 @@ async def bot(world: World) -> AsyncIterator[MediaNest]:
 
 
 def agent_of(bot: MediaNest) -> WebhookAgentSetup:
-    agent = bot.services.webhook_agent
+    agent = bot.features.get(WebhookAgentSetup)
     assert agent is not None
     return agent
 

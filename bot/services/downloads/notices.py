@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from bot.i18n import Msg, PluralMsg, Size
 from bot.services.downloads.text import md
 from bot.services.outbox import Outbox
+from bot.services.places import Places
 from storage.models import DownloadJob, JobStatus
 
 
@@ -16,8 +17,15 @@ class Notices:
     """Each notice has a dedupe key, so a restart or a retry never sends it twice."""
 
     outbox: Outbox
-    notify_channel_id: int | None
-    health_channel_id: int | None
+    places: Places
+
+    @property
+    def notify_channel_id(self) -> int | None:
+        return self.places.notify_channel
+
+    @property
+    def health_channel_id(self) -> int | None:
+        return self.places.health_channel
 
     async def finished(self, job: DownloadJob, done: int, failed: int, total: int) -> None:
         """The requester's DM and the channel announcement (each sent once per job)."""
@@ -88,18 +96,21 @@ class Notices:
                 title=title,
                 member=member,
             )
+        channel = self.notify_channel_id
+        if channel is not None:
+            await self.outbox.post(f"youtube:{job.id}:announced", channel, post)
+        # The DM comes last: once its row exists, every notice of this job is stored.
         await self.outbox.dm(f"youtube:{job.id}:finished", job.discord_id, text)
-        if self.notify_channel_id is not None:
-            await self.outbox.post(f"youtube:{job.id}:announced", self.notify_channel_id, post)
 
     async def paused(self, job: DownloadJob, free: int, floor: int) -> None:
         """The admins' alert that a job paused on low disk space (one per pause)."""
-        if self.health_channel_id is None:
+        channel = self.health_channel_id
+        if channel is None:
             return
         stamp = int(datetime.now(UTC).timestamp())
         await self.outbox.post(
             f"youtube:{job.id}:paused:{stamp}",
-            self.health_channel_id,
+            channel,
             Msg(
                 "⚠️ YouTube download #{id} (**{title}**) is paused: the download "
                 "disk has {free} free, below the {floor} "
@@ -113,7 +124,8 @@ class Notices:
 
     async def blocked(self, kind: str, reason: str, remedy: str, since: datetime) -> None:
         """The admins' alert that YouTube refused the server and the queue is paused (once)."""
-        if self.health_channel_id is None:
+        channel = self.health_channel_id
+        if channel is None:
             return
         what = {
             "bot_check": Msg(
@@ -137,7 +149,7 @@ class Notices:
         )
         await self.outbox.post(
             f"youtube:blocked:{int(since.timestamp())}",
-            self.health_channel_id,
+            channel,
             Msg(
                 "{what}\n{remedy}\n-# yt-dlp said: {reason}",
                 what=what,

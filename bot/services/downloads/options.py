@@ -32,8 +32,6 @@ class DownloadOptions:
     per_user_queued: int = 2
     item_retries: int = 3
     min_free_bytes: int = 2 * 2**30
-    notify_channel_id: int | None = None
-    health_channel_id: int | None = None
     progress_every: float = 3.0
     # Where Plex sees download_dir, when its mount differs from ours (Docker).
     plex_download_dir: str | None = None
@@ -69,8 +67,6 @@ class DownloadOptions:
             max_items=settings.youtube_max_items,
             rate=settings.rate_limit_youtube,
             min_free_bytes=int(settings.youtube_min_free_gb * 2**30),
-            notify_channel_id=settings.notify_channel_id,
-            health_channel_id=settings.health_channel_id,
             plex_download_dir=settings.youtube_plex_path,
             max_subscriptions=settings.youtube_max_subscriptions,
             subscription_hours=settings.youtube_subscription_interval,

@@ -15,13 +15,14 @@ from bot.services.downloads.filing import PlexFiling
 from bot.services.downloads.folders import DownloadDir
 from bot.services.downloads.notices import Notices
 from bot.services.downloads.options import DownloadOptions
-from bot.services.downloads.progress import JobProgress, ProgressFeed, ProgressRelay
+from bot.services.downloads.progress import JobProgress, ProgressFeed, ProgressRelay, ProgressSink
 from bot.services.downloads.queue import DownloadQueue
 from bot.services.downloads.runs import Runs
 from bot.services.downloads.space import DiskSpace
-from bot.services.downloads.subscriptions import YouTubeSubscriptions
+from bot.services.downloads.subscriptions import Subscribed, SubscriptionView, YouTubeSubscriptions
 from bot.services.downloads.workers import WorkerPool
 from bot.services.outbox import Outbox
+from bot.services.places import Places
 from bot.services.ratelimit import RateLimiter
 from storage.models import DownloadJob
 
@@ -45,16 +46,13 @@ class DownloadService:
         limiter: RateLimiter,
         options: DownloadOptions,
         progress: ProgressRelay,
+        places: Places,
     ) -> None:
         self.options = options
         self.progress_relay = progress
         runs = Runs(ProgressFeed(progress, options.progress_every, options.clock))
         folders = DownloadDir(options.download_dir)
-        notices = Notices(
-            outbox,
-            notify_channel_id=options.notify_channel_id,
-            health_channel_id=options.health_channel_id,
-        )
+        notices = Notices(outbox, places)
         space = DiskSpace(
             options.download_dir,
             min_free_bytes=options.min_free_bytes,
@@ -82,10 +80,39 @@ class DownloadService:
             interval=timedelta(hours=options.subscription_hours),
         )
 
-    def set_channels(self, notify: int | None, health: int | None) -> None:
-        """Post announcements and download trouble to these channels from now on."""
-        self._notices.notify_channel_id = notify
-        self._notices.health_channel_id = health
+    @property
+    def paused_by_youtube(self) -> bool:
+        """YouTube refused the server: the queue waits for an admin's /youtube resume."""
+        return self.block.active
+
+    @property
+    def subscription_hours(self) -> float:
+        """How often a subscription is checked for new videos."""
+        return self.options.subscription_hours
+
+    def show_progress(self, sink: ProgressSink) -> None:
+        """Send job progress to `sink` (the Discord side, when its cog loads)."""
+        self.progress_relay.attach(sink)
+
+    def hide_progress(self) -> None:
+        """Stop sending job progress anywhere."""
+        self.progress_relay.detach()
+
+    async def subscribe(
+        self, discord_id: int, url: str, collection: str | None, *, is_admin: bool
+    ) -> Subscribed:
+        """Follow a playlist or channel: its new videos are downloaded by themselves."""
+        return await self.subscriptions.subscribe(discord_id, url, collection, is_admin=is_admin)
+
+    async def subscriptions_of(self, discord_id: int | None) -> list[SubscriptionView]:
+        """A member's subscriptions (None: everyone's)."""
+        return await self.subscriptions.of_member(discord_id)
+
+    async def stop_subscription(
+        self, subscription_id: int, by_discord_id: int, *, is_admin: bool
+    ) -> str:
+        """Stop a subscription (its member or an admin); returns its title."""
+        return await self.subscriptions.stop(subscription_id, by_discord_id, is_admin=is_admin)
 
     async def start(self) -> None:
         """Start the worker pool (paired with `stop`)."""

@@ -28,12 +28,12 @@ from bot.services.downloads.folders import DownloadDir
 from bot.services.downloads.options import DownloadOptions
 from bot.services.downloads.runs import JobRun, Runs
 from bot.services.downloads.space import DiskSpace
-from bot.services.errors import is_database_error
+from bot.services.error_log import is_database_error
+from bot.services.retry import DATABASE_RETURN
 from bot.services.tasks import stop_tasks
 from storage.models import DownloadItem, DownloadJob, ItemStatus, JobStatus
 
 log = logging.getLogger(__name__)
-DATABASE_RETRY = 2.0  # seconds between tries to queue a job again after losing the database
 
 ARCHIVE = ".yt-dlp-archive.txt"
 _SETTLED = (ItemStatus.DONE, ItemStatus.FAILED, ItemStatus.CANCELLED)
@@ -93,14 +93,9 @@ class WorkerPool:
             if run is not None:
                 await self._run_safely(run)
                 continue
-            try:
+            # Paused jobs are resumed by the scheduler's downloads-resume job, their one owner.
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.runs.work.wait(), self.options.idle_poll)
-            except TimeoutError:
-                try:
-                    if not self.block.active:  # jobs paused by a block wait for an admin
-                        await self.space.resume_paused(self.runs)
-                except Exception:  # the scheduler's job tries again; the worker goes on
-                    log.exception("youtube: could not resume paused jobs")
             self.runs.work.clear()
 
     async def _claim(self) -> JobRun | None:
@@ -144,6 +139,7 @@ class WorkerPool:
         log.warning(
             "youtube: job %s lost the database (%r); queued again when back", run.job.id, exc
         )
+        attempts = 0
         while not self._stopping:
             try:
                 await DownloadItem.filter(job_id=run.job.id, status=ItemStatus.DOWNLOADING).update(
@@ -155,7 +151,14 @@ class WorkerPool:
             except Exception as again:
                 if not is_database_error(again):
                     raise
-                await asyncio.sleep(DATABASE_RETRY)
+                attempts += 1
+                if DATABASE_RETURN.gives_up_after(attempts):
+                    log.error(
+                        "youtube: job %s still has no database; the next start queues it again",
+                        run.job.id,
+                    )
+                    return
+                await asyncio.sleep(DATABASE_RETURN.delay(attempts))
                 continue
             self.runs.work.set()
             return

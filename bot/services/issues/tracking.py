@@ -23,7 +23,7 @@ from bot.clients.overseerr.issues import IssueWebhookBody, OverseerrIssue, Overs
 from bot.clients.overseerr.models import describe
 from bot.errors import DependencyError, ServiceRejected, UserError
 from bot.i18n import N_, Msg
-from bot.services.issues.views import (
+from bot.services.issues.summaries import (
     THREAD_KEPT,
     IssueCardView,
     card_text,
@@ -34,6 +34,7 @@ from bot.services.issues.views import (
     status_dm,
 )
 from bot.services.outbox import Outbox
+from bot.services.places import Places
 from bot.services.requests import InvalidWebhook, NoOverseerrAccount
 from storage.models import IssueCard, OutboxMessage, ReportedIssue
 
@@ -48,7 +49,7 @@ class IssueNotFound(UserError):
     message = N_("I don't know that issue any more. Look it up on Overseerr.")
 
 
-class AlreadyResolved(UserError):
+class IssueAlreadyResolved(UserError):
     message = N_("That issue is already resolved.")
 
 
@@ -69,18 +70,18 @@ class IssueTracker:
     """Keeps ReportedIssue rows and cards in step with Overseerr, and tells the reporter."""
 
     def __init__(
-        self,
-        overseerr: OverseerrClient,
-        outbox: Outbox,
-        find_user: FindUser,
-        *,
-        approval_channel_id: int | None,
+        self, overseerr: OverseerrClient, outbox: Outbox, find_user: FindUser, places: Places
     ) -> None:
         self.overseerr = overseerr
         self.issues = OverseerrIssues(overseerr)
         self.outbox = outbox
         self.find_user = find_user
-        self.approval_channel_id = approval_channel_id
+        self.places = places
+
+    @property
+    def approval_channel_id(self) -> int | None:
+        """Issue cards go to the approval channel (the health channel when none is chosen)."""
+        return self.places.approval_channel
 
     # -- one issue ------------------------------------------------------------------------
 
@@ -255,7 +256,7 @@ class IssueTracker:
         if card is None or row is None:
             raise IssueNotFound()
         if row.resolved:
-            raise AlreadyResolved()
+            raise IssueAlreadyResolved()
         acting: int | None = None
         if admin_plex_user_id is not None:
             with contextlib.suppress(NoOverseerrAccount):

@@ -8,7 +8,7 @@ from datetime import datetime
 from bot.errors import MediaNestError, UserError
 from bot.i18n import N_, Msg, PluralMsg
 from bot.i18n.messages import joined
-from bot.services.requests.views import QuotaPreview
+from bot.services.requests.summaries import QuotaPreview
 from storage.models import RequestStatus
 
 
@@ -27,7 +27,7 @@ class NoOverseerrAccount(UserError):
     )
 
 
-class AlreadyResolved(UserError):
+class RequestAlreadyHandled(UserError):
     """An admin action on a request that is no longer waiting for review."""
 
 

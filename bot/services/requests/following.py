@@ -33,7 +33,7 @@ from bot.services.requests.errors import NothingToFollow
 from bot.services.requests.follow_ids import parse_follow_id
 from bot.services.requests.future import FutureSeasons
 from bot.services.requests.prefs import Preferences
-from bot.services.requests.views import label_msg
+from bot.services.requests.summaries import label_msg
 from storage.models import SEASON_FUTURE, SEASON_WHOLE, MediaRequest, RequestStatus, Subscription
 
 log = logging.getLogger(__name__)
@@ -96,7 +96,7 @@ def followed(row: Subscription) -> Followed:
     )
 
 
-class Subscriptions:
+class Follows:
     """Subscribe, list, unsubscribe, and tell subscribers what happened to their media."""
 
     def __init__(

@@ -8,23 +8,28 @@ from typing import Any
 from bot.clients.overseerr import MEDIA_AVAILABLE
 from bot.i18n import Msg
 from bot.services.outbox import Outbox
+from bot.services.places import Places
 from bot.services.requests.cards import decline_reason
 from bot.services.requests.prefs import Kind, Preferences
 from bot.services.requests.statuses import FORWARD
-from bot.services.requests.views import label_msg, label_msg_of, now
+from bot.services.requests.summaries import label_msg, label_msg_of, now
 from storage.models import MediaRequest, RequestStatus
 
 log = logging.getLogger(__name__)
 S = RequestStatus
 
 
-class Progress:
+class StatusUpdates:
     """Conditional status updates (so concurrent updaters can't both win) and their DMs."""
 
-    def __init__(self, outbox: Outbox, prefs: Preferences, notify_channel_id: int | None) -> None:
+    def __init__(self, outbox: Outbox, prefs: Preferences, places: Places) -> None:
         self.outbox = outbox
         self.prefs = prefs
-        self.notify_channel_id = notify_channel_id
+        self.places = places
+
+    @property
+    def notify_channel_id(self) -> int | None:
+        return self.places.notify_channel
 
     async def wanted(self, row: MediaRequest) -> bool:
         """Whether the requester wants DMs about this request (made here or elsewhere)."""
@@ -113,11 +118,12 @@ class Progress:
         text = texts.get(status)
         if text is not None and await self.wanted(row):
             await self.outbox.dm(f"request:{row.id}:{status}", row.discord_id, text)
-        if status == S.AVAILABLE and self.notify_channel_id is not None and row.tmdb_id:
+        channel = self.notify_channel_id
+        if status == S.AVAILABLE and channel is not None and row.tmdb_id:
             quality = "4k" if row.is_4k else "hd"
             await self.outbox.post(
                 f"media:{row.media_type}:{row.tmdb_id}:{quality}:available",
-                self.notify_channel_id,
+                channel,
                 Msg(
                     "**{name}** is now on Plex.",
                     name=label_msg(row.title, row.year, row.is_4k, None),

@@ -21,7 +21,7 @@ from bot.clients.overseerr import (
 )
 from bot.errors import FeatureDisabled, InvalidInput, ServiceRejected, ServiceUnavailable
 from bot.i18n import N_
-from bot.services.requests.views import Choice
+from bot.services.requests.summaries import Choice
 
 log = logging.getLogger(__name__)
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from cachetools import TTLCache
 from tortoise.functions import Count, Min
 
 from bot.clients.overseerr import Quota
@@ -20,6 +20,7 @@ from storage.models import MediaRequest, MemberActivity, PlexLink
 log = logging.getLogger(__name__)
 NEAR_QUOTA = 0.8  # a member who used this share of a limited quota is near it
 QUOTA_TTL = 600.0  # seconds a member's quota answer is reused
+QUOTA_CACHE_SIZE = 1024  # members whose quota is kept
 QUOTA_TIMEOUT = 3.0  # the page never waits longer than this for Overseerr
 ReadQuota = Callable[[int], Awaitable[Quota]]
 
@@ -65,13 +66,11 @@ class QuotaCache:
 
     def __init__(self, read: ReadQuota, ttl: float = QUOTA_TTL) -> None:
         self.read = read
-        self.ttl = ttl
-        self._kept: dict[int, tuple[float, Quota]] = {}
+        self._kept: TTLCache[int, Quota] = TTLCache(QUOTA_CACHE_SIZE, ttl)
 
     async def quotas(self, overseerr_ids: list[int]) -> dict[int, Quota]:
         """The quota of each user that answers within QUOTA_TIMEOUT (cached ones at once)."""
-        moment = time.monotonic()
-        missing = [u for u in overseerr_ids if not self._fresh(u, moment)]
+        missing = [u for u in overseerr_ids if u not in self._kept]
         if missing:
             answers = await asyncio.wait_for(
                 asyncio.gather(*(self.read(u) for u in missing), return_exceptions=True),
@@ -79,16 +78,13 @@ class QuotaCache:
             )
             for user, answer in zip(missing, answers, strict=True):
                 if isinstance(answer, Quota):
-                    self._kept[user] = (moment, answer)
+                    self._kept[user] = answer
                 elif isinstance(answer, DependencyError):
                     log.info("stats: no quota for Overseerr user %s: %s", user, answer)
                 elif isinstance(answer, BaseException):
                     raise answer
-        return {u: self._kept[u][1] for u in overseerr_ids if u in self._kept}
-
-    def _fresh(self, user: int, moment: float) -> bool:
-        kept = self._kept.get(user)
-        return kept is not None and moment - kept[0] < self.ttl
+        found = {u: self._kept.get(u) for u in overseerr_ids}
+        return {u: quota for u, quota in found.items() if quota is not None}
 
 
 async def member_stats(

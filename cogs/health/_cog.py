@@ -29,8 +29,7 @@ from bot.services.stats.requests import OUTCOMES, RequestStats, request_stats
 from bot.services.stats.summary import period_summary
 from bot.services.status import StatusReport, build_report, hourly_uptime
 from cogs.checks import is_admin, requires_admin
-from cogs.help import ADMIN_ONLY
-from cogs.status_pages import (
+from cogs.health._pages import (
     Page,
     StatusPages,
     members_embed,
@@ -39,6 +38,7 @@ from cogs.status_pages import (
     status_embed,
     summary_line,
 )
+from cogs.help import ADMIN_ONLY
 
 if TYPE_CHECKING:
     from bot.app import MediaNest

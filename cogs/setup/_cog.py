@@ -16,7 +16,7 @@ from bot.services.webhook_agent import AgentState, DeliveryReport
 from cogs.checks import requires_admin
 from cogs.components import AdminView
 from cogs.help import ADMIN_ONLY
-from cogs.setup_embeds import panel_embed, replace_embed
+from cogs.setup._embeds import panel_embed, replace_embed
 
 if TYPE_CHECKING:
     from bot.app import MediaNest

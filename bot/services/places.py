@@ -2,10 +2,13 @@
 
 A value set in the environment wins and cannot be changed from Discord; otherwise the one
 an admin chose in `/setup` is kept in the database (`key_value`, keys `setup.<name>`).
+One `Places` is injected into every service that posts; each asks it when it sends, so a
+choice made in `/setup` is used from the next message on, with nothing pushed anywhere.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
@@ -70,9 +73,34 @@ class Choice:
 class Places:
     """The environment's values and the ones stored by `/setup`; the environment wins."""
 
-    def __init__(self, env: Settings) -> None:
-        self._env: dict[str, int | None] = {p.name: getattr(env, p.name) for p in PLACES}
+    def __init__(self, env: Settings | Mapping[str, int | None]) -> None:
+        """`env`: the settings, or (tests, tools) the values by field name; absent ones are None."""
+        if isinstance(env, Mapping):
+            self._env: dict[str, int | None] = {p.name: env.get(p.name) for p in PLACES}
+        else:
+            self._env = {p.name: getattr(env, p.name) for p in PLACES}
         self._stored: dict[str, int] = {}
+
+    @property
+    def health_channel(self) -> int | None:
+        """Alerts, the dashboard, and requests that match nothing."""
+        return self.value("health_channel_id")
+
+    @property
+    def notify_channel(self) -> int | None:
+        """The "now on Plex" announcements, and DMs a member closed."""
+        return self.value("notify_channel_id")
+
+    @property
+    def approval_channel(self) -> int | None:
+        """Approval cards and issue cards; the health channel when none is chosen."""
+        chosen = self.value("approval_channel_id")
+        return chosen if chosen is not None else self.health_channel
+
+    @property
+    def admin_role(self) -> int | None:
+        """Members with this role are admins."""
+        return self.value("admin_role_id")
 
     async def load(self) -> None:
         """Read the stored choices (at start-up, before the services use them)."""

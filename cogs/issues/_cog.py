@@ -14,14 +14,14 @@ from bot.errors import FeatureDisabled
 from bot.i18n import N_, Lang, Msg
 from bot.i18n.discord import channel_lang, lang_of, server_lang
 from bot.services.issues import IssueCardView, Issues, IssueView
-from bot.services.issues.views import PROBLEM_WORDS
+from bot.services.issues.summaries import PROBLEM_WORDS
+from bot.services.linking import LinkingService
 from cogs.checks import is_admin, requires_link
 from cogs.choices import shown_choice
 from cogs.components import AdminOnly
 
 if TYPE_CHECKING:
     from bot.app import MediaNest
-    from bot.services.linking import LinkingService
 
 log = logging.getLogger(__name__)
 CARDS_JOB = "issue-cards"
@@ -35,7 +35,7 @@ PROBLEM_CHOICES = [
 
 def issues_of(interaction: discord.Interaction[MediaNest]) -> Issues:
     """The issue services; FeatureDisabled when they are off (a stale button, say)."""
-    found = interaction.client.services.issues
+    found = interaction.client.features.get(Issues)
     if found is None:
         raise FeatureDisabled(N_("Issue reports are switched off on this server."))
     return found
@@ -76,9 +76,9 @@ class ResolveButton(
         self.issue_id = issue_id
 
     async def run(self, interaction: discord.Interaction[MediaNest]) -> None:
-        linking = interaction.client.services.linking
+        linking = interaction.client.features.get(LinkingService)
         link = await linking.get_link(interaction.user.id) if linking else None
-        card = await issues_of(interaction).tracking.resolve(
+        card = await issues_of(interaction).resolve(
             self.issue_id, interaction.user.id, link.plex_user_id if link else None
         )
         t = server_lang(interaction.client, interaction.guild)
@@ -119,9 +119,9 @@ class IssuesCog(commands.Cog):
         """One round: edit each issue card whose issue changed (comments, resolved, reopened)."""
         if not self.bot.is_ready():
             return
-        for card in await self.issues.tracking.cards_to_update():
+        for card in await self.issues.cards_to_update():
             if await self.edit_card(card):
-                await self.issues.tracking.card_edited(card.id)
+                await self.issues.card_edited(card.id)
 
     async def edit_card(self, card: IssueCardView) -> bool:
         """Edit the card's message; False to try again next round."""
@@ -158,7 +158,7 @@ class IssuesCog(commands.Cog):
         await interaction.response.defer(ephemeral=True, thinking=True)
         link = await self.linking.get_link(interaction.user.id)
         assert link is not None  # requires_link checked it
-        reported = await self.issues.reporting.report(
+        reported = await self.issues.report(
             interaction.user.id,
             link.plex_user_id,
             title,
@@ -174,6 +174,6 @@ class IssuesCog(commands.Cog):
     async def title_suggestions(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        choices = await self.issues.reporting.suggest(current)
+        choices = await self.issues.suggest(current)
         t = lang_of(interaction)
         return [shown_choice(t, c) for c in choices]

@@ -59,8 +59,7 @@ def duration(t: Lang, seconds: float | None) -> str:
 
 
 def when(moment: object) -> str:
-    stamp = getattr(moment, "timestamp", None)
-    return f"<t:{int(stamp())}:R>" if callable(stamp) else "—"
+    return discord.utils.format_dt(moment, "R") if isinstance(moment, datetime) else "—"
 
 
 def service_line(t: Lang, s: ServiceLine) -> str:
@@ -86,7 +85,7 @@ def status_embed(t: Lang, report: StatusReport) -> discord.Embed:
                 t._(
                     "**{service}** since {when}: {error}",
                     service=i.service,
-                    when=f"<t:{int(i.opened_at.timestamp())}:R>",
+                    when=when(i.opened_at),
                     error=i.last_error,
                 )[:200]
                 for i in report.incidents

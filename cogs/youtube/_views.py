@@ -11,7 +11,7 @@ import discord
 from bot.errors import FeatureDisabled
 from bot.i18n import N_, Lang, Size
 from bot.i18n.discord import channel_lang, lang_of
-from bot.services.downloads import ACTIVE, JobProgress, SubscriptionView
+from bot.services.downloads import ACTIVE, DownloadService, JobProgress, SubscriptionView
 from cogs.checks import is_admin
 from cogs.components import Guarded
 from storage.models import JobStatus
@@ -119,7 +119,7 @@ class CancelButton(
         self.job_id = job_id
 
     async def run(self, interaction: discord.Interaction[MediaNest]) -> None:
-        service = interaction.client.services.downloads
+        service = interaction.client.features.get(DownloadService)
         if service is None:
             raise FeatureDisabled()
         # Cancelling waits for a running job to wind down: longer than Discord's 3 s.
@@ -139,7 +139,7 @@ def stop_id(subscription_id: int) -> str:
 
 def subscription_text(t: Lang, sub: SubscriptionView) -> str:
     """One subscription: what it follows, when it was last checked, and a failing check."""
-    checked = f"<t:{int(sub.checked_at.timestamp())}:R>" if sub.checked_at else t._("not yet")
+    checked = discord.utils.format_dt(sub.checked_at, "R") if sub.checked_at else t._("not yet")
     line = t._(
         "**{title}** → collection **{collection}** · checked {checked}",
         title=sub.title,
@@ -147,7 +147,7 @@ def subscription_text(t: Lang, sub: SubscriptionView) -> str:
         checked=checked,
     )
     if sub.found_at:
-        line += t._(" · new videos {when}", when=f"<t:{int(sub.found_at.timestamp())}:R>")
+        line += t._(" · new videos {when}", when=discord.utils.format_dt(sub.found_at, "R"))
     if sub.failures:
         line += "\n" + t.ngettext(
             "⚠️ The last check failed: {error}",
@@ -180,11 +180,11 @@ class StopSubscriptionButton(
         self.subscription_id = subscription_id
 
     async def run(self, interaction: discord.Interaction[MediaNest]) -> None:
-        service = interaction.client.services.downloads
+        service = interaction.client.features.get(DownloadService)
         if service is None:
             raise FeatureDisabled()
         admin = await is_admin(interaction)
-        title = await service.subscriptions.stop(
+        title = await service.stop_subscription(
             self.subscription_id, interaction.user.id, is_admin=admin
         )
         await interaction.response.send_message(

@@ -15,7 +15,7 @@ from bot.i18n.discord import lang_of, server_lang
 from bot.services.downloads import ACTIVE, DownloadService
 from cogs.checks import is_admin, requires_admin, requires_link
 from cogs.help import ADMIN_ONLY
-from cogs.youtube_views import (
+from cogs.youtube._views import (
     CancelButton,
     DiscordProgress,
     StopSubscriptionButton,
@@ -43,11 +43,13 @@ class YouTubeCog(commands.Cog):
 
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(CancelButton, StopSubscriptionButton)
-        self.service.progress_relay.attach(DiscordProgress(self.bot))
+        self.service.show_progress(DiscordProgress(self.bot))
+        await self.service.start()
 
     async def cog_unload(self) -> None:
+        await self.service.stop()  # running jobs stay resumable
         self.bot.remove_dynamic_items(CancelButton, StopSubscriptionButton)
-        self.service.progress_relay.detach()
+        self.service.hide_progress()
 
     @youtube.command(name="download")
     @app_commands.describe(
@@ -99,11 +101,11 @@ class YouTubeCog(commands.Cog):
     ) -> None:
         """Follow a playlist or channel: its new videos come to Plex by themselves."""
         await interaction.response.defer(ephemeral=True, thinking=True)
-        done = await self.service.subscriptions.subscribe(
+        done = await self.service.subscribe(
             interaction.user.id, url, collection, is_admin=await is_admin(interaction)
         )
         sub = done.subscription
-        hours = self.service.options.subscription_hours
+        hours = self.service.subscription_hours
         t = lang_of(interaction)
         every = t.ngettext("{count} hour", "{count} hours", int(hours), count=Number(hours))
         await interaction.followup.send(
@@ -128,7 +130,7 @@ class YouTubeCog(commands.Cog):
         if everyone and not await is_admin(interaction):
             raise NotAllowed(N_("Only admins can see everyone's subscriptions."))
         t = lang_of(interaction)
-        subs = await self.service.subscriptions.of_member(None if everyone else interaction.user.id)
+        subs = await self.service.subscriptions_of(None if everyone else interaction.user.id)
         if not subs:
             await interaction.response.send_message(
                 t._("No subscriptions yet: `/youtube subscribe` follows a playlist or channel."),
@@ -148,7 +150,7 @@ class YouTubeCog(commands.Cog):
     async def resume(self, interaction: discord.Interaction[MediaNest]) -> None:
         """Admins: resume the queue after YouTube refused the server."""
         t = lang_of(interaction)
-        if not self.service.block.active:
+        if not self.service.paused_by_youtube:
             await interaction.response.send_message(
                 t._("The download queue isn't paused by YouTube."), ephemeral=True
             )
