@@ -13,7 +13,6 @@ import contextlib
 import gc
 import logging
 import signal
-import time
 import uuid
 from collections.abc import AsyncIterator, Coroutine, Iterator
 from contextlib import AsyncExitStack, asynccontextmanager, contextmanager
@@ -27,18 +26,21 @@ from discord.ext import commands
 from bot.clients.plex import plex_tv_at
 from bot.config import Settings
 from bot.container import Services, build_services
+from bot.discord_start import CommandSync, login_when_reachable, stay_connected
 from bot.features import Features
 from bot.i18n.discord import CommandTranslator
 from bot.logs import secret_filter
 from bot.notify import DiscordSender
 from bot.scheduler import Jobs
+from bot.services.cluster.leadership import Leadership
+from bot.services.cluster.processes import Heartbeat
 from bot.services.keyvalue import kept_value
 from bot.services.probes import gateway_probe
 from bot.services.status import build_report
 from bot.services.tasks import stop_tasks
 from bot.services.webhook_agent import webhook_token
-from bot.tree import MediaNestTree
-from bot.web import add_metrics_route, build_web_app, start_web
+from bot.tree import MediaNestTree, command_tree
+from bot.web import ROLE, add_metrics_route, build_web_app, start_web
 from storage import db
 
 log = logging.getLogger(__name__)
@@ -65,14 +67,26 @@ class MediaNest(commands.Bot):
         self.services = services
         self.features = Features()
         self.web = build_web_app(self.readiness, max_body=services.settings.web_max_body)
-        add_metrics_route(self.web, self.metrics_text)
+        metrics_token = services.settings.metrics_token
+        if metrics_token:  # never unauthenticated: the web port is published
+            add_metrics_route(self.web, self.metrics_text, metrics_token.get_secret_value())
+        else:
+            log.info("/metrics is off: set METRICS_TOKEN to serve it to Prometheus.")
         self.web_port: int | None = None
         self.gateway: asyncio.Task[None] | None = None
+        self.command_sync = CommandSync(self)
+        self.web[ROLE] = self.role
+        self.heartbeat: Heartbeat | None = None  # PostgreSQL: this process's role and beat
+        self.deposed = asyncio.Event()  # PostgreSQL: another process took the leader lock
 
     @property
     def settings(self) -> Settings:
         """The settings in use, with the channels and role chosen in `/setup` (read each time)."""
         return self.services.places.applied_to(self.services.settings)
+
+    def role(self) -> str:
+        """`single` (SQLite), or `leader` / `standby` among the bots on one PostgreSQL."""
+        return self.heartbeat.role if self.heartbeat else "single"
 
     @property
     def jobs(self) -> Jobs:
@@ -92,31 +106,21 @@ class MediaNest(commands.Bot):
     def start_gateway(self) -> asyncio.Task[None]:
         """Connect to the gateway in a task of the bot's own (once); `close` ends it."""
         if self.gateway is None:
-            self.gateway = asyncio.create_task(self.connect(), name="discord-gateway")
+            self.gateway = asyncio.create_task(stay_connected(self), name="discord-gateway")
         return self.gateway
 
     def gateway_latency(self) -> float | None:
         """Seconds of the last heartbeat round trip, or None when not connected."""
         return self.latency if self.is_ready() and not self.is_closed() else None
 
-    async def on_app_command_completion(
-        self, interaction: discord.Interaction, command: object
-    ) -> None:
-        started = interaction.extras.get("started")
-        name = interaction.command.qualified_name if interaction.command else "?"
-        if started is not None:
-            self.services.metrics.command_done(name, "ok", time.perf_counter() - started)
+    def dispatch(self, event_name: str, /, *args: Any, **kwargs: Any) -> None:
+        if event_name == "app_command_completion":  # counted now, not in a task per listener
+            command_tree(self).completed(args[0])
+        super().dispatch(event_name, *args, **kwargs)
 
     async def sync_commands(self) -> None:
         """Sync slash commands: to DISCORD_GUILD_ID when set (instant), otherwise globally."""
-        guild_id = self.settings.discord_guild_id
-        if guild_id:
-            guild = discord.Object(guild_id)
-            self.tree.copy_global_to(guild=guild)
-            synced = await self.tree.sync(guild=guild)
-        else:
-            synced = await self.tree.sync()
-        log.info("synced %d slash commands", len(synced))
+        await self.command_sync.sync()
 
     async def readiness(self) -> dict[str, bool]:
         """What /readyz reports: the gateway is connected and the database answers."""
@@ -188,13 +192,16 @@ async def running(
         bot = MediaNest(services, guild_ready_timeout=guild_ready_timeout)
         await stack.enter_async_context(bot)
         # setup_hook loads the extensions: each adds its routes before the web app starts.
-        await bot.login(settings.discord_token.get_secret_value())
+        discord_token = settings.discord_token.get_secret_value()
+        await login_when_reachable(bot, discord_token, http, settings.discord_api_url)
         runner, bot.web_port = await start_web(bot.web, settings.web_host, settings.web_port)
         stack.push_async_callback(runner.cleanup)
+        await background(stack, services.lag.run(), "loop-lag")
+        if services.leadership:  # a standby waits here, serving /healthz and webhooks
+            await _lead(stack, services.leadership, bot)
         await background(
             stack, services.outbox.run(DiscordSender(bot, services.languages)), "outbox"
         )
-        await background(stack, services.lag.run(), "loop-lag")
         services.jobs.start()
         stack.push_async_callback(services.languages.close)  # after the jobs, before the db
         stack.push_async_callback(services.jobs.stop)  # waits for running jobs: before the db
@@ -205,6 +212,30 @@ async def running(
         gc.freeze()
         stack.callback(gc.unfreeze)
         yield bot
+
+
+async def _lead(stack: AsyncExitStack, leadership: Leadership, bot: MediaNest) -> None:
+    """Beat as standby until this process takes the leader lock, then as leader."""
+    heartbeat = Heartbeat(leadership.name, "standby")
+    bot.heartbeat = heartbeat
+    await background(stack, heartbeat.run(), "heartbeat")
+    stack.push_async_callback(_leave, heartbeat)
+    await leadership.acquire()
+    stack.push_async_callback(leadership.release)  # a clean stop hands over at once
+    await background(stack, _watch(leadership, bot.deposed), "leadership")
+    heartbeat.become("leader")
+    with contextlib.suppress(Exception):  # the next beat stores it otherwise
+        await heartbeat.beat()
+
+
+async def _watch(leadership: Leadership, deposed: asyncio.Event) -> None:
+    await leadership.watch()  # returns once another process leads
+    deposed.set()
+
+
+async def _leave(heartbeat: Heartbeat) -> None:
+    with contextlib.suppress(Exception):
+        await heartbeat.leave()
 
 
 async def _stop_bot(bot: MediaNest, task: asyncio.Task[None]) -> None:
@@ -244,8 +275,13 @@ async def _serve(settings: Settings, stop: asyncio.Event, started: asyncio.Event
             started.set()
             task = bot.start_gateway()
             stopper = asyncio.create_task(stop.wait())
-            await asyncio.wait({task, stopper}, return_when=asyncio.FIRST_COMPLETED)
+            deposed = asyncio.create_task(bot.deposed.wait())
+            await asyncio.wait({task, stopper, deposed}, return_when=asyncio.FIRST_COMPLETED)
             stopper.cancel()
+            deposed.cancel()
+            if bot.deposed.is_set():
+                log.error("another process leads now: stopping (restarted, this one is a standby)")
+                return 1
             if task.done() and not task.cancelled() and task.exception():
                 log.error("the Discord client stopped: %r", task.exception())
                 return 1

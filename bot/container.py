@@ -7,7 +7,7 @@ built by their own extension (`cogs.EXTENSIONS`) from these, each complete.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import aiohttp
 
@@ -18,8 +18,11 @@ from bot.i18n.members import MemberLanguages
 from bot.scheduler import Jobs
 from bot.services import probes
 from bot.services.access import Access
+from bot.services.cluster.leadership import Leadership
 from bot.services.error_log import ErrorLog
-from bot.services.health import HealthMonitor, LoopLag
+from bot.services.health import AlertPolicy, HealthMonitor
+from bot.services.loop_lag import LoopLag
+from bot.services.maintenance import Maintenance, build_maintenance
 from bot.services.metrics import Metrics
 from bot.services.outbox import Outbox
 from bot.services.places import Places
@@ -42,6 +45,7 @@ class Services:
     limiter: RateLimiter
     places: Places
     health: HealthMonitor
+    maintenance: Maintenance  # mutes and maintenance windows, asked by the health monitor
     error_log: ErrorLog
     jobs: Jobs
     dependency_probes: dict[str, probes.Probe]  # every configured dependency but Discord
@@ -49,6 +53,7 @@ class Services:
     plextv: PlexTV | None = None
     overseerr: OverseerrClient | None = None
     webhook_token: str | None = None  # the one /webhooks/overseerr accepts
+    leadership: Leadership | None = None  # PostgreSQL: only the leader talks to Discord
     lag: LoopLag = field(default_factory=LoopLag)
     metrics: Metrics = field(default_factory=Metrics)
     languages: MemberLanguages = field(default_factory=MemberLanguages)  # members' languages
@@ -72,10 +77,21 @@ def monitored_probes(
     if s.redis_url:
         found["redis"] = probes.redis_probe(limiter)
     floor = int(s.youtube_min_free_gb * 2**30)
-    found["disk"] = probes.disk_probe(s.youtube_download_dir or s.data_dir, floor)
+    if s.youtube_download_dir:
+        found["disk"] = probes.disk_probe("YOUTUBE_DOWNLOAD_DIR", s.youtube_download_dir, floor)
+    else:
+        found["disk"] = probes.disk_probe("DATA_DIR", s.data_dir, floor)
     if s.youtube_download_dir and s.youtube_cookies_file:
         found["cookies"] = probes.cookies_probe(s.youtube_cookies_file)
     return found
+
+
+def alert_policy(s: Settings) -> AlertPolicy:
+    """When an outage is declared, over and reminded of (HEALTH_FAIL_AFTER and the rest)."""
+    remind = timedelta(hours=s.health_remind_hours) if s.health_remind_hours else None
+    return AlertPolicy(
+        fail_after=s.health_fail_after, recover_after=s.health_recover_after, remind_every=remind
+    )
 
 
 def secret_key(settings: Settings) -> str:
@@ -107,10 +123,17 @@ def build_services(
             http, settings.overseerr_url, settings.overseerr_api_key.get_secret_value()
         )
     places = Places(settings)
-    outbox = Outbox(places=places)
+    url = settings.resolved_database_url
+    leadership = None
+    if url.startswith("postgres"):  # one leader among the bots on this database
+        every = settings.cluster_check_seconds
+        leadership = Leadership(url, retry_every=every, check_every=every)
+    outbox = Outbox(places=places, fence=leadership.holds if leadership else None)
     limiter = RateLimiter(settings.redis_url)
     error_log = ErrorLog()
     dependencies = monitored_probes(settings, plex, overseerr, limiter)
+    monitored = dict(dependencies)  # the monitor adds discord to it
+    maintenance = build_maintenance(monitored.keys, settings.zone)
     return Services(
         settings=settings,
         http=http,
@@ -119,7 +142,10 @@ def build_services(
         access=Access(settings.admin_discord_ids, places),
         limiter=limiter,
         places=places,
-        health=HealthMonitor(dict(dependencies), outbox, places),
+        health=HealthMonitor(
+            monitored, outbox, places, alert_policy(settings), silencer=maintenance
+        ),
+        maintenance=maintenance,
         error_log=error_log,
         jobs=Jobs(error_log),
         dependency_probes=dependencies,
@@ -127,4 +153,5 @@ def build_services(
         plextv=plextv,
         overseerr=overseerr,
         webhook_token=webhook_token,
+        leadership=leadership,
     )

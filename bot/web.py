@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
+from bot.config import WEBHOOK_PATH
 from bot.errors import DependencyError, RateLimited, UserError
 from bot.i18n import Lang
 from bot.i18n.catalogs import from_accept_language
@@ -104,11 +105,17 @@ async def healthz(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok"})
 
 
+ROLE: web.AppKey[Callable[[], str]] = web.AppKey("role")
+
+
 async def readyz(request: web.Request) -> web.Response:
-    """Discord is connected and the database answers."""
+    """Discord is connected and the database answers; `role` says leader, standby or single."""
     checks = await request.app[READINESS]()
     ready = all(checks.values())
-    return web.json_response({"ready": ready, "checks": checks}, status=200 if ready else 503)
+    body: dict[str, Any] = {"ready": ready, "checks": checks}
+    if ROLE in request.app:
+        body["role"] = request.app[ROLE]()
+    return web.json_response(body, status=200 if ready else 503)
 
 
 async def limit_by_address(request: web.Request) -> None:
@@ -201,7 +208,7 @@ def add_webhook_route(app: web.Application, requests: Requests, token: str) -> N
     """`POST /webhooks/overseerr`, accepting calls whose Authorization header is `token`."""
     app[WEBHOOKS] = requests
     app[WEBHOOK_TOKEN] = token
-    app.router.add_post("/webhooks/overseerr", overseerr_webhook)
+    app.router.add_post(WEBHOOK_PATH, overseerr_webhook)
 
 
 WEBHOOK_TEST_HEARD: web.AppKey[Callable[[], None]] = web.AppKey("webhook_test_heard")
@@ -222,10 +229,18 @@ def add_issue_webhooks(app: web.Application, issues: Issues) -> None:
 
 MetricsSource = Callable[[], Awaitable[str]]
 METRICS: web.AppKey[MetricsSource] = web.AppKey("metrics")
+METRICS_TOKEN: web.AppKey[str] = web.AppKey("metrics_token")
 
 
 async def metrics(request: web.Request) -> web.Response:
-    """`GET /metrics`: Prometheus text format."""
+    """`GET /metrics`: Prometheus text format, for `Authorization: Bearer <METRICS_TOKEN>` only."""
+    given = request.headers.get("Authorization", "").encode()
+    if not hmac.compare_digest(given, f"Bearer {request.app[METRICS_TOKEN]}".encode()):
+        return web.json_response(
+            {"error": "unauthorized"},
+            status=401,
+            headers={"WWW-Authenticate": 'Bearer realm="metrics"'},
+        )
     text = await request.app[METRICS]()
     return web.Response(
         text=text,
@@ -235,8 +250,10 @@ async def metrics(request: web.Request) -> web.Response:
     )
 
 
-def add_metrics_route(app: web.Application, source: MetricsSource) -> None:
+def add_metrics_route(app: web.Application, source: MetricsSource, token: str) -> None:
+    """`GET /metrics` for scrapers that send `token` as a bearer token; 401 for anyone else."""
     app[METRICS] = source
+    app[METRICS_TOKEN] = token
     app.router.add_get("/metrics", metrics)
 
 

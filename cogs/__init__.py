@@ -14,5 +14,7 @@ EXTENSIONS = (
     "cogs.issues",
     "cogs.youtube",
     "cogs.health",
+    "cogs.maintenance",  # mutes, maintenance windows and Acknowledge on health alerts
+    "cogs.plex_access",  # after health: it adds to /admin
     "cogs.setup",
 )

@@ -14,6 +14,7 @@ from bot.i18n.discord import lang_of
 from bot.services.crypto import TokenCipher
 from bot.services.linking import LinkingService
 from bot.services.overseerr_identity import DiscordMentions
+from bot.services.plex_access import AccessOffers
 from bot.services.requests import Requests
 from bot.services.requests.accounts import Accounts
 from bot.web import add_link_routes
@@ -117,6 +118,7 @@ async def setup(bot: MediaNest) -> None:
         public_url=core.settings.public_url,
         access=core.access,
         events=mentions,
+        refusals=AccessOffers(TokenCipher(core.secret_key)),  # Request access (plex_access)
     )
     bot.features.add(linking)
     bot.jobs.every("link-poll", linking.poll_open_attempts, seconds=LINK_POLL_SECONDS)

@@ -39,9 +39,16 @@ def command_texts() -> Iterator[tuple[str | None, str, str]]:
 
     import cogs
 
+    from discord import app_commands
+
     seen: set[type] = set()
     for info in pkgutil.walk_packages(cogs.__path__, "cogs."):
         module = importlib.import_module(info.name)
+        # Commands a cog adds to another's group at load (`/admin invite`) live in the module.
+        for _, cmd in inspect.getmembers(module):
+            if isinstance(cmd, app_commands.Command | app_commands.Group) and cmd.parent is None:
+                if getattr(cmd, "module", None) == info.name:
+                    yield from _command(cmd, info.name)
         for _, cls in inspect.getmembers(module, inspect.isclass):
             if not issubclass(cls, commands.Cog) or cls in seen or cls.__module__ != info.name:
                 continue

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import secrets
+import random
 import sqlite3
 import traceback
 from collections import deque
@@ -46,8 +46,12 @@ def is_database_error(exc: BaseException) -> bool:
 
 
 def new_correlation_id() -> str:
-    """A short id that is easy to read out: 8 upper-case hex characters."""
-    return secrets.token_hex(4).upper()
+    """A short id that is easy to read out: 8 upper-case hex characters.
+
+    Made for every interaction, and only ever quoted, not guessed at: the fast generator
+    does, where `secrets` would read the kernel's random source each time.
+    """
+    return f"{random.getrandbits(32):08X}"
 
 
 def _place(exc: BaseException) -> str | None:
@@ -100,7 +104,10 @@ class ErrorLog:
     ) -> str:
         """Log and store one error; returns its correlation id."""
         cid = cid or new_correlation_id()
-        log.error("unexpected error in %s [cid=%s]", command, cid, exc_info=exc)
+        if is_database_error(exc):  # expected while it is away: the health alert says so
+            log.warning("%s: the database is unavailable (%r) [cid=%s]", command, exc, cid)
+        else:
+            log.error("unexpected error in %s [cid=%s]", command, cid, exc_info=exc)
         entry = PendingError(cid, exc, command, discord_id)
         try:
             async with asyncio.timeout(STORE_TIMEOUT):

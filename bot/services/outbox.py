@@ -11,7 +11,7 @@ import contextlib
 import hashlib
 import logging
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
@@ -65,6 +65,9 @@ class Delivery:
     buttons: tuple[Button, ...] = ()
     nonce: str | None = None  # lets Discord drop a resend of the same outbox row
     message: dict[str, Any] | None = None  # a Msg as JSON: rendered in the reader's language
+
+
+Fence = Callable[[], Awaitable[bool]]
 
 
 class Sender(Protocol):
@@ -126,9 +129,15 @@ class Outbox:
     """Stores messages and delivers the due ones through a sender."""
 
     def __init__(
-        self, *, places: Places | None = None, policy: RetryPolicy = OUTBOX, batch: int = 20
+        self,
+        *,
+        places: Places | None = None,
+        policy: RetryPolicy = OUTBOX,
+        batch: int = 20,
+        fence: Fence | None = None,
     ) -> None:
         self.places = places or Places({})
+        self.fence = fence  # asked before each send: False once another process leads
         self.policy = policy
         self.batch = batch
         self._wake = asyncio.Event()
@@ -253,6 +262,8 @@ class Outbox:
         return sent
 
     async def _deliver(self, sender: Sender, message: OutboxMessage) -> int:
+        if self.fence is not None and not await self.fence():
+            return 0  # deposed: the row stays as it is for the leader to send
         buttons = tuple(Button(**b) for b in message.buttons or ())
         delivery = Delivery(
             message.target_kind,

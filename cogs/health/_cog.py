@@ -28,6 +28,7 @@ from bot.services.stats.members import QuotaCache, member_stats
 from bot.services.stats.requests import OUTCOMES, RequestStats, request_stats
 from bot.services.stats.summary import period_summary
 from bot.services.status import StatusReport, build_report, hourly_uptime
+from bot.tree import command_tree
 from cogs.checks import is_admin, requires_admin
 from cogs.health._pages import (
     Page,
@@ -54,8 +55,12 @@ PERIOD_CHOICES = [app_commands.Choice(name=p.label, value=p.value) for p in Peri
 class HealthCog(commands.Cog):
     """Shows the health monitor's state and keeps the dashboard message current."""
 
+    # Hidden from members without Manage Server; requires_admin() stays the authority.
     admin = app_commands.Group(
-        name="admin", description=N_("Admin tools"), extras={ADMIN_ONLY: True}
+        name="admin",
+        description=N_("Admin tools"),
+        extras={ADMIN_ONLY: True},
+        default_permissions=discord.Permissions(manage_guild=True),
     )
 
     def __init__(self, bot: MediaNest, monitor: HealthMonitor) -> None:
@@ -69,19 +74,18 @@ class HealthCog(commands.Cog):
     async def cog_load(self) -> None:
         self.bot.jobs.every(DASHBOARD_JOB, self.dashboard, seconds=60)
         self.bot.jobs.every(ACTIVITY_JOB, self.activity.flush, seconds=60)
+        command_tree(self.bot).completion_hooks.append(self._seen)
 
     async def cog_unload(self) -> None:
         self.bot.jobs.remove(DASHBOARD_JOB)
         self.bot.jobs.remove(ACTIVITY_JOB)
+        command_tree(self.bot).completion_hooks.remove(self._seen)
         try:
             await self.activity.flush()  # the bot closes before the database does
         except Exception:
             log.warning("could not write the last member activity", exc_info=True)
 
-    @commands.Cog.listener()
-    async def on_app_command_completion(
-        self, interaction: discord.Interaction, command: object
-    ) -> None:
+    def _seen(self, interaction: discord.Interaction) -> None:
         self.activity.seen(interaction.user.id)
 
     @commands.Cog.listener()
@@ -175,7 +179,7 @@ class HealthCog(commands.Cog):
         fingerprint = hashlib.sha256(
             repr(
                 [(s.name, s.up) for s in report.services]
-                + [i.id for i in report.incidents]
+                + [(i.id, i.held, i.acknowledged_by) for i in report.incidents]
                 + [summary, channel_id]
             ).encode()
         ).hexdigest()

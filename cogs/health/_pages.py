@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 import discord
 
 from bot.i18n import N_, Lang, Number, Size
 from bot.i18n.discord import lang_of
+from bot.services.cluster.processes import ProcessInfo
 from bot.services.health import human
 from bot.services.stats import Period
 from bot.services.stats.downloads import VideoStats
@@ -21,6 +22,7 @@ from cogs.components import AdminView
 
 if TYPE_CHECKING:
     from bot.app import MediaNest
+    from storage.models import Incident
 
 GREEN, RED, BLURPLE = discord.Colour(0x57F287), discord.Colour(0xED4245), discord.Colour(0x5865F2)
 PAGES = {"services": N_("Services"), "requests": N_("Requests"), "members": N_("Members")}
@@ -31,6 +33,7 @@ OUTCOME_ICONS = {
     "failed": "🔴",
     "queued": "🔵",
 }
+ROLE_NAMES = {"leader": N_("leader"), "standby": N_("standby"), "worker": N_("worker")}
 MEDIA_NAMES = {"movie": N_("Movies"), "tv": N_("TV")}
 OUTCOME_NAMES = {
     "available": N_("available"),
@@ -71,6 +74,31 @@ def service_line(t: Lang, s: ServiceLine) -> str:
     return f"{icon} **{s.name}** · {latency} · {uptime}"
 
 
+def incident_line(t: Lang, incident: Incident) -> str:
+    """An open incident: since when, why, and whether its alert is held or acknowledged."""
+    marks = t._(" 🔕 muted") if incident.held else ""
+    if incident.acknowledged_by is not None:
+        marks += f" ✅ <@{incident.acknowledged_by}>"
+    return t._(
+        "**{service}** since {when}{marks}: {error}",
+        service=incident.service,
+        when=when(incident.opened_at),
+        marks=marks,
+        error=incident.last_error,
+    )[:200]
+
+
+def process_line(t: Lang, p: ProcessInfo, now: datetime) -> str:
+    """A bot or worker of the cluster: its role and how long ago it last answered."""
+    return t._(
+        "{icon} `{name}` {role} · beat {ago} ago",
+        icon="💤" if p.stale(now) else "🟢",
+        name=p.name,
+        role=t._(ROLE_NAMES[p.role]) if p.role in ROLE_NAMES else p.role,
+        ago=t.render(human(now - p.heartbeat_at)),
+    )
+
+
 def status_embed(t: Lang, report: StatusReport) -> discord.Embed:
     """The Services page: every service, incidents, counts and the bot's own health."""
     embed = discord.Embed(
@@ -81,15 +109,7 @@ def status_embed(t: Lang, report: StatusReport) -> discord.Embed:
     if report.incidents:
         embed.add_field(
             name=t._("Open incidents"),
-            value="\n".join(
-                t._(
-                    "**{service}** since {when}: {error}",
-                    service=i.service,
-                    when=when(i.opened_at),
-                    error=i.last_error,
-                )[:200]
-                for i in report.incidents
-            )[:1024],
+            value="\n".join(incident_line(t, i) for i in report.incidents)[:1024],
             inline=False,
         )
     none = t._("none")
@@ -110,6 +130,10 @@ def status_embed(t: Lang, report: StatusReport) -> discord.Embed:
         ),
         inline=False,
     )
+    if report.processes:
+        now = datetime.now(UTC)
+        lines = [process_line(t, p, now) for p in report.processes]
+        embed.add_field(name=t._("Processes"), value="\n".join(lines)[:1024], inline=False)
     if report.warnings:
         warnings = "\n".join(t.render(w) for w in report.warnings)[:1024]
         embed.add_field(name=t._("⚠️ Warnings"), value=warnings, inline=False)
@@ -238,6 +262,18 @@ def members_embed(t: Lang, stats: MemberStats) -> discord.Embed:
         return embed
     embed.add_field(name=t._("Active members"), value=str(stats.active))
     embed.add_field(name=t._("New links"), value=str(stats.new_links))
+    if stats.access is not None:
+        a = stats.access
+        embed.add_field(
+            name=t._("Plex access"),
+            value=t._(
+                "{pending} pending · {invited} invited · {accepted} accepted · {removed} removed",
+                pending=a.pending,
+                invited=a.invited,
+                accepted=a.accepted,
+                removed=a.removed,
+            ),
+        )
     top = [f"{n}. <@{r.discord_id}> · {r.requests}" for n, r in enumerate(stats.top_requesters, 1)]
     embed.add_field(
         name=t._("Top requesters"), value="\n".join(top) or t._("No requests."), inline=False

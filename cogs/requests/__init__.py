@@ -34,7 +34,13 @@ async def setup(bot: MediaNest) -> None:
     bot.jobs.every("requests-reconcile", requests.reconcile, minutes=5)
     if core.webhook_token:
         add_webhook_route(bot.web, requests, core.webhook_token)
-        agent = WebhookAgentSetup(core.overseerr, core.settings.public_url, core.webhook_token)
+        settings = core.settings
+        agent = WebhookAgentSetup(
+            core.overseerr,
+            settings.webhook_url,  # OVERSEERR_WEBHOOK_URL, else PUBLIC_URL's
+            core.webhook_token,
+            setting="OVERSEERR_WEBHOOK_URL" if settings.overseerr_webhook_url else "PUBLIC_URL",
+        )
         bot.features.add(agent)
         add_webhook_test_listener(bot.web, agent.test_arrived)
     await bot.add_cog(RequestsCog(bot, requests, linking))

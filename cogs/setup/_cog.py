@@ -206,6 +206,7 @@ class SetupCog(commands.Cog):
 
     @app_commands.command(name="setup", extras={ADMIN_ONLY: True})
     @app_commands.guild_only()
+    @app_commands.default_permissions(manage_guild=True)  # hidden from members; see checks.py
     @requires_admin()
     async def setup(self, interaction: discord.Interaction[MediaNest]) -> None:
         """Choose the bot's channels and admin role, check services, set Overseerr's webhook."""

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from bot.clients.ytdlp import YtDlp
 from bot.services.downloads import DownloadOptions, DownloadService, ProgressRelay
 from bot.services.downloads.subscriptions import TICK as SUBSCRIPTION_TICK
 from bot.services.linking import LinkingService
@@ -29,6 +28,8 @@ async def setup(bot: MediaNest) -> None:
         return
     if bot.features.get(LinkingService) is None:
         return
+    from bot.clients.ytdlp import YtDlp  # yt-dlp is loaded only when downloads are on
+
     ytdlp = YtDlp(allowed_extractors=s.youtube_extractors, cookies_file=s.youtube_cookies_file)
     options = DownloadOptions.from_settings(s)
     downloads = DownloadService(
@@ -37,6 +38,8 @@ async def setup(bot: MediaNest) -> None:
     bot.features.add(downloads)
     bot.jobs.every("downloads-resume", downloads.resume_paused, minutes=1)
     bot.jobs.every("downloads-plex-sync", downloads.sync_plex_pending, minutes=5)
+    if options.shared_queue:  # workers anywhere store progress; the leader shows it
+        bot.jobs.every("downloads-progress", downloads.relay_stored_progress, seconds=2)
     every = timedelta(hours=options.subscription_hours)
     tick = max(timedelta(seconds=1), min(SUBSCRIPTION_TICK, every))
     soon = datetime.now(UTC) + timedelta(seconds=5)

@@ -3,7 +3,7 @@ from tortoise.migrations import operations as ops
 from tortoise import fields
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0010_request_notifications')]
+    dependencies = [('models', '0013_cluster')]
 
     initial = False
 

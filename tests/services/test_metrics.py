@@ -10,7 +10,8 @@ from prometheus_client.parser import text_string_to_metric_families
 from prometheus_client.samples import Sample
 
 from bot.services import probes
-from bot.services.health import HealthMonitor, LoopLag
+from bot.services.health import HealthMonitor
+from bot.services.loop_lag import LoopLag
 from bot.services.metrics import Metrics
 from bot.services.outbox import Outbox
 from bot.services.places import Places

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.config import Settings
+from bot.services.cluster.leadership import process_name
 from bot.services.downloads.clock import Clock, LoopClock
 from bot.services.retry import RetryPolicy
 
@@ -45,6 +46,11 @@ class DownloadOptions:
     cancel_wait: float = 5.0
     max_subscriptions: int = 5  # per member; admins are exempt
     subscription_hours: float = 6.0
+    # Workers in other processes share the queue (PostgreSQL); `worker_name` holds the leases.
+    shared_queue: bool = False
+    worker_name: str = field(default_factory=process_name)
+    lease_seconds: float = 30.0
+    local_workers: bool = True  # False: only `python -m bot worker` processes download
     free_space: Callable[[Path], int] = disk_free
     clock: Clock = field(default_factory=LoopClock)
 
@@ -71,4 +77,7 @@ class DownloadOptions:
             max_subscriptions=settings.youtube_max_subscriptions,
             subscription_hours=settings.youtube_subscription_interval,
             stop_timeout=3.0,  # SIGTERM must finish well within Docker's 10 s
+            shared_queue=settings.resolved_database_url.startswith("postgres"),
+            lease_seconds=settings.cluster_lease_seconds,
+            local_workers=settings.youtube_local_workers,
         )

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from bot.clients.plex import PlexClient
-from bot.clients.ytdlp import YouTubeBlocked, YtDlp
+from bot.clients.ytdlp import YouTubeBlocked
 from bot.errors import InvalidInput
 from bot.i18n import N_
 from bot.services.downloads.block import QueueBlock
@@ -13,10 +14,12 @@ from bot.services.downloads.cancel import Canceller
 from bot.services.downloads.endings import JobEndings
 from bot.services.downloads.filing import PlexFiling
 from bot.services.downloads.folders import DownloadDir
+from bot.services.downloads.lease import Leases
 from bot.services.downloads.notices import Notices
 from bot.services.downloads.options import DownloadOptions
 from bot.services.downloads.progress import JobProgress, ProgressFeed, ProgressRelay, ProgressSink
 from bot.services.downloads.queue import DownloadQueue
+from bot.services.downloads.remote import RemoteProgress, StoredProgress
 from bot.services.downloads.runs import Runs
 from bot.services.downloads.space import DiskSpace
 from bot.services.downloads.subscriptions import Subscribed, SubscriptionView, YouTubeSubscriptions
@@ -25,6 +28,9 @@ from bot.services.outbox import Outbox
 from bot.services.places import Places
 from bot.services.ratelimit import RateLimiter
 from storage.models import DownloadJob
+
+if TYPE_CHECKING:
+    from bot.clients.ytdlp import YtDlp
 
 BLOCKED = N_(
     "YouTube is refusing this server right now, so downloads are paused and the admins "
@@ -36,6 +42,8 @@ class DownloadService:
     """The /youtube download queue, wired from its clients and one DownloadOptions.
 
     Progress goes to `progress`, a relay the Discord side attaches to when its cog loads.
+    On a shared queue (PostgreSQL) every worker, here or in another process, stores its
+    progress in the job's row, and `relay_stored_progress` (a leader's job) shows it.
     """
 
     def __init__(
@@ -50,6 +58,9 @@ class DownloadService:
     ) -> None:
         self.options = options
         self.progress_relay = progress
+        self._remote: RemoteProgress | None = None
+        if options.shared_queue:
+            progress.attach(StoredProgress())
         runs = Runs(ProgressFeed(progress, options.progress_every, options.clock))
         folders = DownloadDir(options.download_dir)
         notices = Notices(outbox, places)
@@ -68,7 +79,12 @@ class DownloadService:
         self._queue = DownloadQueue(ytdlp, limiter, runs, folders, options)
         self._cancel = Canceller(runs, endings, folders, notices, wait=options.cancel_wait)
         self.block = QueueBlock(runs, notices)
-        self._pool = WorkerPool(ytdlp, runs, folders, space, endings, self.block, options)
+        leases = Leases(
+            options.worker_name,
+            timedelta(seconds=options.lease_seconds),
+            postgres=options.shared_queue,
+        )
+        self._pool = WorkerPool(ytdlp, runs, folders, space, endings, self.block, options, leases)
         self.subscriptions = YouTubeSubscriptions(
             ytdlp,
             self._queue,
@@ -92,11 +108,21 @@ class DownloadService:
 
     def show_progress(self, sink: ProgressSink) -> None:
         """Send job progress to `sink` (the Discord side, when its cog loads)."""
-        self.progress_relay.attach(sink)
+        if self.options.shared_queue:
+            self._remote = RemoteProgress(sink)
+        else:
+            self.progress_relay.attach(sink)
 
     def hide_progress(self) -> None:
         """Stop sending job progress anywhere."""
-        self.progress_relay.detach()
+        if self.options.shared_queue:
+            self._remote = None
+        else:
+            self.progress_relay.detach()
+
+    async def relay_stored_progress(self) -> int:
+        """Show the progress workers stored since the last call (scheduler job, shared queue)."""
+        return await self._remote.relay() if self._remote else 0
 
     async def subscribe(
         self, discord_id: int, url: str, collection: str | None, *, is_admin: bool
@@ -115,8 +141,9 @@ class DownloadService:
         return await self.subscriptions.stop(subscription_id, by_discord_id, is_admin=is_admin)
 
     async def start(self) -> None:
-        """Start the worker pool (paired with `stop`)."""
-        await self._pool.start()
+        """Start the worker pool (paired with `stop`), unless only other processes download."""
+        if self.options.local_workers:
+            await self._pool.start()
 
     async def stop(self) -> None:
         """Stop the worker pool; running jobs stay resumable."""

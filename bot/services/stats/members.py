@@ -15,7 +15,14 @@ from bot.clients.overseerr import Quota
 from bot.errors import DependencyError
 from bot.services.stats.period import Period, Window, window
 from bot.services.stats.requests import OPEN
-from storage.models import MediaRequest, MemberActivity, PlexLink
+from storage.models import (
+    AccessEvent,
+    AccessState,
+    MediaRequest,
+    MemberActivity,
+    PlexAccess,
+    PlexLink,
+)
 
 log = logging.getLogger(__name__)
 NEAR_QUOTA = 0.8  # a member who used this share of a limited quota is near it
@@ -55,10 +62,35 @@ class MemberStats:
     longest_waiting: list[Waiting]
     near_quota: list[NearQuota] = field(default_factory=list)
     quotas_read: int = 0  # how many top requesters' quotas were known
+    access: AccessFigures | None = None  # Plex access requests and invites
 
     @property
     def empty(self) -> bool:
-        return not (self.active or self.new_links or self.top_requesters or self.longest_waiting)
+        busy = self.access is not None and any(vars(self.access).values())
+        return not (
+            self.active or self.new_links or self.top_requesters or self.longest_waiting or busy
+        )
+
+
+@dataclass(frozen=True)
+class AccessFigures:
+    """Plex access: requests waiting now; invites sent, accepted and removed in the window."""
+
+    pending: int
+    invited: int
+    accepted: int
+    removed: int
+
+
+async def access_figures(span: Window) -> AccessFigures:
+    """Counted from the record of changes (`plex_access_event`)."""
+    events = AccessEvent.filter(created_at__gte=span.start, created_at__lte=span.end)
+    return AccessFigures(
+        pending=await PlexAccess.filter(state=AccessState.REQUESTED).count(),
+        invited=await events.filter(action="invited").count(),
+        accepted=await events.filter(action="accepted").count(),
+        removed=await events.filter(action="removed").count(),
+    )
 
 
 class QuotaCache:
@@ -111,6 +143,7 @@ async def member_stats(
         longest_waiting=await longest_waiting(top),
         near_quota=near,
         quotas_read=read,
+        access=await access_figures(span),
     )
 
 
