@@ -35,11 +35,10 @@ def po_path(code: str) -> Path:
 
 def command_texts() -> Iterator[tuple[str | None, str, str]]:
     """(context, text, where) of every command name, description, option and choice."""
+    from discord import app_commands
     from discord.ext import commands
 
     import cogs
-
-    from discord import app_commands
 
     seen: set[type] = set()
     for info in pkgutil.walk_packages(cogs.__path__, "cogs."):
