@@ -45,9 +45,9 @@ def command_texts() -> Iterator[tuple[str | None, str, str]]:
         module = importlib.import_module(info.name)
         # Commands a cog adds to another's group at load (`/admin invite`) live in the module.
         for _, cmd in inspect.getmembers(module):
-            if isinstance(cmd, app_commands.Command | app_commands.Group) and cmd.parent is None:
-                if getattr(cmd, "module", None) == info.name:
-                    yield from _command(cmd, info.name)
+            kind = app_commands.Command | app_commands.Group
+            if isinstance(cmd, kind) and cmd.parent is None and cmd.module == info.name:
+                yield from _command(cmd, info.name)
         for _, cls in inspect.getmembers(module, inspect.isclass):
             if not issubclass(cls, commands.Cog) or cls in seen or cls.__module__ != info.name:
                 continue
