@@ -244,7 +244,7 @@ class Invites:
             raise UserError(
                 N_("**{name}** has an invite waiting to the Plex server: nothing to send.")
                 if not share.accepted
-                else N_("**{name}** has access to the Plex server already: nothing to send."),
+                else N_("**{name}** has access already to the Plex server: nothing to send."),
                 name=name,
             )
         libraries = await self.tv.libraries()
