@@ -31,6 +31,7 @@ from bot.services.tasks import stop_tasks
 from bot.services.webhook_agent import webhook_token
 from bot.tree import MediaNestTree
 from bot.web import (
+    add_arrival_listener,
     add_issue_webhooks,
     add_link_routes,
     add_metrics_route,
@@ -186,6 +187,9 @@ async def running(
             add_webhook_test_listener(web_app, services.webhook_agent.test_arrived)
         if services.issues:
             add_issue_webhooks(web_app, services.issues.tracking)
+        if services.announcements and token:
+            check = services.announcements.check
+            add_arrival_listener(web_app, lambda: jobs.once("new-on-plex-now", check))
         runner, bot.web_port = await start_web(web_app, settings.web_host, settings.web_port)
         stack.push_async_callback(runner.cleanup)
         add_jobs(jobs, services)

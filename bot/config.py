@@ -52,6 +52,12 @@ class Settings(BaseSettings):
     health_channel_id: int | None = None
     approval_channel_id: int | None = None
     notify_channel_id: int | None = None
+    # Each kind to its channel (issue 25); unset falls back as described in setup/places.py.
+    announce_channel_id: int | None = None
+    dm_fallback_channel_id: int | None = None
+    issues_channel_id: int | None = None
+    youtube_channel_id: int | None = None
+    alerts_channel_id: int | None = None
 
     # Web
     public_url: str | None = None
@@ -64,6 +70,12 @@ class Settings(BaseSettings):
     plex_token: SecretStr | None = None
     plex_tv_url: str = "https://plex.tv"
     plex_client_id: str | None = None
+    # New on Plex: minutes between checks of the recently-added lists, which libraries
+    # (titles or keys; empty: every movie and show library), and how many new items at
+    # once become one summary instead of a post each.
+    new_on_plex_interval: int = Field(default=15, ge=1, le=1440)
+    new_on_plex_libraries: CommaStrs = Field(default_factory=list)
+    new_on_plex_bulk: int = Field(default=20, ge=2, le=1000)
 
     # Overseerr / Jellyseerr / Seerr
     overseerr_url: str | None = None
@@ -104,7 +116,7 @@ class Settings(BaseSettings):
             return [part.strip() for part in value.split(",") if part.strip()]
         return value
 
-    @field_validator("youtube_extractors", mode="before")
+    @field_validator("youtube_extractors", "new_on_plex_libraries", mode="before")
     @classmethod
     def _split_names(cls, value: object) -> object:
         if isinstance(value, str):

@@ -14,6 +14,7 @@ from bot.clients.ytdlp import YtDlp
 from bot.config import Settings, load_or_create_secret
 from bot.services import probes
 from bot.services.access import Access
+from bot.services.announce import Announcements, build_announcements
 from bot.services.crypto import TokenCipher
 from bot.services.downloads import DownloadOptions, DownloadService, ProgressRelay
 from bot.services.errors import ErrorLog
@@ -53,6 +54,7 @@ class Services:
     downloads: DownloadService | None = None
     setup: SetupReview | None = None  # built by build_services; None only in hand-made tests
     webhook_agent: WebhookAgentSetup | None = None  # points Overseerr's webhook at the bot
+    announcements: Announcements | None = None  # New on Plex
     lag: LoopLag = field(default_factory=LoopLag)
     metrics: Metrics = field(default_factory=Metrics)
     started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
@@ -69,17 +71,18 @@ class Services:
     def apply_places(self) -> None:
         """Give every service the current channels and admin role (after a `/setup` change)."""
         s = self.settings = self.places.applied_to(self.settings)
+        channel = self.places.channel  # each kind's own channel, or its fallback
         review = s.health_channel_id
-        approvals = s.approval_channel_id or review
-        self.outbox.notify_channel_id = s.notify_channel_id
-        self.health.channel_id = s.health_channel_id
+        alerts = channel("alerts_channel_id")
+        self.outbox.notify_channel_id = channel("dm_fallback_channel_id")
+        self.health.channel_id = alerts
         self.access.set_admin_role(s.admin_role_id)
         if self.requests:
-            self.requests.set_channels(s.notify_channel_id, review, approvals)
+            self.requests.set_channels(s.notify_channel_id, review, channel("approval_channel_id"))
         if self.issues:
-            self.issues.tracking.approval_channel_id = approvals
+            self.issues.tracking.approval_channel_id = channel("issues_channel_id")
         if self.downloads:
-            self.downloads.set_channels(s.notify_channel_id, s.health_channel_id)
+            self.downloads.set_channels(channel("youtube_channel_id"), alerts)
 
     def close(self) -> None:
         for client in (self.plex, self.plextv):
@@ -133,7 +136,8 @@ def build_services(
         overseerr = OverseerrClient(
             http, settings.overseerr_url, settings.overseerr_api_key.get_secret_value()
         )
-    outbox = Outbox(notify_channel_id=settings.notify_channel_id)
+    places = Places(settings)
+    outbox = Outbox(notify_channel_id=settings.notify_channel_id, router=places)
     secret = secret_key(settings)
     access = Access(settings.admin_discord_ids, settings.admin_role_id)
     linking = mentions = None
@@ -160,7 +164,7 @@ def build_services(
         limiter=limiter,
         health=HealthMonitor(monitored, outbox, settings.health_channel_id),
         errors=ErrorLog(),
-        places=Places(settings),
+        places=places,
         plex=plex,
         overseerr=overseerr,
         plextv=plextv,
@@ -191,6 +195,8 @@ def build_services(
             services.webhook_agent = WebhookAgentSetup(
                 overseerr, settings.public_url, webhook_token
             )
+    if plex:
+        services.announcements = build_announcements(plex, outbox, places, settings)
     if plex and settings.youtube_download_dir:
         services.downloads = DownloadService(
             YtDlp(

@@ -113,6 +113,10 @@ def add_jobs(jobs: Jobs, services: Services) -> None:
     if services.mentions:
         jobs.once("overseerr-detect", services.mentions.detect)
         jobs.every("overseerr-discord-ids", services.mentions.sync_pending, minutes=5)
+    if services.announcements:
+        minutes = services.settings.new_on_plex_interval
+        jobs.every("new-on-plex", services.announcements.check, minutes=minutes, first_run=soon)
+        jobs.every("new-on-plex-digest", services.announcements.digest_if_due, minutes=1)
     if services.downloads:
         jobs.every("downloads-resume", services.downloads.resume_paused, minutes=1)
         jobs.every("downloads-plex-sync", services.downloads.sync_plex_pending, minutes=5)

@@ -1,4 +1,5 @@
-"""/notifications: a private panel of three toggles for the request DMs a member gets."""
+"""/notifications: a private panel of toggles for the request DMs a member gets, and whether
+public posts may name them as the one who asked."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.services.requests.prefs import KINDS, Preferences, Prefs
+from bot.services.requests.prefs import TOGGLES, Preferences, Prefs
 from cogs.components import Guarded, GuardedView
 
 if TYPE_CHECKING:
@@ -18,19 +19,21 @@ LABELS = {
     "discord_requests": "My requests made in Discord",
     "elsewhere_requests": "My requests made elsewhere",
     "followed_media": "Media I follow",
+    "name_in_public": "Name me in public posts",
 }
 INTRO = (
     "Which DMs do you want? Press a button to turn it on or off. "
-    '"Elsewhere" means Overseerr\'s website, your Plex watchlist or another app.'
+    '"Elsewhere" means Overseerr\'s website, your Plex watchlist or another app. '
+    '"Name me" lets posts everyone sees (New on Plex, YouTube) say you asked for it.'
 )
 
 
 def panel(prefs: Prefs) -> tuple[str, discord.ui.View]:
-    """The panel's text and its three toggle buttons (green: on)."""
+    """The panel's text and its toggle buttons (green: on)."""
     view = GuardedView(timeout=None)
     lines = [INTRO]
-    for kind in KINDS:
-        on = prefs.wants(kind)
+    for kind in TOGGLES:
+        on = bool(getattr(prefs, kind))
         lines.append(f"{'🔔' if on else '🔕'} {LABELS[kind]}: **{'on' if on else 'off'}**")
         style = discord.ButtonStyle.success if on else discord.ButtonStyle.secondary
         view.add_item(NotifyToggle(kind, LABELS[kind], style))
@@ -41,7 +44,7 @@ def panel(prefs: Prefs) -> tuple[str, discord.ui.View]:
 class NotifyToggle(
     Guarded,
     discord.ui.DynamicItem[discord.ui.Button],
-    template=r"notify:(?P<kind>discord_requests|elsewhere_requests|followed_media)",
+    template=r"notify:(?P<kind>discord_requests|elsewhere_requests|followed_media|name_in_public)",
 ):
     """One toggle; it changes the presser's own choices, so anyone may press it."""
 
@@ -75,6 +78,6 @@ class NotificationsCog(commands.Cog):
 
     @app_commands.command(name="notifications")
     async def notifications(self, interaction: discord.Interaction[MediaNest]) -> None:
-        """Choose which request DMs you get."""
+        """Choose which request DMs you get, and whether public posts may name you."""
         text, view = panel(await self.prefs.of(interaction.user.id))
         await interaction.response.send_message(text, view=view, ephemeral=True)

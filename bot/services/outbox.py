@@ -7,6 +7,7 @@ service knows nothing about Discord: a `Sender` does the actual posting.
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import hashlib
 import logging
@@ -35,11 +36,13 @@ class DeliveryFailed(Exception):
         final: bool = False,
         dms_closed: bool = False,
         retry_after: float | None = None,
+        channel_unusable: bool = False,
     ) -> None:
         super().__init__(reason)
-        self.final = final or dms_closed
+        self.final = final or dms_closed or channel_unusable
         self.dms_closed = dms_closed
         self.retry_after = retry_after
+        self.channel_unusable = channel_unusable  # deleted, or the bot may not post there
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,14 @@ class Button:
 
 
 @dataclass(frozen=True)
+class Attachment:
+    """A file sent with a message (a poster); an embed shows it as `attachment://<name>`."""
+
+    name: str
+    data: bytes
+
+
+@dataclass(frozen=True)
 class Delivery:
     """What a sender is asked to post."""
 
@@ -62,6 +73,7 @@ class Delivery:
     embed: dict[str, Any] | None = None
     buttons: tuple[Button, ...] = ()
     nonce: str | None = None  # lets Discord drop a resend of the same outbox row
+    files: tuple[Attachment, ...] = ()
 
 
 class Sender(Protocol):
@@ -70,8 +82,28 @@ class Sender(Protocol):
         ...
 
 
+class Router(Protocol):
+    """Where a post goes when its channel is gone or closed to the bot, and who is told."""
+
+    def fallback(self, channel_id: int) -> int | None:
+        """Another channel for what was meant for `channel_id`, or None."""
+        ...
+
+    def admin_channel(self) -> int | None:
+        """Where the admins are told that a channel does not work."""
+        ...
+
+
 def now() -> datetime:
     return datetime.now(UTC)
+
+
+def _stored_files(files: Sequence[Attachment]) -> list[dict[str, str]] | None:
+    return [{"name": f.name, "data": base64.b64encode(f.data).decode()} for f in files] or None
+
+
+def _loaded_files(stored: list[dict[str, str]] | None) -> tuple[Attachment, ...]:
+    return tuple(Attachment(f["name"], base64.b64decode(f["data"])) for f in stored or ())
 
 
 class Urgent:
@@ -113,9 +145,15 @@ class Outbox:
     """Stores messages and delivers the due ones through a sender."""
 
     def __init__(
-        self, *, notify_channel_id: int | None = None, policy: RetryPolicy = OUTBOX, batch: int = 20
+        self,
+        *,
+        notify_channel_id: int | None = None,
+        policy: RetryPolicy = OUTBOX,
+        batch: int = 20,
+        router: Router | None = None,
     ) -> None:
-        self.notify_channel_id = notify_channel_id
+        self.notify_channel_id = notify_channel_id  # where DMs to closed inboxes go
+        self.router = router
         self.policy = policy
         self.batch = batch
         self._wake = asyncio.Event()
@@ -141,6 +179,7 @@ class Outbox:
         buttons: Sequence[Button] = (),
         *,
         urgent: bool = False,
+        files: Sequence[Attachment] = (),
     ) -> bool:
         """Queue a channel post; returns False when this key was queued before.
 
@@ -149,7 +188,9 @@ class Outbox:
         not depend on the database.
         """
         try:
-            return await self._enqueue(key, TargetKind.CHANNEL, channel_id, content, embed, buttons)
+            return await self._enqueue(
+                key, TargetKind.CHANNEL, channel_id, content, embed, buttons, files
+            )
         except Exception as exc:
             if not (urgent and is_database_error(exc)):
                 raise
@@ -166,6 +207,7 @@ class Outbox:
         content: str,
         embed: dict | None,
         buttons: Sequence[Button],
+        files: Sequence[Attachment] = (),
     ) -> bool:
         try:
             await OutboxMessage.create(
@@ -175,6 +217,7 @@ class Outbox:
                 content=content[:2000],
                 embed=embed,
                 buttons=[asdict(b) for b in buttons] or None,
+                files=_stored_files(files),
                 status=OutboxStatus.PENDING,
                 next_attempt_at=now(),
             )
@@ -238,6 +281,7 @@ class Outbox:
             message.embed,
             buttons,
             nonce=f"outbox-{message.id}",
+            files=_loaded_files(message.files),
         )
         message.attempts += 1
         try:
@@ -254,6 +298,8 @@ class Outbox:
         message.last_error = str(exc)[:500]
         if exc.dms_closed:
             await self._redirect(message)
+        elif exc.channel_unusable and await self._reroute(message, exc):
+            pass
         elif exc.final or self.policy.gives_up_after(message.attempts):
             message.status = OutboxStatus.UNDELIVERABLE
             log.warning("outbox: giving up on %s: %s", message.dedupe_key, exc)
@@ -280,6 +326,41 @@ class Outbox:
             message.embed,
             buttons,
         )
+
+    async def _reroute(self, message: OutboxMessage, exc: DeliveryFailed) -> bool:
+        """The channel is gone or closed to the bot: post in its fallback, tell the admins once.
+
+        False when there is no other channel (the message is then given up as before).
+        """
+        if self.router is None or message.target_kind is not TargetKind.CHANNEL:
+            return False
+        channel = message.target_id
+        fallback = self.router.fallback(channel)
+        admins = self.router.admin_channel()
+        if admins is not None and admins != channel:
+            day = now().date().isoformat()
+            where = f"<#{fallback}>" if fallback else "nowhere"
+            await self.post(
+                f"channel-unusable:{channel}:{day}",
+                admins,
+                f"⚠️ I can't post in <#{channel}> ({exc}). Until that is fixed, what was meant "
+                f"for it goes to {where}. Give me View Channel and Send Messages there, "
+                "or pick another channel in `/setup`.",
+            )
+        if fallback is None or fallback == channel:
+            return False
+        message.status = OutboxStatus.REDIRECTED
+        log.warning("outbox: %s moved from channel %s to %s", message.dedupe_key, channel, fallback)
+        await self._enqueue(
+            f"{message.dedupe_key}:moved",
+            TargetKind.CHANNEL,
+            fallback,
+            message.content,
+            message.embed,
+            [Button(**b) for b in message.buttons or ()],
+            _loaded_files(message.files),
+        )
+        return True
 
     async def run(self, sender: Sender, idle: float = 5.0) -> None:
         """Deliver forever: wake on new messages, otherwise poll every `idle` seconds."""

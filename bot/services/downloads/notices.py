@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 from bot.services.downloads.text import human_bytes, md, plural
 from bot.services.outbox import Outbox
+from bot.services.requests.prefs import Preferences
 from storage.models import DownloadJob, JobStatus
 
 
@@ -48,10 +49,11 @@ class Notices:
             post = f"A YouTube download (**{title}**) failed"
         await self.outbox.dm(f"youtube:{job.id}:finished", job.discord_id, text)
         if self.notify_channel_id is not None:
+            # Public: the requester is named only if they allowed it in /notifications.
+            named = await Preferences().named_in_public([job.discord_id])
+            who = f", requested by <@{job.discord_id}>" if named else ""
             await self.outbox.post(
-                f"youtube:{job.id}:announced",
-                self.notify_channel_id,
-                f"{post}, requested by <@{job.discord_id}>.",
+                f"youtube:{job.id}:announced", self.notify_channel_id, f"{post}{who}."
             )
 
     async def paused(self, job: DownloadJob, free: int, floor: int) -> None:

@@ -10,7 +10,7 @@ from bot.services.outbox import Outbox
 from bot.services.requests.cards import decline_reason
 from bot.services.requests.prefs import Kind, Preferences
 from bot.services.requests.statuses import FORWARD
-from bot.services.requests.views import label, label_of, now
+from bot.services.requests.views import label_of, now
 from storage.models import MediaRequest, RequestStatus
 
 log = logging.getLogger(__name__)
@@ -79,7 +79,10 @@ class Progress:
         return told
 
     async def tell(self, row: MediaRequest, status: RequestStatus) -> None:
-        """DM the requester about a status, once per (request, status); announce availability."""
+        """DM the requester about a status, once per (request, status).
+
+        What arrives on Plex is announced publicly by New on Plex (bot/services/announce).
+        """
         name = label_of(row)
         texts = {
             S.APPROVED: (
@@ -102,10 +105,3 @@ class Progress:
         text = texts.get(status)
         if text is not None and await self.wanted(row):
             await self.outbox.dm(f"request:{row.id}:{status}", row.discord_id, text)
-        if status == S.AVAILABLE and self.notify_channel_id is not None and row.tmdb_id:
-            quality = "4k" if row.is_4k else "hd"
-            await self.outbox.post(
-                f"media:{row.media_type}:{row.tmdb_id}:{quality}:available",
-                self.notify_channel_id,
-                f"**{label(row.title, row.year, row.is_4k, None)}** is now on Plex.",
-            )

@@ -2,6 +2,8 @@
 
 A value set in the environment wins and cannot be changed from Discord; otherwise the one
 an admin chose in `/setup` is kept in the database (`key_value`, keys `setup.<name>`).
+Each kind of message has its own channel (`channel(name)`); an unset one falls back along
+its `falls_back_to`, so a new install posts where it always did.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from bot.errors import UserError
 from storage.models import KeyValue
 
 Kind = Literal["channel", "role"]
+Group = Literal["main", "kinds"]
 
 
 @dataclass(frozen=True)
@@ -24,6 +27,8 @@ class Place:
     label: str
     kind: Kind
     purpose: str
+    falls_back_to: tuple[str, ...] = ()
+    group: Group = "main"  # the kinds' channels have their own `/setup` page
 
     @property
     def variable(self) -> str:
@@ -36,9 +41,55 @@ class Place:
 
 PLACES = (
     Place("health_channel_id", "Health channel", "channel", "alerts, the dashboard, reviews"),
-    Place("approval_channel_id", "Approval channel", "channel", "approval cards and issues"),
-    Place("notify_channel_id", "Notify channel", "channel", '"now on Plex" announcements'),
+    Place(
+        "approval_channel_id",
+        "Approval channel",
+        "channel",
+        "approval cards and issues",
+        ("health_channel_id",),
+    ),
+    Place("notify_channel_id", "Notify channel", "channel", "announcements for everyone"),
     Place("admin_role_id", "Admin role", "role", "members with it are admins"),
+    Place(
+        "announce_channel_id",
+        "New on Plex",
+        "channel",
+        "what arrived on Plex",
+        ("notify_channel_id",),
+        "kinds",
+    ),
+    Place(
+        "dm_fallback_channel_id",
+        "Closed DMs",
+        "channel",
+        "request updates for members whose DMs are closed",
+        ("notify_channel_id",),
+        "kinds",
+    ),
+    Place(
+        "issues_channel_id",
+        "Issues",
+        "channel",
+        "reported problems with media",
+        ("approval_channel_id", "health_channel_id"),
+        "kinds",
+    ),
+    Place(
+        "youtube_channel_id",
+        "YouTube",
+        "channel",
+        "finished YouTube downloads",
+        ("notify_channel_id",),
+        "kinds",
+    ),
+    Place(
+        "alerts_channel_id",
+        "Health alerts",
+        "channel",
+        "services down and back, download trouble",
+        ("health_channel_id",),
+        "kinds",
+    ),
 )
 BY_NAME = {p.name: p for p in PLACES}
 
@@ -76,8 +127,34 @@ class Places:
         env = self._env[name]
         return env if env is not None else self._stored.get(name)
 
-    def choices(self) -> list[Choice]:
-        return [self.choice(p.name) for p in PLACES]
+    def channel(self, name: str) -> int | None:
+        """Where this kind of message goes now: its own channel, else its first set fallback."""
+        for candidate in (name, *BY_NAME[name].falls_back_to):
+            value = self.value(candidate)
+            if value is not None:
+                return value
+        return None
+
+    def fallback(self, channel_id: int) -> int | None:
+        """Another channel for messages meant for `channel_id` (it is gone or closed to us).
+
+        The first kind that posts there and has a fallback elsewhere decides.
+        """
+        for place in PLACES:
+            if place.kind != "channel" or self.channel(place.name) != channel_id:
+                continue
+            for candidate in place.falls_back_to:
+                value = self.channel(candidate)
+                if value is not None and value != channel_id:
+                    return value
+        return None
+
+    def admin_channel(self) -> int | None:
+        """Where admins are told about channels the bot cannot use."""
+        return self.channel("alerts_channel_id")
+
+    def choices(self, group: Group | None = None) -> list[Choice]:
+        return [self.choice(p.name) for p in PLACES if group in (None, p.group)]
 
     def choice(self, name: str) -> Choice:
         place = BY_NAME[name]

@@ -1,0 +1,34 @@
+"""New on Plex (issue 25): what arrives in Plex, posted as it comes or as a digest.
+
+`arrivals` reads Plex's recently-added lists and stores each new item once; `posts` draws
+the embeds and the digest's poster grid; `schedule` holds the mode chosen in `/setup`;
+`service` ties them together. `build_announcements` is the one place they are built.
+"""
+
+from __future__ import annotations
+
+from bot.clients.plex import PlexClient
+from bot.config import Settings
+from bot.services.announce.arrivals import Arrivals
+from bot.services.announce.schedule import DAYS, MODES, Schedule, ScheduleStore
+from bot.services.announce.service import Announcements
+from bot.services.outbox import Outbox
+from bot.services.requests.prefs import Preferences
+from bot.services.setup.places import Places
+
+__all__ = ["DAYS", "MODES", "Announcements", "Schedule", "build_announcements"]
+
+
+def build_announcements(
+    plex: PlexClient, outbox: Outbox, places: Places, settings: Settings
+) -> Announcements:
+    """The New on Plex feature for this Plex server, posting through the outbox."""
+    return Announcements(
+        plex,
+        outbox,
+        places,
+        Preferences(),
+        Arrivals(plex, settings.new_on_plex_libraries),
+        ScheduleStore(),
+        bulk=settings.new_on_plex_bulk,
+    )
