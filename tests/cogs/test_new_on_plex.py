@@ -1,4 +1,4 @@
-"""New on Plex end to end: the real bot, plexapi against the fake Plex, posts in the fake Discord."""
+"""New on Plex end to end: the real bot, plexapi on the fake Plex, posts in the fake Discord."""
 
 from __future__ import annotations
 
