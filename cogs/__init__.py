@@ -21,7 +21,7 @@ async def load_cogs(bot: MediaNest) -> None:
 
     await bot.add_cog(HelpCog(bot))
     if bot.services.setup:
-        await bot.add_cog(SetupCog(bot, bot.services.setup))
+        await bot.add_cog(SetupCog(bot, bot.services.setup, bot.services.announcements))
     if bot.services.health:
         await bot.add_cog(HealthCog(bot, bot.services.health))
     if bot.services.linking:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import discord
 
-from bot.services.setup import PlaceState, SetupReport
+from bot.config import Settings
+from bot.services.announce import Schedule
+from bot.services.setup import Places, PlaceState, SetupReport
 from bot.services.webhook_agent import AgentState, WebhookPlan
 
 
@@ -66,7 +68,8 @@ def panel_embed(report: SetupReport) -> discord.Embed:
         colour=discord.Colour.blurple(),
     )
     for state in report.places:
-        embed.add_field(name=state.choice.place.label, value=place_text(state), inline=False)
+        if state.choice.place.group == "main":
+            embed.add_field(name=state.choice.place.label, value=place_text(state), inline=False)
     if report.discord_problem:
         embed.add_field(name="Channel checks", value=f"❌ {report.discord_problem}", inline=False)
     services = [
@@ -87,6 +90,41 @@ def replace_embed(plan: WebhookPlan) -> discord.Embed:
         description=(
             f"Overseerr's only webhook agent sends to `{plan.current_url}`. Replacing it "
             f"stops those notifications there and sends them to `{plan.url}` instead."
+        ),
+        colour=discord.Colour.orange(),
+    )
+
+
+def kinds_embed(report: SetupReport, places: Places) -> discord.Embed:
+    """Each kind of message and the channel it goes to now (its own, or where it falls back)."""
+    embed = discord.Embed(
+        title="A channel per kind",
+        description="Pick a channel for a kind, or leave it empty to use the one it falls back to.",
+        colour=discord.Colour.blurple(),
+    )
+    for state in report.places:
+        place = state.choice.place
+        if place.group != "kinds":
+            continue
+        text = place_text(state)
+        if state.choice.value is None:
+            now = places.channel(place.name)
+            text = f"not set · {place.purpose} · goes to " + (f"<#{now}>" if now else "nowhere")
+        embed.add_field(name=place.label, value=text, inline=False)
+    return embed
+
+
+def new_on_plex_embed(schedule: Schedule, settings: Settings) -> discord.Embed:
+    """How New on Plex posts, which libraries it watches and how often."""
+    libraries = ", ".join(settings.new_on_plex_libraries) or "every movie and show library"
+    return discord.Embed(
+        title="New on Plex",
+        description=(
+            f"Posts **{schedule.describe()}**.\n"
+            f"Libraries: {libraries} (NEW_ON_PLEX_LIBRARIES). "
+            f"Plex is checked every {settings.new_on_plex_interval} min "
+            "(NEW_ON_PLEX_INTERVAL); more than "
+            f"{settings.new_on_plex_bulk} new items at once become one summary."
         ),
         colour=discord.Colour.orange(),
     )
