@@ -1,0 +1,215 @@
+"""Each kind of message to its own channel, the fallbacks, and channels that stop working."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from bot.app import MediaNest
+from storage.models import KeyValue, OutboxMessage, OutboxStatus
+from tests.cogs.test_new_on_plex import add_movie, announcements, libraries, posts
+from tests.cogs.test_requests import DUNE, catalogue, wait_dms
+from tests.cogs.test_setup import component, fields, open_panel
+from tests.harness import ANNOUNCE, CLOSED_ID, HEALTH, World, bot_running, link_member, plex_people
+
+NEW, CLOSED_DMS, ISSUES, YOUTUBE, ALERTS, APPROVALS = 3003, 3004, 3005, 3006, 3007, 3008
+SEND_MESSAGES = 1 << 11
+KINDS = dict(
+    announce_channel_id=NEW,
+    dm_fallback_channel_id=CLOSED_DMS,
+    issues_channel_id=ISSUES,
+    youtube_channel_id=YOUTUBE,
+    alerts_channel_id=ALERTS,
+    approval_channel_id=APPROVALS,
+)
+
+
+def channels(world: World) -> None:
+    libraries(world)
+    for channel_id, name in [
+        (CLOSED_DMS, "closed-dms"),
+        (ISSUES, "issues"),
+        (YOUTUBE, "youtube"),
+        (ALERTS, "alerts"),
+        (APPROVALS, "approvals"),
+    ]:
+        world.discord.channels[channel_id] = name
+
+
+async def health_round(bot: MediaNest) -> None:
+    health = bot.services.health
+    health.policy.confirm_every = 0.01
+    await health.check_round()
+
+
+async def test_each_kind_lands_in_its_configured_channel(world: World) -> None:
+    """Approval cards, New on Plex, closed-DM updates and alerts each go to their own channel."""
+    people = plex_people(world)
+    catalogue(world)
+    channels(world)
+    settings = world.settings(youtube_download_dir=str(world.tmp / "yt"), **KINDS)
+    async with bot_running(settings) as bot:
+        await link_member(world, bot, "bob", people.friend)
+        await wait_dms(world, "bob", 1)
+        await announcements(bot).check()
+        interaction = await world.discord.slash(
+            world.users["bob"], "request", {"title": f"movie:{DUNE}"}
+        )
+        await interaction.wait_original(lambda m: "Requested" in m["content"])
+        await world.discord.wait_for_message(lambda m: m["channel_id"] == str(APPROVALS))
+        add_movie(world, "Arrival", 2016)
+        await announcements(bot).check()
+        await posts(world, NEW, 1)
+        assert await bot.services.outbox.dm("update:1", CLOSED_ID, "Your request moved on.")
+        moved = await world.discord.wait_for_message(lambda m: m["channel_id"] == str(CLOSED_DMS))
+        assert moved["content"].startswith(f"<@{CLOSED_ID}> I couldn't DM you")
+        assert bot.services.issues is not None
+        assert bot.services.issues.tracking.approval_channel_id == ISSUES
+        assert bot.services.downloads is not None
+        assert bot.services.downloads._notices.notify_channel_id == YOUTUBE
+        await world.pms.stop()
+        await health_round(bot)
+        alert = await world.discord.wait_for_message(
+            lambda m: m["channel_id"] == str(ALERTS) and "is down" in m["content"]
+        )
+        assert alert["content"].startswith("🔴 **plex** is down")
+    for channel in (HEALTH, ANNOUNCE):
+        assert not [m for m in world.discord.channel_messages(channel) if "is down" in m["content"]]
+
+
+async def test_unset_kinds_fall_back_as_today(world: World) -> None:
+    """Without per-kind channels: New on Plex and closed DMs in NOTIFY, issues and alerts in HEALTH."""
+    libraries(world)
+    async with bot_running(world.settings()) as bot:
+        places = bot.services.places
+        assert places.channel("announce_channel_id") == ANNOUNCE
+        assert places.channel("dm_fallback_channel_id") == ANNOUNCE
+        assert places.channel("issues_channel_id") == HEALTH
+        assert places.channel("alerts_channel_id") == HEALTH
+        await announcements(bot).check()
+        add_movie(world, "Arrival", 2016)
+        await announcements(bot).check()
+        [post] = await posts(world, ANNOUNCE, 1)
+        assert post["embeds"][0]["title"] == "Arrival (2016)"
+
+
+async def broken_channel_keeps_messages(world: World, code: str) -> None:
+    async with bot_running(world.settings(announce_channel_id=NEW)) as bot:
+        await announcements(bot).check()
+        add_movie(world, "Arrival", 2016)
+        add_movie(world, "Heat", 1995)
+        await announcements(bot).check()
+        found = await posts(world, ANNOUNCE, 2)
+        assert sorted(m["embeds"][0]["title"] for m in found) == ["Arrival (2016)", "Heat (1995)"]
+        assert found[0]["attachments"]  # the poster moved with the message
+        [notice] = await posts(world, HEALTH, 1)
+        assert notice["content"].startswith(f"⚠️ I can't post in <#{NEW}> ({code}).")
+        assert f"goes to <#{ANNOUNCE}>" in notice["content"]
+        add_movie(world, "Ran", 1985)
+        await announcements(bot).check()
+        await posts(world, ANNOUNCE, 3)
+        assert len(world.discord.channel_messages(HEALTH)) == 1  # still one notice
+        moved = await OutboxMessage.filter(status=OutboxStatus.REDIRECTED).count()
+        assert moved == 3
+
+
+async def test_deleted_channel_moves_posts_to_the_fallback_and_tells_admins_once(
+    world: World,
+) -> None:
+    """New on Plex's channel deleted: posts go to NOTIFY, the admins get one notice."""
+    libraries(world)
+    world.discord.delete_channel(NEW)
+    await broken_channel_keeps_messages(world, "Unknown Channel")
+
+
+async def test_missing_permission_moves_posts_to_the_fallback_and_tells_admins_once(
+    world: World,
+) -> None:
+    """The bot may not send in New on Plex's channel: the same, nothing lost."""
+    libraries(world)
+    world.discord.set_overwrite(NEW, world.discord.bot_role_id, deny=SEND_MESSAGES)
+    await broken_channel_keeps_messages(world, "Missing Permissions")
+
+
+async def open_kinds(world: World) -> dict[str, Any]:
+    panel = await open_panel(world.discord, world.users["admin"])
+    clicked = await world.discord.click(world.users["admin"], panel, "setup:kinds")
+    return await clicked.wait_followup(lambda m: bool(m["embeds"]))
+
+
+async def test_setup_page_picks_a_channel_per_kind(world: World) -> None:
+    """/setup → Channels per kind: a pick is stored and used at once; empty falls back."""
+    channels(world)
+    async with bot_running(world.settings()) as bot:
+        page = await open_kinds(world)
+        assert fields(page)["Issues"].endswith(f"goes to <#{HEALTH}>")
+        picked = await world.discord.click(
+            world.users["admin"], page, "setup:issues_channel_id", values=[str(ISSUES)]
+        )
+        page = await picked.wait_original(lambda m: f"<#{ISSUES}>" in fields(m)["Issues"])
+        assert (await KeyValue.get(key="setup.issues_channel_id")).value == str(ISSUES)
+        assert bot.services.issues is not None
+        assert bot.services.issues.tracking.approval_channel_id == ISSUES
+        cleared = await world.discord.click(
+            world.users["admin"], page, "setup:issues_channel_id", values=[]
+        )
+        await cleared.wait_original(lambda m: f"goes to <#{HEALTH}>" in fields(m)["Issues"])
+        assert bot.services.issues.tracking.approval_channel_id == HEALTH
+
+
+async def test_environment_kind_is_locked_in_setup(world: World) -> None:
+    """A kind set in the environment shows locked, and its select is disabled."""
+    channels(world)
+    async with bot_running(world.settings(alerts_channel_id=ALERTS)):
+        page = await open_kinds(world)
+        assert "🔒 set by ALERTS_CHANNEL_ID" in fields(page)["Health alerts"]
+        assert component(page, "setup:alerts_channel_id")["disabled"] is True
+
+
+async def open_new_on_plex(world: World) -> dict[str, Any]:
+    panel = await open_panel(world.discord, world.users["admin"])
+    clicked = await world.discord.click(world.users["admin"], panel, "setup:nop")
+    return await clicked.wait_original(lambda m: bool(m["embeds"]))
+
+
+async def digest_time(world: World, page: dict[str, Any], at: str, zone: str) -> str:
+    opened = await world.discord.click(world.users["admin"], page, "nop:when")
+    modal = await opened.response()
+    assert modal["type"] == 9
+    submitted = await world.discord.submit_modal(
+        world.users["admin"], "nop:time", {"at": at, "zone": zone}, message=page
+    )
+    return str((await submitted.response())["data"]["content"])
+
+
+async def test_digest_mode_chosen_in_setup_and_bad_times_refused(world: World) -> None:
+    """Weekly digest on Sunday, then time and zone; bad ones get a clear line, nothing stored."""
+    libraries(world)
+    async with bot_running(world.settings()) as bot:
+        page = await open_new_on_plex(world)
+        assert "Posts **as it arrives**" in page["embeds"][0]["description"]
+        moved = await world.discord.click(world.users["admin"], page, "nop:mode", values=["weekly"])
+        page = await moved.wait_original(lambda m: "weekly" in m["embeds"][0]["description"])
+        assert "Posts **weekly on Sunday at 18:00 (UTC)**" in page["embeds"][0]["description"]
+        before = {r.key: r.value for r in await KeyValue.filter(key__startswith="new_on_plex.")}
+        bad = {
+            ("25:00", "Europe/Paris"): "“25:00” isn't a time: use the 24-hour clock, like 18:30.",
+            ("7pm", "Europe/Paris"): "“7pm” isn't a time: use the 24-hour clock, like 18:30.",
+            ("18:30", "Mars/Olympus"): (
+                "“Mars/Olympus” isn't a time zone I know: use a name like Europe/Paris "
+                "or America/New_York."
+            ),
+            ("18:30", "../etc/passwd"): (
+                "“../etc/passwd” isn't a time zone I know: use a name like Europe/Paris "
+                "or America/New_York."
+            ),
+        }
+        for (at, zone), line in bad.items():
+            assert await digest_time(world, page, at, zone) == line
+        after = {r.key: r.value for r in await KeyValue.filter(key__startswith="new_on_plex.")}
+        assert after == before
+        said = await digest_time(world, page, "07:30", "Europe/Paris")
+        assert said == "New on Plex now posts weekly on Sunday at 07:30 (Europe/Paris)."
+        schedule = await announcements(bot).schedule()
+        assert (schedule.mode, schedule.day, schedule.zone) == ("weekly", 6, "Europe/Paris")
+        await asyncio.sleep(0)
