@@ -78,7 +78,7 @@ async def test_each_kind_lands_in_its_configured_channel(world: World) -> None:
 
 
 async def test_unset_kinds_fall_back_as_today(world: World) -> None:
-    """Without per-kind channels: New on Plex and closed DMs in NOTIFY, issues and alerts in HEALTH."""
+    """Without per-kind channels: New on Plex and closed DMs in NOTIFY, the rest in HEALTH."""
     libraries(world)
     async with bot_running(world.settings()) as bot:
         places = bot.services.places
