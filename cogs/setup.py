@@ -71,39 +71,6 @@ class SetupPanel(AdminView):
         await redraw(interaction, self.review, self.announcements, tested)
 
     @discord.ui.button(
-        label="Channels per kind",
-        style=discord.ButtonStyle.secondary,
-        custom_id="setup:kinds",
-        row=4,
-    )
-    async def kinds(
-        self, interaction: discord.Interaction[MediaNest], button: discord.ui.Button[Any]
-    ) -> None:
-        """A second private panel: one channel per kind of message."""
-        await interaction.response.defer(ephemeral=True, thinking=True)
-        report = await self.review.report(interaction.guild_id or 0)
-        await interaction.followup.send(
-            embed=kinds_embed(report, self.review.places),
-            view=KindsPanel(self.review, report),
-            ephemeral=True,
-        )
-
-    @discord.ui.button(
-        label="New on Plex", style=discord.ButtonStyle.secondary, custom_id="setup:nop", row=4
-    )
-    async def new_on_plex(
-        self, interaction: discord.Interaction[MediaNest], button: discord.ui.Button[Any]
-    ) -> None:
-        """A private panel for how New on Plex posts: as it arrives, daily or weekly."""
-        assert self.announcements is not None
-        schedule = await self.announcements.schedule()
-        await interaction.response.send_message(
-            embed=new_on_plex_embed(schedule, interaction.client.settings),
-            view=NewOnPlexPanel(self.announcements, schedule),
-            ephemeral=True,
-        )
-
-    @discord.ui.button(
         label="Re-check", style=discord.ButtonStyle.secondary, custom_id="setup:recheck", row=4
     )
     async def recheck(
@@ -137,6 +104,39 @@ class SetupPanel(AdminView):
     ) -> None:
         await interaction.response.defer()
         await self.refresh(interaction, await self.review.test_webhook())
+
+    @discord.ui.button(
+        label="Channels per kind",
+        style=discord.ButtonStyle.secondary,
+        custom_id="setup:kinds",
+        row=4,
+    )
+    async def kinds(
+        self, interaction: discord.Interaction[MediaNest], button: discord.ui.Button[Any]
+    ) -> None:
+        """A second private panel: one channel per kind of message."""
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        report = await self.review.report(interaction.guild_id or 0)
+        await interaction.followup.send(
+            embed=kinds_embed(report, self.review.places),
+            view=KindsPanel(self.review, report),
+            ephemeral=True,
+        )
+
+    @discord.ui.button(
+        label="New on Plex", style=discord.ButtonStyle.secondary, custom_id="setup:nop", row=4
+    )
+    async def new_on_plex(
+        self, interaction: discord.Interaction[MediaNest], button: discord.ui.Button[Any]
+    ) -> None:
+        """A private panel for how New on Plex posts: as it arrives, daily or weekly."""
+        assert self.announcements is not None
+        schedule = await self.announcements.schedule()
+        await interaction.response.send_message(
+            embed=new_on_plex_embed(schedule, interaction.client.settings),
+            view=NewOnPlexPanel(self.announcements, schedule),
+            ephemeral=True,
+        )
 
 
 async def redraw(
