@@ -222,3 +222,24 @@ async def test_admin_still_sees_the_requester(world: World, bot: MediaNest) -> N
     admin = await world.discord.slash(ADMIN_ID, "requests", {"everyone": True})
     shown = await admin.wait_original()
     assert f"<@{world.users['bob'].id}>" in shown["content"] + str(shown["embeds"])
+
+
+async def test_a_whole_season_is_one_post_not_a_summary(world: World, bot: MediaNest) -> None:
+    """30 episodes of one season (more than NEW_ON_PLEX_BULK items) are still one post."""
+    show = world.pms.add_show(SHOWS, "The Wire", year=2002)
+    for number in range(1, 31):
+        world.pms.add_episode(show, 1, number, f"Episode {number}")
+    assert await announcements(bot).check() == 30
+    [post] = await posts(world, NEW, 1)
+    assert post["embeds"][0]["title"] == "30 new episodes of The Wire, season 1"
+    assert post["embeds"][0]["description"].endswith("… and 15 more")
+
+
+async def test_plex_down_is_no_error_and_nothing_is_lost(world: World, bot: MediaNest) -> None:
+    """A check while Plex is down stores nothing and raises nothing; the next one catches up."""
+    add_movie(world, "Arrival", 2016)
+    await world.pms.stop()
+    assert await announcements(bot).check() == 0
+    await world.pms.start()
+    assert await announcements(bot).check() == 1
+    await posts(world, NEW, 1)

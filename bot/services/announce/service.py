@@ -3,7 +3,8 @@
 The Plex check (`check`, a job every NEW_ON_PLEX_INTERVAL minutes, and at once when
 Overseerr says a request is available) stores new items; in "as it arrives" mode they are
 posted straight away, one post per movie or per season's new episodes, or one summary when
-a scan added more than NEW_ON_PLEX_BULK. In a digest mode they wait for `digest_if_due`.
+a scan brought more than NEW_ON_PLEX_BULK of those. In a digest mode they wait for
+`digest_if_due`.
 Requesters are named only when they allowed it in `/notifications`.
 """
 
@@ -67,7 +68,11 @@ class Announcements:
     async def check(self) -> int:
         """Store what arrived in Plex; in "as it arrives" mode post it. Returns how many."""
         async with self._lock:
-            new = await self.arrivals.collect()
+            try:
+                new = await self.arrivals.collect()
+            except DependencyError as exc:  # the health checks report Plex being down
+                log.info("new on plex: Plex not checked: %s", exc)
+                return 0
             if not (await self.schedules.load()).digest:
                 await self._post_waiting()
             return len(new)
@@ -118,7 +123,7 @@ class Announcements:
             log.info("new on plex: %d new item(s), but no channel to post in", len(rows))
         else:
             groups = groups_of(rows)
-            if len(rows) > self.bulk:
+            if len(groups) > self.bulk:  # a season's episodes count once
                 key = f"new-on-plex:summary:{rows[0].id}:{rows[-1].id}"
                 embed = summary_embed(groups, self.arrivals.titles)
                 await self.outbox.post(key, channel, "", embed)
