@@ -10,8 +10,6 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime
 
-from tortoise.exceptions import IntegrityError
-
 from bot.clients.plex import PlexClient
 from bot.clients.plex_recent import ARRIVING, RecentItem, Section
 from storage.models import KeyValue, NewMedia
@@ -36,7 +34,7 @@ class Arrivals:
         return not self.libraries or bool({section.key, section.title.lower()} & self.libraries)
 
     async def collect(self) -> list[NewMedia]:
-        """Check every announced library; returns the rows stored for new items."""
+        """Check every announced library; returns the new items stored (ids not loaded)."""
         sections = await self.plex.sections()
         self.titles = {s.key: s.title for s in sections}
         stored: list[NewMedia] = []
@@ -62,14 +60,9 @@ class Arrivals:
             return []
         keys = [i.rating_key for i in fresh]
         known = set(await NewMedia.filter(rating_key__in=keys).values_list("rating_key", flat=True))
-        stored = []
-        for item in fresh:
-            if item.rating_key in known:
-                continue
-            try:
-                stored.append(await NewMedia.create(**_fields(item)))  # type: ignore[arg-type]
-            except IntegrityError:  # stored by a check running at the same time
-                continue
+        stored = [NewMedia(**_fields(i)) for i in fresh if i.rating_key not in known]
+        # One statement for a big scan; a row another check stored meanwhile is skipped.
+        await NewMedia.bulk_create(stored, ignore_conflicts=True)
         await KeyValue.filter(key=key).update(value=_mark(fresh, newest, at_newest))
         log.info("new on plex: %d new in %s", len(stored), section.title)
         return stored
