@@ -93,8 +93,8 @@ async def test_unset_kinds_fall_back_as_today(world: World) -> None:
         assert post["embeds"][0]["title"] == "Arrival (2016)"
 
 
-async def broken_channel_keeps_messages(world: World, code: str) -> None:
-    async with bot_running(world.settings(announce_channel_id=NEW)) as bot:
+async def broken_channel_keeps_messages(world: World, code: str, **settings: Any) -> None:
+    async with bot_running(world.settings(announce_channel_id=NEW, **settings)) as bot:
         await announcements(bot).check()
         add_movie(world, "Arrival", 2016)
         add_movie(world, "Heat", 1995)
@@ -114,12 +114,12 @@ async def broken_channel_keeps_messages(world: World, code: str) -> None:
 
 
 async def test_deleted_channel_moves_posts_to_the_fallback_and_tells_admins_once(
-    world: World,
+    world: World, database_url: str
 ) -> None:
-    """New on Plex's channel deleted: posts go to NOTIFY, the admins get one notice."""
+    """New on Plex's channel deleted: posts (posters too) go to NOTIFY; one admin notice."""
     libraries(world)
     world.discord.delete_channel(NEW)
-    await broken_channel_keeps_messages(world, "Unknown Channel")
+    await broken_channel_keeps_messages(world, "Unknown Channel", database_url=database_url)
 
 
 async def test_missing_permission_moves_posts_to_the_fallback_and_tells_admins_once(
