@@ -10,6 +10,7 @@ from storage.models import KeyValue, OutboxMessage, OutboxStatus
 from tests.cogs.test_new_on_plex import add_movie, announcements, libraries, posts
 from tests.cogs.test_requests import DUNE, catalogue, wait_dms
 from tests.cogs.test_setup import component, fields, open_panel
+from tests.fakes.overseerr import Permission
 from tests.harness import ANNOUNCE, CLOSED_ID, HEALTH, World, bot_running, link_member, plex_people
 
 NEW, CLOSED_DMS, ISSUES, YOUTUBE, ALERTS, APPROVALS = 3003, 3004, 3005, 3006, 3007, 3008
@@ -213,3 +214,27 @@ async def test_digest_mode_chosen_in_setup_and_bad_times_refused(world: World) -
         schedule = await announcements(bot).schedule()
         assert (schedule.mode, schedule.day, schedule.zone) == ("weekly", 6, "Europe/Paris")
         await asyncio.sleep(0)
+
+
+async def test_an_issue_card_lands_in_the_issues_channel(world: World) -> None:
+    """/issue's card goes to ISSUES_CHANNEL_ID, not to the approval or health channel."""
+    people = plex_people(world)
+    world.overseerr.add_user(
+        10, plex_id=2, plex_username="friend", permissions=Permission.CREATE_ISSUES
+    )
+    world.overseerr.add_movie(603, "The Matrix", 1999, status=5)
+    channels(world)
+    async with bot_running(world.settings(**KINDS)) as bot:
+        await link_member(world, bot, "bob", people.friend)
+        interaction = await world.discord.slash(
+            world.users["bob"],
+            "issue",
+            {"title": "movie:603", "problem": "audio", "message": "Audio drops out"},
+        )
+        await interaction.wait_followup()
+        await world.discord.wait_for_message(
+            lambda m: m["channel_id"] == str(ISSUES) and "Overseerr issue #" in m["content"]
+        )
+        for channel in (HEALTH, APPROVALS):
+            found = world.discord.channel_messages(channel)
+            assert not [m for m in found if "Overseerr issue #" in m["content"]]
