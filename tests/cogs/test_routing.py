@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 from typing import Any
+
+import pytest
 
 from bot.app import MediaNest
 from storage.models import KeyValue, OutboxMessage, OutboxStatus
 from tests.cogs.test_new_on_plex import add_movie, announcements, libraries, posts
 from tests.cogs.test_requests import DUNE, catalogue, wait_dms
 from tests.cogs.test_setup import component, fields, open_panel
+from tests.fakes.media import FakeMediaServer
 from tests.fakes.overseerr import Permission
 from tests.harness import ANNOUNCE, CLOSED_ID, HEALTH, World, bot_running, link_member, plex_people
 
@@ -23,6 +27,12 @@ KINDS = dict(
     alerts_channel_id=ALERTS,
     approval_channel_id=APPROVALS,
 )
+
+
+@pytest.fixture
+async def media() -> AsyncIterator[FakeMediaServer]:
+    async with FakeMediaServer() as server:
+        yield server  # type: ignore[misc]
 
 
 def channels(world: World) -> None:
@@ -238,3 +248,39 @@ async def test_an_issue_card_lands_in_the_issues_channel(world: World) -> None:
         for channel in (HEALTH, APPROVALS):
             found = world.discord.channel_messages(channel)
             assert not [m for m in found if "Overseerr issue #" in m["content"]]
+
+
+async def test_youtube_completion_lands_in_its_channel_and_not_as_new_on_plex(
+    world: World, media: FakeMediaServer
+) -> None:
+    """A finished download is posted in YOUTUBE_CHANNEL_ID; its library is not New on Plex."""
+    folder = world.tmp / "youtube"
+    folder.mkdir()
+    world.pms.add_section("7", "movie", "YouTube", str(folder))
+    channels(world)
+    people = plex_people(world)
+    settings = world.settings(
+        youtube_download_dir=folder,
+        youtube_plex_section="YouTube",
+        youtube_allowed_hosts=f"127.0.0.1:{media.port}",
+        youtube_extractors="generic,html5",
+        youtube_min_free_gb=0,
+        **KINDS,
+    )
+    async with bot_running(settings) as bot:
+        await link_member(world, bot, "bob", people.friend)
+        await announcements(bot).check()
+        videos = [media.add_video(f"v{i}", f"Clip {i}", size=20_000) for i in range(2)]
+        url = media.add_playlist("pl1", "Cooking Basics", [v.id for v in videos])
+        interaction = await world.discord.slash(
+            world.users["bob"], "youtube", {"url": url}, subcommand="download"
+        )
+        await interaction.wait_followup()
+        posted = await world.discord.wait_for_message(
+            lambda m: m["channel_id"] == str(YOUTUBE), timeout=30
+        )
+        assert posted["content"].startswith("📺 New in Plex: **Cooking Basics**")
+        assert world.pms.items  # Plex scanned the videos in
+        assert await announcements(bot).check() == 0
+        await asyncio.sleep(0.3)
+    assert world.discord.channel_messages(NEW) == []

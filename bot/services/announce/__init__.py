@@ -28,7 +28,8 @@ def build_announcements(
         outbox,
         places,
         Preferences(),
-        Arrivals(plex, settings.new_on_plex_libraries),
+        # YouTube downloads are announced by their own post, not as New on Plex.
+        Arrivals(plex, settings.new_on_plex_libraries, [settings.youtube_plex_section or ""]),
         ScheduleStore(),
         bulk=settings.new_on_plex_bulk,
     )

@@ -22,16 +22,21 @@ CAP = 2000  # when all of them are new (a big scan), read up to this many
 class Arrivals:
     """Stores each new item once as a `NewMedia` row (not yet announced)."""
 
-    def __init__(self, plex: PlexClient, libraries: list[str]) -> None:
+    def __init__(self, plex: PlexClient, libraries: list[str], exclude: list[str]) -> None:
         self.plex = plex
         self.libraries = {name.strip().lower() for name in libraries if name.strip()}
+        self.exclude = {name.strip().lower() for name in exclude if name.strip()}
         self.titles: dict[str, str] = {}  # section key -> title, from the last check
 
     def included(self, section: Section) -> bool:
-        """Movie and show libraries, limited to NEW_ON_PLEX_LIBRARIES (titles or keys) if set."""
-        if section.type not in ARRIVING:
+        """Movie and show libraries, limited to NEW_ON_PLEX_LIBRARIES (titles or keys) if set.
+
+        `exclude` (the YouTube downloads' library: they have their own post) always is.
+        """
+        names = {section.key, section.title.lower()}
+        if section.type not in ARRIVING or names & self.exclude:
             return False
-        return not self.libraries or bool({section.key, section.title.lower()} & self.libraries)
+        return not self.libraries or bool(names & self.libraries)
 
     async def collect(self) -> list[NewMedia]:
         """Check every announced library; returns the new items stored (ids not loaded)."""
