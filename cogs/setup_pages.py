@@ -92,6 +92,42 @@ class KindsPanel(AdminView):
 MODE_LABELS = {"arrival": "As it arrives", "daily": "Daily digest", "weekly": "Weekly digest"}
 
 
+class ModeSelect(discord.ui.Select["NewOnPlexPanel"]):
+    """As it arrives, daily digest or weekly digest."""
+
+    def __init__(self, schedule: Schedule) -> None:
+        options = [
+            discord.SelectOption(label=label, value=mode, default=mode == schedule.mode)
+            for mode, label in MODE_LABELS.items()
+        ]
+        super().__init__(custom_id="nop:mode", options=options, row=0)
+
+    async def callback(self, interaction: discord.Interaction[MediaNest]) -> None:  # type: ignore[override]
+        assert self.view is not None
+        await self.view.pick(interaction, self.values[0])
+
+
+class DaySelect(discord.ui.Select["NewOnPlexPanel"]):
+    """The weekly digest's day (only weekly digests use it)."""
+
+    def __init__(self, schedule: Schedule) -> None:
+        options = [
+            discord.SelectOption(label=name, value=str(n), default=n == schedule.day)
+            for n, name in enumerate(DAYS)
+        ]
+        super().__init__(
+            custom_id="nop:day",
+            placeholder="Weekly digest: the day",
+            options=options,
+            disabled=schedule.mode != "weekly",
+            row=1,
+        )
+
+    async def callback(self, interaction: discord.Interaction[MediaNest]) -> None:  # type: ignore[override]
+        assert self.view is not None
+        await self.view.pick(interaction, self.view.schedule.mode, self.values[0])
+
+
 class NewOnPlexPanel(AdminView):
     """The mode, the digest's weekday, and a button for its time and time zone."""
 
@@ -99,39 +135,15 @@ class NewOnPlexPanel(AdminView):
         super().__init__(timeout=PANEL_TIMEOUT)
         self.announcements = announcements
         self.schedule = schedule
-        modes = discord.ui.Select[Any](
-            custom_id="nop:mode",
-            options=[
-                discord.SelectOption(label=label, value=mode, default=mode == schedule.mode)
-                for mode, label in MODE_LABELS.items()
-            ],
-            row=0,
-        )
-        modes.callback = self.pick_mode  # type: ignore[method-assign,assignment]
-        self.modes = modes
-        days = discord.ui.Select[Any](
-            custom_id="nop:day",
-            placeholder="Weekly digest: the day",
-            options=[
-                discord.SelectOption(label=name, value=str(n), default=n == schedule.day)
-                for n, name in enumerate(DAYS)
-            ],
-            disabled=schedule.mode != "weekly",
-            row=1,
-        )
-        days.callback = self.pick_day  # type: ignore[method-assign,assignment]
-        self.days = days
-        self.add_item(modes)
-        self.add_item(days)
+        self.add_item(ModeSelect(schedule))
+        self.add_item(DaySelect(schedule))
         self.when.disabled = not schedule.digest
 
-    async def pick_mode(self, interaction: discord.Interaction[MediaNest]) -> None:
-        chosen = await self.announcements.set_schedule(self.modes.values[0])
-        await self.redraw(interaction, chosen)
-
-    async def pick_day(self, interaction: discord.Interaction[MediaNest]) -> None:
-        chosen = await self.announcements.set_schedule(self.schedule.mode, day=self.days.values[0])
-        await self.redraw(interaction, chosen)
+    async def pick(
+        self, interaction: discord.Interaction[MediaNest], mode: str, day: str | None = None
+    ) -> None:
+        """Store the pick (the weekday keeps the mode) and redraw the page."""
+        await self.redraw(interaction, await self.announcements.set_schedule(mode, day=day))
 
     async def redraw(self, interaction: discord.Interaction[MediaNest], chosen: Schedule) -> None:
         self.stop()

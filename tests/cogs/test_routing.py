@@ -202,6 +202,8 @@ async def test_digest_mode_chosen_in_setup_and_bad_times_refused(world: World) -
         moved = await world.discord.click(world.users["admin"], page, "nop:mode", values=["weekly"])
         page = await moved.wait_original(lambda m: "weekly" in m["embeds"][0]["description"])
         assert "Posts **weekly on Sunday at 18:00 (UTC)**" in page["embeds"][0]["description"]
+        day = await world.discord.click(world.users["admin"], page, "nop:day", values=["5"])
+        page = await day.wait_original(lambda m: "Saturday" in m["embeds"][0]["description"])
         before = {r.key: r.value for r in await KeyValue.filter(key__startswith="new_on_plex.")}
         bad = {
             ("25:00", "Europe/Paris"): "“25:00” isn't a time: use the 24-hour clock, like 18:30.",
@@ -220,9 +222,9 @@ async def test_digest_mode_chosen_in_setup_and_bad_times_refused(world: World) -
         after = {r.key: r.value for r in await KeyValue.filter(key__startswith="new_on_plex.")}
         assert after == before
         said = await digest_time(world, page, "07:30", "Europe/Paris")
-        assert said == "New on Plex now posts weekly on Sunday at 07:30 (Europe/Paris)."
+        assert said == "New on Plex now posts weekly on Saturday at 07:30 (Europe/Paris)."
         schedule = await announcements(bot).schedule()
-        assert (schedule.mode, schedule.day, schedule.zone) == ("weekly", 6, "Europe/Paris")
+        assert (schedule.mode, schedule.day, schedule.zone) == ("weekly", 5, "Europe/Paris")
         await asyncio.sleep(0)
 
 
