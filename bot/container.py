@@ -27,6 +27,7 @@ from bot.services.overseerr_identity import DiscordMentions
 from bot.services.ratelimit import RateLimiter
 from bot.services.requests import RequestOptions, Requests, build_requests
 from bot.services.requests.accounts import Accounts
+from bot.services.requests.prefs import Preferences
 from bot.services.setup import Places, SetupReview
 from bot.services.webhook_agent import WebhookAgentSetup
 
@@ -137,7 +138,11 @@ def build_services(
             http, settings.overseerr_url, settings.overseerr_api_key.get_secret_value()
         )
     places = Places(settings)
-    outbox = Outbox(notify_channel_id=settings.notify_channel_id, router=places)
+    # With /notifications (requests on), closed-DM fallbacks respect "Name me in public".
+    named = Preferences().may_name if plex and overseerr else None
+    outbox = Outbox(
+        notify_channel_id=settings.notify_channel_id, router=places, named_in_public=named
+    )
     secret = secret_key(settings)
     access = Access(settings.admin_discord_ids, settings.admin_role_id)
     linking = mentions = None

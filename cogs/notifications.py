@@ -3,12 +3,14 @@ public posts may name them as the one who asked."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.errors import UserError
+from bot.services.outbox import SHOW_PREFIX
 from bot.services.requests.prefs import TOGGLES, Preferences, Prefs
 from cogs.components import Guarded, GuardedView
 
@@ -63,6 +65,31 @@ class NotifyToggle(
         await interaction.response.edit_message(content=text, view=view)
 
 
+class NotForYou(UserError):
+    message = "That message is for someone else."
+
+
+class ShowHidden(
+    Guarded, discord.ui.DynamicItem[discord.ui.Button], template=SHOW_PREFIX + r"(?P<outbox_id>\d+)"
+):
+    """Shows a DM that could not be sent, privately, to the member it was for."""
+
+    def __init__(self, outbox_id: int) -> None:
+        button: discord.ui.Button[Any] = discord.ui.Button(
+            label="Show me", custom_id=f"{SHOW_PREFIX}{outbox_id}"
+        )
+        super().__init__(button)
+        self.outbox_id = outbox_id
+
+    async def run(self, interaction: discord.Interaction[MediaNest]) -> None:
+        outbox = interaction.client.services.outbox
+        row = await outbox.hidden_message(self.outbox_id, interaction.user.id)
+        if row is None:
+            raise NotForYou()
+        embed = discord.Embed.from_dict(row.embed) if row.embed else discord.utils.MISSING
+        await interaction.response.send_message(row.content, embed=embed, ephemeral=True)
+
+
 class NotificationsCog(commands.Cog):
     """Receives /notifications and the toggle presses; the choices live in `Preferences`."""
 
@@ -71,10 +98,10 @@ class NotificationsCog(commands.Cog):
         self.prefs = prefs
 
     async def cog_load(self) -> None:
-        self.bot.add_dynamic_items(NotifyToggle)
+        self.bot.add_dynamic_items(NotifyToggle, ShowHidden)
 
     async def cog_unload(self) -> None:
-        self.bot.remove_dynamic_items(NotifyToggle)
+        self.bot.remove_dynamic_items(NotifyToggle, ShowHidden)
 
     @app_commands.command(name="notifications")
     async def notifications(self, interaction: discord.Interaction[MediaNest]) -> None:

@@ -12,7 +12,7 @@ import contextlib
 import hashlib
 import logging
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
@@ -98,6 +98,13 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
+SHOW_PREFIX = "outbox:show:"  # the button that shows a hidden fallback to its member
+HIDDEN = (
+    "<@{user}> I couldn't DM you, so your message is here. Only you can read it: "
+    "press **Show me**. (Allow DMs from this server to get them directly.)"
+)
+
+
 def _stored_files(files: Sequence[Attachment]) -> list[dict[str, str]] | None:
     return [{"name": f.name, "data": base64.b64encode(f.data).decode()} for f in files] or None
 
@@ -151,9 +158,13 @@ class Outbox:
         policy: RetryPolicy = OUTBOX,
         batch: int = 20,
         router: Router | None = None,
+        named_in_public: Callable[[int], Awaitable[bool]] | None = None,
     ) -> None:
         self.notify_channel_id = notify_channel_id  # where DMs to closed inboxes go
         self.router = router
+        # With it, a closed-DM fallback shows its text only to members who allowed being
+        # named in public posts; the others get a button that shows it to them alone.
+        self.named_in_public = named_in_public
         self.policy = policy
         self.batch = batch
         self._wake = asyncio.Event()
@@ -317,14 +328,21 @@ class Outbox:
             log.info("outbox: DMs closed for %s and no notify channel", message.target_id)
             return
         message.status = OutboxStatus.REDIRECTED
-        content = f"<@{message.target_id}> I couldn't DM you, so here it is: {message.content}"
-        buttons = [Button(**b) for b in message.buttons or () if b.get("url")]
+        key = f"{message.dedupe_key}:fallback"
+        if self.named_in_public is None or await self.named_in_public(message.target_id):
+            content = f"<@{message.target_id}> I couldn't DM you, so here it is: {message.content}"
+            buttons = [Button(**b) for b in message.buttons or () if b.get("url")]
+            await self.post(key, self.notify_channel_id, content, message.embed, buttons)
+            return
+        show = Button("Show me", custom_id=f"{SHOW_PREFIX}{message.id}", style="primary")
         await self.post(
-            f"{message.dedupe_key}:fallback",
-            self.notify_channel_id,
-            content,
-            message.embed,
-            buttons,
+            key, self.notify_channel_id, HIDDEN.format(user=message.target_id), None, [show]
+        )
+
+    async def hidden_message(self, outbox_id: int, user_id: int) -> OutboxMessage | None:
+        """The DM a hidden fallback stands for, if it was meant for `user_id`."""
+        return await OutboxMessage.get_or_none(
+            id=outbox_id, target_kind=TargetKind.DM, target_id=user_id
         )
 
     async def _reroute(self, message: OutboxMessage, exc: DeliveryFailed) -> bool:

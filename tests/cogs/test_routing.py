@@ -286,3 +286,22 @@ async def test_youtube_completion_lands_in_its_channel_and_not_as_new_on_plex(
         assert await announcements(bot).check() == 0
         await asyncio.sleep(0.3)
     assert world.discord.channel_messages(NEW) == []
+
+
+async def test_a_closed_dm_fallback_shows_its_text_only_to_its_member(world: World) -> None:
+    """Not opted in to being named: the public fallback hides the text; Show me reveals it."""
+    channels(world)
+    async with bot_running(world.settings(**KINDS)) as bot:
+        await bot.services.outbox.dm(
+            "request:7:approved", CLOSED_ID, "Your request for Dune was approved."
+        )
+        post = await world.discord.wait_for_message(lambda m: m["channel_id"] == str(CLOSED_DMS))
+        assert post["content"].startswith(f"<@{CLOSED_ID}> I couldn't DM you")
+        assert "Dune" not in post["content"] and not post["embeds"]
+        [button] = post["components"][0]["components"]
+        other = await world.discord.click(world.users["bob"], post, button["custom_id"])
+        assert (await other.response())["data"]["content"] == "That message is for someone else."
+        mine = await world.discord.click(CLOSED_ID, post, button["custom_id"])
+        shown = (await mine.response())["data"]
+        assert shown["content"] == "Your request for Dune was approved."
+        assert shown["flags"] & 64  # ephemeral: only they see it

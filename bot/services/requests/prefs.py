@@ -50,6 +50,10 @@ class Preferences:
         allowed = set(await rows.values_list("discord_id", flat=True))
         return [d for d in discord_ids if d in allowed]
 
+    async def may_name(self, discord_id: int) -> bool:
+        """Whether public posts may name this member (off until they turn it on)."""
+        return bool(await self.named_in_public([discord_id]))
+
     async def toggle(self, discord_id: int, kind: str) -> Prefs:
         """Flip one choice; an unknown one is a ValueError (a forged button)."""
         if kind not in TOGGLES:
