@@ -100,9 +100,10 @@ def group_embed(
     embed: dict[str, object] = {
         "title": headline(group)[:256],
         "url": watch_url(machine_id, row.link_key),
-        "description": description[:4000],
         "color": COLOUR,
     }
+    if description:  # Discord refuses an empty one
+        embed["description"] = description[:4000]
     if poster:
         embed["thumbnail"] = {"url": f"attachment://{poster}"}
     return embed
