@@ -36,7 +36,7 @@ class RecentItem:
     summary: str
     thumb: str | None
     added_at: int  # seconds since the epoch, as Plex sends it
-    tmdb_id: int | None = None
+    tmdb_id: int | None = None  # an episode has its show's
     show_title: str | None = None
     show_key: str | None = None
     season: int | None = None
@@ -56,17 +56,28 @@ def recently_added(server: PlexServer, section_key: str, limit: int) -> list[Rec
     libtype = ARRIVING.get(str(section.type))
     if libtype is None:
         return []
-    return [_item(i, section_key) for i in section.recentlyAdded(maxresults=limit, libtype=libtype)]
+    found = section.recentlyAdded(maxresults=limit, libtype=libtype)
+    shows = {int(i.grandparentRatingKey) for i in found if i.TYPE == "episode"}
+    # An episode's own guids name the episode; requests name the show: one call for all.
+    show_ids = (
+        {str(s.ratingKey): _tmdb(s) for s in server.fetchItems(sorted(shows))} if shows else {}
+    )
+    return [_item(i, section_key, show_ids) for i in found]
+
+
+def _tmdb(item: Any) -> int | None:
+    found = next((g.id for g in getattr(item, "guids", []) if g.id.startswith("tmdb://")), None)
+    return _int(found.removeprefix("tmdb://")) if found else None
 
 
 def _int(value: Any) -> int | None:
     return int(value) if value not in (None, "") and str(value).lstrip("-").isdigit() else None
 
 
-def _item(item: Any, section_key: str) -> RecentItem:
+def _item(item: Any, section_key: str, show_ids: dict[str, int | None]) -> RecentItem:
     attrib = item._data.attrib  # addedAt as sent: plexapi turns it into a naive local time
-    tmdb = next((g.id for g in getattr(item, "guids", []) if g.id.startswith("tmdb://")), None)
     episode = item.TYPE == "episode"
+    show_key = attrib.get("grandparentRatingKey") if episode else None
     return RecentItem(
         rating_key=str(item.ratingKey),
         section_key=section_key,
@@ -76,9 +87,9 @@ def _item(item: Any, section_key: str) -> RecentItem:
         summary=str(item.summary or ""),
         thumb=attrib.get("thumb") or None,
         added_at=_int(attrib.get("addedAt")) or 0,
-        tmdb_id=_int(tmdb.removeprefix("tmdb://")) if tmdb else None,
+        tmdb_id=show_ids.get(show_key or "") if episode else _tmdb(item),
         show_title=attrib.get("grandparentTitle") if episode else None,
-        show_key=attrib.get("grandparentRatingKey") if episode else None,
+        show_key=show_key,
         season=_int(attrib.get("parentIndex")) if episode else None,
         season_key=attrib.get("parentRatingKey") if episode else None,
         episode=_int(attrib.get("index")) if episode else None,

@@ -58,7 +58,7 @@ async def test_movies_newest_first_with_tmdb_and_poster(
 
 async def test_episodes_carry_show_and_season(pms: FakePlexServer, plex: PlexClient) -> None:
     """A show library lists episodes, each with its show, season and their rating keys."""
-    show = pms.add_show(2, "Severance", year=2022)
+    show = pms.add_show(2, "Severance", year=2022, guids=["tmdb://95396"])
     pms.add_episode(show, 2, 1, "Hello, Ms. Cobel", added_at=300)
     pms.add_episode(show, 2, 2, "Goodbye, Mrs. Selvig", added_at=301)
     second, first = await plex.recently_added("2", 50)
@@ -69,6 +69,7 @@ async def test_episodes_carry_show_and_season(pms: FakePlexServer, plex: PlexCli
     )
     assert (second.season, second.episode, first.episode) == (2, 2, 1)
     assert second.season_key == first.season_key and second.season_key != show["ratingKey"]
+    assert second.tmdb_id == first.tmdb_id == 95396  # the show's: requests name shows
 
 
 async def test_sections_and_libraries_never_announced(plex: PlexClient) -> None:

@@ -243,3 +243,21 @@ async def test_plex_down_is_no_error_and_nothing_is_lost(world: World, bot: Medi
     await world.pms.start()
     assert await announcements(bot).check() == 1
     await posts(world, NEW, 1)
+
+
+async def test_new_episodes_of_a_requested_show_name_its_requester(
+    world: World, bot: MediaNest
+) -> None:
+    """Bob (opted in) asked for a show: its new episodes' post names him, matched by TMDB id."""
+    await NotificationPrefs.create(discord_id=world.users["bob"].id, name_in_public=True)
+    interaction = await world.discord.slash(
+        world.users["bob"], "request", {"title": "tv:1399", "seasons": "1"}
+    )
+    await interaction.wait_original(lambda m: "Requested" in m["content"])
+    show = world.pms.add_show(SHOWS, "A Game of Thrones", year=2011, guids=["tmdb://1399"])
+    for number in (1, 2):
+        world.pms.add_episode(show, 1, number, f"Episode {number}")
+    await announcements(bot).check()
+    [post] = await posts(world, NEW, 1)
+    assert post["embeds"][0]["title"] == "2 new episodes of A Game of Thrones, season 1"
+    assert f"Requested by <@{world.users['bob'].id}>" in post["embeds"][0]["description"]

@@ -593,10 +593,18 @@ class FakePlexServer(LoopbackServer):
         return item
 
     def add_show(
-        self, section_key: str | int, title: str, *, year: int | None = None, summary: str = ""
+        self,
+        section_key: str | int,
+        title: str,
+        *,
+        year: int | None = None,
+        summary: str = "",
+        guids: Iterable[str] = (),
     ) -> dict[str, Any]:
         """Add a TV show (its seasons and episodes come with `add_episode`)."""
-        return self.add_item(section_key, title, type="show", year=year, summary=summary)
+        return self.add_item(
+            section_key, title, type="show", year=year, summary=summary, guids=guids
+        )
 
     def add_episode(
         self,

@@ -186,10 +186,11 @@ class Announcements:
 
 
 async def requesters(group: Group) -> list[int]:
-    """The members whose requests this is (movies by TMDB id, shows by title), first first."""
+    """The members whose requests this is (by TMDB id; shows without one by title)."""
     row = group.first
-    if row.kind == "movie" and row.tmdb_id:
-        query = MediaRequest.filter(media_type="movie", tmdb_id=row.tmdb_id)
+    kind = "movie" if row.kind == "movie" else "tv"
+    if row.tmdb_id:
+        query = MediaRequest.filter(media_type=kind, tmdb_id=row.tmdb_id)
     elif row.kind == "episode" and row.show_title:
         query = MediaRequest.filter(media_type="tv", title=row.show_title)
     else:
