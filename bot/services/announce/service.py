@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from bot.clients.plex import PlexClient
 from bot.errors import DependencyError
@@ -35,6 +35,7 @@ from storage.models import MediaRequest, NewMedia
 
 log = logging.getLogger(__name__)
 PLACE = "announce_channel_id"
+KEEP = timedelta(days=90)  # announced rows kept this long: Plex's marks do the rest
 
 
 def now() -> datetime:
@@ -75,6 +76,7 @@ class Announcements:
                 return 0
             if not (await self.schedules.load()).digest:
                 await self._post_waiting()
+            await NewMedia.filter(announced_at__lt=now() - KEEP).delete()
             return len(new)
 
     async def schedule(self) -> Schedule:
