@@ -71,11 +71,11 @@ class Announcements:
         async with self._lock:
             try:
                 new = await self.arrivals.collect()
+                if not (await self.schedules.load()).digest:
+                    await self._post_waiting()
             except DependencyError as exc:  # the health checks report Plex being down
                 log.info("new on plex: Plex not checked: %s", exc)
-                return 0
-            if not (await self.schedules.load()).digest:
-                await self._post_waiting()
+                return 0  # what is stored waits; posts already queued are not queued again
             await NewMedia.filter(announced_at__lt=now() - KEEP).delete()
             return len(new)
 
