@@ -153,6 +153,9 @@ def _validate_message(payload: dict[str, Any], files: list[dict[str, Any]], *, e
             if len(text) > limit:
                 msg = f"Must be {limit} or fewer in length."
                 errors.update(_form_error(f"embeds.{i}.{key}", "BASE_TYPE_MAX_LENGTH", msg))
+            if key in embed and embed[key] == "":  # sent but empty: Discord wants it absent
+                msg = "This field is required"
+                errors.update(_form_error(f"embeds.{i}.{key}", "BASE_TYPE_REQUIRED", msg))
         fields = embed.get("fields") or []
         if len(fields) > 25:
             msg = "Must be 25 or fewer in length."
