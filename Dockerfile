@@ -4,11 +4,23 @@ FROM python:3.11-slim AS build
 RUN python -m venv /opt/venv
 ENV PATH=/opt/venv/bin:$PATH PIP_DISABLE_PIP_VERSION_CHECK=1
 WORKDIR /src
+# The locked libraries, each checked against its hash: two builds a month apart get the same ones
+# (requirements.lock: `uv pip compile --universal --generate-hashes`, see docs/first-hour.md).
+COPY requirements.lock ./
+RUN pip install --no-cache-dir --require-hashes --no-deps -r requirements.lock
+# yt-dlp, its EJS challenge scripts and the Deno runtime they run in are left out of the lock on
+# purpose: YouTube breaks old yt-dlp releases within weeks, so every build takes the newest.
+# Docker caches this layer: `docker compose build --no-cache`, or a new YTDLP_REFRESH value
+# (`--build-arg YTDLP_REFRESH=$(date +%F)`), takes them anew. None of the three has a dependency.
+ARG YTDLP_REFRESH=
+RUN echo "yt-dlp taken newest (${YTDLP_REFRESH:-first build})" \
+    && pip install --no-cache-dir --no-deps --upgrade yt-dlp yt-dlp-ejs deno
 COPY pyproject.toml README.md ./
 COPY bot ./bot
 COPY cogs ./cogs
 COPY storage ./storage
-RUN pip install --no-cache-dir .
+RUN pip install --no-cache-dir --no-deps . && pip check \
+    && yt-dlp --version && deno --version | head -1
 # yt-dlp needs ffmpeg to merge YouTube's separate video and audio streams (without it only the
 # 360p single-file format is left). Debian's ffmpeg package drags in over 600 MB of codec, X11,
 # Vulkan and LLVM libraries; the imageio-ffmpeg wheel's build is one 173 MB file needing only

@@ -20,15 +20,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench import commands, dashboard, downloads, throughput
+from bench import commands, dashboard, downloads, scale, throughput
 from bench.report import render, targets
 from bench.world import Stage, stage
 
 OVERSEERR_DELAY = 0.1
 SUBMIT_CONCURRENCY = 8
+SCALE_CONCURRENCY = 10
 SECTIONS = (
     "help_ack",
     "autocomplete",
+    "scale",
     "web",
     "outbox",
     "loop_lag",
@@ -43,9 +45,11 @@ class Sizes:
     """How much each section does: the full run, or a quick smoke run."""
 
     help_burst: int = 50
-    help_rounds: int = 3
+    help_rounds: int = 12
     help_settle: float = 3.0
     suggest_queries: int = 100
+    scale_checkpoints: tuple[int, ...] = (50, 500, 5000)
+    scale_window: int = 50
     web_seconds: float = 5.0
     outbox_messages: int = 200
     outbox_429s: int = 10
@@ -59,9 +63,11 @@ class Sizes:
 
 QUICK = Sizes(
     help_burst=20,
-    help_rounds=1,
+    help_rounds=2,
     help_settle=0.0,
     suggest_queries=10,
+    scale_checkpoints=(10, 20, 40),
+    scale_window=10,
     web_seconds=0.5,
     outbox_messages=20,
     outbox_429s=2,
@@ -82,6 +88,12 @@ def stage_sections(sizes: Sizes) -> dict[str, StageSection]:
     return {
         "autocomplete": lambda s: commands.autocomplete(
             s, queries=sizes.suggest_queries, concurrency=5
+        ),
+        "scale": lambda s: scale.scale(
+            s,
+            checkpoints=sizes.scale_checkpoints,
+            window=sizes.scale_window,
+            concurrency=SCALE_CONCURRENCY,
         ),
         "web": lambda s: throughput.web_server(s, seconds=sizes.web_seconds, concurrency=16),
         "outbox": lambda s: throughput.outbox(

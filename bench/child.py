@@ -1,5 +1,9 @@
 """The bot under test in its own process, so the fakes' work is not counted as the bot's.
 
+The floor child imports discord.py and bench/floor.py only, our bot's child what the bot
+imports (bot.app's `running`, as `python -m bot` does, not the test harness), so each
+process's memory is that bot's.
+
 `python -m bench.child medianest|floor` reads the settings as one JSON line on stdin, starts
 the bot, prints `{"ready": ..., "web_port": ...}`, then answers one JSON command per line
 (see `OPS`) until `stop` or the end of stdin. Logs go to stderr; stdout is the protocol.
@@ -16,67 +20,32 @@ import logging
 import os
 import sys
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any
-
-import discord
-from discord import app_commands
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
 
 from bench.stats import GcPauses, LagProbe
 from bench.stats import rss_mb as measure_rss
-from bot.app import MediaNest, discord_endpoints
-from bot.config import Settings, load_settings
-from storage.models import DownloadJob, JobStatus
-from tests.harness import bot_running
 
-FLOOR_TEXT = "MediaNest can link your Plex account and take media requests."
-DONE = (JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.CANCELLED)
+if TYPE_CHECKING:  # imported when run: the floor's process holds discord.py and nothing else
+    from bench.floor import FloorBot
+    from bot.app import MediaNest
 
 
-class FloorBot(discord.Client):
-    """The floor: discord.py alone, with a /help that answers a static private message."""
-
-    def __init__(self, guild_id: int) -> None:
-        super().__init__(
-            intents=discord.Intents.default(),
-            chunk_guilds_at_startup=False,
-            guild_ready_timeout=0.05,
-        )
-        self.tree = app_commands.CommandTree(self)
-        self.guild = discord.Object(guild_id)
-
-        @self.tree.command(name="help")
-        async def help_command(interaction: discord.Interaction) -> None:
-            """Show what this bot can do."""
-            await interaction.response.send_message(FLOOR_TEXT, ephemeral=True)
-
-    async def setup_hook(self) -> None:
-        self.tree.copy_global_to(guild=self.guild)
-        await self.tree.sync(guild=self.guild)
+# Libraries that only some commands need, and how big they are resident (README, issue 23).
+HEAVY = ("matplotlib", "numpy", "PIL", "plexapi", "requests", "yt_dlp", "coredis", "asyncpg")
 
 
-@contextlib.asynccontextmanager
-async def floor_running(settings: Settings) -> AsyncIterator[FloorBot]:
-    """The floor bot connected to the fake Discord, closed afterwards."""
-    assert settings.discord_guild_id is not None
-    with discord_endpoints(settings):
-        client = FloorBot(settings.discord_guild_id)
-        await client.login(settings.discord_token.get_secret_value())
-        task = asyncio.create_task(client.connect(reconnect=False), name="floor-bot")
-        try:
-            await asyncio.wait_for(client.wait_until_ready(), 15)
-            yield client
-        finally:
-            await client.close()
-            with contextlib.suppress(Exception, asyncio.CancelledError):
-                await task
+def limiter_keys(local: Any) -> dict[str, Any]:
+    """The in-process limiter's keys: ours (`windows`), or `limits`' storage (older bots)."""
+    return getattr(local, "windows", None) or getattr(local.storage, "events", {})
 
 
 class Session:
     """The commands the bench sends to the process holding the bot."""
 
-    def __init__(self, bot: MediaNest | None) -> None:
+    def __init__(self, bot: MediaNest | None, floor: FloorBot | None = None) -> None:
         self.bot = bot
+        self.floor = floor
         self.lag: LagProbe | None = None
         self.gc: GcPauses | None = None
         self._lag_task: asyncio.Task[None] | None = None
@@ -84,6 +53,22 @@ class Session:
     def _bot(self) -> MediaNest:
         assert self.bot is not None, "only the MediaNest child runs this"
         return self.bot
+
+    async def reply(self, data: dict[str, Any]) -> dict[str, Any]:
+        """The floor's /help answers with this message payload's (one) embed from now on."""
+        assert self.floor is not None, "only the floor child runs this"
+        self.floor.reply_with(data)
+        return {}
+
+    async def state(self) -> dict[str, Any]:
+        """What the bot keeps: rate-limit windows, modules, which heavy libraries are loaded."""
+        services = self._bot().services
+        return {
+            "limiter_windows": len(limiter_keys(services.limiter.local)),
+            "rss_mb": measure_rss(),
+            "modules": len(sys.modules),
+            "loaded": sorted(m for m in HEAVY if m in sys.modules),
+        }
 
     async def rss(self) -> dict[str, Any]:
         gc.collect()
@@ -118,7 +103,9 @@ class Session:
         self, count: int, concurrency: int, plex_user_id: int, first_tmdb: int
     ) -> dict[str, Any]:
         """`count` movie requests saved and delivered to Overseerr, `concurrency` at a time."""
-        service = self._bot().services.requests
+        from bot.services.requests import Requests
+
+        service = self._bot().features.get(Requests)
         assert service is not None
         gate = asyncio.Semaphore(concurrency)
         failures: list[str] = []
@@ -151,14 +138,18 @@ class Session:
 
     async def youtube(self, urls: list[str], discord_id: int, within: float) -> dict[str, Any]:
         """Queue these playlists and wait until every job has ended."""
-        downloads = self._bot().services.downloads
+        from bot.services.downloads import DownloadService
+        from storage.models import DownloadJob, JobStatus
+
+        done = (JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.CANCELLED)
+        downloads = self._bot().features.get(DownloadService)
         assert downloads is not None
         start = time.perf_counter()
         ids = [(await downloads.queue(discord_id, url, None, None, exempt=True)).id for url in urls]
         async with asyncio.timeout(within):
             while True:
                 jobs = await DownloadJob.filter(id__in=ids)
-                if all(job.status in DONE for job in jobs):
+                if all(job.status in done for job in jobs):
                     break
                 await asyncio.sleep(0.1)
         return {
@@ -170,7 +161,17 @@ class Session:
 
 OPS: dict[str, Callable[..., Awaitable[dict[str, Any]]]] = {
     name: getattr(Session, name)
-    for name in ("rss", "cpu", "lag_start", "lag_stop", "outbox_post", "submit", "youtube")
+    for name in (
+        "rss",
+        "cpu",
+        "reply",
+        "state",
+        "lag_start",
+        "lag_stop",
+        "outbox_post",
+        "submit",
+        "youtube",
+    )
 }
 
 
@@ -194,19 +195,25 @@ async def serve(session: Session, ready: dict[str, Any]) -> None:
 
 
 async def main(kind: str) -> None:
-    settings = load_settings(**json.loads(sys.stdin.readline()))
+    values = json.loads(sys.stdin.readline())
     if kind == "floor":
-        async with floor_running(settings):
-            await serve(Session(None), {"ready": "floor", "rss_mb": measure_rss()})
+        from bench.floor import floor_running
+
+        async with floor_running(values) as floor:
+            await serve(Session(None, floor), {"ready": "floor", "rss_mb": measure_rss()})
         return
-    async with bot_running(settings) as bot:
+    from bot.app import running
+    from bot.config import load_settings
+
+    async with running(load_settings(**values), guild_ready_timeout=0.05) as bot:
+        await asyncio.wait_for(bot.wait_until_ready(), 15)
         await serve(Session(bot), {"ready": "medianest", "web_port": bot.web_port})
 
 
 if __name__ == "__main__":
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
-    profile_to = os.environ.get("BENCH_PROFILE")  # a cProfile dump of the run, when set
+    profile_to = os.environ.get("BENCH_PROFILE")  # cProfile dumps, BENCH_PROFILE.<kind>
     if profile_to:
-        cProfile.run(f"asyncio.run(main({sys.argv[1]!r}))", profile_to)
+        cProfile.run(f"asyncio.run(main({sys.argv[1]!r}))", f"{profile_to}.{sys.argv[1]}")
     else:
         asyncio.run(main(sys.argv[1]))

@@ -17,6 +17,7 @@ from typing import Any
 from aiohttp import web
 from pydantic import SecretStr
 
+from bench.timing import TimingDiscord
 from bot.config import Settings
 from tests.fakes.discord import FakeUser
 from tests.fakes.media import FakeMediaServer
@@ -49,9 +50,12 @@ class SlowOverseerr(FakeOverseerr):
 
 @contextlib.asynccontextmanager
 async def started_world(tmp: Path, search_delay: float = 0.0) -> AsyncIterator[World]:
-    """Every fake of tests/harness.py started in `tmp`, Overseerr answering searches late."""
+    """Every fake of tests/harness.py started in `tmp`, Overseerr answering searches late.
+
+    Discord is the light, timing fake (bench/timing.py): its work is not in the bot's time.
+    """
     tmp.mkdir(parents=True, exist_ok=True)
-    world = World(tmp=tmp, overseerr=SlowOverseerr(search_delay))
+    world = World(tmp=tmp, discord=TimingDiscord(), overseerr=SlowOverseerr(search_delay))
     await world.start()
     # The fakes run in this process, which keeps what earlier sections left: unfrozen, a
     # full collection of it stalls the fakes for 50-140 ms and shows up as the bot's latency.

@@ -1,4 +1,10 @@
-"""The bot: wires the services, starts the web server and scheduler, loads the cogs."""
+"""The bot: opens the shared services, loads the feature extensions, starts web and scheduler.
+
+Start-up order: shared services -> bot -> `login` (its `setup_hook` loads every extension in
+`cogs.EXTENSIONS`; each builds its feature and registers cogs, jobs and web routes) -> web
+server (aiohttp freezes the router when it starts, so every route must be in by then) ->
+outbox, scheduler -> gateway. Stopping runs the same steps backwards.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +13,6 @@ import contextlib
 import gc
 import logging
 import signal
-import time
 import uuid
 from collections.abc import AsyncIterator, Coroutine, Iterator
 from contextlib import AsyncExitStack, asynccontextmanager, contextmanager
@@ -21,25 +26,20 @@ from discord.ext import commands
 from bot.clients.plex import plex_tv_at
 from bot.config import Settings
 from bot.container import Services, build_services
+from bot.discord_start import CommandSync, login_when_reachable, stay_connected
+from bot.features import Features
 from bot.logs import secret_filter
 from bot.notify import DiscordSender
-from bot.scheduler import Jobs, add_jobs
+from bot.scheduler import Jobs
+from bot.services.cluster.leadership import Leadership
+from bot.services.cluster.processes import Heartbeat
 from bot.services.keyvalue import kept_value
 from bot.services.probes import gateway_probe
 from bot.services.status import build_report
 from bot.services.tasks import stop_tasks
 from bot.services.webhook_agent import webhook_token
-from bot.tree import MediaNestTree
-from bot.web import (
-    add_arrival_listener,
-    add_issue_webhooks,
-    add_link_routes,
-    add_metrics_route,
-    add_webhook_route,
-    add_webhook_test_listener,
-    build_web_app,
-    start_web,
-)
+from bot.tree import MediaNestTree, command_tree
+from bot.web import ROLE, add_metrics_route, build_web_app, start_web
 from storage import db
 
 log = logging.getLogger(__name__)
@@ -48,9 +48,9 @@ RATE_LIMIT_WAIT = 30.0  # the least discord.py allows
 
 
 class MediaNest(commands.Bot):
-    """The Discord client, holding the services the cogs call."""
+    """The Discord client: the shared services, the features the extensions built, the web app."""
 
-    def __init__(self, services: Services, jobs: Jobs, *, guild_ready_timeout: float = 2.0) -> None:
+    def __init__(self, services: Services, *, guild_ready_timeout: float = 2.0) -> None:
         intents = discord.Intents.default()
         intents.members = intents.presences = intents.message_content = False
         super().__init__(
@@ -64,19 +64,38 @@ class MediaNest(commands.Bot):
             max_ratelimit_timeout=RATE_LIMIT_WAIT,
         )
         self.services = services
-        self.jobs = jobs
+        self.features = Features()
+        self.web = build_web_app(self.readiness, max_body=services.settings.web_max_body)
+        metrics_token = services.settings.metrics_token
+        if metrics_token:  # never unauthenticated: the web port is published
+            add_metrics_route(self.web, self.metrics_text, metrics_token.get_secret_value())
+        else:
+            log.info("/metrics is off: set METRICS_TOKEN to serve it to Prometheus.")
         self.web_port: int | None = None
         self.gateway: asyncio.Task[None] | None = None
+        self.command_sync = CommandSync(self)
+        self.web[ROLE] = self.role
+        self.heartbeat: Heartbeat | None = None  # PostgreSQL: this process's role and beat
+        self.deposed = asyncio.Event()  # PostgreSQL: another process took the leader lock
 
     @property
     def settings(self) -> Settings:
-        """The settings in use, with the channels and role chosen in `/setup`."""
-        return self.services.settings
+        """The settings in use, with the channels and role chosen in `/setup` (read each time)."""
+        return self.services.places.applied_to(self.services.settings)
+
+    def role(self) -> str:
+        """`single` (SQLite), or `leader` / `standby` among the bots on one PostgreSQL."""
+        return self.heartbeat.role if self.heartbeat else "single"
+
+    @property
+    def jobs(self) -> Jobs:
+        return self.services.jobs
 
     async def setup_hook(self) -> None:
-        from cogs import load_cogs
+        from cogs import EXTENSIONS
 
-        await load_cogs(self)
+        for name in EXTENSIONS:  # in dependency order: a feature's dependencies load first
+            await self.load_extension(name)
         await self.sync_commands()
         self.services.health.add_probe("discord", gateway_probe(self.gateway_latency))
         await self.services.health.load()
@@ -84,31 +103,21 @@ class MediaNest(commands.Bot):
     def start_gateway(self) -> asyncio.Task[None]:
         """Connect to the gateway in a task of the bot's own (once); `close` ends it."""
         if self.gateway is None:
-            self.gateway = asyncio.create_task(self.connect(), name="discord-gateway")
+            self.gateway = asyncio.create_task(stay_connected(self), name="discord-gateway")
         return self.gateway
 
     def gateway_latency(self) -> float | None:
         """Seconds of the last heartbeat round trip, or None when not connected."""
         return self.latency if self.is_ready() and not self.is_closed() else None
 
-    async def on_app_command_completion(
-        self, interaction: discord.Interaction, command: object
-    ) -> None:
-        started = interaction.extras.get("started")
-        name = interaction.command.qualified_name if interaction.command else "?"
-        if started is not None:
-            self.services.metrics.command_done(name, "ok", time.perf_counter() - started)
+    def dispatch(self, event_name: str, /, *args: Any, **kwargs: Any) -> None:
+        if event_name == "app_command_completion":  # counted now, not in a task per listener
+            command_tree(self).completed(args[0])
+        super().dispatch(event_name, *args, **kwargs)
 
     async def sync_commands(self) -> None:
         """Sync slash commands: to DISCORD_GUILD_ID when set (instant), otherwise globally."""
-        guild_id = self.settings.discord_guild_id
-        if guild_id:
-            guild = discord.Object(guild_id)
-            self.tree.copy_global_to(guild=guild)
-            synced = await self.tree.sync(guild=guild)
-        else:
-            synced = await self.tree.sync()
-        log.info("synced %d slash commands", len(synced))
+        await self.command_sync.sync()
 
     async def readiness(self) -> dict[str, bool]:
         """What /readyz reports: the gateway is connected and the database answers."""
@@ -173,35 +182,22 @@ async def running(
         services = build_services(settings, http, plex_client_id=client_id, webhook_token=token)
         for generated in (token, services.secret_key):  # masked in logs like the settings' own
             secret_filter.add(generated)
-        await services.load_places()
+        await services.places.load()
         stack.callback(services.close)
-        jobs = Jobs(services.errors)
-        bot = MediaNest(services, jobs, guild_ready_timeout=guild_ready_timeout)
-        web_app = build_web_app(bot.readiness, max_body=settings.web_max_body)
-        if services.linking:
-            add_link_routes(web_app, services.linking, services.limiter)
-        add_metrics_route(web_app, bot.metrics_text)
-        if services.requests and token:
-            add_webhook_route(web_app, services.requests, token)
-        if services.webhook_agent:
-            add_webhook_test_listener(web_app, services.webhook_agent.test_arrived)
-        if services.issues:
-            add_issue_webhooks(web_app, services.issues.tracking)
-        if services.announcements and token:
-            check = services.announcements.check
-            add_arrival_listener(web_app, lambda: jobs.once("new-on-plex-now", check))
-        runner, bot.web_port = await start_web(web_app, settings.web_host, settings.web_port)
-        stack.push_async_callback(runner.cleanup)
-        add_jobs(jobs, services)
+        services.jobs.every("errors-flush", services.error_log.flush, seconds=30)
+        bot = MediaNest(services, guild_ready_timeout=guild_ready_timeout)
         await stack.enter_async_context(bot)
-        await bot.login(settings.discord_token.get_secret_value())  # runs setup_hook
-        await background(stack, services.outbox.run(DiscordSender(bot)), "outbox")
+        # setup_hook loads the extensions: each adds its routes before the web app starts.
+        discord_token = settings.discord_token.get_secret_value()
+        await login_when_reachable(bot, discord_token, http, settings.discord_api_url)
+        runner, bot.web_port = await start_web(bot.web, settings.web_host, settings.web_port)
+        stack.push_async_callback(runner.cleanup)
         await background(stack, services.lag.run(), "loop-lag")
-        if services.downloads:
-            await services.downloads.start()
-            stack.push_async_callback(services.downloads.stop)  # running jobs stay resumable
-        jobs.start()
-        stack.push_async_callback(jobs.stop)  # waits for running jobs: before the database
+        if services.leadership:  # a standby waits here, serving /healthz and webhooks
+            await _lead(stack, services.leadership, bot)
+        await background(stack, services.outbox.run(DiscordSender(bot)), "outbox")
+        services.jobs.start()
+        stack.push_async_callback(services.jobs.stop)  # waits for running jobs: before the db
         stack.push_async_callback(_stop_bot, bot, bot.start_gateway())
         # What start-up made (modules, classes, caches: ~175,000 objects) lives as long as the
         # bot: frozen, the collector's full passes skip it instead of holding every thread
@@ -209,6 +205,30 @@ async def running(
         gc.freeze()
         stack.callback(gc.unfreeze)
         yield bot
+
+
+async def _lead(stack: AsyncExitStack, leadership: Leadership, bot: MediaNest) -> None:
+    """Beat as standby until this process takes the leader lock, then as leader."""
+    heartbeat = Heartbeat(leadership.name, "standby")
+    bot.heartbeat = heartbeat
+    await background(stack, heartbeat.run(), "heartbeat")
+    stack.push_async_callback(_leave, heartbeat)
+    await leadership.acquire()
+    stack.push_async_callback(leadership.release)  # a clean stop hands over at once
+    await background(stack, _watch(leadership, bot.deposed), "leadership")
+    heartbeat.become("leader")
+    with contextlib.suppress(Exception):  # the next beat stores it otherwise
+        await heartbeat.beat()
+
+
+async def _watch(leadership: Leadership, deposed: asyncio.Event) -> None:
+    await leadership.watch()  # returns once another process leads
+    deposed.set()
+
+
+async def _leave(heartbeat: Heartbeat) -> None:
+    with contextlib.suppress(Exception):
+        await heartbeat.leave()
 
 
 async def _stop_bot(bot: MediaNest, task: asyncio.Task[None]) -> None:
@@ -248,8 +268,13 @@ async def _serve(settings: Settings, stop: asyncio.Event, started: asyncio.Event
             started.set()
             task = bot.start_gateway()
             stopper = asyncio.create_task(stop.wait())
-            await asyncio.wait({task, stopper}, return_when=asyncio.FIRST_COMPLETED)
+            deposed = asyncio.create_task(bot.deposed.wait())
+            await asyncio.wait({task, stopper, deposed}, return_when=asyncio.FIRST_COMPLETED)
             stopper.cancel()
+            deposed.cancel()
+            if bot.deposed.is_set():
+                log.error("another process leads now: stopping (restarted, this one is a standby)")
+                return 1
             if task.done() and not task.cancelled() and task.exception():
                 log.error("the Discord client stopped: %r", task.exception())
                 return 1

@@ -6,8 +6,17 @@ import os
 import secrets
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    AliasChoices,
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_YOUTUBE_HOSTS = (
@@ -17,6 +26,10 @@ DEFAULT_YOUTUBE_HOSTS = (
     "music.youtube.com",
     "youtu.be",
 )
+
+# The schemes tortoise-orm opens with the drivers we install (aiosqlite, asyncpg).
+DATABASE_SCHEMES = ("sqlite://", "postgres://", "postgresql://", "asyncpg://")
+WEBHOOK_PATH = "/webhooks/overseerr"  # where the web server receives Overseerr's webhooks
 
 CommaInts = Annotated[list[int], NoDecode]
 CommaStrs = Annotated[list[str], NoDecode]
@@ -59,11 +72,12 @@ class Settings(BaseSettings):
     youtube_channel_id: int | None = None
     alerts_channel_id: int | None = None
 
-    # Web
+    # Web: browsers reach the bot at PUBLIC_URL, Overseerr at OVERSEERR_WEBHOOK_URL (issue 22).
     public_url: str | None = None
     web_host: str = "0.0.0.0"
     web_port: int = Field(default=8080, ge=0, le=65535)
     web_max_body: int = Field(default=64 * 1024, ge=1024)
+    metrics_token: SecretStr | None = None
 
     # Plex
     plex_url: str | None = None
@@ -76,11 +90,17 @@ class Settings(BaseSettings):
     new_on_plex_interval: int = Field(default=15, ge=1, le=1440)
     new_on_plex_libraries: CommaStrs = Field(default_factory=list)
     new_on_plex_bulk: int = Field(default=20, ge=2, le=1000)
+    # Plex access from Discord (issue 24): the libraries an approval preselects (titles or
+    # keys, empty = all), the role whose members get access, and the grace before removal.
+    plex_access_default_libraries: CommaStrs = Field(default_factory=list)
+    plex_access_role_id: int | None = None
+    plex_access_grace_days: int = Field(default=7, ge=0, le=365)
 
     # Overseerr / Jellyseerr / Seerr
     overseerr_url: str | None = None
     overseerr_api_key: SecretStr | None = None
     overseerr_webhook_token: SecretStr | None = None
+    overseerr_webhook_url: str | None = None
 
     # YouTube
     youtube_download_dir: Path | None = None
@@ -106,29 +126,41 @@ class Settings(BaseSettings):
     rate_limit_request: str = "5/hour"
     rate_limit_youtube: str = "3/day"
     health_check_interval: int = Field(default=60, ge=5, le=3600)
+    # Alerts (issue 25), named after Gatus's failure-threshold / success-threshold (3 and 2)
+    # and minimum-reminder-interval (0 switches reminders off; at least 5 minutes otherwise).
+    health_fail_after: int = Field(default=3, ge=1, le=20)
+    health_recover_after: int = Field(default=2, ge=1, le=20)
+    health_remind_hours: float = Field(default=0.5, ge=0, le=168)
+    # The server's time zone for maintenance windows and mutes; Docker's TZ works too. Not
+    # TIMEZONE: tortoise-orm writes its own TIMEZONE into os.environ when the database opens.
+    server_timezone: str = Field(
+        default="UTC", validation_alias=AliasChoices("server_timezone", "tz")
+    )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["text", "json"] = "text"
 
-    @field_validator("admin_discord_ids", mode="before")
-    @classmethod
-    def _split_ints(cls, value: object) -> object:
-        if isinstance(value, str):
-            return [part.strip() for part in value.split(",") if part.strip()]
-        return value
+    # Across machines (PostgreSQL): workers elsewhere, a standby (docs/running-across-machines.md)
+    youtube_local_workers: bool = True  # false: only `python -m bot worker` processes download
+    cluster_lease_seconds: float = Field(default=30.0, ge=2, le=600)
+    cluster_check_seconds: float = Field(default=5.0, gt=0, le=60)
 
-    @field_validator("youtube_extractors", "new_on_plex_libraries", mode="before")
+    @field_validator(
+        "admin_discord_ids",
+        "youtube_extractors",
+        "youtube_allowed_hosts",
+        "plex_access_default_libraries",
+        "new_on_plex_libraries",
+        mode="before",
+    )
     @classmethod
-    def _split_names(cls, value: object) -> object:
-        if isinstance(value, str):
-            return [part.strip() for part in value.split(",") if part.strip()]
-        return value
-
-    @field_validator("youtube_allowed_hosts", mode="before")
-    @classmethod
-    def _split_hosts(cls, value: object) -> object:
-        if isinstance(value, str):
-            return [part.strip().lower() for part in value.split(",") if part.strip()]
-        return value
+    def _comma_separated(cls, value: object, info: ValidationInfo) -> object:
+        """The one reading of a comma-separated setting: trimmed parts, empty ones dropped."""
+        if not isinstance(value, str):
+            return value
+        parts = [part.strip() for part in value.split(",") if part.strip()]
+        if info.field_name == "youtube_allowed_hosts":  # host names compare case-blind
+            return [part.lower() for part in parts]
+        return parts
 
     @field_validator("log_level", "log_format", mode="before")
     @classmethod
@@ -142,7 +174,13 @@ class Settings(BaseSettings):
         )
 
     @field_validator(
-        "discord_api_url", "plex_url", "plex_tv_url", "overseerr_url", "public_url", mode="after"
+        "discord_api_url",
+        "plex_url",
+        "plex_tv_url",
+        "overseerr_url",
+        "public_url",
+        "overseerr_webhook_url",
+        mode="after",
     )
     @classmethod
     def _http_url(cls, value: str | None) -> str | None:
@@ -151,6 +189,26 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("expected an http:// or https:// URL")
         return value.rstrip("/")
+
+    @field_validator("database_url", mode="after")
+    @classmethod
+    def _database_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(DATABASE_SCHEMES):
+            raise ValueError(
+                "expected sqlite:///absolute/path.sqlite3, sqlite://relative/path.sqlite3 or "
+                "postgres://user:password@host:5432/name; leave it unset for SQLite in DATA_DIR"
+            )
+        return value
+
+    @field_validator("overseerr_webhook_url", mode="after")
+    @classmethod
+    def _webhook_path(cls, value: str | None) -> str | None:
+        if value is not None and not urlsplit(value).path.strip("/"):
+            raise ValueError(
+                "expected the whole webhook address, path included, "
+                f"such as http://medianest:8080{WEBHOOK_PATH}"
+            )
+        return value
 
     @field_validator("discord_gateway_url", mode="after")
     @classmethod
@@ -170,7 +228,28 @@ class Settings(BaseSettings):
             raise ValueError("expected a rate such as '5/hour' or '3 per day'") from None
         return value
 
+    @field_validator("health_remind_hours", mode="after")
+    @classmethod
+    def _remind_floor(cls, value: float) -> float:
+        if 0 < value < 5 / 60:
+            raise ValueError("expected 0 (no reminders) or at least 0.0833 (5 minutes)")
+        return value
+
+    @field_validator("server_timezone", mode="after")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("unknown time zone: expected a name such as Europe/Berlin") from None
+        return value
+
     # Feature switches: a feature is on when its settings are present.
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The server's time zone (SERVER_TIMEZONE, or TZ)."""
+        return ZoneInfo(self.server_timezone)
 
     @property
     def plex_enabled(self) -> bool:
@@ -183,6 +262,13 @@ class Settings(BaseSettings):
     @property
     def youtube_enabled(self) -> bool:
         return bool(self.youtube_download_dir and self.plex_enabled)
+
+    @property
+    def webhook_url(self) -> str | None:
+        """Where Overseerr sends its webhooks: OVERSEERR_WEBHOOK_URL, else PUBLIC_URL's path."""
+        if self.overseerr_webhook_url:
+            return self.overseerr_webhook_url
+        return self.public_url + WEBHOOK_PATH if self.public_url else None
 
     @property
     def resolved_database_url(self) -> str:

@@ -1,40 +1,41 @@
-"""The services the bot runs with, built once from the settings and passed in."""
+"""What every feature builds on, opened once from the settings and passed in: `Services`.
+
+The features themselves (linking, requests, issues, downloads, health, setup, ...) are
+built by their own extension (`cogs.EXTENSIONS`) from these, each complete.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import aiohttp
 
-from bot.clients.discord_rest import DiscordREST
 from bot.clients.overseerr import OverseerrClient
 from bot.clients.plex import PlexClient, PlexTV
-from bot.clients.ytdlp import YtDlp
 from bot.config import Settings, load_or_create_secret
+from bot.scheduler import Jobs
 from bot.services import probes
 from bot.services.access import Access
-from bot.services.announce import Announcements, build_announcements
-from bot.services.crypto import TokenCipher
-from bot.services.downloads import DownloadOptions, DownloadService, ProgressRelay
-from bot.services.errors import ErrorLog
-from bot.services.health import HealthMonitor, LoopLag
-from bot.services.issues import Issues, build_issues
-from bot.services.linking import LinkingService
+from bot.services.cluster.leadership import Leadership
+from bot.services.error_log import ErrorLog
+from bot.services.health import AlertPolicy, HealthMonitor
+from bot.services.loop_lag import LoopLag
+from bot.services.maintenance import Maintenance, build_maintenance
 from bot.services.metrics import Metrics
 from bot.services.outbox import Outbox
-from bot.services.overseerr_identity import DiscordMentions
+from bot.services.places import Places
 from bot.services.ratelimit import RateLimiter
-from bot.services.requests import RequestOptions, Requests, build_requests
-from bot.services.requests.accounts import Accounts
 from bot.services.requests.prefs import Preferences
-from bot.services.setup import Places, SetupReview
-from bot.services.webhook_agent import WebhookAgentSetup
 
 
-@dataclass
+@dataclass(frozen=True)
 class Services:
-    """Everything a cog, job or web route needs; built by `build_services`."""
+    """The shared dependencies a feature is built from; built complete by `build_services`.
+
+    `settings` are the environment's; the channels and admin role in use are `places`
+    (the environment's, or those chosen in `/setup`), read when a service sends.
+    """
 
     settings: Settings
     http: aiohttp.ClientSession
@@ -42,48 +43,20 @@ class Services:
     outbox: Outbox
     access: Access
     limiter: RateLimiter
-    health: HealthMonitor
-    errors: ErrorLog
     places: Places
+    health: HealthMonitor
+    maintenance: Maintenance  # mutes and maintenance windows, asked by the health monitor
+    error_log: ErrorLog
+    jobs: Jobs
+    dependency_probes: dict[str, probes.Probe]  # every configured dependency but Discord
     plex: PlexClient | None = None
-    overseerr: OverseerrClient | None = None
     plextv: PlexTV | None = None
-    linking: LinkingService | None = None
-    requests: Requests | None = None
-    issues: Issues | None = None
-    mentions: DiscordMentions | None = None  # members' Discord ids in Overseerr
-    downloads: DownloadService | None = None
-    setup: SetupReview | None = None  # built by build_services; None only in hand-made tests
-    webhook_agent: WebhookAgentSetup | None = None  # points Overseerr's webhook at the bot
-    announcements: Announcements | None = None  # New on Plex
+    overseerr: OverseerrClient | None = None
+    webhook_token: str | None = None  # the one /webhooks/overseerr accepts
+    leadership: Leadership | None = None  # PostgreSQL: only the leader talks to Discord
     lag: LoopLag = field(default_factory=LoopLag)
     metrics: Metrics = field(default_factory=Metrics)
     started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
-
-    def dependency_probes(self) -> dict[str, probes.Probe]:
-        """The probe of every configured dependency but Discord, by name (`check`, `/setup`)."""
-        return monitored_probes(self.settings, self.plex, self.overseerr, self.limiter)
-
-    async def load_places(self) -> None:
-        """Read what `/setup` stored and start using it."""
-        await self.places.load()
-        self.apply_places()
-
-    def apply_places(self) -> None:
-        """Give every service the current channels and admin role (after a `/setup` change)."""
-        s = self.settings = self.places.applied_to(self.settings)
-        channel = self.places.channel  # each kind's own channel, or its fallback
-        review = s.health_channel_id
-        alerts = channel("alerts_channel_id")
-        self.outbox.notify_channel_id = channel("dm_fallback_channel_id")
-        self.health.channel_id = alerts
-        self.access.set_admin_role(s.admin_role_id)
-        if self.requests:
-            self.requests.set_channels(s.notify_channel_id, review, channel("approval_channel_id"))
-        if self.issues:
-            self.issues.tracking.approval_channel_id = channel("issues_channel_id")
-        if self.downloads:
-            self.downloads.set_channels(channel("youtube_channel_id"), alerts)
 
     def close(self) -> None:
         for client in (self.plex, self.plextv):
@@ -103,10 +76,21 @@ def monitored_probes(
     if s.redis_url:
         found["redis"] = probes.redis_probe(limiter)
     floor = int(s.youtube_min_free_gb * 2**30)
-    found["disk"] = probes.disk_probe(s.youtube_download_dir or s.data_dir, floor)
+    if s.youtube_download_dir:
+        found["disk"] = probes.disk_probe("YOUTUBE_DOWNLOAD_DIR", s.youtube_download_dir, floor)
+    else:
+        found["disk"] = probes.disk_probe("DATA_DIR", s.data_dir, floor)
     if s.youtube_download_dir and s.youtube_cookies_file:
         found["cookies"] = probes.cookies_probe(s.youtube_cookies_file)
     return found
+
+
+def alert_policy(s: Settings) -> AlertPolicy:
+    """When an outage is declared, over and reminded of (HEALTH_FAIL_AFTER and the rest)."""
+    remind = timedelta(hours=s.health_remind_hours) if s.health_remind_hours else None
+    return AlertPolicy(
+        fail_after=s.health_fail_after, recover_after=s.health_recover_after, remind_every=remind
+    )
 
 
 def secret_key(settings: Settings) -> str:
@@ -123,10 +107,10 @@ def build_services(
     plex_client_id: str | None = None,
     webhook_token: str | None = None,
 ) -> Services:
-    """Build the services for these settings; features whose settings are absent stay off.
+    """The shared dependencies for these settings; clients whose settings are absent are None.
 
     `webhook_token` is the one the webhook route accepts (OVERSEERR_WEBHOOK_TOKEN, or the
-    generated one); without it the webhook agent set-up stays off.
+    generated one); without it the bot serves no webhook.
     """
     plex = plextv = None
     if settings.plex_url and settings.plex_token:
@@ -138,89 +122,38 @@ def build_services(
             http, settings.overseerr_url, settings.overseerr_api_key.get_secret_value()
         )
     places = Places(settings)
+    url = settings.resolved_database_url
+    leadership = None
+    if url.startswith("postgres"):  # one leader among the bots on this database
+        every = settings.cluster_check_seconds
+        leadership = Leadership(url, retry_every=every, check_every=every)
     # With /notifications (requests on), closed-DM fallbacks respect "Name me in public".
     named = Preferences().may_name if plex and overseerr else None
-    outbox = Outbox(
-        notify_channel_id=settings.notify_channel_id, router=places, named_in_public=named
-    )
-    secret = secret_key(settings)
-    access = Access(settings.admin_discord_ids, settings.admin_role_id)
-    linking = mentions = None
-    if plex and plextv:
-        if overseerr:
-            mentions = DiscordMentions(overseerr, Accounts(overseerr))
-        linking = LinkingService(
-            plextv,
-            plex,
-            TokenCipher(secret),
-            outbox,
-            public_url=settings.public_url,
-            access=access,
-            events=mentions,
-        )
+    fence = leadership.holds if leadership else None
+    outbox = Outbox(places=places, fence=fence, named_in_public=named)
     limiter = RateLimiter(settings.redis_url)
-    monitored = monitored_probes(settings, plex, overseerr, limiter)
-    services = Services(
+    error_log = ErrorLog()
+    dependencies = monitored_probes(settings, plex, overseerr, limiter)
+    monitored = dict(dependencies)  # the monitor adds discord to it
+    maintenance = build_maintenance(monitored.keys, settings.zone)
+    return Services(
         settings=settings,
         http=http,
-        secret_key=secret,
+        secret_key=secret_key(settings),
         outbox=outbox,
-        access=access,
+        access=Access(settings.admin_discord_ids, places),
         limiter=limiter,
-        health=HealthMonitor(monitored, outbox, settings.health_channel_id),
-        errors=ErrorLog(),
         places=places,
+        health=HealthMonitor(
+            monitored, outbox, places, alert_policy(settings), silencer=maintenance
+        ),
+        maintenance=maintenance,
+        error_log=error_log,
+        jobs=Jobs(error_log),
+        dependency_probes=dependencies,
         plex=plex,
-        overseerr=overseerr,
         plextv=plextv,
-        linking=linking,
-        mentions=mentions,
+        overseerr=overseerr,
+        webhook_token=webhook_token,
+        leadership=leadership,
     )
-    if overseerr and linking:
-        services.requests = build_requests(
-            overseerr,
-            outbox,
-            services.limiter,
-            RequestOptions(
-                rate=settings.rate_limit_request,
-                notify_channel_id=settings.notify_channel_id,
-                review_channel_id=settings.health_channel_id,
-                approval_channel_id=settings.approval_channel_id,
-            ),
-        )
-        services.issues = build_issues(
-            overseerr,
-            outbox,
-            services.limiter,
-            services.requests.accounts.user,  # the same Plex -> Overseerr lookup and cache
-            rate=settings.rate_limit_request,
-            approval_channel_id=settings.approval_channel_id or settings.health_channel_id,
-        )
-        if webhook_token:  # only with requests does the bot serve /webhooks/overseerr
-            services.webhook_agent = WebhookAgentSetup(
-                overseerr, settings.public_url, webhook_token
-            )
-    if plex:
-        services.announcements = build_announcements(plex, outbox, places, settings)
-    if plex and settings.youtube_download_dir:
-        services.downloads = DownloadService(
-            YtDlp(
-                allowed_extractors=settings.youtube_extractors,
-                cookies_file=settings.youtube_cookies_file,
-            ),
-            plex,
-            outbox,
-            services.limiter,
-            DownloadOptions.from_settings(settings),
-            ProgressRelay(),  # the YouTube cog attaches the Discord side when it loads
-        )
-    services.setup = SetupReview(
-        services.places,
-        DiscordREST(http, settings.discord_api_url, settings.discord_token.get_secret_value()),
-        lambda: services.settings,
-        services.dependency_probes,
-        services.apply_places,
-        access,
-        services.webhook_agent,
-    )
-    return services

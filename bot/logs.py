@@ -71,7 +71,31 @@ class TextFormatter(logging.Formatter):
         return f"{line} [cid={cid}]" if cid else line
 
 
+class DiscordNoise(logging.Filter):
+    """discord.py's start-up lines that look like errors but need nothing from an admin.
+
+    The voice warnings (PyNaCl, davey) are dropped: the bot uses no voice. A reconnect's
+    traceback becomes one line with the reason.
+    """
+
+    QUIET = ("PyNaCl is not installed", "davey is not installed")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = str(record.msg)
+        if message.startswith(self.QUIET):
+            return False
+        if record.exc_info and message.startswith("Attempting a reconnect"):
+            from bot.clients.neterrors import describe_network_error
+
+            error = record.exc_info[1]
+            reason = describe_network_error(error) if error else "unknown"
+            record.msg, record.args = f"{record.getMessage()} ({reason})", None
+            record.exc_info = record.exc_text = None
+        return True
+
+
 secret_filter = SecretFilter()
+discord_noise = DiscordNoise()
 
 
 def setup_logging(level: str, fmt: str, secrets: Iterable[str | None] = ()) -> None:
@@ -84,5 +108,21 @@ def setup_logging(level: str, fmt: str, secrets: Iterable[str | None] = ()) -> N
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    client = logging.getLogger("discord.client")
+    if discord_noise not in client.filters:
+        client.addFilter(discord_noise)
     for noisy in ("discord.gateway", "discord.client", "tortoise", "apscheduler", "aiosqlite"):
         logging.getLogger(noisy).setLevel(max(logging.getLevelName(level), logging.WARNING))
+    # While PostgreSQL is away asyncpg's pool retries every few seconds, each time with a
+    # traceback; the reason in one line says the same (the health alert says the rest).
+    logging.getLogger("asyncpg.pool").addFilter(one_line)
+
+
+def one_line(record: logging.LogRecord) -> bool:
+    """Fold a record's exception into its message as one line (no traceback)."""
+    if record.exc_info and record.exc_info[1] is not None:
+        record.msg = f"{record.getMessage()}: {record.exc_info[1]!r}"
+        record.args = None
+        record.exc_info = None
+        record.exc_text = None
+    return True

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
 
 from bot.errors import DependencyError, UserError
 from bot.logs import correlation_id
-from bot.services.errors import DATABASE_DOWN, is_database_error, new_correlation_id
+from bot.services.error_log import DATABASE_DOWN, is_database_error, new_correlation_id
 from bot.services.ratelimit import COMMAND_SPAM
 
 if TYPE_CHECKING:
@@ -40,8 +41,33 @@ async def is_admin(interaction: discord.Interaction[MediaNest]) -> bool:
     return bool(known)
 
 
+CompletionHook = Callable[["discord.Interaction[MediaNest]"], None]
+
+
 class MediaNestTree(app_commands.CommandTree["MediaNest"]):
-    """Gives every interaction a correlation id and turns errors into private replies."""
+    """Gives every interaction a correlation id and turns errors into private replies.
+
+    A finished command is counted by `completed`, called as discord.py dispatches
+    `app_command_completion` (see `MediaNest.dispatch`): plain calls, not one task per listener.
+    """
+
+    def __init__(self, client: MediaNest, **options: Any) -> None:
+        super().__init__(client, **options)
+        self.completion_hooks: list[CompletionHook] = []
+
+    def completed(self, interaction: discord.Interaction[MediaNest]) -> None:
+        """A command finished without error: its metrics, then each hook (no I/O in any)."""
+        started = interaction.extras.get("started")
+        if started is not None and interaction.command is not None:
+            seconds = time.perf_counter() - started
+            self.client.services.metrics.command_done(
+                interaction.command.qualified_name, "ok", seconds
+            )
+        for hook in self.completion_hooks:
+            try:
+                hook(interaction)
+            except Exception:
+                log.exception("a command completion hook failed")
 
     async def interaction_check(self, interaction: discord.Interaction[MediaNest]) -> bool:
         """Tag the interaction with a correlation id and guard against command spam."""
@@ -81,6 +107,13 @@ class MediaNestTree(app_commands.CommandTree["MediaNest"]):
         await reply_privately(interaction, await message_for(interaction, original))
 
 
+def command_tree(client: MediaNest) -> MediaNestTree:
+    """The bot's tree, typed as ours (discord.py types `Bot.tree` as its base class)."""
+    tree = client.tree
+    assert isinstance(tree, MediaNestTree)
+    return tree
+
+
 async def message_for(interaction: discord.Interaction[MediaNest], error: BaseException) -> str:
     """The text the user sees for this error; unexpected ones are logged and stored."""
     if isinstance(error, UserError | DependencyError):
@@ -92,11 +125,11 @@ async def message_for(interaction: discord.Interaction[MediaNest], error: BaseEx
     if isinstance(error, app_commands.CheckFailure) and str(error):
         return str(error)
     if is_database_error(error):  # kept until it can be stored: no id to quote
-        await interaction.client.services.errors.record(
+        await interaction.client.services.error_log.record(
             error, command=where(interaction), discord_id=interaction.user.id
         )
         return DATABASE_DOWN
-    cid = await interaction.client.services.errors.record(
+    cid = await interaction.client.services.error_log.record(
         error,
         command=where(interaction),
         discord_id=interaction.user.id,

@@ -16,8 +16,9 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
+from bot.config import WEBHOOK_PATH
 from bot.errors import DependencyError, RateLimited, UserError
-from bot.services.issues import IssueTracker, is_issue_webhook
+from bot.services.issues import Issues, is_issue_webhook
 from bot.services.linking import LinkingService, LinkRefused
 from bot.services.requests import InvalidWebhook, Requests
 
@@ -57,10 +58,6 @@ def page(
     return web.Response(text=text, status=status, content_type="text/html", headers=headers)
 
 
-def json_response(data: Any, status: int = 200) -> web.Response:
-    return web.Response(text=json.dumps(data), status=status, content_type="application/json")
-
-
 def _wants_html(request: web.Request) -> bool:
     return "text/html" in request.headers.get("Accept", "")
 
@@ -68,7 +65,7 @@ def _wants_html(request: web.Request) -> bool:
 def error_response(request: web.Request, status: int, reason: str) -> web.Response:
     if _wants_html(request):
         return page(f"{status} {reason}", reason, status)
-    return json_response({"error": reason}, status)
+    return web.json_response({"error": reason}, status=status)
 
 
 @web.middleware
@@ -99,14 +96,20 @@ async def error_pages(request: web.Request, handler: Any) -> web.StreamResponse:
 
 async def healthz(request: web.Request) -> web.Response:
     """The process is alive."""
-    return json_response({"status": "ok"})
+    return web.json_response({"status": "ok"})
+
+
+ROLE: web.AppKey[Callable[[], str]] = web.AppKey("role")
 
 
 async def readyz(request: web.Request) -> web.Response:
-    """Discord is connected and the database answers."""
+    """Discord is connected and the database answers; `role` says leader, standby or single."""
     checks = await request.app[READINESS]()
     ready = all(checks.values())
-    return json_response({"ready": ready, "checks": checks}, 200 if ready else 503)
+    body: dict[str, Any] = {"ready": ready, "checks": checks}
+    if ROLE in request.app:
+        body["role"] = request.app[ROLE]()
+    return web.json_response(body, status=200 if ready else 503)
 
 
 async def limit_by_address(request: web.Request) -> None:
@@ -167,30 +170,30 @@ async def overseerr_webhook(request: web.Request) -> web.Response:
     given = request.headers.get("Authorization", "")
     if not expected or not hmac.compare_digest(given.encode(), expected.encode()):
         log.warning("webhook: refused a call with a wrong Authorization header")
-        return json_response({"error": "unauthorized"}, 401)
+        return web.json_response({"error": "unauthorized"}, status=401)
     try:
         payload = json.loads(await request.read())
         issues = request.app.get(ISSUE_WEBHOOKS)
         if issues is not None and is_issue_webhook(payload):  # ISSUE_* go to the issue service
-            return json_response({"ok": True, "result": await issues.handle_webhook(payload)})
-        result = await request.app[WEBHOOKS].tracking.handle_webhook(payload)
+            return web.json_response({"ok": True, "result": await issues.handle_webhook(payload)})
+        result = await request.app[WEBHOOKS].handle_webhook(payload)
     except (ValueError, InvalidWebhook) as exc:
         log.warning("webhook: refused a malformed body: %s", str(exc)[:200])
-        return json_response({"error": "malformed webhook body"}, 400)
+        return web.json_response({"error": "malformed webhook body"}, status=400)
     arrived = request.app.get(MEDIA_ARRIVED)
     if arrived is not None and payload.get("notification_type") == "MEDIA_AVAILABLE":
         arrived()  # New on Plex checks Plex now instead of at its next interval
     heard = request.app.get(WEBHOOK_TEST_HEARD)
     if heard is not None and payload.get("notification_type") == "TEST_NOTIFICATION":
         heard()  # /setup waits for Overseerr's test to arrive
-    return json_response({"ok": True, "result": result})
+    return web.json_response({"ok": True, "result": result})
 
 
 def add_webhook_route(app: web.Application, requests: Requests, token: str) -> None:
     """`POST /webhooks/overseerr`, accepting calls whose Authorization header is `token`."""
     app[WEBHOOKS] = requests
     app[WEBHOOK_TOKEN] = token
-    app.router.add_post("/webhooks/overseerr", overseerr_webhook)
+    app.router.add_post(WEBHOOK_PATH, overseerr_webhook)
 
 
 WEBHOOK_TEST_HEARD: web.AppKey[Callable[[], None]] = web.AppKey("webhook_test_heard")
@@ -209,20 +212,28 @@ def add_arrival_listener(app: web.Application, arrived: Callable[[], None]) -> N
     app[MEDIA_ARRIVED] = arrived
 
 
-ISSUE_WEBHOOKS: web.AppKey[IssueTracker] = web.AppKey("issue_webhooks")
+ISSUE_WEBHOOKS: web.AppKey[Issues] = web.AppKey("issue_webhooks")
 
 
-def add_issue_webhooks(app: web.Application, tracker: IssueTracker) -> None:
+def add_issue_webhooks(app: web.Application, issues: Issues) -> None:
     """Hand ISSUE_* webhooks arriving on `/webhooks/overseerr` to the issue tracker."""
-    app[ISSUE_WEBHOOKS] = tracker
+    app[ISSUE_WEBHOOKS] = issues
 
 
 MetricsSource = Callable[[], Awaitable[str]]
 METRICS: web.AppKey[MetricsSource] = web.AppKey("metrics")
+METRICS_TOKEN: web.AppKey[str] = web.AppKey("metrics_token")
 
 
 async def metrics(request: web.Request) -> web.Response:
-    """`GET /metrics`: Prometheus text format."""
+    """`GET /metrics`: Prometheus text format, for `Authorization: Bearer <METRICS_TOKEN>` only."""
+    given = request.headers.get("Authorization", "").encode()
+    if not hmac.compare_digest(given, f"Bearer {request.app[METRICS_TOKEN]}".encode()):
+        return web.json_response(
+            {"error": "unauthorized"},
+            status=401,
+            headers={"WWW-Authenticate": 'Bearer realm="metrics"'},
+        )
     text = await request.app[METRICS]()
     return web.Response(
         text=text,
@@ -232,8 +243,10 @@ async def metrics(request: web.Request) -> web.Response:
     )
 
 
-def add_metrics_route(app: web.Application, source: MetricsSource) -> None:
+def add_metrics_route(app: web.Application, source: MetricsSource, token: str) -> None:
+    """`GET /metrics` for scrapers that send `token` as a bearer token; 401 for anyone else."""
     app[METRICS] = source
+    app[METRICS_TOKEN] = token
     app.router.add_get("/metrics", metrics)
 
 

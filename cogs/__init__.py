@@ -1,35 +1,21 @@
-"""Discord adapters, one module per feature area; loaded by the bot for the features that are on."""
+"""Discord adapters, one extension per feature: each module's `setup(bot)` builds its feature.
+
+`EXTENSIONS` is the one list of features; the bot loads them in this order, so a feature
+comes after the features it depends on (see docs/adding-a-feature.md).
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from bot.app import MediaNest
-
-
-async def load_cogs(bot: MediaNest) -> None:
-    """Add the cog of every feature whose settings are present."""
-    from cogs.health import HealthCog
-    from cogs.help import HelpCog
-    from cogs.issues import IssuesCog
-    from cogs.link import LinkCog
-    from cogs.notifications import NotificationsCog
-    from cogs.requests import RequestsCog
-    from cogs.setup import SetupCog
-    from cogs.youtube import YouTubeCog
-
-    await bot.add_cog(HelpCog(bot))
-    if bot.services.setup:
-        await bot.add_cog(SetupCog(bot, bot.services.setup, bot.services.announcements))
-    if bot.services.health:
-        await bot.add_cog(HealthCog(bot, bot.services.health))
-    if bot.services.linking:
-        await bot.add_cog(LinkCog(bot, bot.services.linking))
-    if bot.services.requests and bot.services.linking:
-        await bot.add_cog(RequestsCog(bot, bot.services.requests, bot.services.linking))
-        await bot.add_cog(NotificationsCog(bot, bot.services.requests.prefs))
-    if bot.services.issues and bot.services.linking:
-        await bot.add_cog(IssuesCog(bot, bot.services.issues, bot.services.linking))
-    if bot.services.downloads and bot.services.linking:
-        await bot.add_cog(YouTubeCog(bot, bot.services.downloads))
+EXTENSIONS = (
+    "cogs.help",
+    "cogs.link",  # linking: requests, issues and YouTube need it
+    "cogs.requests",  # requests and Overseerr's webhook: issues and setup use them
+    "cogs.notifications",
+    "cogs.issues",
+    "cogs.new_on_plex",  # after requests: Overseerr's MEDIA_AVAILABLE starts a check
+    "cogs.youtube",
+    "cogs.health",
+    "cogs.maintenance",  # mutes, maintenance windows and Acknowledge on health alerts
+    "cogs.plex_access",  # after health: it adds to /admin
+    "cogs.setup",
+)

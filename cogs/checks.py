@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import discord
 from discord import app_commands
 
 from bot.errors import NotAllowed, NotLinked
+from bot.services.linking import LinkingService
 from bot.tree import is_admin
 
 if TYPE_CHECKING:
@@ -67,7 +68,7 @@ def requires_link() -> Callable[[T], T]:
     """The user must have linked Plex; a link last verified over a day ago is re-checked first."""
 
     async def predicate(interaction: discord.Interaction[MediaNest]) -> bool:
-        linking: Any = interaction.client.services.linking
+        linking = interaction.client.features.get(LinkingService)
         if linking is None or not await linking.reverify(
             interaction.user.id, max_age=REVERIFY_AFTER
         ):

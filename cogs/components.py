@@ -16,7 +16,7 @@ import discord
 
 from bot.errors import NotAllowed
 from bot.logs import correlation_id
-from bot.services.errors import new_correlation_id
+from bot.services.error_log import new_correlation_id
 from bot.tree import report_error
 from cogs.checks import is_admin
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
@@ -21,15 +21,28 @@ class HelpCog(commands.Cog):
 
     def __init__(self, bot: MediaNest) -> None:
         self.bot = bot
+        self._embeds: dict[bool, discord.Embed] = {}  # for these top-level commands:
+        self._built_for: tuple[object, ...] = ()  # an extension loaded later starts afresh
 
     @app_commands.command(name="help")
     async def help(self, interaction: discord.Interaction[MediaNest]) -> None:
         """Show what MediaNest can do for you."""
         admin = await is_admin(interaction)
+        commands_now = tuple(self.bot.tree.get_commands())
+        if commands_now != self._built_for:
+            self._embeds.clear()
+            self._built_for = commands_now
+        embed = self._embeds.get(admin)
+        if embed is None:
+            embed = self._embeds[admin] = self.build(admin)
+        await interaction.response.send_message(embed=embed, ephemeral=True)
+
+    def build(self, admin: bool) -> discord.Embed:
+        """The reply for an admin or for everyone else."""
         lines = [
             f"`/{cmd.qualified_name}` — {cmd.description}"
             for cmd in sorted(self.bot.tree.walk_commands(), key=lambda c: c.qualified_name)
-            if isinstance(cmd, app_commands.Command) and (admin or not cmd.extras.get(ADMIN_ONLY))
+            if isinstance(cmd, app_commands.Command) and (admin or not admin_only(cmd))
         ]
         embed = discord.Embed(
             title="MediaNest",
@@ -39,4 +52,19 @@ class HelpCog(commands.Cog):
         off = self.bot.settings.disabled_features()
         if off and admin:
             embed.add_field(name="Not set up", value="\n".join(off)[:1024], inline=False)
-        await interaction.response.send_message(embed=embed, ephemeral=True)
+        return embed
+
+
+def admin_only(command: app_commands.Command[Any, ..., Any]) -> bool:
+    """Whether the command or a group it is in is marked admin-only."""
+    found: app_commands.Command[Any, ..., Any] | app_commands.Group | None = command
+    while found is not None:
+        if found.extras.get(ADMIN_ONLY):
+            return True
+        found = found.parent
+    return False
+
+
+async def setup(bot: MediaNest) -> None:
+    """/help is always on."""
+    await bot.add_cog(HelpCog(bot))

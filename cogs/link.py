@@ -9,16 +9,24 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.services.crypto import TokenCipher
+from bot.services.linking import LinkingService
+from bot.services.overseerr_identity import DiscordMentions
+from bot.services.plex_access import AccessOffers
+from bot.services.requests import Requests
+from bot.services.requests.accounts import Accounts
+from bot.web import add_link_routes
+
 if TYPE_CHECKING:
     from bot.app import MediaNest
-    from bot.services.linking import LinkingService
 
 PLEX_ORANGE = discord.Colour(0xE5A00D)
+LINK_POLL_SECONDS = 3
 
 
 def stamp(moment: datetime, style: str = "f") -> str:
     """A Discord timestamp that each reader sees in their own time zone."""
-    return f"<t:{int(moment.timestamp())}:{style}>"
+    return discord.utils.format_dt(moment, style)  # type: ignore[arg-type]
 
 
 class LinkCog(commands.Cog):
@@ -65,12 +73,43 @@ class LinkCog(commands.Cog):
         embed.add_field(name="Role", value=link.role.value.capitalize())
         embed.add_field(name="Linked since", value=stamp(link.linked_at, "D"))
         embed.add_field(name="Last verified", value=stamp(link.verified_at, "R"))
-        requests = self.bot.services.requests
+        requests = self.bot.features.get(Requests)
         if requests is not None:
             account = await requests.overseerr_account(link.plex_user_id)
             embed.add_field(name="Overseerr user", value=account, inline=False)
-        mentions = self.bot.services.mentions
+        mentions = self.bot.features.get(DiscordMentions)
         if mentions is not None:
             mention = await mentions.describe(interaction.user.id, link.plex_user_id)
             embed.add_field(name="Overseerr notifications", value=mention, inline=False)
         await interaction.response.send_message(embed=embed, ephemeral=True)
+
+
+async def setup(bot: MediaNest) -> None:
+    """On with Plex (PLEX_URL, PLEX_TOKEN): linking, its jobs and the sign-in pages.
+
+    With Overseerr too, members' Discord ids are kept in their Overseerr accounts.
+    """
+    core = bot.services
+    if core.plex is None or core.plextv is None:
+        return
+    mentions = None
+    if core.overseerr is not None:
+        mentions = bot.features.add(DiscordMentions(core.overseerr, Accounts(core.overseerr)))
+        bot.jobs.once("overseerr-detect", mentions.detect)
+        bot.jobs.every("overseerr-discord-ids", mentions.sync_pending, minutes=5)
+    linking = LinkingService(
+        core.plextv,
+        core.plex,
+        TokenCipher(core.secret_key),
+        core.outbox,
+        public_url=core.settings.public_url,
+        access=core.access,
+        events=mentions,
+        refusals=AccessOffers(TokenCipher(core.secret_key)),  # Request access (plex_access)
+    )
+    bot.features.add(linking)
+    bot.jobs.every("link-poll", linking.poll_open_attempts, seconds=LINK_POLL_SECONDS)
+    bot.jobs.every("link-reverify", linking.reverify_all, days=1)
+    bot.jobs.every("link-purge", linking.purge_expired, hours=1)
+    add_link_routes(bot.web, linking, core.limiter)
+    await bot.add_cog(LinkCog(bot, linking))

@@ -11,6 +11,7 @@ from discord.ext import commands
 
 from bot.errors import UserError
 from bot.services.outbox import SHOW_PREFIX
+from bot.services.requests import Requests
 from bot.services.requests.prefs import TOGGLES, Preferences, Prefs
 from cogs.components import Guarded, GuardedView
 
@@ -108,3 +109,10 @@ class NotificationsCog(commands.Cog):
         """Choose which request DMs you get, and whether public posts may name you."""
         text, view = panel(await self.prefs.of(interaction.user.id))
         await interaction.response.send_message(text, view=view, ephemeral=True)
+
+
+async def setup(bot: MediaNest) -> None:
+    """On with media requests: /notifications chooses which request DMs a member gets."""
+    requests = bot.features.get(Requests)
+    if requests is not None:
+        await bot.add_cog(NotificationsCog(bot, requests.prefs))

@@ -326,6 +326,12 @@ class DownloadJob(Model):
     finished_at = fields.DatetimeField(null=True)
     thumbnail_url = fields.TextField(null=True)  # the playlist's, for the collection poster
     subscription_id = fields.IntField(null=True, db_index=True)  # queued by a subscription check
+    # Which process works on it and until when; a lapsed lease lets another worker take it.
+    lease_owner = fields.CharField(max_length=255, null=True)
+    lease_until = fields.DatetimeField(null=True)
+    # A worker in another process stores its progress here; the bot relays it to Discord.
+    progress: fields.Field[dict | None] = fields.JSONField(null=True)
+    progress_at = fields.DatetimeField(null=True, db_index=True)
 
     items: fields.ReverseRelation[DownloadItem]
 
@@ -457,9 +463,30 @@ class Incident(Model):
     closed_at = fields.DatetimeField(null=True)
     last_error = fields.TextField(null=True)
     reminded_at = fields.DatetimeField(null=True)
+    held = fields.BooleanField(default=False)  # opened while muted: its alert is not sent yet
+    acknowledged_by = fields.BigIntField(null=True)  # Discord id of the admin who took it
+    acknowledged_at = fields.DatetimeField(null=True)
 
     class Meta:
         table = "incident"
+
+
+class MaintenanceWindow(Model):
+    """When the alerts of one service are held back: a mute, a one-off or a weekly window."""
+
+    id = fields.IntField(primary_key=True)
+    service = fields.CharField(max_length=32, db_index=True)
+    kind = fields.CharField(max_length=8)  # mute, once or weekly
+    starts_at = fields.DatetimeField(null=True)  # mute and once
+    ends_at = fields.DatetimeField(null=True)
+    weekday = fields.SmallIntField(null=True)  # weekly: 0 is Monday, in the server's time zone
+    start_minute = fields.SmallIntField(null=True)  # weekly: minutes after local midnight
+    end_minute = fields.SmallIntField(null=True)
+    created_by = fields.BigIntField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "maintenance_window"
 
 
 class ErrorEvent(Model):
@@ -518,6 +545,81 @@ class OverseerrMention(Model):
     class Meta:
         table = "overseerr_mention"
         unique_together = (("discord_id", "plex_user_id"),)
+
+
+class AccessState(StrEnum):
+    OFFERED = "offered"  # refused at /link; may press Request access
+    REQUESTED = "requested"  # waiting for an admin
+    INVITING = "inviting"  # an invite is being sent (claimed, so a second press sends nothing)
+    INVITED = "invited"  # plex.tv holds the invite; the member has to accept it
+    ACCEPTED = "accepted"  # on the server
+    DECLINED = "declined"
+    REMOVED = "removed"
+
+
+class PlexAccess(Model):
+    """A member's access to the Plex server, from the request or invite to its removal."""
+
+    id = fields.IntField(primary_key=True)
+    discord_id = fields.BigIntField(db_index=True)
+    state = fields.CharEnumField(AccessState, max_length=16, db_index=True)
+    plex_username = fields.CharField(max_length=255)  # or the email the invite went to
+    plex_user_id = fields.BigIntField(null=True)
+    plex_email = fields.CharField(max_length=255, null=True)
+    token_encrypted = fields.TextField(null=True)  # from the refused sign-in: links on acceptance
+    library_keys: fields.Field[list | None] = fields.JSONField(null=True)
+    source = fields.CharField(max_length=16)  # request | admin | role
+    invited_by = fields.BigIntField(null=True)
+    expires_at = fields.DatetimeField(null=True)
+    warned_at = fields.DatetimeField(null=True)
+    remove_after = fields.DatetimeField(null=True)  # lost the access role: the grace period ends
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "plex_access"
+
+
+class AccessEvent(Model):
+    """The record: who requested, invited, changed or removed whom, when, with which libraries."""
+
+    id = fields.IntField(primary_key=True)
+    access_id = fields.IntField(db_index=True)
+    discord_id = fields.BigIntField(db_index=True)
+    plex_username = fields.CharField(max_length=255)
+    action = fields.CharField(max_length=16, db_index=True)
+    actor_id = fields.BigIntField(null=True)  # None: the bot itself (acceptance, expiry)
+    library_titles: fields.Field[list | None] = fields.JSONField(null=True)
+    detail = fields.TextField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        table = "plex_access_event"
+
+
+class ClusterLeader(Model):
+    """The one row naming the process that leads, and its epoch (checked before sending)."""
+
+    id = fields.IntField(primary_key=True)
+    epoch = fields.BigIntField()
+    holder = fields.CharField(max_length=255)
+    since = fields.DatetimeField()
+
+    class Meta:
+        table = "cluster_leader"
+
+
+class ClusterProcess(Model):
+    """A running process's heartbeat: leader, standby or download worker."""
+
+    id = fields.IntField(primary_key=True)
+    name = fields.CharField(max_length=255, unique=True)
+    role = fields.CharField(max_length=16)
+    started_at = fields.DatetimeField()
+    heartbeat_at = fields.DatetimeField(db_index=True)
+
+    class Meta:
+        table = "cluster_process"
 
 
 class NewMedia(Model):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -12,6 +13,7 @@ from typing import Any
 
 from bot.app import MediaNest, running
 from bot.config import Settings, load_settings
+from bot.services.linking import LinkingService
 from tests.fakes.discord import FakeDiscord, FakeUser
 from tests.fakes.overseerr import FakeOverseerr
 from tests.fakes.plex import FakePlexServer, FakePlexTV, PlexAccount
@@ -88,10 +90,19 @@ def reachable_settings(world: World, **overrides: Any) -> Settings:
 
 @asynccontextmanager
 async def bot_running(settings: Settings) -> AsyncIterator[MediaNest]:
-    """Start the real bot with these settings, wait until it is ready, stop it afterwards."""
-    async with running(settings, guild_ready_timeout=0.05) as bot:
-        await asyncio.wait_for(bot.wait_until_ready(), 15)
-        yield bot
+    """Start the real bot with these settings, wait until it is ready, stop it afterwards.
+
+    Closing the bot unloads its extensions, and discord.py then drops their modules from
+    `sys.modules`; they are put back so the next bot in this process uses the same cog
+    classes the tests imported (an extension package's `_cog` module is imported once).
+    """
+    kept = {name: module for name, module in sys.modules.items() if name.startswith("cogs.")}
+    try:
+        async with running(settings, guild_ready_timeout=0.05) as bot:
+            await asyncio.wait_for(bot.wait_until_ready(), 15)
+            yield bot
+    finally:
+        sys.modules.update(kept)
 
 
 @dataclass
@@ -114,7 +125,7 @@ def plex_people(world: World) -> PlexPeople:
 
 async def link_member(world: World, bot: MediaNest, user_key: str, account: PlexAccount) -> None:
     """Link a Discord user to a Plex account the way the polling fallback does."""
-    linking = bot.services.linking
+    linking = bot.features.get(LinkingService)
     assert linking is not None
     start = await linking.start(world.users[user_key].id)
     world.plextv.authorize_pin(world.plextv.pins[max(world.plextv.pins)]["code"], account)

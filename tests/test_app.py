@@ -5,11 +5,13 @@ from __future__ import annotations
 import gc
 
 import aiohttp
+import discord
 from discord import app_commands
 
 from bot.errors import InvalidInput
 from bot.logs import secret_filter
 from bot.services.ratelimit import COMMAND_SPAM
+from bot.services.webhook_agent import WebhookAgentSetup
 from storage.models import ErrorEvent
 from tests.harness import ADMIN_ID, World, bot_running
 
@@ -36,6 +38,35 @@ async def test_help_shows_admins_what_is_not_set_up(world: World) -> None:
         assert "YOUTUBE_DOWNLOAD_DIR" in embed["fields"][0]["value"]
 
 
+async def test_help_hides_admin_group_commands_from_members(world: World) -> None:
+    """`/admin errors` (its group is admin-only) is listed to an admin, not to a plain member."""
+    async with bot_running(world.settings()):
+        member = await world.discord.slash(world.users["alice"], "help")
+        admin = await world.discord.slash(world.users["admin"], "help")
+        member_text = (await member.response())["data"]["embeds"][0]["description"]
+        admin_text = (await admin.response())["data"]["embeds"][0]["description"]
+        assert "`/admin errors`" in admin_text
+        assert "`/admin" not in member_text
+        assert "`/setup`" not in member_text
+        assert "`/help` — Show what MediaNest can do for you." in member_text
+
+
+async def test_help_lists_a_command_added_after_it_was_first_built(world: World) -> None:
+    """/help is built once, but a command added later (an extension loaded) is listed."""
+    async with bot_running(world.settings()) as bot:
+        first = await world.discord.slash(world.users["alice"], "help")
+        assert "`/later`" not in (await first.response())["data"]["embeds"][0]["description"]
+
+        @app_commands.command(name="later")
+        async def later(interaction: discord.Interaction) -> None:
+            """Arrived after start-up."""
+
+        bot.tree.add_command(later)
+        again = await world.discord.slash(world.users["bob"], "help")
+        text = (await again.response())["data"]["embeds"][0]["description"]
+        assert "`/later` — Arrived after start-up." in text
+
+
 async def test_readyz_reports_discord_and_database(world: World) -> None:
     """/readyz on the bot's own web server is 200 once the gateway is connected."""
     async with bot_running(world.settings()) as bot:
@@ -51,6 +82,7 @@ async def test_readyz_reports_discord_and_database(world: World) -> None:
                     "overseerr": True,
                     "disk": True,
                 },
+                "role": "single",  # SQLite: one process (leader or standby on PostgreSQL)
             }
 
 
@@ -135,7 +167,7 @@ async def test_generated_secrets_are_masked_in_logs(world: World) -> None:
     saved = list(secret_filter.secrets)
     try:
         async with bot_running(world.settings(overseerr_webhook_token=None)) as bot:
-            agent = bot.services.webhook_agent
+            agent = bot.features.get(WebhookAgentSetup)
             assert agent is not None
             line = f"sent {agent.token} with {bot.services.secret_key}"
             assert secret_filter.mask(line) == "sent *** with ***"

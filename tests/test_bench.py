@@ -17,6 +17,11 @@ async def test_quick_bench_reports_every_section() -> None:
     json.dumps(result)  # what --out writes must be plain JSON
     assert set(SECTIONS) <= set(result)
     assert {"floor", "medianest", "ratio_p50", "ratio_p99", "ratio_cpu"} <= set(result["help_ack"])
+    assert result["help_ack"]["tracebacks_logged"] == {"floor": 0, "medianest": 0}
+    assert {"floor", "medianest", "ratio"} <= set(result["help_ack"]["idle_rss_mb"])
+    seen = [row["members_seen"] for row in result["scale"]["checkpoints"]]
+    assert seen == list(QUICK.scale_checkpoints)
+    assert result["scale"]["checkpoints"][-1]["limiter_windows"] >= QUICK.scale_checkpoints[-1]
     assert {"cold", "warm"} <= set(result["autocomplete"])
     assert {"webhook", "healthz"} <= set(result["web"])
     assert set(result["web"]["webhook"]["statuses"]) == {"200"}

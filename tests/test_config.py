@@ -54,6 +54,31 @@ def test_lists_urls_and_defaults_are_parsed(monkeypatch: pytest.MonkeyPatch) -> 
     assert settings.resolved_database_url == "sqlite://data/medianest.sqlite3"
 
 
+def test_webhook_url_defaults_to_public_url(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The webhook URL is PUBLIC_URL's /webhooks/overseerr unless set apart; none without."""
+    monkeypatch.setenv("DISCORD_TOKEN", "t")
+    assert load_settings().webhook_url is None
+    monkeypatch.setenv("PUBLIC_URL", "https://medianest.example.com/")
+    assert load_settings().webhook_url == "https://medianest.example.com/webhooks/overseerr"
+    monkeypatch.setenv("OVERSEERR_WEBHOOK_URL", "http://medianest:8080/webhooks/overseerr")
+    settings = load_settings()
+    assert settings.webhook_url == "http://medianest:8080/webhooks/overseerr"
+    assert settings.public_url == "https://medianest.example.com"
+
+
+@pytest.mark.parametrize("value", ["http://medianest:8080", "http://medianest:8080/"])
+def test_webhook_url_without_a_path_is_refused(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
+    """OVERSEERR_WEBHOOK_URL must name the path: a bare address would send webhooks to `/`."""
+    monkeypatch.setenv("DISCORD_TOKEN", "t")
+    monkeypatch.setenv("OVERSEERR_WEBHOOK_URL", value)
+    with pytest.raises(ConfigError) as info:
+        load_settings()
+    assert info.value.problems == [
+        "OVERSEERR_WEBHOOK_URL: expected the whole webhook address, path included, "
+        "such as http://medianest:8080/webhooks/overseerr"
+    ]
+
+
 def test_env_file_is_read(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """A .env file in the working directory is a source of settings."""
     monkeypatch.chdir(tmp_path)

@@ -8,17 +8,18 @@ from datetime import UTC, datetime
 from bot.services.outbox import Button
 from storage.db import database
 from storage.models import OutboxMessage, OutboxStatus, TargetKind
+from tests.eventually import eventually
 from tests.harness import ANNOUNCE, GENERAL, World, bot_running
 
 
 async def wait_status(key: str, status: OutboxStatus, timeout: float = 5.0) -> OutboxMessage:
     """Wait until the outbox row with this key reaches the status."""
-    async with asyncio.timeout(timeout):
-        while True:
-            row = await OutboxMessage.get_or_none(dedupe_key=key)
-            if row is not None and row.status is status:
-                return row
-            await asyncio.sleep(0.02)
+
+    async def reached() -> OutboxMessage | None:
+        row = await OutboxMessage.get_or_none(dedupe_key=key)
+        return row if row is not None and row.status is status else None
+
+    return await eventually(reached, timeout)
 
 
 async def test_dm_is_delivered_and_a_repeated_key_is_not_sent_twice(world: World) -> None:
@@ -90,12 +91,13 @@ async def test_unknown_channel_is_final_not_retried(world: World) -> None:
 
 async def wait_attempted(key: str, timeout: float = 5.0) -> OutboxMessage:
     """Wait until the outbox row with this key was tried once and put back for later."""
-    async with asyncio.timeout(timeout):
-        while True:
-            row = await OutboxMessage.get_or_none(dedupe_key=key)
-            if row is not None and row.attempts >= 1 and row.status is OutboxStatus.PENDING:
-                return row
-            await asyncio.sleep(0.02)
+
+    async def tried() -> OutboxMessage | None:
+        row = await OutboxMessage.get_or_none(dedupe_key=key)
+        tried_once = row is not None and row.attempts >= 1
+        return row if tried_once and row.status is OutboxStatus.PENDING else None  # type: ignore[union-attr]
+
+    return await eventually(tried, timeout)
 
 
 async def test_delivery_survives_a_restart(world: World) -> None:

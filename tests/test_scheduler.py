@@ -3,25 +3,24 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 
+import pytest
 from tortoise.exceptions import OperationalError
 
 from bot.errors import CriticalError
 from bot.scheduler import Jobs
-from bot.services.errors import ErrorLog
+from bot.services.error_log import ErrorLog
 from storage.db import database
 from storage.models import ErrorEvent
+from tests.eventually import eventually
 
 
 async def until(condition: Callable[[], Awaitable[bool] | bool], timeout: float = 5) -> None:
     """Wait until `condition` holds (polling), or fail after `timeout` seconds."""
-    async with asyncio.timeout(timeout):
-        while True:
-            result = condition()
-            if await result if isinstance(result, Awaitable) else result:
-                return
-            await asyncio.sleep(0.02)
+    await eventually(condition, timeout)
 
 
 async def run_failing_job(job: Callable[[], Awaitable[None]], job_id: str) -> ErrorEvent:
@@ -138,3 +137,44 @@ async def test_stop_waits_for_a_running_job_to_finish() -> None:
     await asyncio.wait_for(started.wait(), 5)
     await jobs.stop()
     assert finished
+
+
+async def test_stop_cancels_an_interruptible_job_at_once_without_a_traceback(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A health round that only reads is cancelled when the bot stops: no waiting, no error."""
+    started = asyncio.Event()
+
+    async def slow_probe() -> None:
+        started.set()
+        await asyncio.sleep(60)  # a probe that would hang until its timeout
+
+    jobs = Jobs(ErrorLog())
+    jobs.every(
+        "health-check", slow_probe, seconds=30, first_run=datetime.now(UTC), interruptible=True
+    )
+    jobs.start()
+    await asyncio.wait_for(started.wait(), 5)
+    async with asyncio.timeout(1):  # the 5 s grace is for jobs that write
+        await jobs.stop()
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+async def test_stop_cancels_a_job_still_running_after_the_grace_without_a_traceback(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A writing job that outlives the grace period is cancelled and awaited, and logged once."""
+    caplog.set_level(logging.INFO, logger="bot.scheduler")
+    started = asyncio.Event()
+
+    async def stuck() -> None:
+        started.set()
+        await asyncio.sleep(60)
+
+    jobs = Jobs(ErrorLog())
+    jobs.once("stuck", stuck)
+    jobs.start()
+    await asyncio.wait_for(started.wait(), 5)
+    await jobs.stop(timeout=0.1)
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert any("stuck stopped with the bot" in r.getMessage() for r in caplog.records)

@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import Iterable
 from typing import cast
 
+from bot.services.places import Places
 from storage.models import PlexLink, Role
 
 
@@ -17,9 +18,9 @@ class Access:
     role changes, so a command that needs no database makes no round trip for this.
     """
 
-    def __init__(self, admin_ids: Iterable[int] = (), admin_role_id: int | None = None) -> None:
+    def __init__(self, admin_ids: Iterable[int] = (), places: Places | None = None) -> None:
         self.admin_ids = frozenset(admin_ids)
-        self.admin_role_id = admin_role_id
+        self.places = places or Places({})
         self._linked_admins: frozenset[int] | None = None
         self._generation = 0
         self._loading = asyncio.Lock()
@@ -32,7 +33,8 @@ class Access:
         Until any of those names an admin, the Discord server's owner is one, so a new
         install can be finished with `/setup`.
         """
-        return await self.is_admin_with(self.admin_role_id, discord_id, role_ids, guild_owner_id)
+        role = self.places.admin_role
+        return await self.is_admin_with(role, discord_id, role_ids, guild_owner_id)
 
     async def is_admin_with(
         self,
@@ -67,10 +69,6 @@ class Access:
             if generation == self._generation:  # no change happened while we were reading
                 self._linked_admins = ids
             return ids
-
-    def set_admin_role(self, role_id: int | None) -> None:
-        """Members with this role are admins from now on (ADMIN_ROLE_ID or `/setup`)."""
-        self.admin_role_id = role_id
 
     def links_changed(self) -> None:
         """A link was stored, removed or changed role: read the admins again next time."""

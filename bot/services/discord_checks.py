@@ -122,6 +122,15 @@ def invite_url(application_id: int, guild_id: int | None) -> str:
     return f"{url}&guild_id={guild_id}" if guild_id else url
 
 
+def not_in_guild(application_id: int, guild_id: int) -> str:
+    """What `check` and `run` say when Discord refuses the bot in DISCORD_GUILD_ID."""
+    return (
+        f"the bot is not in DISCORD_GUILD_ID {guild_id}, or was invited without the "
+        f"applications.commands scope: add it with {invite_url(application_id, guild_id)} "
+        f"(permissions integer {INVITE_PERMISSIONS})"
+    )
+
+
 def _elapsed(start: float) -> float:
     return (time.perf_counter() - start) * 1000
 
@@ -160,8 +169,7 @@ async def discord_results(
         member = await rest.member(guild_id, user_id)
     except MediaNestError as exc:
         if isinstance(exc, ServiceRejected) and exc.status in (403, 404):
-            link = invite_url(app_id, guild_id)
-            detail = f"the bot is not in DISCORD_GUILD_ID {guild_id}: add it with {link}"
+            detail = not_in_guild(app_id, guild_id)
         else:
             detail = str(exc)
         results.append(ProbeResult("guild", False, detail))
@@ -193,11 +201,13 @@ async def _commands(rest: DiscordREST, app_id: int, guild_id: int | None) -> Pro
         scope = isinstance(exc, ServiceRejected) and exc.status == 403
         hint = ": invite the bot with the applications.commands scope" if scope else ""
         return ProbeResult("commands", False, f"cannot read the commands {where}: {exc}{hint}")
-    if not registered:
+    if not registered:  # a new install: not a failure
         return ProbeResult(
             "commands",
-            False,
-            f"no slash commands registered {where}: `run` registers them when it starts",
+            True,
+            f"no slash commands registered {where} yet: they are registered when the bot "
+            "first starts (`run`)",
+            warning=True,
         )
     names = ", ".join(sorted(f"/{c.get('name')}" for c in registered))
     return ProbeResult("commands", True, f"{len(registered)} registered {where}: {names}")

@@ -2,7 +2,9 @@
 
 A service goes down after `fail_after` consecutive failures and up again after
 `recover_after` consecutive successes, so flapping never floods the channel. Incidents
-are stored, so one open before a restart is not announced again.
+are stored, so one open before a restart is not announced again. While a service is muted
+or in a maintenance window (the `Silencer` says so) its incident is stored but its alert is
+held until the window ends; an acknowledged incident gets no more reminders.
 """
 
 from __future__ import annotations
@@ -10,14 +12,18 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Protocol
 
 from tortoise.transactions import in_transaction
 
-from bot.services.errors import is_database_error
-from bot.services.outbox import Outbox
+from bot.formatting import duration
+from bot.services.error_log import is_database_error
+from bot.services.maintenance.acks import ack_button
+from bot.services.outbox import Button, Outbox
+from bot.services.places import Places
 from bot.services.probes import Probe, ProbeResult, run_probes
 from storage.models import ErrorEvent, HealthRollup, HealthSample, Incident
 
@@ -33,16 +39,8 @@ def hour_of(moment: datetime) -> datetime:
 
 
 def human(delta: timedelta) -> str:
-    """A duration as people say it: 45 s, 12 min, 3 h 5 min, 2 d 4 h."""
-    seconds = int(delta.total_seconds())
-    if seconds < 60:
-        return f"{seconds} s"
-    minutes, hours, days = seconds // 60, seconds // 3600, seconds // 86400
-    if hours == 0:
-        return f"{minutes} min"
-    if days == 0:
-        return f"{hours} h {minutes % 60} min"
-    return f"{days} d {hours % 24} h"
+    """A duration as people say it (`bot.formatting.duration`)."""
+    return duration(delta)
 
 
 @dataclass
@@ -56,6 +54,7 @@ class ServiceState:
     last: ProbeResult | None = None
     incident: Incident | None = None
     since: datetime | None = None  # when it went down, also while no incident row can be stored
+    held: bool = False  # down while muted: the alert waits for the mute or window to end
 
 
 @dataclass
@@ -65,6 +64,12 @@ class AlertPolicy:
     remind_every: timedelta | None = timedelta(minutes=30)
     timeout: float = 10.0
     confirm_every: float = 10.0  # re-check this soon while a service's state is in doubt
+
+
+class Silencer(Protocol):
+    def silenced(self, service: str, at: datetime) -> object | None:
+        """What holds the service's alerts back at `at` (a mute or window), or None."""
+        ...
 
 
 @dataclass
@@ -92,15 +97,26 @@ class HealthMonitor:
         self,
         probes: dict[str, Probe],
         outbox: Outbox,
-        channel_id: int | None,
+        places: Places,
         policy: AlertPolicy | None = None,
+        *,
+        silencer: Silencer | None = None,
+        clock: Callable[[], datetime] = now,
     ) -> None:
         self.probes = probes
         self.outbox = outbox
-        self.channel_id = channel_id
+        self.places = places
         self.policy = policy or AlertPolicy()
+        self.silencer = silencer
+        self.clock = clock
         self.states = {name: ServiceState(name) for name in probes}
         self._lock = asyncio.Lock()
+
+    @property
+    def channel_id(self) -> int | None:
+        """Where alerts go: the alerts channel, else the health channel, read from the places
+        each time (so `/setup` moves it at once)."""
+        return self.places.alerts_channel
 
     def add_probe(self, name: str, probe: Probe) -> None:
         """Check one more service (e.g. the Discord gateway, known only once the bot exists)."""
@@ -138,12 +154,13 @@ class HealthMonitor:
             state = self.states.get(incident.service)
             if state is not None:
                 state.down, state.incident, state.since = True, incident, incident.opened_at
+                state.held = incident.held
 
     async def run_checks(self) -> list[ProbeResult]:
         """One round: every probe at once, each with its own timeout."""
         async with self._lock:
             results = await run_probes(self.probes, self.policy.timeout)
-            stamp = now()
+            stamp = self.clock()
             await self._store_samples(results, stamp)
             for result in results:
                 await self._apply(self.states[result.name], result, stamp)
@@ -179,45 +196,83 @@ class HealthMonitor:
         state.successes, state.failures = 0, state.failures + 1
         if not state.down and state.failures >= self.policy.fail_after:
             await self._open(state, result, at)
-        elif state.down and state.incident is not None:
+        elif state.down:
             await self._still_down(state, result, at)
+
+    def _silenced(self, service: str, at: datetime) -> bool:
+        return self.silencer is not None and self.silencer.silenced(service, at) is not None
 
     async def _open(self, state: ServiceState, result: ProbeResult, at: datetime) -> None:
         state.down, state.since = True, at
+        state.held = self._silenced(state.name, at)
         try:
             state.incident = await Incident.create(
-                service=state.name, opened_at=at, last_error=result.detail[:1000]
+                service=state.name, opened_at=at, last_error=result.detail[:1000], held=state.held
             )
         except Exception as exc:
             if not is_database_error(exc):
                 raise
             state.incident = None  # stored when it closes, once the database answers
+        if state.held:
+            log.warning("health: %s is down (alert held, muted): %s", state.name, result.detail)
+            return
         log.warning("health: %s is down: %s", state.name, result.detail)
         await self._alert(
-            f"{_incident_key(state)}:open", f"🔴 **{state.name}** is down: {result.detail}"
+            f"{_incident_key(state)}:open",
+            f"🔴 **{state.name}** is down: {result.detail}",
+            ack_button(state.incident),
         )
 
     async def _still_down(self, state: ServiceState, result: ProbeResult, at: datetime) -> None:
         incident = state.incident
-        assert incident is not None
-        incident.last_error = result.detail[:1000]
-        every = self.policy.remind_every
-        last = incident.reminded_at or incident.opened_at
-        if every is not None and at - last >= every:
+        if state.held:
+            await self._release(state, result, at)
+        elif incident is not None and await self._reminder_due(incident, at):
             incident.reminded_at = at
             await self._alert(
                 f"incident:{incident.id}:remind:{int(at.timestamp())}",
                 f"🟠 **{state.name}** is still down after {human(at - incident.opened_at)}: "
                 f"{result.detail}",
+                ack_button(incident),
             )
-        await incident.save()
+        if incident is not None:
+            incident.last_error = result.detail[:1000]
+            # Only the monitor's own fields: an Acknowledge press writes the others meanwhile.
+            await incident.save(update_fields=["last_error", "reminded_at", "held"])
+
+    async def _reminder_due(self, incident: Incident, at: datetime) -> bool:
+        """Reminders come every `remind_every` until acknowledged, and not while muted."""
+        every = self.policy.remind_every
+        if every is None or at - (incident.reminded_at or incident.opened_at) < every:
+            return False
+        if self._silenced(incident.service, at):
+            return False
+        await incident.refresh_from_db(fields=["acknowledged_by"])  # pressed meanwhile?
+        return incident.acknowledged_by is None
+
+    async def _release(self, state: ServiceState, result: ProbeResult, at: datetime) -> None:
+        """Send the alert held back by a mute or window once it has ended."""
+        if self._silenced(state.name, at):
+            return
+        state.held = False
+        since = state.since or at
+        if state.incident is not None:
+            state.incident.held, state.incident.reminded_at = False, at
+        log.warning("health: %s is still down after its maintenance: %s", state.name, result.detail)
+        await self._alert(
+            f"{_incident_key(state)}:open",
+            f"🔴 **{state.name}** is down: {result.detail} "
+            f"(for {human(at - since)}, held back until the maintenance ended)",
+            ack_button(state.incident),
+        )
 
     async def _close(self, state: ServiceState, at: datetime) -> None:
         key, incident, since = _incident_key(state), state.incident, state.since
+        held, state.held = state.held, False
         state.down, state.incident, state.since = False, None, None
         if incident is not None:
             incident.closed_at = at
-            await incident.save()
+            await incident.save(update_fields=["closed_at", "last_error", "reminded_at", "held"])
             since = incident.opened_at
         elif since is not None:
             last = state.last.detail[:1000] if state.last else ""
@@ -228,11 +283,13 @@ class HealthMonitor:
             return
         took = human(at - since)
         log.info("health: %s recovered after %s", state.name, took)
+        if held:  # nobody was told it was down: nothing to tell now either
+            return
         await self._alert(f"{key}:close", f"🟢 **{state.name}** is back up after {took}.")
 
-    async def _alert(self, key: str, text: str) -> None:
+    async def _alert(self, key: str, text: str, buttons: Sequence[Button] = ()) -> None:
         if self.channel_id is not None:
-            await self.outbox.post(key, self.channel_id, text, urgent=True)
+            await self.outbox.post(key, self.channel_id, text, buttons=buttons, urgent=True)
 
     # -- reading -------------------------------------------------------------------------
 
@@ -335,20 +392,3 @@ class HealthMonitor:
                 f"{human(window)}. Latest ids: {ids}.",
             )
         return raised
-
-
-class LoopLag:
-    """Measures how late the event loop wakes up: a sign of blocking calls."""
-
-    def __init__(self, interval: float = 0.5) -> None:
-        self.interval = interval
-        self.last_ms = 0.0
-        self.max_ms = 0.0
-
-    async def run(self) -> None:
-        loop = asyncio.get_running_loop()
-        while True:
-            start = loop.time()
-            await asyncio.sleep(self.interval)
-            self.last_ms = max(0.0, (loop.time() - start - self.interval) * 1000)
-            self.max_ms = max(self.max_ms, self.last_ms)

@@ -11,61 +11,31 @@ from __future__ import annotations
 import hashlib
 import logging
 import secrets
-from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import NoReturn, Protocol
 
 from tortoise.transactions import in_transaction
 
 from bot.clients.plex import Pin, PlexAccountInfo, PlexClient, PlexTV, ServerAccess
-from bot.errors import ServiceRejected, ServiceUnavailable, UserError
+from bot.errors import ServiceRejected, ServiceUnavailable
 from bot.services.access import Access
 from bot.services.crypto import InvalidToken, TokenCipher
-from bot.services.outbox import Outbox
+from bot.services.link_results import (
+    LinkAlreadyUsed,
+    Linked,
+    LinkError,
+    LinkPending,
+    LinkRefused,
+    LinkStart,
+)
+from bot.services.outbox import Button, Outbox
 from storage.models import LinkAttempt, Member, PlexLink, Role
 
 log = logging.getLogger(__name__)
 
 ROLES: dict[ServerAccess, Role] = {"owner": Role.ADMIN, "shared": Role.USER}
 ROLE_NAMES = {Role.ADMIN: "admin (server owner)", Role.USER: "member"}
-
-
-# These messages end up on plain HTML pages as well as in Discord: no markdown in them.
-class LinkError(UserError):
-    """The link attempt cannot be used: unknown, expired or already used."""
-
-    message = "This sign-in link isn't valid any more. Run /link in Discord to get a new one."
-
-
-class LinkAlreadyUsed(LinkError):
-    message = (
-        "This sign-in link has already been used. If you just signed in, you're all set: "
-        "check your DMs from the bot, or run /account in Discord."
-    )
-
-
-class LinkPending(LinkError):
-    """The callback came before plex.tv confirmed the sign-in; the attempt stays open."""
-
-    message = "Plex hasn't confirmed your sign-in yet. Finish signing in, then reload this page."
-
-
-class LinkRefused(UserError):
-    """The Plex account signed in fine but may not be linked; the user gets a DM saying why."""
-
-
-@dataclass(frozen=True)
-class LinkStart:
-    state: str
-    url: str
-    expires_at: datetime
-
-
-@dataclass(frozen=True)
-class Linked:
-    discord_id: int
-    plex_username: str
-    role: Role
 
 
 class LinkEvents(Protocol):
@@ -85,6 +55,14 @@ def state_hash(state: str) -> str:
     return hashlib.sha256(state.encode()).hexdigest()
 
 
+class Refusals(Protocol):
+    """Told about a sign-in refused for lack of access; answers the buttons to offer (Request)."""
+
+    async def refused(
+        self, discord_id: int, account: PlexAccountInfo, token: str
+    ) -> Sequence[Button]: ...
+
+
 class LinkingService:
     """Links Discord members to Plex accounts and keeps those links honest."""
 
@@ -99,6 +77,7 @@ class LinkingService:
         attempt_ttl: timedelta = timedelta(minutes=15),
         access: Access | None = None,
         events: LinkEvents | None = None,
+        refusals: Refusals | None = None,
     ) -> None:
         self.plextv = plextv
         self.plex = plex
@@ -108,6 +87,7 @@ class LinkingService:
         self.attempt_ttl = attempt_ttl
         self.access = access  # told about every link change, so its admin cache stays true
         self.events = events
+        self.refusals = refusals  # offers Request access to members without access
         self._machine_id: str | None = None
 
     # -- sign-in ------------------------------------------------------------------------
@@ -198,7 +178,7 @@ class LinkingService:
         if access is None or taken:
             if not await self._claim(attempt):
                 return None
-            await self._refuse(attempt, account, taken)
+            await self._refuse(attempt, account, taken, token)
         role = ROLES[access]
         async with in_transaction():
             if not await self._claim(attempt):
@@ -224,8 +204,9 @@ class LinkingService:
         return claimed == 1
 
     async def _refuse(
-        self, attempt: LinkAttempt, account: PlexAccountInfo, taken: bool
+        self, attempt: LinkAttempt, account: PlexAccountInfo, taken: bool, token: str
     ) -> NoReturn:
+        buttons: Sequence[Button] = ()
         if taken:
             why = (
                 "the Plex account {name} is already linked to another Discord account. "
@@ -236,14 +217,24 @@ class LinkingService:
                 "the Plex account {name} doesn't have access to our Plex server. "
                 "Ask the server owner to share it with you, then run {link} again."
             )
+            if self.refusals is not None:
+                buttons = await self.refusals.refused(attempt.discord_id, account, token)
+            if buttons:
+                why = (
+                    "the Plex account {name} doesn't have access to our Plex server. "
+                    "Press Request access to ask the admins for it."
+                )
         await self.outbox.dm(
             f"plex-refused:{attempt.state_hash[:32]}",
             attempt.discord_id,
             "I couldn't link your Plex account: "
             + why.format(name=f"**{account.username}**", link="`/link`", unlink="`/unlink`"),
+            buttons=buttons,
         )
         log.info("linking: refused %s for Plex user %s", attempt.discord_id, account.id)
         page = why.format(name=f"“{account.username}”", link="/link", unlink="/unlink")
+        if buttons:  # the page cannot hold the button (form-action 'none'): the DM has it
+            page = page.replace("Press Request access", "Press Request access in my DM")
         raise LinkRefused("Not linked: " + page)
 
     async def _store(
@@ -263,6 +254,28 @@ class LinkingService:
             linked_at=stamp,
             verified_at=stamp,
         )
+
+    async def adopt(self, discord_id: int, token: str) -> Linked | None:
+        """Link with a token kept from a refused sign-in, once plex.tv shows the access.
+
+        None when the account still has no access; a rejected token is ServiceRejected.
+        """
+        account, access = await self.plextv.account_access(token, await self.machine_id())
+        if access is None:
+            return None
+        taken = (
+            await PlexLink.filter(plex_user_id=account.id)
+            .exclude(member__discord_id=discord_id)
+            .exists()
+        )
+        if taken:
+            return None
+        await self._store(discord_id, account, ROLES[access], token)
+        self._links_changed()
+        if self.events is not None:
+            await self.events.linked(discord_id, account.id)
+        log.info("linking: %s linked as Plex user %s after an invite", discord_id, account.id)
+        return Linked(discord_id, account.username, ROLES[access])
 
     async def machine_id(self) -> str:
         """PLEX_URL's machine identifier, asked once and kept."""

@@ -113,13 +113,20 @@ class Metrics:
             buckets=COMMAND_BUCKETS,
             registry=self.registry,
         )
+        self._series: dict[tuple[str, str], tuple[Counter, Histogram]] = {}
         self.status = StatusCollector()
         self.registry.register(self.status)
 
     def command_done(self, command: str, outcome: str, seconds: float) -> None:
         """Count one finished command: outcome is ok, user_error or error."""
-        self.commands.labels(command=command, outcome=outcome).inc()
-        self.command_seconds.labels(command=command).observe(seconds)
+        series = self._series.get((command, outcome))
+        if series is None:  # `labels()` takes a lock and builds a key: once per pair
+            series = self._series[(command, outcome)] = (
+                self.commands.labels(command=command, outcome=outcome),
+                self.command_seconds.labels(command=command),
+            )
+        series[0].inc()
+        series[1].observe(seconds)
 
     def exposition(self, report: StatusReport, refusals: int) -> str:
         """The Prometheus text format, with `report` and `refusals` as read for this scrape."""

@@ -19,7 +19,8 @@ from typing import Any, Protocol
 
 from tortoise.exceptions import IntegrityError
 
-from bot.services.errors import is_database_error
+from bot.services.error_log import is_database_error
+from bot.services.places import Places
 from bot.services.retry import OUTBOX, RetryPolicy
 from storage.models import OutboxMessage, OutboxStatus, TargetKind
 
@@ -76,21 +77,12 @@ class Delivery:
     files: tuple[Attachment, ...] = ()
 
 
+Fence = Callable[[], Awaitable[bool]]
+
+
 class Sender(Protocol):
     async def send(self, delivery: Delivery) -> int:
         """Post the delivery and return the message id; raise DeliveryFailed otherwise."""
-        ...
-
-
-class Router(Protocol):
-    """Where a post goes when its channel is gone or closed to the bot, and who is told."""
-
-    def fallback(self, channel_id: int) -> int | None:
-        """Another channel for what was meant for `channel_id`, or None."""
-        ...
-
-    def admin_channel(self) -> int | None:
-        """Where the admins are told that a channel does not work."""
         ...
 
 
@@ -154,14 +146,14 @@ class Outbox:
     def __init__(
         self,
         *,
-        notify_channel_id: int | None = None,
+        places: Places | None = None,
         policy: RetryPolicy = OUTBOX,
         batch: int = 20,
-        router: Router | None = None,
+        fence: Fence | None = None,
         named_in_public: Callable[[int], Awaitable[bool]] | None = None,
     ) -> None:
-        self.notify_channel_id = notify_channel_id  # where DMs to closed inboxes go
-        self.router = router
+        self.places = places or Places({})
+        self.fence = fence  # asked before each send: False once another process leads
         # With it, a closed-DM fallback shows its text only to members who allowed being
         # named in public posts; the others get a button that shows it to them alone.
         self.named_in_public = named_in_public
@@ -169,6 +161,11 @@ class Outbox:
         self.batch = batch
         self._wake = asyncio.Event()
         self.urgent = Urgent()
+
+    @property
+    def notify_channel_id(self) -> int | None:
+        """Where a DM goes when the member closed their DMs (read from the places each time)."""
+        return self.places.dm_fallback_channel
 
     async def dm(
         self,
@@ -284,6 +281,8 @@ class Outbox:
         return sent
 
     async def _deliver(self, sender: Sender, message: OutboxMessage) -> int:
+        if self.fence is not None and not await self.fence():
+            return 0  # deposed: the row stays as it is for the leader to send
         buttons = tuple(Button(**b) for b in message.buttons or ())
         delivery = Delivery(
             message.target_kind,
@@ -323,7 +322,8 @@ class Outbox:
 
     async def _redirect(self, message: OutboxMessage) -> None:
         """The user closed their DMs: post in the notify channel with a mention instead."""
-        if self.notify_channel_id is None:
+        channel = self.notify_channel_id
+        if channel is None:
             message.status = OutboxStatus.UNDELIVERABLE
             log.info("outbox: DMs closed for %s and no notify channel", message.target_id)
             return
@@ -332,12 +332,10 @@ class Outbox:
         if self.named_in_public is None or await self.named_in_public(message.target_id):
             content = f"<@{message.target_id}> I couldn't DM you, so here it is: {message.content}"
             buttons = [Button(**b) for b in message.buttons or () if b.get("url")]
-            await self.post(key, self.notify_channel_id, content, message.embed, buttons)
+            await self.post(key, channel, content, message.embed, buttons)
             return
         show = Button("Show me", custom_id=f"{SHOW_PREFIX}{message.id}", style="primary")
-        await self.post(
-            key, self.notify_channel_id, HIDDEN.format(user=message.target_id), None, [show]
-        )
+        await self.post(key, channel, HIDDEN.format(user=message.target_id), None, [show])
 
     async def hidden_message(self, outbox_id: int, user_id: int) -> OutboxMessage | None:
         """The DM a hidden fallback stands for, if it was meant for `user_id`."""
@@ -350,11 +348,11 @@ class Outbox:
 
         False when there is no other channel (the message is then given up as before).
         """
-        if self.router is None or message.target_kind is not TargetKind.CHANNEL:
+        if message.target_kind is not TargetKind.CHANNEL:
             return False
         channel = message.target_id
-        fallback = self.router.fallback(channel)
-        admins = self.router.admin_channel()
+        fallback = self.places.fallback(channel)
+        admins = self.places.admin_channel()
         if admins is not None and admins != channel:
             day = now().date().isoformat()
             where = f"<#{fallback}>" if fallback else "nowhere"

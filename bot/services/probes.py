@@ -6,20 +6,23 @@ Used by `python -m bot check` and by the scheduled health checks.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import shutil
 import tempfile
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from bot.clients.neterrors import describe_network_error
 from bot.clients.overseerr import OverseerrClient
 from bot.clients.overseerr.server import server
 from bot.clients.plex import PlexClient
-from bot.clients.ytdlp import cookies_readable
-from bot.errors import MediaNestError
+from bot.clients.ytdlp import cookies_readable, runtime
+from bot.clients.ytdlp.runtime import MAX_AGE_DAYS, UPDATE_HINT
+from bot.errors import MediaNestError, ServiceRejected
 from bot.services.ratelimit import RateLimiter
 from storage import db
 
@@ -64,9 +67,25 @@ def database_probe() -> Probe:
     return probe
 
 
+class CredentialRefused(MediaNestError):
+    """A service refused the credential a setting holds; the message names the setting."""
+
+
+@contextlib.contextmanager
+def naming_refusal(setting: str) -> Iterator[None]:
+    """Turn a 401/403 into a line that names the setting to fix."""
+    try:
+        yield
+    except ServiceRejected as exc:
+        if exc.status not in (401, 403):
+            raise
+        raise CredentialRefused(f"{setting} was refused (HTTP {exc.status})") from exc
+
+
 def plex_probe(plex: PlexClient) -> Probe:
     async def probe() -> str:
-        identity = await plex.identity()
+        with naming_refusal("PLEX_TOKEN"):
+            identity = await plex.identity()
         return f"{identity.name} (version {identity.version})"
 
     return probe
@@ -74,8 +93,9 @@ def plex_probe(plex: PlexClient) -> Probe:
 
 def overseerr_probe(overseerr: OverseerrClient) -> Probe:
     async def probe() -> str:
-        found = await server(overseerr)
-        await overseerr.me()
+        with naming_refusal("OVERSEERR_API_KEY"):
+            found = await server(overseerr)
+            await overseerr.me()
         return f"{found}, API key accepted"
 
     return probe
@@ -92,22 +112,37 @@ def redis_probe(limiter: RateLimiter) -> Probe:
     return probe
 
 
-def disk_probe(path: Path, min_free_bytes: int) -> Probe:
+def disk_probe(setting: str, path: Path, min_free_bytes: int) -> Probe:
+    """The folder `setting` names exists, is writable and has room; it is never created here
+    (a typo'd YOUTUBE_DOWNLOAD_DIR must fail, not appear)."""
+
     async def probe() -> str:
-        return await asyncio.to_thread(_check_dir, path, min_free_bytes)
+        return await asyncio.to_thread(_check_dir, setting, path, min_free_bytes)
 
     return probe
 
 
-def _check_dir(path: Path, min_free_bytes: int) -> str:
-    path.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(dir=path, prefix=".write-test-")
+def _check_dir(setting: str, path: Path, min_free_bytes: int) -> str:
+    where = f"{setting} {path}"
+    if not path.is_dir():
+        raise FolderProblem(f"{where} does not exist: create it or fix {setting}")
+    try:
+        fd, name = tempfile.mkstemp(dir=path, prefix=".write-test-")
+    except OSError as exc:
+        reason = (exc.strerror or type(exc).__name__).lower()
+        raise FolderProblem(f"{where} is not writable by uid {os.geteuid()} ({reason})") from exc
     os.close(fd)
     os.unlink(name)
     free = shutil.disk_usage(path).free
     if free < min_free_bytes:
-        raise OSError(f"only {free / 2**30:.1f} GiB free (floor {min_free_bytes / 2**30:.1f} GiB)")
-    return f"writable, {free / 2**30:.1f} GiB free"
+        raise FolderProblem(
+            f"{where}: only {free / 2**30:.1f} GiB free (floor {min_free_bytes / 2**30:.1f} GiB)"
+        )
+    return f"{where} writable, {free / 2**30:.1f} GiB free"
+
+
+class FolderProblem(MediaNestError):
+    """A configured folder is missing, unwritable or full; the message names its setting."""
 
 
 def cookies_probe(path: Path) -> Probe:
@@ -132,3 +167,20 @@ def gateway_probe(latency: Callable[[], float | None]) -> Probe:
         return f"gateway latency {seconds * 1000:.0f} ms"
 
     return probe
+
+
+async def youtube_result(today: date | None = None) -> ProbeResult:
+    """`check`'s youtube line: yt-dlp with its JavaScript runtime and EJS scripts, and its age."""
+    found = await asyncio.to_thread(runtime)
+    problem = found.problem()
+    if problem:
+        return ProbeResult("youtube", False, problem)
+    age = found.age_days(today)
+    if age > MAX_AGE_DAYS:
+        return ProbeResult(
+            "youtube",
+            True,
+            f"{found.summary()}: yt-dlp is {age} days old, {UPDATE_HINT}",
+            warning=True,
+        )
+    return ProbeResult("youtube", True, found.summary())

@@ -25,3 +25,6 @@ class RetryPolicy:
 
 
 OUTBOX = RetryPolicy(base=2.0, cap=600.0, max_attempts=15)
+# A running download that lost the database waits for it to come back: about half an hour,
+# then it gives up and the next start queues the job again.
+DATABASE_RETURN = RetryPolicy(base=1.0, cap=30.0, jitter=0.25, max_attempts=60)

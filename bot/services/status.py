@@ -9,7 +9,9 @@ from datetime import UTC, datetime, timedelta
 
 from tortoise.functions import Count
 
-from bot.services.health import HealthMonitor, LoopLag, hour_of, now
+from bot.services.cluster.processes import ProcessInfo, processes
+from bot.services.health import HealthMonitor, hour_of, now
+from bot.services.loop_lag import LoopLag
 from bot.services.outbox import Outbox
 from bot.services.stats.histogram import AvailableHistogram, available_histograms
 from bot.services.stats.requests import outcome_counts
@@ -41,6 +43,7 @@ class StatusReport:
     loop_lag_ms: float
     warnings: list[str] = field(default_factory=list)
     to_available: dict[str, AvailableHistogram] = field(default_factory=dict)  # by media type
+    processes: list[ProcessInfo] = field(default_factory=list)  # PostgreSQL: bots and workers
 
     @property
     def healthy(self) -> bool:
@@ -121,4 +124,5 @@ async def build_report(
         loop_lag_ms=lag.last_ms,
         warnings=list(warnings or []),
         to_available=await available_histograms() if histograms else {},
+        processes=await processes(),
     )

@@ -32,7 +32,6 @@ from bot.services.requests.tracking import PENDING_TYPES, WEBHOOK_STATUS
 
 log = logging.getLogger(__name__)
 
-WEBHOOK_PATH = "/webhooks/overseerr"
 TOKEN_KEY = "overseerr_webhook_token"
 TEST_WAIT = 10.0  # seconds the test notification has to arrive
 # Every type our receiver acts on: the request tracker's and the issue tracker's.
@@ -51,10 +50,10 @@ def masked(secret: str) -> str:
     return "••••" + (secret[-4:] if len(secret) > 8 else "")
 
 
-class PublicUrlMissing(FeatureDisabled):
+class WebhookUrlMissing(FeatureDisabled):
     message = (
-        "Set `PUBLIC_URL` to an address Overseerr can reach (such as `http://medianest:8080`) "
-        "and restart the bot, so Overseerr can send its webhooks to it."
+        "Set `OVERSEERR_WEBHOOK_URL` to the bot's webhook address as Overseerr reaches it "
+        "(such as `http://medianest:8080/webhooks/overseerr`) and restart the bot."
     )
 
 
@@ -90,7 +89,7 @@ class WebhookPlan:
     current_header_ours: bool  # the header Overseerr sends equals our token
     current_payload_default: bool  # the template is Overseerr's default one
     problems: tuple[str, ...]  # for INCOMPLETE: what differs, one short line each
-    url: str  # what apply() sets: PUBLIC_URL/webhooks/overseerr
+    url: str  # what apply() sets: OVERSEERR_WEBHOOK_URL (default PUBLIC_URL/webhooks/overseerr)
     header_masked: str  # the Authorization header it sets, masked but for the last 4
     types: tuple[str, ...]  # the notification types it sets
     payload_default: bool = True  # apply() always sets Overseerr's default template
@@ -120,6 +119,7 @@ class DeliveryReport:
     url: str
     wait: float
     elapsed_ms: int | None = None  # from firing the test to its arrival
+    setting: str = "OVERSEERR_WEBHOOK_URL"  # the setting the URL came from, named on failure
 
     @property
     def arrived(self) -> bool:
@@ -132,7 +132,7 @@ class DeliveryReport:
         if self.result is Delivery.FAILED:
             return (
                 f"Overseerr couldn't deliver its test notification to {self.url}. "
-                "Check that `PUBLIC_URL` is an address Overseerr can reach."
+                f"Check that `{self.setting}` is an address Overseerr can reach."
             )
         return (
             f"Overseerr's test notification didn't reach the bot within {self.wait:g} s. "
@@ -154,28 +154,30 @@ class WebhookAgentSetup:
     def __init__(
         self,
         overseerr: OverseerrClient,
-        public_url: str | None,
+        webhook_url: str | None,
         token: str,
         *,
+        setting: str = "OVERSEERR_WEBHOOK_URL",
         wait: float = TEST_WAIT,
     ) -> None:
         self.overseerr = overseerr
-        self.public_url = public_url.rstrip("/") if public_url else None
+        self.webhook_url = webhook_url.rstrip("/") if webhook_url else None
+        self.setting = setting  # where `webhook_url` came from, for the failure message
         self.token = token
         self.wait = wait
         self._waiting: set[asyncio.Future[float]] = set()
 
     @property
     def url(self) -> str:
-        """Where Overseerr should send its webhooks; PublicUrlMissing without PUBLIC_URL."""
-        if not self.public_url:
-            raise PublicUrlMissing()
-        return self.public_url + WEBHOOK_PATH
+        """Where Overseerr should send its webhooks; WebhookUrlMissing when unknown."""
+        if not self.webhook_url:
+            raise WebhookUrlMissing()
+        return self.webhook_url
 
     async def _current(self) -> WebhookSettings:
-        """Overseerr's agent as it is; refuses without PUBLIC_URL before asking Overseerr."""
-        if not self.public_url:
-            raise PublicUrlMissing()
+        """Overseerr's agent as it is; refuses without a webhook URL before asking Overseerr."""
+        if not self.webhook_url:
+            raise WebhookUrlMissing()
         return await webhook_settings(self.overseerr)
 
     def wanted(self, current: WebhookSettings) -> WebhookSettings:
@@ -277,7 +279,7 @@ class WebhookAgentSetup:
         finally:
             self._waiting.discard(arrival)
         if not delivered:
-            return DeliveryReport(Delivery.FAILED, settings.url, self.wait)
+            return DeliveryReport(Delivery.FAILED, settings.url, self.wait, setting=self.setting)
         if not arrival.done() or arrival.cancelled():  # the timeout cancels the wait
             return DeliveryReport(Delivery.NOT_ARRIVED, settings.url, self.wait)
         elapsed = max(0, round((arrival.result() - started) * 1000))

@@ -10,11 +10,12 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.errors import DependencyError, NotAllowed
+from bot.services.issues import Issues
 from bot.services.requests import AlreadyRequested, ApprovalCardView, Requests
-from bot.services.requests.views import label_of
+from bot.services.requests.summaries import label_of
 from cogs.checks import is_admin, requires_link
 from cogs.components import one_button
-from cogs.issues import open_issue_lines
+from cogs.issues._cog import open_issue_lines
 from cogs.requests._components import PERSISTENT, RequestsPage
 from cogs.requests._text import (
     NOT_FOLLOWING,
@@ -53,9 +54,9 @@ class RequestsCog(commands.Cog):
         """One round: show on each approval card a decision made on Overseerr's website."""
         if not self.bot.is_ready():
             return
-        for card in await self.requests.cards.to_update():
+        for card in await self.requests.cards_to_update():
             if await self.edit_card(card):
-                await self.requests.cards.edited(card.id)
+                await self.requests.card_edited(card.id)
 
     async def edit_card(self, card: ApprovalCardView) -> bool:
         """Edit the card's message to show its decision; False to try again next round."""
@@ -93,7 +94,7 @@ class RequestsCog(commands.Cog):
         link = await self.linking.get_link(interaction.user.id)
         assert link is not None  # requires_link checked it
         try:
-            saved = await self.requests.submission.prepare(
+            saved = await self.requests.submit(
                 interaction.user.id,
                 link.plex_user_id,
                 title,
@@ -117,13 +118,13 @@ class RequestsCog(commands.Cog):
             f"Requesting **{saved.title}**… {await self.quota_line(link.plex_user_id, saved)}",
             ephemeral=True,
         )
-        result = await self.requests.delivery.deliver(saved.id)
+        result = await self.requests.deliver(saved.id)
         await interaction.edit_original_response(content=outcome_text(result))
 
     async def quota_line(self, plex_user_id: int, saved: MediaRequest) -> str:
         """The user's remaining Overseerr quota, or nothing when Overseerr can't say."""
         try:
-            return (await self.requests.quotas.preview(plex_user_id, saved.media_type)).text
+            return (await self.requests.quota_preview(plex_user_id, saved.media_type)).text
         except DependencyError:
             return ""
 
@@ -131,7 +132,7 @@ class RequestsCog(commands.Cog):
     async def title_suggestions(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        choices = await self.requests.titles.suggest(current)
+        choices = await self.requests.suggest_titles(current)
         return [app_commands.Choice(name=c.name, value=c.value) for c in choices]
 
     @app_commands.command(name="requests")
@@ -143,8 +144,8 @@ class RequestsCog(commands.Cog):
         if everyone and not await is_admin(interaction):
             raise NotAllowed("Only admins can list everyone's requests.")
         owner = None if everyone else interaction.user.id
-        issues = self.bot.services.issues
-        found = await issues.reporting.open_issues(owner) if issues else []
+        issues = self.bot.features.get(Issues)
+        found = await issues.open_issues(owner) if issues else []
         shown = open_issue_lines(found, with_user=everyone)
         view = RequestsPage(self.requests, interaction.user.id, owner, shown)
         embed = await view.render()
@@ -153,7 +154,7 @@ class RequestsCog(commands.Cog):
     @app_commands.command(name="following")
     async def following(self, interaction: discord.Interaction) -> None:
         """List the media you follow, with a button to stop following each."""
-        followed = await self.requests.follows.following(interaction.user.id)
+        followed = await self.requests.following(interaction.user.id)
         if not followed:
             await interaction.response.send_message(NOT_FOLLOWING, ephemeral=True)
             return

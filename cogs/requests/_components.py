@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import discord
 
 from bot.errors import FeatureDisabled, InvalidInput
+from bot.services.linking import LinkingService
 from bot.services.requests import Requests
 from cogs.components import AdminOnly, Guarded, GuardedModal, GuardedView
 from cogs.requests._text import followed_text, requests_embed, unfollowed_text
@@ -23,7 +24,7 @@ PER_PAGE = 10
 
 def requests_of(interaction: discord.Interaction[MediaNest]) -> Requests:
     """The request services; FeatureDisabled when requests are off (a stale button, say)."""
-    found = interaction.client.services.requests
+    found = interaction.client.features.get(Requests)
     if found is None:
         raise FeatureDisabled("Media requests are switched off on this server.")
     return found
@@ -46,7 +47,7 @@ class RequestsPage(GuardedView):
         self.next.disabled = self.page >= self.pages
 
     async def render(self) -> discord.Embed:
-        rows, self.pages = await self.requests.listing.page(self.owner, self.page, PER_PAGE)
+        rows, self.pages = await self.requests.page(self.owner, self.page, PER_PAGE)
         self._sync()
         embed = requests_embed(rows, self.owner is None, self.page, self.pages)
         if self.open_issues:
@@ -102,7 +103,7 @@ class PickTitle(GuardedModal, title="Pick the right title"):
             raise InvalidInput("The TMDB id must be a number.")
         kind = str(self.kind.value).strip().lower()
         kind = "tv" if kind in ("tv", "show", "series") else kind
-        result = await requests_of(interaction).reviews.resolve(
+        result = await requests_of(interaction).resolve_review(
             self.request_id, int(text), kind, interaction.user.id
         )
         await settle_review(
@@ -134,7 +135,7 @@ class ReviewButton(
         if self.action == "pick":
             await interaction.response.send_modal(PickTitle(self.request_id, interaction.message))
             return
-        await requests_of(interaction).reviews.resolve(
+        await requests_of(interaction).resolve_review(
             self.request_id, None, None, interaction.user.id
         )
         await settle_review(interaction, interaction.message, "declined")
@@ -150,7 +151,7 @@ class FollowButton(
         self.target = target
 
     async def run(self, interaction: discord.Interaction[MediaNest]) -> None:
-        added = await requests_of(interaction).follows.subscribe_by_id(
+        added = await requests_of(interaction).follow_by_id(
             interaction.user.id, f"follow:{self.target}"
         )
         await interaction.response.send_message(followed_text(added), ephemeral=True)
@@ -166,9 +167,7 @@ class UnfollowButton(
         self.subscription_id = subscription_id
 
     async def run(self, interaction: discord.Interaction[MediaNest]) -> None:
-        removed = await requests_of(interaction).follows.unsubscribe(
-            interaction.user.id, self.subscription_id
-        )
+        removed = await requests_of(interaction).unfollow(interaction.user.id, self.subscription_id)
         await interaction.response.send_message(unfollowed_text(removed), ephemeral=True)
 
 
@@ -180,9 +179,9 @@ async def decide(
     reason: str | None = None,
 ) -> None:
     """Approve or decline as this admin, then show the decision on the card."""
-    linking = interaction.client.services.linking
+    linking = interaction.client.features.get(LinkingService)
     link = await linking.get_link(interaction.user.id) if linking else None
-    decision = await requests_of(interaction).approvals.decide(
+    decision = await requests_of(interaction).decide(
         request_id, approve, interaction.user.id, link.plex_user_id if link else None, reason
     )
     if message is not None:

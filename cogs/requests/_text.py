@@ -54,7 +54,7 @@ def queued_text(label: str) -> str:
 
 def request_line(request: RequestView, *, with_user: bool) -> str:
     who = f" · <@{request.discord_id}>" if with_user else ""
-    when = f"<t:{int(request.created_at.timestamp())}:R>"
+    when = discord.utils.format_dt(request.created_at, "R")
     return f"`#{request.id}` **{request.label}** · {request.status_text} · {when}{who}"
 
 

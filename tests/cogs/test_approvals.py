@@ -9,6 +9,7 @@ import pytest
 
 from bot.app import MediaNest
 from bot.services.outbox import Button
+from bot.services.requests import Requests
 from cogs.requests import RequestsCog
 from storage.models import ApprovalCard, ErrorEvent, Subscription
 from tests.fakes.overseerr import Permission
@@ -127,7 +128,7 @@ async def test_notify_me_then_available_dms_requester_and_follower_once(
 
 async def test_following_lists_and_stops(world: World, bot: MediaNest) -> None:
     """/following lists what the user follows; Stop removes it."""
-    requests = bot.services.requests
+    requests = bot.features.get(Requests)
     assert requests is not None
     assert await requests.follows.subscribe(world.users["alice"].id, "movie", DUNE, None, False)
     listing = await world.discord.slash(world.users["alice"], "following")

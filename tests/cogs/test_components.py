@@ -8,7 +8,7 @@ import discord
 from tortoise.exceptions import OperationalError
 
 from bot.app import MediaNest
-from bot.services.errors import DATABASE_DOWN
+from bot.services.error_log import DATABASE_DOWN
 from bot.services.outbox import Button
 from cogs.components import AdminOnly, Guarded, GuardedModal
 from storage.models import ErrorEvent

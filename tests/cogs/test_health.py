@@ -102,13 +102,17 @@ async def test_dashboard_is_posted_pinned_and_edited_on_change(world: World) -> 
         assert "🔴 **plex**" in dashboard["embeds"][0]["description"]
 
 
+METRICS_TOKEN = "prometheus-scrape-token"
+
+
 async def test_metrics_parse_as_prometheus_text(world: World) -> None:
     """/metrics is valid Prometheus text with service, command, duration, queue and lag metrics."""
-    async with bot_running(world.settings()) as bot:
+    async with bot_running(world.settings(metrics_token=METRICS_TOKEN)) as bot:
         await checks_until_down(bot)
         await (await world.discord.slash(world.users["alice"], "help")).response()
         url = f"http://127.0.0.1:{bot.web_port}/metrics"
-        async with aiohttp.ClientSession() as http, http.get(url) as resp:
+        bearer = {"Authorization": f"Bearer {METRICS_TOKEN}"}
+        async with aiohttp.ClientSession() as http, http.get(url, headers=bearer) as resp:
             assert resp.status == 200
             text = await resp.text()
     families = {f.name: f for f in text_string_to_metric_families(text)}
@@ -127,6 +131,34 @@ async def test_metrics_parse_as_prometheus_text(world: World) -> None:
         "medianest_event_loop_lag_ms",
     ):
         assert name in families, name
+
+
+async def test_metrics_refuse_a_scrape_without_the_token(world: World) -> None:
+    """/metrics answers 401 without the bearer token, with a wrong one, or as Basic auth."""
+    async with bot_running(world.settings(metrics_token=METRICS_TOKEN)) as bot:
+        url = f"http://127.0.0.1:{bot.web_port}/metrics"
+        async with aiohttp.ClientSession() as http:
+            for headers in (
+                {},
+                {"Authorization": "Bearer wrong-token"},
+                {"Authorization": METRICS_TOKEN},
+                {"Authorization": f"Basic {METRICS_TOKEN}"},
+            ):
+                async with http.get(url, headers=headers) as resp:
+                    assert resp.status == 401, headers
+                    assert resp.headers["WWW-Authenticate"] == 'Bearer realm="metrics"'
+                    assert await resp.json() == {"error": "unauthorized"}
+                    assert "medianest_" not in await resp.text()
+
+
+async def test_metrics_are_not_served_without_a_token(world: World) -> None:
+    """Without METRICS_TOKEN there is no /metrics at all (404), whatever the request sends."""
+    async with bot_running(world.settings()) as bot:
+        url = f"http://127.0.0.1:{bot.web_port}/metrics"
+        async with aiohttp.ClientSession() as http:
+            for headers in ({}, {"Authorization": "Bearer "}, {"Authorization": "Bearer None"}):
+                async with http.get(url, headers=headers) as resp:
+                    assert resp.status == 404, headers
 
 
 async def test_admin_errors_lists_frequent_errors(world: World) -> None:

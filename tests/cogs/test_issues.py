@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from bot.app import MediaNest
+from bot.services.issues import Issues
 from cogs.issues import IssuesCog
 from storage.models import IssueCard, OutboxMessage, ReportedIssue
 from tests.fakes.overseerr import Permission
@@ -166,7 +167,7 @@ async def test_poll_catches_up_without_webhooks(world: World, bot: MediaNest) ->
     await report(world)
     [issue_id] = world.overseerr.issues
     world.overseerr.add_issue_comment(issue_id, "Fixed the file", user_id=MOD_OVERSEERR)
-    issues = bot.services.issues
+    issues = bot.features.get(Issues)
     assert issues is not None
     assert "issues-poll" in bot.jobs.ids()
     await issues.tracking.poll()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.services.overseerr_identity import DiscordMentions
 from tests.harness import World, bot_running, link_member, plex_people
 
 OTHER_ID = "190000000000000009"
@@ -56,6 +57,6 @@ async def test_account_with_overseerr_down_says_it_waits(world: World) -> None:
             "not set yet: I'll add it when Overseerr answers again"
         )
         world.overseerr._failures.clear()
-        assert bot.services.mentions is not None
-        assert await bot.services.mentions.sync_pending() == 1
+        assert bot.features.get(DiscordMentions) is not None
+        assert await bot.features.get(DiscordMentions).sync_pending() == 1
         assert world.overseerr.discord_ids(5) == [str(world.users["bob"].id)]

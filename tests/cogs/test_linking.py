@@ -11,6 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 import aiohttp
 import pytest
 
+from cogs.link import LINK_POLL_SECONDS
 from storage.models import OutboxMessage, OutboxStatus, PlexLink
 from tests.browser import (
     DESKTOP,
@@ -97,18 +98,22 @@ async def test_shared_user_links_as_user(world: World, public_settings) -> None:
 
 
 async def test_stranger_is_refused_with_a_page_and_a_dm(world: World, public_settings) -> None:  # type: ignore[no-untyped-def]
-    """A Plex account without access to the server is refused; nothing is linked."""
+    """A Plex account without access is refused; page and DM offer Request access; no link."""
     people = plex_people(world)
     async with bot_running(public_settings):
         status, page = await sign_in(world, await start_link(world, "bob"), people.stranger)
         assert status == 403
-        assert "the Plex account “stranger” doesn't have access to our Plex server." in page
+        assert (
+            "the Plex account “stranger” doesn't have access to our Plex server. "
+            "Press Request access in my DM to ask the admins for it." in page
+        )
         dms = await wait_dm(world, "bob")
         assert dms == [
             "I couldn't link your Plex account: the Plex account **stranger** doesn't have "
-            "access to our Plex server. Ask the server owner to share it with you, then run "
-            "`/link` again."
+            "access to our Plex server. Press Request access to ask the admins for it."
         ]
+        [dm] = world.discord.dms(world.users["bob"].id)
+        assert dm["components"][0]["components"][0]["label"] == "Request access"
         assert await PlexLink.all().count() == 0
 
 
@@ -131,14 +136,17 @@ async def test_reused_and_forged_states_link_nothing(world: World, public_settin
 
 
 async def test_polling_links_when_the_callback_never_arrives(world: World) -> None:
-    """Without a reachable PUBLIC_URL the button goes straight to Plex and polling links it."""
+    """Without PUBLIC_URL the button goes straight to Plex and the scheduled PIN poll links it."""
     people = plex_people(world)
     async with bot_running(world.settings()) as bot:
+        assert bot.services.settings.public_url is None
         url = await start_link(world, "bob")
-        assert url.startswith("https://app.plex.tv/auth/#!?")
+        assert url.startswith("https://app.plex.tv/auth/#!?") and "forwardUrl" not in url
         code = parse_qs(urlsplit(url).fragment.split("?", 1)[1])["code"][0]
         world.plextv.authorize_pin(code, people.friend)
-        assert await bot.services.linking.poll_open_attempts() == 1
+        async with asyncio.timeout(LINK_POLL_SECONDS * 3):  # the link-poll job, nothing else
+            while not await PlexLink.exists():
+                await asyncio.sleep(0.1)
         dms = await wait_dm(world, "bob")
         assert "friend" in dms[0]
         await asyncio.sleep(0.1)
@@ -227,7 +235,7 @@ async def test_browser_shows_the_refusal_page(
             shown,
             "This Plex account can't be linked",
             "the Plex account “stranger” doesn't have access to our Plex server.",
-            "Ask the server owner to share it with you, then run /link again.",
+            "Press Request access in my DM to ask the admins for it.",
         )
         assert await PlexLink.all().count() == 0
 

@@ -53,7 +53,7 @@ def add_movie(world: World, title: str, year: int, **extra: Any) -> dict[str, An
 
 
 def announcements(bot: MediaNest) -> Announcements:
-    found = bot.services.announcements
+    found = bot.features.get(Announcements)
     assert found is not None
     return found
 

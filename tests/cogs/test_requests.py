@@ -9,6 +9,7 @@ import aiohttp
 import pytest
 
 from bot.app import MediaNest
+from bot.services.requests import Requests
 from storage.models import MediaRequest, OutboxMessage, RequestStatus
 from tests.fakes.overseerr import Permission
 from tests.harness import HEALTH, WEBHOOK_TOKEN, World, bot_running, link_member, plex_people
@@ -120,7 +121,7 @@ async def test_overseerr_down_at_submission_queues_then_delivers_once(
     row = await MediaRequest.get()
     assert row.status == RequestStatus.QUEUED
     await MediaRequest.filter(id=row.id).update(next_attempt_at=row.created_at)
-    requests = bot.services.requests
+    requests = bot.features.get(Requests)
     assert requests is not None
     assert await requests.delivery.deliver_due() == 1
     assert await requests.delivery.deliver_due() == 0
@@ -150,7 +151,7 @@ async def test_overseerr_down_at_request_keeps_a_picked_title(world: World, bot:
     assert (row.status, row.unchecked) == (RequestStatus.QUEUED, True)
     await world.overseerr.start()
     await MediaRequest.filter(id=row.id).update(next_attempt_at=row.created_at)
-    requests = bot.services.requests
+    requests = bot.features.get(Requests)
     assert requests is not None
     assert await requests.delivery.deliver_due() == 1
     assert len(world.overseerr.seen("POST", "/api/v1/request")) == 1

@@ -9,6 +9,8 @@ from typing import Any
 import pytest
 
 from bot.app import MediaNest
+from bot.services.downloads import DownloadService
+from bot.services.issues import Issues
 from storage.models import KeyValue, OutboxMessage, OutboxStatus
 from tests.cogs.test_new_on_plex import add_movie, announcements, libraries, posts
 from tests.cogs.test_requests import DUNE, catalogue, wait_dms
@@ -74,10 +76,12 @@ async def test_each_kind_lands_in_its_configured_channel(world: World) -> None:
         assert await bot.services.outbox.dm("update:1", CLOSED_ID, "Your request moved on.")
         moved = await world.discord.wait_for_message(lambda m: m["channel_id"] == str(CLOSED_DMS))
         assert moved["content"].startswith(f"<@{CLOSED_ID}> I couldn't DM you")
-        assert bot.services.issues is not None
-        assert bot.services.issues.tracking.approval_channel_id == ISSUES
-        assert bot.services.downloads is not None
-        assert bot.services.downloads._notices.notify_channel_id == YOUTUBE
+        issues = bot.features.get(Issues)
+        assert issues is not None
+        assert issues.tracking.approval_channel_id == ISSUES
+        downloads = bot.features.get(DownloadService)
+        assert downloads is not None
+        assert downloads._notices.notify_channel_id == YOUTUBE
         await world.pms.stop()
         await health_round(bot)
         alert = await world.discord.wait_for_message(
@@ -159,13 +163,14 @@ async def test_setup_page_picks_a_channel_per_kind(world: World) -> None:
         )
         page = await picked.wait_original(lambda m: f"<#{ISSUES}>" in fields(m)["Issues"])
         assert (await KeyValue.get(key="setup.issues_channel_id")).value == str(ISSUES)
-        assert bot.services.issues is not None
-        assert bot.services.issues.tracking.approval_channel_id == ISSUES
+        issues = bot.features.get(Issues)
+        assert issues is not None
+        assert issues.tracking.approval_channel_id == ISSUES
         cleared = await world.discord.click(
             world.users["admin"], page, "setup:issues_channel_id", values=[]
         )
         await cleared.wait_original(lambda m: f"goes to <#{HEALTH}>" in fields(m)["Issues"])
-        assert bot.services.issues.tracking.approval_channel_id == HEALTH
+        assert issues.tracking.approval_channel_id == HEALTH
 
 
 async def test_environment_kind_is_locked_in_setup(world: World) -> None:

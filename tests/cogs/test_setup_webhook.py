@@ -93,14 +93,36 @@ async def test_a_test_that_cannot_reach_the_bot_is_reported(world: World) -> Non
 
 
 async def test_without_public_url_the_panel_says_what_to_set(world: World) -> None:
-    """No PUBLIC_URL: the webhook part names the setting and offers no webhook buttons."""
+    """No PUBLIC_URL nor OVERSEERR_WEBHOOK_URL: the panel names the setting, offers no buttons."""
     plex_people(world)
     async with bot_running(world.settings()):
         panel = await open_panel(world.discord, world.users["admin"])
         assert fields(panel)["Overseerr webhook"] == (
-            "❌ Set `PUBLIC_URL` to an address Overseerr can reach (such as "
-            "`http://medianest:8080`) and restart the bot, so Overseerr can send its "
-            "webhooks to it."
+            "❌ Set `OVERSEERR_WEBHOOK_URL` to the bot's webhook address as Overseerr reaches "
+            "it (such as `http://medianest:8080/webhooks/overseerr`) and restart the bot."
         )
         assert buttons(panel) == ["setup:recheck", "setup:kinds", "setup:nop"]
         assert world.overseerr.seen("GET", "/api/v1/settings/notifications/webhook") == []
+
+
+async def test_webhook_url_apart_from_public_url_is_what_setup_sets(world: World) -> None:
+    """Browsers' PUBLIC_URL elsewhere: /setup gives Overseerr OVERSEERR_WEBHOOK_URL, which works."""
+    plex_people(world)
+    port = free_port()
+    ours = f"http://127.0.0.1:{port}/webhooks/overseerr"
+    settings = world.settings(
+        web_port=port,
+        public_url="https://medianest.example.invalid",  # only browsers resolve it
+        overseerr_webhook_url=ours,
+    )
+    async with bot_running(settings):
+        admin = world.users["admin"]
+        panel = await open_panel(world.discord, admin)
+        assert f"URL `{ours}`" in fields(panel)["Overseerr webhook"]
+        clicked = await world.discord.click(admin, panel, "setup:webhook")
+        panel = await clicked.wait_original(
+            lambda m: "test notification arrived" in fields(m).get("Overseerr webhook", ""),
+            timeout=15,
+        )
+    assert world.overseerr.webhook_agent["options"]["webhookUrl"] == ours
+    assert world.overseerr.webhook_deliveries == [(ours, 200)]

@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 
 from bot.app import MediaNest
-from bot.services.downloads import JobProgress
+from bot.services.downloads import DownloadService, JobProgress
 from cogs.youtube import YouTubeCog
 from storage.models import DownloadItem, DownloadJob, ItemStatus, JobStatus, OutboxMessage
+from tests.eventually import eventually
 from tests.fakes.media import FakeMediaServer
 from tests.harness import ANNOUNCE, GENERAL, World, bot_running, link_member, plex_people
 
@@ -46,12 +47,11 @@ async def bot(world: World, media: FakeMediaServer) -> AsyncIterator[MediaNest]:
 
 
 async def wait_job(status: JobStatus, timeout: float = 20.0) -> DownloadJob:
-    async with asyncio.timeout(timeout):
-        while True:
-            job = await DownloadJob.first()
-            if job is not None and job.status == status:
-                return job
-            await asyncio.sleep(0.05)
+    async def reached() -> DownloadJob | None:
+        job = await DownloadJob.first()
+        return job if job is not None and job.status == status else None
+
+    return await eventually(reached, timeout)
 
 
 async def progress_message(world: World) -> dict:  # type: ignore[type-arg]
@@ -212,7 +212,7 @@ class Dropped:
 
 async def test_cog_unload_detaches_progress_and_load_attaches_it(bot: MediaNest) -> None:
     """Unloading the cog detaches its Discord sink from the service; loading it attaches one."""
-    service = bot.services.downloads
+    service = bot.features.get(DownloadService)
     assert service is not None
     relay = service.progress_relay
     with pytest.raises(RuntimeError):  # the loaded cog's sink is attached

@@ -6,10 +6,11 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 from bot.app import MediaNest
+from bot.services.downloads import DownloadService
 from storage.models import DownloadJob, JobStatus, YoutubeSubscription
 from tests.cogs.test_youtube import bot, media, wait_job
 from tests.fakes.media import FakeMediaServer
-from tests.harness import World
+from tests.harness import World, bot_running
 
 __all__ = ["bot", "media"]  # the fixtures of test_youtube, used here too
 
@@ -32,10 +33,10 @@ async def test_subscribe_check_list_and_stop(
     for n in (3, 4):
         media.add_video(f"c{n}", f"Clip {n}", size=10_000)
     media.extend_playlist("cook", ["c3", "c4"])
-    assert bot.services.downloads is not None
+    assert bot.features.get(DownloadService) is not None
     # Due now, however quickly this runs after subscribing (the interval is 3.6 ms).
     await YoutubeSubscription.all().update(checked_at=datetime.now(UTC) - timedelta(hours=1))
-    assert await bot.services.downloads.check_subscriptions() == 2
+    assert await bot.features.get(DownloadService).check_subscriptions() == 2
     dm = await world.discord.wait_for_message(lambda m: "new videos in" in m["content"])
     assert dm["content"] == "📺 2 new videos in **Cooking Basics**, in Plex."
 
@@ -78,3 +79,23 @@ async def test_admin_resumes_after_a_bot_check(
     assert (await again.response())["data"][
         "content"
     ] == "The download queue isn't paused by YouTube."
+
+
+async def test_a_short_subscription_interval_is_honoured(
+    world: World, media: FakeMediaServer
+) -> None:
+    """YOUTUBE_SUBSCRIPTION_INTERVAL under the 10-minute tick: the check runs that often."""
+    folder = world.tmp / "youtube"
+    folder.mkdir()
+    world.pms.add_section("7", "movie", "YouTube", str(folder))
+    settings = world.settings(
+        youtube_download_dir=folder,
+        youtube_plex_section="YouTube",
+        youtube_allowed_hosts=f"127.0.0.1:{media.port}",
+        youtube_min_free_gb=0,
+        youtube_subscription_interval=0.05,  # 3 minutes
+    )
+    async with bot_running(settings) as bot:
+        job = bot.jobs.scheduler.get_job("youtube-subscriptions")
+        assert job is not None
+        assert job.trigger.interval == timedelta(minutes=3)

@@ -622,7 +622,8 @@ class FakeDiscord(LoopbackServer):
         h = self._handler
         route("GET", "/gateway", self._gateway)
         route("GET", "/attachments/{cid}/{aid}/{name}", self._attachment)
-        route("GET", API + "/gateway", h(self._get_gateway))
+        # Discord documents GET /gateway as needing no token.
+        route("GET", API + "/gateway", self._handler(self._get_gateway, auth=False))
         route("GET", API + "/gateway/bot", h(self._get_gateway_bot))
         route("GET", API + "/users/@me", h(self._get_me))
         route("GET", API + r"/users/{uid:\d+}", h(self._get_user))
@@ -1307,10 +1308,11 @@ class FakeDiscord(LoopbackServer):
         self._session_id = secrets.token_hex(16)
         self._seq = 0
         self._pending_events.clear()
+        guilds = [{"id": str(self.guild_id), "unavailable": True}] if self.bot_in_guild else []
         ready = {
             "v": 10,
             "user": self._bot_payload(),
-            "guilds": [{"id": str(self.guild_id), "unavailable": True}],
+            "guilds": guilds,
             "session_id": self._session_id,
             "session_type": "normal",
             "resume_gateway_url": self.gateway_url,
@@ -1323,7 +1325,8 @@ class FakeDiscord(LoopbackServer):
             "_trace": ["fake-discord"],
         }
         await self._send_dispatch(ws, "READY", ready)
-        await self._send_dispatch(ws, "GUILD_CREATE", self._guild_create_payload())
+        if self.bot_in_guild:
+            await self._send_dispatch(ws, "GUILD_CREATE", self._guild_create_payload())
         self._ws = ws
         self._ready = True
         self._bump()
@@ -1393,7 +1396,7 @@ class FakeDiscord(LoopbackServer):
     def _command_place(self, request: web.Request) -> int | None:
         self._check_app(request)
         gid = request.match_info.get("gid")
-        if gid is not None and int(gid) != self.guild_id:
+        if gid is not None and (int(gid) != self.guild_id or not self.bot_in_guild):
             raise _Reject(403, 50001, "Missing Access")
         return None if gid is None else int(gid)
 
@@ -1434,6 +1437,10 @@ class FakeDiscord(LoopbackServer):
             }
             if place is not None:
                 out["guild_id"] = str(place)
+            if (
+                out["default_member_permissions"] is not None
+            ):  # sent as int or string, kept as string
+                out["default_member_permissions"] = str(out["default_member_permissions"])
             result.append(out)
         self._commands[place] = result
         if self._first_sync is None:
@@ -1691,8 +1698,16 @@ class FakeDiscord(LoopbackServer):
     # (what `python -m bot check` reads: is the bot in the guild, which roles and overwrites)
 
     def leave_guild(self) -> None:
-        """Make the bot not a member: GET /guilds/{id} answers 403 Missing Access."""
+        """Make the bot not a member: GET /guilds/{id} and its guild commands answer 403
+        Missing Access, and IDENTIFY's READY lists no guild."""
         self.bot_in_guild = False
+
+    async def join_guild(self) -> None:
+        """An admin adds the bot: GUILD_CREATE reaches the connected client (`on_guild_join`)."""
+        self.bot_in_guild = True
+        joined = self._guild_create_payload()
+        del joined["unavailable"]  # a join, unlike a guild coming back, has no `unavailable`
+        await self._send_event("GUILD_CREATE", joined)
 
     def set_overwrite(
         self, channel_id: int, target_id: int, *, allow: int = 0, deny: int = 0

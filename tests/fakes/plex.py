@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 from aiohttp import web
 
 from tests.fakes.base import LoopbackServer
+from tests.fakes.plex_sharing import FakeShare, SharingFake
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -99,6 +100,7 @@ class _Resource:
     name: str
     access_token: str
     created_at: float = field(default_factory=time.time)
+    share_id: int | None = None  # the plex.tv share behind a server shared with this account
 
 
 def _attrs(values: dict[str, Any]) -> dict[str, str]:
@@ -144,8 +146,8 @@ def _iso(timestamp: float) -> str:
     return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-class FakePlexTV(LoopbackServer):
-    """plex.tv: PIN login, accounts, resources (servers an account reaches) and friends."""
+class FakePlexTV(SharingFake, LoopbackServer):
+    """plex.tv: PIN login, accounts, resources (servers an account reaches), friends, sharing."""
 
     def __init__(self, *, pin_lifetime: int = 900) -> None:
         super().__init__()
@@ -155,6 +157,7 @@ class FakePlexTV(LoopbackServer):
         self.revoked: set[str] = set()
         self._resources: list[_Resource] = []
         self._next_pin = 4242
+        self._init_sharing()
 
     # -- test API -----------------------------------------------------------------------
 
@@ -190,10 +193,45 @@ class FakePlexTV(LoopbackServer):
         token = access_token or (
             account.token if owned else f"{machine_identifier}-access-{account.id}"
         )
+        share_id = None
+        if not owned:  # shared before the test began: an accepted share of every library
+            ids = [s["id"] for s in self.libraries.get(machine_identifier, [])]
+            share = FakeShare(self._next_share, machine_identifier, account.id, account.email, ids)
+            share.accepted_at = share.invited_at
+            self.shares[share.id] = share
+            self._next_share += 1
+            share_id = share.id
         self._resources.append(
-            _Resource(account.id, machine_identifier, owned, server_url, name, token)
+            _Resource(
+                account.id, machine_identifier, owned, server_url, name, token, share_id=share_id
+            )
         )
         return token
+
+    def _owner_resource(self, machine_identifier: str) -> _Resource | None:
+        return next(
+            (r for r in self._resources if r.owned and r.machine_identifier == machine_identifier),
+            None,
+        )
+
+    def _add_shared_resource(self, account: PlexAccount, share: FakeShare, url: str | None) -> None:
+        token = f"{share.machine_identifier}-access-{account.id}"
+        owner = self._owner_resource(share.machine_identifier)
+        name = owner.name if owner else "Home Plex"
+        self._resources.append(
+            _Resource(
+                account.id, share.machine_identifier, False, url, name, token, share_id=share.id
+            )
+        )
+
+    def _drop_shared_resources(self, account_id: int, machine_identifiers: set[str]) -> None:
+        self._resources = [
+            r
+            for r in self._resources
+            if r.owned
+            or r.account_id != account_id
+            or r.machine_identifier not in machine_identifiers
+        ]
 
     def authorize_pin(self, pin_id_or_code: int | str, account: PlexAccount) -> None:
         """Simulate the user signing in at app.plex.tv: the pin gets the account's token."""
@@ -248,6 +286,7 @@ class FakePlexTV(LoopbackServer):
         app.router.add_get("/api/v2/resources", self._resources_view)
         app.router.add_get("/api/users", self._friends)
         app.router.add_get("/api/users/", self._friends)
+        self._add_sharing_routes(app)
         return app
 
     @staticmethod
@@ -454,7 +493,7 @@ class FakePlexTV(LoopbackServer):
                 _element(
                     "Server",
                     {
-                        "id": share_id * 100 + index,
+                        "id": res.share_id or share_id * 100 + index,
                         "serverId": index + 1,
                         "machineIdentifier": res.machine_identifier,
                         "name": owned[res.machine_identifier].name,

@@ -7,7 +7,9 @@ import asyncio
 import pytest
 
 from bot.app import MediaNest
-from bot.services.errors import DATABASE_DOWN, is_database_error
+from bot.services.downloads import DownloadService
+from bot.services.error_log import DATABASE_DOWN, is_database_error
+from bot.services.requests import Requests
 from storage.models import (
     DownloadItem,
     DownloadJob,
@@ -41,8 +43,8 @@ async def restarted(pg: PostgresCluster, bot: MediaNest) -> None:
     """Start the cluster again and wait until the bot's own pool answers."""
     await pg.start()
     async with asyncio.timeout(20):
-        while bot.services.errors.pending:
-            await bot.services.errors.flush()
+        while bot.services.error_log.pending:
+            await bot.services.error_log.flush()
             await asyncio.sleep(0.1)
 
 
@@ -57,7 +59,7 @@ async def test_a_command_is_answered_while_the_database_is_down_and_its_error_is
         assert reply["data"]["content"] == DATABASE_DOWN
         assert reply["data"]["flags"] & 64
         assert "quote" not in reply["data"]["content"]
-        assert [p.command for p in bot.services.errors.pending].count("account") == 1
+        assert [p.command for p in bot.services.error_log.pending].count("account") == 1
 
         await restarted(pg, bot)
         [event] = await ErrorEvent.filter(command="account")
@@ -135,7 +137,7 @@ async def test_a_queued_request_is_delivered_once_after_the_database_returns(wor
         row = await MediaRequest.get()
         await MediaRequest.filter(id=row.id).update(next_attempt_at=row.created_at)
 
-        delivery = bot.services.requests.delivery  # type: ignore[union-attr]
+        delivery = bot.features.get(Requests).delivery  # type: ignore[union-attr]
         await pg.stop()
         with pytest.raises(Exception) as down:
             await delivery.deliver_due()
@@ -168,7 +170,7 @@ async def test_a_download_that_loses_the_database_finishes_once_it_returns(world
                 youtube_min_free_gb=0,
             )
             async with bot_running(settings) as bot:
-                downloads = bot.services.downloads
+                downloads = bot.features.get(DownloadService)
                 assert downloads is not None
                 job = await downloads.queue(world.users["admin"].id, url, None, None, exempt=True)
                 async with asyncio.timeout(30):  # the first video is in, the second under way

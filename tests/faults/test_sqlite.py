@@ -8,7 +8,8 @@ import pytest
 from tortoise import connections
 from tortoise.exceptions import OperationalError
 
-from bot.services.errors import DATABASE_DOWN
+from bot.services.error_log import DATABASE_DOWN
+from bot.services.linking import LinkingService
 from storage.models import ErrorEvent, KeyValue, LinkAttempt
 from tests.harness import World, bot_running
 
@@ -27,8 +28,8 @@ async def test_a_database_locked_past_busy_timeout_gets_the_database_answer(worl
             other.execute("ROLLBACK")
             other.close()
         assert followup["content"] == DATABASE_DOWN
-        assert bot.services.errors.pending
-        assert await bot.services.errors.flush() >= 1
+        assert bot.services.error_log.pending
+        assert await bot.services.error_log.flush() >= 1
         assert await LinkAttempt.all().count() == 0
 
 
@@ -44,11 +45,11 @@ async def test_a_full_disk_gets_the_database_answer_and_nothing_half_written(wor
                 await KeyValue.create(key=f"filler-{n}", value="x" * 2000)
         with pytest.raises(OperationalError, match="full"):
             for n in range(10_000):
-                await bot.services.linking.start(900_000 + n)
+                await bot.features.get(LinkingService).start(900_000 + n)
         attempts = await LinkAttempt.all().count()
         link = await world.discord.slash(world.users["alice"], "link")
         assert (await link.wait_followup())["content"] == DATABASE_DOWN
         assert await LinkAttempt.filter(discord_id=world.users["alice"].id).count() == 0
         assert await LinkAttempt.all().count() == attempts
         stored = await ErrorEvent.filter(command="link").count()  # its table had room left
-        assert stored + len(bot.services.errors.pending) == 1
+        assert stored + len(bot.services.error_log.pending) == 1

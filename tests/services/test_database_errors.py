@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncpg
 import pytest
 
-from bot.services.errors import is_database_error
+from bot.services.error_log import is_database_error
 
 
 @pytest.mark.parametrize(

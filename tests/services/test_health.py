@@ -14,6 +14,7 @@ from bot.clients.plex import PlexClient
 from bot.services import probes
 from bot.services.health import AlertPolicy, HealthMonitor, human
 from bot.services.outbox import Outbox
+from bot.services.places import Places
 from storage.models import ErrorEvent, HealthRollup, HealthSample, Incident, OutboxMessage
 from tests.fakes.overseerr import FakeOverseerr
 from tests.fakes.plex import FakePlexServer
@@ -32,7 +33,7 @@ def monitor_for(pms: FakePlexServer, **policy: object) -> HealthMonitor:
     return HealthMonitor(
         {"plex": probes.plex_probe(plex), "database": probes.database_probe()},
         Outbox(),
-        HEALTH,
+        Places({"health_channel_id": HEALTH}),
         AlertPolicy(**policy),
     )
 
@@ -137,7 +138,7 @@ async def test_a_slow_service_times_out_without_delaying_the_others(db: str) -> 
         monitor = HealthMonitor(
             {"overseerr": probes.overseerr_probe(client), "database": probes.database_probe()},
             Outbox(),
-            HEALTH,
+            Places({"health_channel_id": HEALTH}),
             AlertPolicy(timeout=0.3),
         )
         started = time.perf_counter()

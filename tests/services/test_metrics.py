@@ -10,9 +10,11 @@ from prometheus_client.parser import text_string_to_metric_families
 from prometheus_client.samples import Sample
 
 from bot.services import probes
-from bot.services.health import HealthMonitor, LoopLag
+from bot.services.health import HealthMonitor
+from bot.services.loop_lag import LoopLag
 from bot.services.metrics import Metrics
 from bot.services.outbox import Outbox
+from bot.services.places import Places
 from bot.services.status import build_report
 from storage.models import Incident
 
@@ -44,7 +46,9 @@ def samples(text: str, family: str) -> list[Sample]:
 
 async def test_exposition_parses_and_carries_every_metric(db: str) -> None:
     """The text parses with prometheus-client's own parser, every README metric typed right."""
-    monitor = HealthMonitor({"database": probes.database_probe()}, Outbox(), 3001)
+    monitor = HealthMonitor(
+        {"database": probes.database_probe()}, Outbox(), Places({"health_channel_id": 3001})
+    )
     await monitor.run_checks()
     await Incident.create(service="plex", opened_at=datetime.now(UTC), last_error="refused")
     report = await build_report(monitor, Outbox(), LoopLag(), datetime.now(UTC))

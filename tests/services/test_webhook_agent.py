@@ -23,9 +23,9 @@ from bot.services.webhook_agent import (
     AgentState,
     Delivery,
     NotPointingHere,
-    PublicUrlMissing,
     ReplaceConfirmationNeeded,
     WebhookAgentSetup,
+    WebhookUrlMissing,
 )
 from storage.models import KeyValue
 from tests.conftest import POSTGRES_ADMIN
@@ -53,7 +53,7 @@ async def bot(world: World) -> AsyncIterator[MediaNest]:
 
 
 def agent_of(bot: MediaNest) -> WebhookAgentSetup:
-    agent = bot.services.webhook_agent
+    agent = bot.features.get(WebhookAgentSetup)
     assert agent is not None
     return agent
 
@@ -159,18 +159,18 @@ async def test_ours_with_a_wrong_header_is_incomplete_and_its_test_fails(
     assert world.overseerr.webhook_deliveries == [(our_url(bot), 401)]
 
 
-async def test_unreachable_public_url_reports_the_failed_test(world: World, bot: MediaNest) -> None:
-    """PUBLIC_URL where nothing listens: settings are written, Overseerr's test fails."""
+async def test_unreachable_webhook_url_reports_the_failure(world: World, bot: MediaNest) -> None:
+    """A webhook URL where nothing listens: settings are written, Overseerr's test fails."""
     assert bot.services.overseerr is not None
-    nowhere = f"http://127.0.0.1:{free_port()}"
+    nowhere = f"http://127.0.0.1:{free_port()}/webhooks/overseerr"
     agent = WebhookAgentSetup(bot.services.overseerr, nowhere, WEBHOOK_TOKEN)
     applied = await agent.apply()
     assert applied.test.result is Delivery.FAILED
     assert applied.test.message == (
-        f"Overseerr couldn't deliver its test notification to {nowhere}/webhooks/overseerr. "
-        "Check that `PUBLIC_URL` is an address Overseerr can reach."
+        f"Overseerr couldn't deliver its test notification to {nowhere}. "
+        "Check that `OVERSEERR_WEBHOOK_URL` is an address Overseerr can reach."
     )
-    assert world.overseerr.webhook_agent["options"]["webhookUrl"] == nowhere + "/webhooks/overseerr"
+    assert world.overseerr.webhook_agent["options"]["webhookUrl"] == nowhere
 
 
 async def test_test_answered_elsewhere_is_not_an_arrival(world: World) -> None:
@@ -190,7 +190,9 @@ async def test_test_answered_elsewhere_is_not_an_arrival(world: World) -> None:
     try:
         async with aiohttp.ClientSession() as http:
             client = OverseerrClient(http, world.overseerr.url, "overseerr-key")
-            agent = WebhookAgentSetup(client, other_url, WEBHOOK_TOKEN, wait=0.2)
+            agent = WebhookAgentSetup(
+                client, other_url + "/webhooks/overseerr", WEBHOOK_TOKEN, wait=0.2
+            )
             applied = await agent.apply()
     finally:
         await runner.cleanup()
@@ -203,17 +205,16 @@ async def test_test_answered_elsewhere_is_not_an_arrival(world: World) -> None:
 
 
 async def test_without_public_url_every_step_is_refused(world: World) -> None:
-    """No PUBLIC_URL: inspect, apply and test refuse with one clear text, asking nothing."""
+    """No PUBLIC_URL nor OVERSEERR_WEBHOOK_URL: every step refuses with one text, asking nothing."""
     plex_people(world)
     async with bot_running(world.settings()) as bot:
         agent = agent_of(bot)
         for step in (agent.inspect, agent.apply, agent.test):
-            with pytest.raises(PublicUrlMissing) as refused:
+            with pytest.raises(WebhookUrlMissing) as refused:
                 await step()
             assert refused.value.message == (
-                "Set `PUBLIC_URL` to an address Overseerr can reach (such as "
-                "`http://medianest:8080`) and restart the bot, so Overseerr can send its "
-                "webhooks to it."
+                "Set `OVERSEERR_WEBHOOK_URL` to the bot's webhook address as Overseerr reaches "
+                "it (such as `http://medianest:8080/webhooks/overseerr`) and restart the bot."
             )
     assert world.overseerr.seen("GET", "/api/v1/settings/notifications") == []
     assert world.overseerr.seen("POST", "/api/v1/settings/notifications") == []

@@ -40,6 +40,7 @@ from bot.clients.ytdlp.info import (
     upload_date_of,
     web_url,
 )
+from bot.clients.ytdlp.runtime import js_runtimes
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +84,7 @@ class YtDlp:
         self.ffmpeg = shutil.which("ffmpeg") is not None if ffmpeg is None else ffmpeg
         self.socket_timeout = socket_timeout
         self.cookies_file = cookies_file
+        self.js_runtimes = js_runtimes()  # YouTube's challenges need one (see runtime.py)
 
     def _options(self, **extra: Any) -> dict[str, Any]:
         options: dict[str, Any] = {
@@ -93,6 +95,7 @@ class YtDlp:
             "allowed_extractors": self.allowed_extractors,
             "socket_timeout": self.socket_timeout,
             "ignoreerrors": False,
+            "js_runtimes": self.js_runtimes,
         }
         options.update(extra)
         return options

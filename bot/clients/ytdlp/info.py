@@ -13,8 +13,6 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from yt_dlp.utils import determine_ext, smuggle_url, unsmuggle_url
-
 from bot.clients.ytdlp import names
 from bot.errors import DependencyError
 
@@ -197,6 +195,8 @@ def fill_from_listing(info: dict[str, Any], entry: Entry) -> None:
         info["description"] = entry.description
     if entry.upload_date and not upload_date_of(info):
         info["upload_date"] = entry.upload_date.strftime("%Y%m%d")
+    from yt_dlp.utils import determine_ext  # only where yt-dlp runs: see __init__
+
     thumbs = [
         t for t in info.get("thumbnails") or [] if isinstance(t, dict) and web_url(t.get("url"))
     ]
@@ -212,6 +212,8 @@ def fill_from_listing(info: dict[str, Any], entry: Entry) -> None:
 
 def flat_entry(raw: Any) -> Entry | None:
     """An Entry from a flat playlist entry, or None for what is not a single video."""
+    from yt_dlp.utils import smuggle_url, unsmuggle_url  # only where yt-dlp runs
+
     if not isinstance(raw, dict) or raw.get("_type") == "playlist":
         return None
     url = raw.get("url")

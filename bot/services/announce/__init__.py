@@ -2,7 +2,8 @@
 
 `arrivals` reads Plex's recently-added lists and stores each new item once; `posts` draws
 the embeds and the digest's poster grid; `schedule` holds the mode chosen in `/setup`;
-`service` ties them together. `build_announcements` is the one place they are built.
+`service` ties them together. `build_announcements` is the one place they are built
+(`cogs.new_on_plex`'s `setup`).
 """
 
 from __future__ import annotations
@@ -13,8 +14,8 @@ from bot.services.announce.arrivals import Arrivals
 from bot.services.announce.schedule import DAYS, MODES, Schedule, ScheduleStore
 from bot.services.announce.service import Announcements
 from bot.services.outbox import Outbox
+from bot.services.places import Places
 from bot.services.requests.prefs import Preferences
-from bot.services.setup.places import Places
 
 __all__ = ["DAYS", "MODES", "Announcements", "Schedule", "build_announcements"]
 
@@ -30,6 +31,6 @@ def build_announcements(
         Preferences(),
         # YouTube downloads are announced by their own post, not as New on Plex.
         Arrivals(plex, settings.new_on_plex_libraries, [settings.youtube_plex_section or ""]),
-        ScheduleStore(),
+        ScheduleStore(settings.server_timezone),
         bulk=settings.new_on_plex_bulk,
     )

@@ -79,7 +79,14 @@ def parse_zone(text: str) -> str:
 
 
 class ScheduleStore:
-    """Reads and writes the schedule; everything is checked before anything is stored."""
+    """Reads and writes the schedule; everything is checked before anything is stored.
+
+    `zone` is the digest's time zone until one is picked in `/setup`: the server's
+    (SERVER_TIMEZONE), the one the alerts' maintenance windows use.
+    """
+
+    def __init__(self, zone: str = "UTC") -> None:
+        self.zone = zone
 
     async def load(self) -> Schedule:
         rows = await KeyValue.filter(key__startswith=PREFIX)
@@ -89,7 +96,7 @@ class ScheduleStore:
             mode=mode if mode in MODES else "arrival",
             day=int(kept.get("day", 6)),
             at=time.fromisoformat(kept.get("time", "18:00")),
-            zone=kept.get("zone", "UTC"),
+            zone=kept.get("zone", self.zone),
         )
 
     async def save(

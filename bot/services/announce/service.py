@@ -29,12 +29,11 @@ from bot.services.announce.posts import (
 )
 from bot.services.announce.schedule import Schedule, ScheduleStore
 from bot.services.outbox import Attachment, Button, Outbox
+from bot.services.places import Places
 from bot.services.requests.prefs import Preferences
-from bot.services.setup.places import Places
 from storage.models import MediaRequest, NewMedia
 
 log = logging.getLogger(__name__)
-PLACE = "announce_channel_id"
 KEEP = timedelta(days=90)  # announced rows kept this long: Plex's marks do the rest
 
 
@@ -108,7 +107,7 @@ class Announcements:
                 return False
             rows = await NewMedia.filter(announced_at=None).order_by("added_at", "id")
             posted = False
-            channel = self.places.channel(PLACE)
+            channel = self.places.announce_channel
             if rows and channel is not None:
                 await self._post_digest(channel, groups_of(rows), due)
                 posted = True
@@ -120,7 +119,7 @@ class Announcements:
         rows = await NewMedia.filter(announced_at=None).order_by("added_at", "id")
         if not rows:
             return 0
-        channel = self.places.channel(PLACE)
+        channel = self.places.announce_channel
         if channel is None:
             log.info("new on plex: %d new item(s), but no channel to post in", len(rows))
         else:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import io
 import threading
@@ -79,8 +78,3 @@ def chart(draw: Callable[P, Figure]) -> Callable[P, bytes]:
             return out.getvalue()
 
     return png
-
-
-async def in_thread(render: Callable[P, bytes], *args: P.args, **kwargs: P.kwargs) -> bytes:
-    """Render a chart in a worker thread so the event loop keeps answering meanwhile."""
-    return await asyncio.to_thread(render, *args, **kwargs)

@@ -22,10 +22,14 @@ log = logging.getLogger(__name__)
 
 KEY = "youtube:blocked"
 REMEDIES: dict[BlockKind, str] = {
+    # One line per remedy; PO tokens: yt-dlp's wiki "PO Token Guide" (2025-2026).
     "bot_check": (
-        "YouTube wants proof that this server is not a bot. Export a cookies.txt (Netscape "
-        "format) from a browser signed in to YouTube, set `YOUTUBE_COOKIES_FILE` to it and "
-        "restart the bot, then run `/youtube resume`."
+        "YouTube wants proof that this server is not a bot. Either:\n"
+        "• Cookies: export a cookies.txt (Netscape format) from a browser signed in to YouTube, "
+        "set `YOUTUBE_COOKIES_FILE` to it and restart the bot.\n"
+        "• PO tokens: install the `bgutil-ytdlp-pot-provider` plugin beside yt-dlp and run its "
+        "token server (see yt-dlp's PO Token Guide), then restart the bot.\n"
+        "Then run `/youtube resume`."
     ),
     "rate_limited": (
         "YouTube is rate-limiting this server (HTTP 429). Wait an hour or two (or set "

@@ -6,8 +6,9 @@ import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from bot.clients.ytdlp import Entry, YtDlp
+from bot.clients.ytdlp import Entry
 from bot.services.downloads.block import PAUSED_MESSAGE
 from bot.services.downloads.filing import PlexFiling
 from bot.services.downloads.notices import Notices
@@ -16,6 +17,9 @@ from bot.services.downloads.runs import JobRun
 from bot.services.downloads.space import DiskSpace
 from bot.services.downloads.text import human_bytes, plural
 from storage.models import DownloadItem, DownloadJob, ItemStatus, JobStatus
+
+if TYPE_CHECKING:
+    from bot.clients.ytdlp import YtDlp
 
 log = logging.getLogger(__name__)
 

@@ -13,16 +13,19 @@ import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.clients.plex import PlexClient
 from bot.clients.plex_library import CollectionMetadata, VideoMetadata
-from bot.clients.ytdlp import YtDlp
 from bot.errors import DependencyError
 from bot.services.downloads.folders import DownloadDir
 from bot.services.downloads.notices import Notices
 from bot.services.downloads.options import DownloadOptions
 from bot.services.downloads.runs import Runs, counts
 from storage.models import DownloadItem, DownloadJob, ItemStatus, JobStatus
+
+if TYPE_CHECKING:
+    from bot.clients.ytdlp import YtDlp
 
 log = logging.getLogger(__name__)
 

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 from bot.services.downloads.text import human_bytes, md, plural
 from bot.services.outbox import Outbox
+from bot.services.places import Places
 from bot.services.requests.prefs import Preferences
 from storage.models import DownloadJob, JobStatus
 
@@ -16,8 +17,17 @@ class Notices:
     """Each notice has a dedupe key, so a restart or a retry never sends it twice."""
 
     outbox: Outbox
-    notify_channel_id: int | None
-    health_channel_id: int | None
+    places: Places
+
+    @property
+    def notify_channel_id(self) -> int | None:
+        """Finished downloads: the YouTube channel, else the notify channel."""
+        return self.places.youtube_channel
+
+    @property
+    def health_channel_id(self) -> int | None:
+        """Download trouble for admins: the alerts channel, else the health channel."""
+        return self.places.alerts_channel
 
     async def finished(self, job: DownloadJob, done: int, failed: int, total: int) -> None:
         """The requester's DM and the channel announcement (each sent once per job)."""
@@ -47,23 +57,24 @@ class Notices:
                 "in a browser, then try again."
             )
             post = f"A YouTube download (**{title}**) failed"
-        await self.outbox.dm(f"youtube:{job.id}:finished", job.discord_id, text)
-        if self.notify_channel_id is not None:
+        channel = self.notify_channel_id
+        if channel is not None:
             # Public: the requester is named only if they allowed it in /notifications.
             named = await Preferences().named_in_public([job.discord_id])
             who = f", requested by <@{job.discord_id}>" if named else ""
-            await self.outbox.post(
-                f"youtube:{job.id}:announced", self.notify_channel_id, f"{post}{who}."
-            )
+            await self.outbox.post(f"youtube:{job.id}:announced", channel, f"{post}{who}.")
+        # The DM comes last: once its row exists, every notice of this job is stored.
+        await self.outbox.dm(f"youtube:{job.id}:finished", job.discord_id, text)
 
     async def paused(self, job: DownloadJob, free: int, floor: int) -> None:
         """The admins' alert that a job paused on low disk space (one per pause)."""
-        if self.health_channel_id is None:
+        channel = self.health_channel_id
+        if channel is None:
             return
         stamp = int(datetime.now(UTC).timestamp())
         await self.outbox.post(
             f"youtube:{job.id}:paused:{stamp}",
-            self.health_channel_id,
+            channel,
             f"⚠️ YouTube download #{job.id} (**{md(job.title)}**) is paused: the download "
             f"disk has {human_bytes(free)} free, below the {human_bytes(floor)} "
             "floor. Free some space and it resumes by itself.",
@@ -71,7 +82,8 @@ class Notices:
 
     async def blocked(self, kind: str, reason: str, remedy: str, since: datetime) -> None:
         """The admins' alert that YouTube refused the server and the queue is paused (once)."""
-        if self.health_channel_id is None:
+        channel = self.health_channel_id
+        if channel is None:
             return
         what = {
             "bot_check": "asked this server to prove it is not a bot",
@@ -80,7 +92,7 @@ class Notices:
         }.get(kind, "refused this server")
         await self.outbox.post(
             f"youtube:blocked:{int(since.timestamp())}",
-            self.health_channel_id,
+            channel,
             f"⛔ YouTube {what}, so the download queue is paused and no video is retried.\n"
             f"{remedy}\n-# yt-dlp said: {md(reason[:300])}",
         )

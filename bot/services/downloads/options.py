@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.config import Settings
+from bot.services.cluster.leadership import process_name
 from bot.services.downloads.clock import Clock, LoopClock
 from bot.services.retry import RetryPolicy
 
@@ -32,8 +33,6 @@ class DownloadOptions:
     per_user_queued: int = 2
     item_retries: int = 3
     min_free_bytes: int = 2 * 2**30
-    notify_channel_id: int | None = None
-    health_channel_id: int | None = None
     progress_every: float = 3.0
     # Where Plex sees download_dir, when its mount differs from ours (Docker).
     plex_download_dir: str | None = None
@@ -47,6 +46,11 @@ class DownloadOptions:
     cancel_wait: float = 5.0
     max_subscriptions: int = 5  # per member; admins are exempt
     subscription_hours: float = 6.0
+    # Workers in other processes share the queue (PostgreSQL); `worker_name` holds the leases.
+    shared_queue: bool = False
+    worker_name: str = field(default_factory=process_name)
+    lease_seconds: float = 30.0
+    local_workers: bool = True  # False: only `python -m bot worker` processes download
     free_space: Callable[[Path], int] = disk_free
     clock: Clock = field(default_factory=LoopClock)
 
@@ -69,10 +73,11 @@ class DownloadOptions:
             max_items=settings.youtube_max_items,
             rate=settings.rate_limit_youtube,
             min_free_bytes=int(settings.youtube_min_free_gb * 2**30),
-            notify_channel_id=settings.notify_channel_id,
-            health_channel_id=settings.health_channel_id,
             plex_download_dir=settings.youtube_plex_path,
             max_subscriptions=settings.youtube_max_subscriptions,
             subscription_hours=settings.youtube_subscription_interval,
             stop_timeout=3.0,  # SIGTERM must finish well within Docker's 10 s
+            shared_queue=settings.resolved_database_url.startswith("postgres"),
+            lease_seconds=settings.cluster_lease_seconds,
+            local_workers=settings.youtube_local_workers,
         )

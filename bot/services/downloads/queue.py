@@ -6,10 +6,11 @@ import asyncio
 import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from tortoise.transactions import in_transaction
 
-from bot.clients.ytdlp import DownloadFailed, Entry, YouTubeBlocked, YtDlp
+from bot.clients.ytdlp import DownloadFailed, Entry, YouTubeBlocked
 from bot.errors import InvalidInput
 from bot.services.downloads.folders import DownloadDir
 from bot.services.downloads.newvideos import NewVideos
@@ -20,6 +21,9 @@ from bot.services.downloads.text import clean, plural
 from bot.services.downloads.urls import check_url
 from bot.services.ratelimit import RateLimiter
 from storage.models import DownloadItem, DownloadJob, ItemStatus, JobStatus
+
+if TYPE_CHECKING:
+    from bot.clients.ytdlp import YtDlp
 
 log = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ from bot.clients.ytdlp import Progress
 from bot.services.downloads.progress import JobProgress, ProgressFeed, ProgressPump, job_progress
 from storage.models import DownloadItem, DownloadJob, ItemStatus, JobStatus
 
-_STOP_RANK = {"pause": 1, "blocked": 2, "stop": 3, "cancel": 4}
+_STOP_RANK = {"pause": 1, "blocked": 2, "stop": 3, "cancel": 4, "lost": 5}
 
 
 class Counts(NamedTuple):
@@ -42,7 +42,7 @@ class JobRun:
     cancel: threading.Event = field(default_factory=threading.Event)
     wake: asyncio.Event = field(default_factory=asyncio.Event)
     finished: asyncio.Event = field(default_factory=asyncio.Event)
-    reason: str | None = None  # pause | blocked | stop | cancel
+    reason: str | None = None  # pause | blocked | stop | cancel | lost (to another worker)
     current: str | None = None
     progress: Progress | None = None
     pump: ProgressPump = field(init=False)

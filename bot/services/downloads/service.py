@@ -3,26 +3,33 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from bot.clients.plex import PlexClient
-from bot.clients.ytdlp import YouTubeBlocked, YtDlp
+from bot.clients.ytdlp import YouTubeBlocked
 from bot.errors import InvalidInput
 from bot.services.downloads.block import QueueBlock
 from bot.services.downloads.cancel import Canceller
 from bot.services.downloads.endings import JobEndings
 from bot.services.downloads.filing import PlexFiling
 from bot.services.downloads.folders import DownloadDir
+from bot.services.downloads.lease import Leases
 from bot.services.downloads.notices import Notices
 from bot.services.downloads.options import DownloadOptions
-from bot.services.downloads.progress import JobProgress, ProgressFeed, ProgressRelay
+from bot.services.downloads.progress import JobProgress, ProgressFeed, ProgressRelay, ProgressSink
 from bot.services.downloads.queue import DownloadQueue
+from bot.services.downloads.remote import RemoteProgress, StoredProgress
 from bot.services.downloads.runs import Runs
 from bot.services.downloads.space import DiskSpace
-from bot.services.downloads.subscriptions import YouTubeSubscriptions
+from bot.services.downloads.subscriptions import Subscribed, SubscriptionView, YouTubeSubscriptions
 from bot.services.downloads.workers import WorkerPool
 from bot.services.outbox import Outbox
+from bot.services.places import Places
 from bot.services.ratelimit import RateLimiter
 from storage.models import DownloadJob
+
+if TYPE_CHECKING:
+    from bot.clients.ytdlp import YtDlp
 
 BLOCKED = (
     "YouTube is refusing this server right now, so downloads are paused and the admins "
@@ -34,6 +41,8 @@ class DownloadService:
     """The /youtube download queue, wired from its clients and one DownloadOptions.
 
     Progress goes to `progress`, a relay the Discord side attaches to when its cog loads.
+    On a shared queue (PostgreSQL) every worker, here or in another process, stores its
+    progress in the job's row, and `relay_stored_progress` (a leader's job) shows it.
     """
 
     def __init__(
@@ -44,16 +53,16 @@ class DownloadService:
         limiter: RateLimiter,
         options: DownloadOptions,
         progress: ProgressRelay,
+        places: Places,
     ) -> None:
         self.options = options
         self.progress_relay = progress
+        self._remote: RemoteProgress | None = None
+        if options.shared_queue:
+            progress.attach(StoredProgress())
         runs = Runs(ProgressFeed(progress, options.progress_every, options.clock))
         folders = DownloadDir(options.download_dir)
-        notices = Notices(
-            outbox,
-            notify_channel_id=options.notify_channel_id,
-            health_channel_id=options.health_channel_id,
-        )
+        notices = Notices(outbox, places)
         space = DiskSpace(
             options.download_dir,
             min_free_bytes=options.min_free_bytes,
@@ -69,7 +78,12 @@ class DownloadService:
         self._queue = DownloadQueue(ytdlp, limiter, runs, folders, options)
         self._cancel = Canceller(runs, endings, folders, notices, wait=options.cancel_wait)
         self.block = QueueBlock(runs, notices)
-        self._pool = WorkerPool(ytdlp, runs, folders, space, endings, self.block, options)
+        leases = Leases(
+            options.worker_name,
+            timedelta(seconds=options.lease_seconds),
+            postgres=options.shared_queue,
+        )
+        self._pool = WorkerPool(ytdlp, runs, folders, space, endings, self.block, options, leases)
         self.subscriptions = YouTubeSubscriptions(
             ytdlp,
             self._queue,
@@ -81,14 +95,54 @@ class DownloadService:
             interval=timedelta(hours=options.subscription_hours),
         )
 
-    def set_channels(self, notify: int | None, health: int | None) -> None:
-        """Post announcements and download trouble to these channels from now on."""
-        self._notices.notify_channel_id = notify
-        self._notices.health_channel_id = health
+    @property
+    def paused_by_youtube(self) -> bool:
+        """YouTube refused the server: the queue waits for an admin's /youtube resume."""
+        return self.block.active
+
+    @property
+    def subscription_hours(self) -> float:
+        """How often a subscription is checked for new videos."""
+        return self.options.subscription_hours
+
+    def show_progress(self, sink: ProgressSink) -> None:
+        """Send job progress to `sink` (the Discord side, when its cog loads)."""
+        if self.options.shared_queue:
+            self._remote = RemoteProgress(sink)
+        else:
+            self.progress_relay.attach(sink)
+
+    def hide_progress(self) -> None:
+        """Stop sending job progress anywhere."""
+        if self.options.shared_queue:
+            self._remote = None
+        else:
+            self.progress_relay.detach()
+
+    async def relay_stored_progress(self) -> int:
+        """Show the progress workers stored since the last call (scheduler job, shared queue)."""
+        return await self._remote.relay() if self._remote else 0
+
+    async def subscribe(
+        self, discord_id: int, url: str, collection: str | None, *, is_admin: bool
+    ) -> Subscribed:
+        """Follow a playlist or channel: its new videos are downloaded by themselves."""
+        return await self.subscriptions.subscribe(discord_id, url, collection, is_admin=is_admin)
+
+    async def subscriptions_of(self, discord_id: int | None) -> list[SubscriptionView]:
+        """A member's subscriptions (None: everyone's)."""
+        return await self.subscriptions.of_member(discord_id)
+
+    async def stop_subscription(
+        self, subscription_id: int, by_discord_id: int, *, is_admin: bool
+    ) -> str:
+        """Stop a subscription (its member or an admin); returns its title."""
+        return await self.subscriptions.stop(subscription_id, by_discord_id, is_admin=is_admin)
 
     async def start(self) -> None:
-        """Start the worker pool (paired with `stop`)."""
-        await self._pool.start()
+        """Start the worker pool (paired with `stop`), unless only other processes download."""
+        if self.options.local_workers:
+            await self._pool.start()
 
     async def stop(self) -> None:
         """Stop the worker pool; running jobs stay resumable."""

@@ -16,17 +16,21 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tortoise.exceptions import DoesNotExist
 from tortoise.expressions import Q
 
-from bot.clients.ytdlp import DownloadFailed, Entry, Playlist, YouTubeBlocked, YtDlp
+from bot.clients.ytdlp import DownloadFailed, Entry, Playlist, YouTubeBlocked
 from bot.errors import InvalidInput, NotAllowed
 from bot.services.downloads.block import QueueBlock
 from bot.services.downloads.newvideos import NewVideos
 from bot.services.downloads.queue import DownloadQueue
 from bot.services.downloads.urls import check_url
 from storage.models import DownloadItem, ItemStatus, YoutubeSubscription
+
+if TYPE_CHECKING:
+    from bot.clients.ytdlp import YtDlp
 
 log = logging.getLogger(__name__)
 

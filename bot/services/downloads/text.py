@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from bot.formatting import size
+
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _MARKDOWN = re.compile(r"([\\*_~`|>\[\]])")
 
@@ -23,10 +25,6 @@ def plural(count: int, word: str) -> str:
     return f"{count} {word}" if count == 1 else f"{count} {word}s"
 
 
-def human_bytes(size: float) -> str:
-    """1536 → "1.5 KB"."""
-    for unit in ("B", "KB", "MB", "GB", "TB"):
-        if abs(size) < 1024 or unit == "TB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1024
-    return f"{size:.1f} TB"
+def human_bytes(count: float) -> str:
+    """1536 → "1.5 KB" (`bot.formatting.size`)."""
+    return size(count)

@@ -12,28 +12,25 @@ import contextlib
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from bot.clients.ytdlp import (
-    Cancelled,
-    Downloaded,
-    DownloadFailed,
-    Entry,
-    Progress,
-    YouTubeBlocked,
-    YtDlp,
-)
+from bot.clients.ytdlp import Cancelled, Downloaded, DownloadFailed, Entry, Progress, YouTubeBlocked
 from bot.services.downloads.block import QueueBlock
 from bot.services.downloads.endings import JobEndings
 from bot.services.downloads.folders import DownloadDir
+from bot.services.downloads.lease import Leases
 from bot.services.downloads.options import DownloadOptions
 from bot.services.downloads.runs import JobRun, Runs
 from bot.services.downloads.space import DiskSpace
-from bot.services.errors import is_database_error
+from bot.services.error_log import is_database_error
+from bot.services.retry import DATABASE_RETURN
 from bot.services.tasks import stop_tasks
 from storage.models import DownloadItem, DownloadJob, ItemStatus, JobStatus
 
+if TYPE_CHECKING:
+    from bot.clients.ytdlp import YtDlp
+
 log = logging.getLogger(__name__)
-DATABASE_RETRY = 2.0  # seconds between tries to queue a job again after losing the database
 
 ARCHIVE = ".yt-dlp-archive.txt"
 _SETTLED = (ItemStatus.DONE, ItemStatus.FAILED, ItemStatus.CANCELLED)
@@ -50,18 +47,30 @@ class WorkerPool:
     endings: JobEndings
     block: QueueBlock
     options: DownloadOptions
+    leases: Leases
     _workers: list[asyncio.Task[None]] = field(default_factory=list, init=False)
     _watch: asyncio.Task[None] | None = field(default=None, init=False)
     _stopping: bool = field(default=False, init=False)
 
     async def start(self) -> None:
-        """Start the workers; jobs a crash left RUNNING are queued again first."""
+        """Start the workers; jobs a crash left RUNNING here are queued again first.
+
+        With one process (SQLite) every RUNNING job was ours; on a shared queue only the
+        ones this worker's name held, the others are taken over when their lease lapses.
+        """
         if self._workers:
             return
         root = self.options.download_dir
         await asyncio.to_thread(root.mkdir, parents=True, exist_ok=True)
-        resumed = await DownloadJob.filter(status=JobStatus.RUNNING).update(status=JobStatus.QUEUED)
-        await DownloadItem.filter(status=ItemStatus.DOWNLOADING).update(status=ItemStatus.QUEUED)
+        if self.leases.postgres:
+            resumed = await self.leases.requeue_own()
+        else:
+            resumed = await DownloadJob.filter(status=JobStatus.RUNNING).update(
+                status=JobStatus.QUEUED, lease_owner=None, lease_until=None
+            )
+            await DownloadItem.filter(status=ItemStatus.DOWNLOADING).update(
+                status=ItemStatus.QUEUED
+            )
         if resumed:
             log.info("youtube: resuming %s interrupted jobs", resumed)
         await self.block.load()
@@ -93,34 +102,36 @@ class WorkerPool:
             if run is not None:
                 await self._run_safely(run)
                 continue
-            try:
+            # Paused jobs are resumed by the scheduler's downloads-resume job, their one owner.
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.runs.work.wait(), self.options.idle_poll)
-            except TimeoutError:
-                try:
-                    if not self.block.active:  # jobs paused by a block wait for an admin
-                        await self.space.resume_paused(self.runs)
-                except Exception:  # the scheduler's job tries again; the worker goes on
-                    log.exception("youtube: could not resume paused jobs")
             self.runs.work.clear()
 
     async def _claim(self) -> JobRun | None:
-        """Take the oldest queued job, if any."""
+        """Take the oldest queued job (or one whose worker's lease lapsed), if any."""
         async with self.runs.lock:
             if self._stopping or self.block.active:
                 return None
-            while True:
-                job = await DownloadJob.filter(status=JobStatus.QUEUED).order_by("id").first()
-                if job is None:
-                    return None
-                taken = await DownloadJob.filter(id=job.id, status=JobStatus.QUEUED).update(
-                    status=JobStatus.RUNNING
-                )
-                if taken:
-                    break
-            job.status = JobStatus.RUNNING
-            return await self.runs.open(job)
+            job = await self.leases.claim()
+            return None if job is None else await self.runs.open(job)
+
+    async def _keep_lease(self, run: JobRun) -> None:
+        """Renew the job's lease while it runs; another worker took it when renewal fails."""
+        every = self.leases.length.total_seconds() / 3
+        while True:
+            await asyncio.sleep(every)
+            try:
+                kept = await self.leases.renew(run.job.id)
+            except Exception as exc:  # the database is away: the lease may lapse meanwhile
+                log.warning("youtube: could not renew the lease of job %s: %r", run.job.id, exc)
+                continue
+            if not kept:
+                log.warning("youtube: job %s was taken over by another worker", run.job.id)
+                run.stop("lost")
+                return
 
     async def _run_safely(self, run: JobRun) -> None:
+        lease = asyncio.create_task(self._keep_lease(run), name=f"youtube-lease-{run.job.id}")
         try:
             async with run.pump:
                 try:
@@ -134,7 +145,11 @@ class WorkerPool:
                     else:
                         await self._queue_again_when_database_returns(run, exc)
         finally:
+            await stop_tasks([lease])
             self.runs.close(run)
+        if run.reason != "lost":
+            with contextlib.suppress(Exception):  # a lease left behind lapses by itself
+                await self.leases.release(run.job.id)
 
     async def _queue_again_when_database_returns(self, run: JobRun, exc: BaseException) -> None:
         """The database went away mid-job: once it answers, the job goes back in the queue.
@@ -144,6 +159,7 @@ class WorkerPool:
         log.warning(
             "youtube: job %s lost the database (%r); queued again when back", run.job.id, exc
         )
+        attempts = 0
         while not self._stopping:
             try:
                 await DownloadItem.filter(job_id=run.job.id, status=ItemStatus.DOWNLOADING).update(
@@ -155,7 +171,14 @@ class WorkerPool:
             except Exception as again:
                 if not is_database_error(again):
                     raise
-                await asyncio.sleep(DATABASE_RETRY)
+                attempts += 1
+                if DATABASE_RETURN.gives_up_after(attempts):
+                    log.error(
+                        "youtube: job %s still has no database; the next start queues it again",
+                        run.job.id,
+                    )
+                    return
+                await asyncio.sleep(DATABASE_RETURN.delay(attempts))
                 continue
             self.runs.work.set()
             return
@@ -188,6 +211,8 @@ class WorkerPool:
             if run.reason is not None:
                 break
             await self._fetch(run, item, folder, episodes)
+        if run.reason == "lost":
+            return  # another worker has the job now: nothing here is ours to write
         if run.reason == "cancel":
             await self.endings.cancelled(run, folder)
         elif run.reason == "stop":

@@ -14,8 +14,8 @@ from bot.clients.overseerr import (
 )
 from bot.clients.overseerr.issues import OverseerrIssues
 from bot.errors import InvalidInput, NotAllowed, ServiceRejected, ServiceUnavailable
+from bot.services.issues.summaries import PROBLEMS, IssueView, label, view
 from bot.services.issues.tracking import FindUser, IssueTracker, Known
-from bot.services.issues.views import PROBLEMS, IssueView, label, view
 from bot.services.ratelimit import RateLimiter
 from bot.services.requests import Choice, NoOverseerrAccount
 from storage.models import ReportedIssue

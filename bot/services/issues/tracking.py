@@ -22,7 +22,7 @@ from bot.clients.overseerr import OverseerrClient, OverseerrUser
 from bot.clients.overseerr.issues import IssueWebhookBody, OverseerrIssue, OverseerrIssues
 from bot.clients.overseerr.models import describe
 from bot.errors import DependencyError, ServiceRejected, UserError
-from bot.services.issues.views import (
+from bot.services.issues.summaries import (
     THREAD_KEPT,
     IssueCardView,
     card_text,
@@ -33,6 +33,7 @@ from bot.services.issues.views import (
     status_dm,
 )
 from bot.services.outbox import Outbox
+from bot.services.places import Places
 from bot.services.requests import InvalidWebhook, NoOverseerrAccount
 from storage.models import IssueCard, OutboxMessage, ReportedIssue
 
@@ -47,7 +48,7 @@ class IssueNotFound(UserError):
     message = "I don't know that issue any more. Look it up on Overseerr."
 
 
-class AlreadyResolved(UserError):
+class IssueAlreadyResolved(UserError):
     message = "That issue is already resolved."
 
 
@@ -68,18 +69,18 @@ class IssueTracker:
     """Keeps ReportedIssue rows and cards in step with Overseerr, and tells the reporter."""
 
     def __init__(
-        self,
-        overseerr: OverseerrClient,
-        outbox: Outbox,
-        find_user: FindUser,
-        *,
-        approval_channel_id: int | None,
+        self, overseerr: OverseerrClient, outbox: Outbox, find_user: FindUser, places: Places
     ) -> None:
         self.overseerr = overseerr
         self.issues = OverseerrIssues(overseerr)
         self.outbox = outbox
         self.find_user = find_user
-        self.approval_channel_id = approval_channel_id
+        self.places = places
+
+    @property
+    def approval_channel_id(self) -> int | None:
+        """Issue cards: the issues channel, else the approval channel, else the health channel."""
+        return self.places.issues_channel
 
     # -- one issue ------------------------------------------------------------------------
 
@@ -253,7 +254,7 @@ class IssueTracker:
         if card is None or row is None:
             raise IssueNotFound()
         if row.resolved:
-            raise AlreadyResolved()
+            raise IssueAlreadyResolved()
         acting: int | None = None
         if admin_plex_user_id is not None:
             with contextlib.suppress(NoOverseerrAccount):

@@ -4,7 +4,8 @@ Each module has one job: `titles` (autocomplete and what text names), `accounts`
 (Overseerr users), `quota`, `submission` (validate and save), `reviews` (requests that
 match nothing), `delivery` (exactly-once submission), `tracking` (webhooks and the poll),
 `progress` (moving a request forward and its DMs), `cards` and `approvals` (Approve and
-Decline), `following` ("Notify me"), `listing`, and `bundle`, which wires them together.
+Decline), `following` ("Notify me"), `listing`, `summaries` (what the cogs show), and
+`bundle`, which wires them together.
 """
 
 from __future__ import annotations
@@ -15,17 +16,17 @@ from bot.services.requests.errors import (
     AlreadyDecided,
     AlreadyKnown,
     AlreadyRequested,
-    AlreadyResolved,
     CardNotFound,
     InvalidWebhook,
     NoOverseerrAccount,
     NothingToFollow,
     QuotaExceeded,
+    RequestAlreadyHandled,
     RequestNotFound,
 )
 from bot.services.requests.follow_ids import FollowTarget, follow_id, parse_follow_id
 from bot.services.requests.seasons import SEASON_HELP, format_seasons, parse_seasons
-from bot.services.requests.views import (
+from bot.services.requests.summaries import (
     ApprovalCardView,
     Choice,
     Decision,
@@ -39,7 +40,6 @@ __all__ = [
     "AlreadyDecided",
     "AlreadyKnown",
     "AlreadyRequested",
-    "AlreadyResolved",
     "ApprovalCardView",
     "CardNotFound",
     "Choice",
@@ -50,6 +50,7 @@ __all__ = [
     "NothingToFollow",
     "QuotaExceeded",
     "QuotaPreview",
+    "RequestAlreadyHandled",
     "RequestNotFound",
     "RequestOptions",
     "RequestView",

@@ -19,10 +19,10 @@ from bot.errors import DependencyError, NotAllowed, ServiceRejected
 from bot.services.requests.accounts import Accounts
 from bot.services.requests.cards import Cards, already_decided, card_decision, card_view
 from bot.services.requests.errors import AlreadyDecided, CardNotFound
-from bot.services.requests.following import Subscriptions
-from bot.services.requests.progress import Progress
+from bot.services.requests.following import Follows
+from bot.services.requests.progress import StatusUpdates
 from bot.services.requests.statuses import status_for
-from bot.services.requests.views import Decision, label, now
+from bot.services.requests.summaries import Decision, label, now
 from storage.models import ApprovalCard, CardDecision, MediaRequest
 
 log = logging.getLogger(__name__)
@@ -39,8 +39,8 @@ class Approvals:
         overseerr: OverseerrClient,
         cards: Cards,
         accounts: Accounts,
-        progress: Progress,
-        follows: Subscriptions,
+        progress: StatusUpdates,
+        follows: Follows,
     ) -> None:
         self.overseerr = overseerr
         self.cards = cards

@@ -9,8 +9,9 @@ from tortoise.exceptions import IntegrityError
 
 from bot.clients.overseerr import REQUEST_DECLINED, REQUEST_PENDING, OverseerrRequest
 from bot.services.outbox import Button, Outbox
+from bot.services.places import Places
 from bot.services.requests.errors import CardNotFound
-from bot.services.requests.views import ApprovalCardView, label_of, now
+from bot.services.requests.summaries import ApprovalCardView, label_of, now
 from storage.models import ApprovalCard, CardDecision, MediaRequest
 
 log = logging.getLogger(__name__)
@@ -92,9 +93,14 @@ async def decline_reason(overseerr_request_id: int | None) -> str | None:
 class Cards:
     """Posts approval cards through the outbox and keeps what each one should show."""
 
-    def __init__(self, outbox: Outbox, channel_id: int | None) -> None:
+    def __init__(self, outbox: Outbox, places: Places) -> None:
         self.outbox = outbox
-        self.channel_id = channel_id
+        self.places = places
+
+    @property
+    def channel_id(self) -> int | None:
+        """The approval channel (the health channel when none is chosen)."""
+        return self.places.approval_channel
 
     async def post(
         self, request_id: int, media_type: str, tmdb_id: int | None, label: str, who: str

@@ -25,12 +25,12 @@ from bot.errors import InvalidInput
 from bot.services.requests.accounts import Accounts
 from bot.services.requests.errors import AlreadyAvailable, AlreadyKnown, AlreadyRequested
 from bot.services.requests.follow_ids import follow_id
-from bot.services.requests.following import Subscriptions
+from bot.services.requests.following import Follows
 from bot.services.requests.quota import Quotas
 from bot.services.requests.seasons import parse_seasons, wants_future
 from bot.services.requests.statuses import from_media, progress, status_of
+from bot.services.requests.summaries import STATUS_TEXT, label
 from bot.services.requests.titles import Titles
-from bot.services.requests.views import STATUS_TEXT, label
 from storage.models import MediaRequest, RequestStatus
 
 S = RequestStatus
@@ -40,7 +40,7 @@ class Checks:
     """Runs the checks against Overseerr; raises the user-facing reason when one fails."""
 
     def __init__(
-        self, titles: Titles, accounts: Accounts, quotas: Quotas, follows: Subscriptions
+        self, titles: Titles, accounts: Accounts, quotas: Quotas, follows: Follows
     ) -> None:
         self.titles = titles
         self.accounts = accounts

@@ -18,9 +18,9 @@ from bot.services.requests.cards import Cards
 from bot.services.requests.checks import Checks
 from bot.services.requests.errors import AlreadyAvailable, RequestNotFound
 from bot.services.requests.follow_notices import FollowerNotices
-from bot.services.requests.progress import Progress
+from bot.services.requests.progress import StatusUpdates
 from bot.services.requests.statuses import status_for, status_of_existing
-from bot.services.requests.views import STATUS_TEXT, RequestView, label_of, now, view
+from bot.services.requests.summaries import STATUS_TEXT, RequestView, label_of, now, view
 from bot.services.retry import RetryPolicy
 from storage.models import MediaRequest, RequestStatus
 
@@ -37,7 +37,7 @@ class Deliveries:
         self,
         overseerr: OverseerrClient,
         outbox: Outbox,
-        progress: Progress,
+        progress: StatusUpdates,
         cards: Cards,
         checks: Checks,
         notices: FollowerNotices,

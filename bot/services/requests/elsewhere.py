@@ -14,9 +14,9 @@ from datetime import timedelta
 from tortoise.exceptions import IntegrityError
 
 from bot.clients.overseerr import OverseerrClient, OverseerrRequest
-from bot.services.requests.progress import Progress
+from bot.services.requests.progress import StatusUpdates
 from bot.services.requests.statuses import status_for
-from bot.services.requests.views import now
+from bot.services.requests.summaries import now
 from storage.models import KeyValue, MediaRequest, PlexLink, RequestStatus
 
 log = logging.getLogger(__name__)
@@ -28,7 +28,7 @@ POLL_PAGE = 50
 class Elsewhere:
     """Finds linked members' requests made outside Discord and tracks them like ours."""
 
-    def __init__(self, overseerr: OverseerrClient, progress: Progress) -> None:
+    def __init__(self, overseerr: OverseerrClient, progress: StatusUpdates) -> None:
         self.overseerr = overseerr
         self.progress = progress
 

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from bot.errors import MediaNestError, UserError
-from bot.services.requests.views import QuotaPreview
+from bot.services.requests.summaries import QuotaPreview
 from storage.models import RequestStatus
 
 
@@ -25,7 +25,7 @@ class NoOverseerrAccount(UserError):
     )
 
 
-class AlreadyResolved(UserError):
+class RequestAlreadyHandled(UserError):
     """An admin action on a request that is no longer waiting for review."""
 
 

@@ -12,7 +12,7 @@ from datetime import timedelta
 
 from bot.services.outbox import Outbox
 from bot.services.requests.prefs import Preferences
-from bot.services.requests.views import label_of, now
+from bot.services.requests.summaries import label_of, now
 from storage.models import SEASON_FUTURE, SEASON_WHOLE, MediaRequest, RequestStatus, Subscription
 
 log = logging.getLogger(__name__)

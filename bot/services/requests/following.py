@@ -82,7 +82,7 @@ def followed(row: Subscription) -> Followed:
     )
 
 
-class Subscriptions:
+class Follows:
     """Subscribe, list, unsubscribe, and tell subscribers what happened to their media."""
 
     def __init__(

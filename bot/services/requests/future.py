@@ -19,7 +19,7 @@ from bot.services.requests.errors import NoOverseerrAccount, QuotaExceeded
 from bot.services.requests.prefs import Preferences
 from bot.services.requests.quota import Quotas
 from bot.services.requests.seasons import format_seasons
-from bot.services.requests.views import now
+from bot.services.requests.summaries import now
 from storage.models import KeyValue, MediaRequest, PlexLink, RequestStatus, Subscription
 
 log = logging.getLogger(__name__)

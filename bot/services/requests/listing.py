@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 from bot.services.requests.errors import RequestNotFound
-from bot.services.requests.views import RequestView, view
+from bot.services.requests.summaries import RequestView, view
 from storage.models import MediaRequest
 
 

@@ -7,23 +7,24 @@ from typing import Any
 
 from bot.clients.overseerr import MEDIA_AVAILABLE
 from bot.services.outbox import Outbox
+from bot.services.places import Places
 from bot.services.requests.cards import decline_reason
 from bot.services.requests.prefs import Kind, Preferences
 from bot.services.requests.statuses import FORWARD
-from bot.services.requests.views import label_of, now
+from bot.services.requests.summaries import label_of, now
 from storage.models import MediaRequest, RequestStatus
 
 log = logging.getLogger(__name__)
 S = RequestStatus
 
 
-class Progress:
+class StatusUpdates:
     """Conditional status updates (so concurrent updaters can't both win) and their DMs."""
 
-    def __init__(self, outbox: Outbox, prefs: Preferences, notify_channel_id: int | None) -> None:
+    def __init__(self, outbox: Outbox, prefs: Preferences, places: Places) -> None:
         self.outbox = outbox
         self.prefs = prefs
-        self.notify_channel_id = notify_channel_id
+        self.places = places
 
     async def wanted(self, row: MediaRequest) -> bool:
         """Whether the requester wants DMs about this request (made here or elsewhere)."""

@@ -10,7 +10,7 @@ from bot.clients.overseerr import REQUEST_DECLINED, OverseerrClient, QuotaEntry
 from bot.errors import ServiceRejected
 from bot.services.requests.accounts import Accounts
 from bot.services.requests.errors import QuotaExceeded
-from bot.services.requests.views import QuotaPreview, now
+from bot.services.requests.summaries import QuotaPreview, now
 
 log = logging.getLogger(__name__)
 

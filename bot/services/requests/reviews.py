@@ -8,12 +8,13 @@ from typing import Any
 from bot.clients.overseerr import MEDIA_AVAILABLE
 from bot.errors import InvalidInput
 from bot.services.outbox import Button, Outbox
+from bot.services.places import Places
 from bot.services.requests.delivery import Deliveries
-from bot.services.requests.errors import AlreadyResolved, RequestNotFound
-from bot.services.requests.progress import Progress
+from bot.services.requests.errors import RequestAlreadyHandled, RequestNotFound
+from bot.services.requests.progress import StatusUpdates
 from bot.services.requests.seasons import parse_seasons
+from bot.services.requests.summaries import STATUS_TEXT, RequestView, now, view
 from bot.services.requests.titles import Titles
-from bot.services.requests.views import STATUS_TEXT, RequestView, now, view
 from storage.models import MediaRequest, RequestStatus
 
 log = logging.getLogger(__name__)
@@ -27,16 +28,21 @@ class Reviews:
     def __init__(
         self,
         titles: Titles,
-        progress: Progress,
+        progress: StatusUpdates,
         delivery: Deliveries,
         outbox: Outbox,
-        channel_id: int | None,
+        places: Places,
     ) -> None:
         self.titles = titles
         self.progress = progress
         self.delivery = delivery
         self.outbox = outbox
-        self.channel_id = channel_id
+        self.places = places
+
+    @property
+    def channel_id(self) -> int | None:
+        """Requests that match nothing go to the health channel."""
+        return self.places.health_channel
 
     async def save(
         self, discord_id: int, text: str, spec: str | None, is_4k: bool, overseerr_user_id: int
@@ -54,7 +60,8 @@ class Reviews:
         log.info(
             "requests: %s asked for %r, which matches nothing: review %s", discord_id, text, row.id
         )
-        if self.channel_id is None:
+        channel = self.channel_id
+        if channel is None:
             log.warning("requests: no review channel, request %s waits unseen", row.id)
             return row
         extra = []
@@ -65,7 +72,7 @@ class Reviews:
         details = f" ({', '.join(extra)})" if extra else ""
         await self.outbox.post(
             f"request:{row.id}:review",
-            self.channel_id,
+            channel,
             f"<@{discord_id}> asked for “{text[:300]}”{details}, which matches nothing in "
             f"Overseerr. Pick the right title (a TMDB id) or decline it. Request #{row.id}.",
             buttons=[
@@ -83,12 +90,12 @@ class Reviews:
         if row is None:
             raise RequestNotFound()
         if row.status != S.NEEDS_REVIEW:
-            raise AlreadyResolved(
+            raise RequestAlreadyHandled(
                 f"Request #{row.id} was already handled: it is {STATUS_TEXT[row.status]}."
             )
         if tmdb_id is None:
             if not await self.progress.move(row, S.DECLINED, resolved_by=admin_discord_id):
-                raise AlreadyResolved(f"Request #{row.id} was already handled.")
+                raise RequestAlreadyHandled(f"Request #{row.id} was already handled.")
             await self.progress.tell(row, S.DECLINED)
             return view(row)
         if media_type not in ("movie", "tv"):
@@ -112,7 +119,7 @@ class Reviews:
         )
         target = S.AVAILABLE if available else S.QUEUED
         if not await self.progress.move(row, target, **update):
-            raise AlreadyResolved(f"Request #{row.id} was already handled.")
+            raise RequestAlreadyHandled(f"Request #{row.id} was already handled.")
         log.info(
             "requests: admin %s resolved review %s as %s:%s",
             admin_discord_id,

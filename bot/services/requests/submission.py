@@ -13,11 +13,11 @@ from datetime import timedelta
 from bot.errors import InvalidInput, ServiceUnavailable
 from bot.services.ratelimit import RateLimiter
 from bot.services.requests.checks import Checks
-from bot.services.requests.following import Subscriptions
+from bot.services.requests.following import Follows
 from bot.services.requests.reviews import Reviews
 from bot.services.requests.seasons import SEASON_HELP
+from bot.services.requests.summaries import label_of, now
 from bot.services.requests.titles import CHOICE_VALUE, Titles
-from bot.services.requests.views import label_of, now
 from storage.models import MediaRequest, RequestStatus
 
 log = logging.getLogger(__name__)
@@ -38,7 +38,7 @@ class Submission:
         checks: Checks,
         titles: Titles,
         reviews: Reviews,
-        follows: Subscriptions,
+        follows: Follows,
         limiter: RateLimiter,
         rate: str,
     ) -> None:

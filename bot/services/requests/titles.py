@@ -20,7 +20,7 @@ from bot.clients.overseerr import (
     SearchResult,
 )
 from bot.errors import FeatureDisabled, InvalidInput, ServiceRejected, ServiceUnavailable
-from bot.services.requests.views import Choice
+from bot.services.requests.summaries import Choice
 
 log = logging.getLogger(__name__)
 

@@ -24,8 +24,8 @@ from bot.services.requests.approvals import Approvals
 from bot.services.requests.elsewhere import Elsewhere
 from bot.services.requests.errors import InvalidWebhook
 from bot.services.requests.follow_notices import FollowerNotices
-from bot.services.requests.following import Subscriptions
-from bot.services.requests.progress import Progress
+from bot.services.requests.following import Follows
+from bot.services.requests.progress import StatusUpdates
 from bot.services.requests.statuses import TRACKED, from_media, seasons_status, status_for
 from bot.services.requests.stored import StoredLookup
 from storage.models import MediaRequest, RequestStatus
@@ -58,9 +58,9 @@ class Tracking:
     def __init__(
         self,
         overseerr: OverseerrClient,
-        progress: Progress,
+        progress: StatusUpdates,
         approvals: Approvals,
-        follows: Subscriptions,
+        follows: Follows,
         elsewhere: Elsewhere,
         notices: FollowerNotices,
     ) -> None:

@@ -1,6 +1,6 @@
 """`/setup`'s logic: the places admins choose from Discord, kept in the database."""
 
-from bot.services.setup.places import PLACES, Choice, Place, Places, SetByEnvironment
+from bot.services.places import PLACES, Choice, Place, Places, SetByEnvironment
 from bot.services.setup.review import Chooser, PlaceState, SetupReport, SetupReview
 
 __all__ = [

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from bot.clients.discord_rest import DiscordREST
@@ -11,8 +11,8 @@ from bot.config import Settings
 from bot.errors import FeatureDisabled, InvalidInput, MediaNestError
 from bot.services.access import Access
 from bot.services.discord_checks import ChannelCheck, bot_channel_checks, channel_needs
+from bot.services.places import BY_NAME, Choice, Places
 from bot.services.probes import Probe, ProbeResult, run_probes
-from bot.services.setup.places import BY_NAME, Choice, Places
 from bot.services.webhook_agent import Applied, DeliveryReport, WebhookAgentSetup, WebhookPlan
 
 PROBE_TIMEOUT = 10.0
@@ -53,19 +53,18 @@ class SetupReview:
         self,
         places: Places,
         rest: DiscordREST,
-        settings: Callable[[], Settings],
-        probes: Callable[[], dict[str, Probe]],
-        apply: Callable[[], None],
+        settings: Settings,
+        probes: Mapping[str, Probe],
         access: Access,
         agent: WebhookAgentSetup | None = None,
     ) -> None:
+        """`settings` as the environment sets them; the chosen places are read from `places`."""
         self.places = places
         self.access = access
         self.agent = agent
         self.rest = rest
         self.settings = settings
         self.probes = probes
-        self.apply = apply
 
     async def report(self, guild_id: int) -> SetupReport:
         """The panel's content: places with their checks, and every service's state."""
@@ -103,7 +102,7 @@ class SetupReview:
 
     async def services(self) -> list[ProbeResult]:
         """Each configured service as `check` shows it (Discord answers: we are in it)."""
-        return await run_probes(self.probes(), PROBE_TIMEOUT)
+        return await run_probes(self.probes, PROBE_TIMEOUT)
 
     async def choose(self, name: str, value: int | None, by: Chooser) -> None:
         """Store an admin's pick and start using it at once.
@@ -125,11 +124,10 @@ class SetupReview:
                     "You don't have that role, so you would no longer be an admin: "
                     "give yourself the role first, or pick one you have."
                 )
-        await self.places.choose(name, value)
-        self.apply()
+        await self.places.choose(name, value)  # every service reads it when it next sends
 
     async def _channel_checks(self, guild_id: int) -> tuple[dict[str, ChannelCheck], str | None]:
-        needs = channel_needs(self.settings())
+        needs = channel_needs(self.places.applied_to(self.settings))
         if not needs:
             return {}, None
         try:

@@ -4,22 +4,30 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from cachetools import TTLCache
 from tortoise.functions import Count, Min
 
 from bot.clients.overseerr import Quota
 from bot.errors import DependencyError
 from bot.services.stats.period import Period, Window, window
 from bot.services.stats.requests import OPEN
-from storage.models import MediaRequest, MemberActivity, PlexLink
+from storage.models import (
+    AccessEvent,
+    AccessState,
+    MediaRequest,
+    MemberActivity,
+    PlexAccess,
+    PlexLink,
+)
 
 log = logging.getLogger(__name__)
 NEAR_QUOTA = 0.8  # a member who used this share of a limited quota is near it
 QUOTA_TTL = 600.0  # seconds a member's quota answer is reused
+QUOTA_CACHE_SIZE = 1024  # members whose quota is kept
 QUOTA_TIMEOUT = 3.0  # the page never waits longer than this for Overseerr
 ReadQuota = Callable[[int], Awaitable[Quota]]
 
@@ -54,10 +62,35 @@ class MemberStats:
     longest_waiting: list[Waiting]
     near_quota: list[NearQuota] = field(default_factory=list)
     quotas_read: int = 0  # how many top requesters' quotas were known
+    access: AccessFigures | None = None  # Plex access requests and invites
 
     @property
     def empty(self) -> bool:
-        return not (self.active or self.new_links or self.top_requesters or self.longest_waiting)
+        busy = self.access is not None and any(vars(self.access).values())
+        return not (
+            self.active or self.new_links or self.top_requesters or self.longest_waiting or busy
+        )
+
+
+@dataclass(frozen=True)
+class AccessFigures:
+    """Plex access: requests waiting now; invites sent, accepted and removed in the window."""
+
+    pending: int
+    invited: int
+    accepted: int
+    removed: int
+
+
+async def access_figures(span: Window) -> AccessFigures:
+    """Counted from the record of changes (`plex_access_event`)."""
+    events = AccessEvent.filter(created_at__gte=span.start, created_at__lte=span.end)
+    return AccessFigures(
+        pending=await PlexAccess.filter(state=AccessState.REQUESTED).count(),
+        invited=await events.filter(action="invited").count(),
+        accepted=await events.filter(action="accepted").count(),
+        removed=await events.filter(action="removed").count(),
+    )
 
 
 class QuotaCache:
@@ -65,13 +98,11 @@ class QuotaCache:
 
     def __init__(self, read: ReadQuota, ttl: float = QUOTA_TTL) -> None:
         self.read = read
-        self.ttl = ttl
-        self._kept: dict[int, tuple[float, Quota]] = {}
+        self._kept: TTLCache[int, Quota] = TTLCache(QUOTA_CACHE_SIZE, ttl)
 
     async def quotas(self, overseerr_ids: list[int]) -> dict[int, Quota]:
         """The quota of each user that answers within QUOTA_TIMEOUT (cached ones at once)."""
-        moment = time.monotonic()
-        missing = [u for u in overseerr_ids if not self._fresh(u, moment)]
+        missing = [u for u in overseerr_ids if u not in self._kept]
         if missing:
             answers = await asyncio.wait_for(
                 asyncio.gather(*(self.read(u) for u in missing), return_exceptions=True),
@@ -79,16 +110,13 @@ class QuotaCache:
             )
             for user, answer in zip(missing, answers, strict=True):
                 if isinstance(answer, Quota):
-                    self._kept[user] = (moment, answer)
+                    self._kept[user] = answer
                 elif isinstance(answer, DependencyError):
                     log.info("stats: no quota for Overseerr user %s: %s", user, answer)
                 elif isinstance(answer, BaseException):
                     raise answer
-        return {u: self._kept[u][1] for u in overseerr_ids if u in self._kept}
-
-    def _fresh(self, user: int, moment: float) -> bool:
-        kept = self._kept.get(user)
-        return kept is not None and moment - kept[0] < self.ttl
+        found = {u: self._kept.get(u) for u in overseerr_ids}
+        return {u: quota for u, quota in found.items() if quota is not None}
 
 
 async def member_stats(
@@ -115,6 +143,7 @@ async def member_stats(
         longest_waiting=await longest_waiting(top),
         near_quota=near,
         quotas_read=read,
+        access=await access_figures(span),
     )
 
 

@@ -5,9 +5,7 @@ Files are small and throttled just enough to catch a download in the middle.
 
 from __future__ import annotations
 
-import asyncio
 import secrets
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -24,9 +22,11 @@ from bot.services.downloads import (
 )
 from bot.services.downloads.clock import LoopClock
 from bot.services.outbox import Outbox
+from bot.services.places import Places
 from bot.services.ratelimit import RateLimiter
 from bot.services.retry import RetryPolicy
 from storage.models import DownloadItem, DownloadJob, JobStatus, OutboxMessage, TargetKind
+from tests.eventually import eventually
 from tests.fakes.media import FakeMediaServer
 from tests.fakes.plex import FakePlexServer
 
@@ -77,8 +77,6 @@ class Rig:
             allowed_hosts=[*YOUTUBE_HOSTS, f"127.0.0.1:{self.media.port}"],
             rate="50/day",
             per_user_queued=5,
-            notify_channel_id=NOTIFY,
-            health_channel_id=HEALTH,
             progress_every=0.3,
             plex_wait=2.0,
             plex_poll=0.05,
@@ -95,13 +93,15 @@ class Rig:
         recorder = Recorder()
         relay.attach(recorder)
         ytdlp = YtDlp(allowed_extractors=["generic", "html5"], ffmpeg=False)
+        places = Places({"notify_channel_id": NOTIFY, "health_channel_id": HEALTH})
         service = DownloadService(
             ytdlp,
             self.plex,
-            Outbox(notify_channel_id=NOTIFY),
+            Outbox(places=places),
             self.limiter,
             replace(options, **overrides),
             relay,
+            places,
         )
         self.services.append(service)
         self.sinks[service] = recorder
@@ -130,16 +130,7 @@ class Rig:
 
 async def until(check: Callable[[], Any], timeout: float = 15.0) -> None:
     """Wait until `check()` (sync or async) is truthy."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if asyncio.iscoroutine(result):
-            result = await result
-        if result:
-            return
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.02)
+    await eventually(check, timeout)
 
 
 async def finished(job_id: int, *statuses: JobStatus) -> DownloadJob:

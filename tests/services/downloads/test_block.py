@@ -12,8 +12,9 @@ from tests.services.downloads.rig import ALICE, HEALTH, Rig, finished, items, me
 
 
 async def test_bot_check_pauses_queue_until_an_admin_resumes(rig: Rig) -> None:
-    """A video whose extractor answers with the bot check: no retries, one admin alert with the
-    remedy, the whole queue paused (across a restart), and resumed by an admin."""
+    """A video whose extractor answers with the bot check: no retries, one admin alert naming
+    both remedies (cookies, PO tokens) one line each, the whole queue paused (across a
+    restart), and resumed by an admin."""
     url, ids = rig.playlist("bot", 2)
     later, _ = rig.playlist("later", 1)
     rig.media.bot_check(ids[0])
@@ -33,7 +34,10 @@ async def test_bot_check_pauses_queue_until_an_admin_resumes(rig: Rig) -> None:
     assert len([r for r in rig.media.ranges if r[0] == ids[0]]) == 1  # tried once, not 4 times
     assert "refusing this server" in (job.error or "")
     (alert,) = await messages(TargetKind.CHANNEL, HEALTH)
-    assert "not a bot" in alert and "YOUTUBE_COOKIES_FILE" in alert and "/youtube resume" in alert
+    assert "not a bot" in alert and "/youtube resume" in alert
+    remedies = [line for line in alert.splitlines() if line.startswith("• ")]
+    assert [line.split(":")[0] for line in remedies] == ["• Cookies", "• PO tokens"]
+    assert "YOUTUBE_COOKIES_FILE" in remedies[0] and "bgutil-ytdlp-pot-provider" in remedies[1]
 
     with pytest.raises(InvalidInput, match="downloads are paused"):
         await service.queue(ALICE, later, None, None)

@@ -24,8 +24,6 @@ def test_options_come_from_the_youtube_settings(
     monkeypatch.setenv("YOUTUBE_MIN_FREE_GB", "1.5")
     monkeypatch.setenv("YOUTUBE_PLEX_PATH", "/data/youtube")
     monkeypatch.setenv("RATE_LIMIT_YOUTUBE", "5/day")
-    monkeypatch.setenv("NOTIFY_CHANNEL_ID", "11")
-    monkeypatch.setenv("HEALTH_CHANNEL_ID", "12")
 
     options = DownloadOptions.from_settings(load_settings())
 
@@ -35,7 +33,6 @@ def test_options_come_from_the_youtube_settings(
     assert (options.max_concurrent, options.max_items, options.rate) == (3, 50, "5/day")
     assert options.min_free_bytes == int(1.5 * 2**30)
     assert options.plex_download_dir == "/data/youtube"
-    assert (options.notify_channel_id, options.health_channel_id) == (11, 12)
     assert options.stop_timeout == 3.0
 
 

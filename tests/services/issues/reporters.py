@@ -12,6 +12,7 @@ import pytest
 from bot.clients.overseerr import OverseerrClient
 from bot.services.issues import Issues, build_issues
 from bot.services.outbox import Outbox
+from bot.services.places import Places
 from bot.services.ratelimit import RateLimiter
 from bot.services.requests.accounts import Accounts
 from storage.models import OutboxMessage, TargetKind
@@ -40,7 +41,12 @@ class World:
         limiter = RateLimiter(None, prefix=f"test-{secrets.token_hex(4)}")
         accounts = Accounts(client)
         return build_issues(
-            client, Outbox(), limiter, accounts.user, rate=rate, approval_channel_id=CARDS
+            client,
+            Outbox(),
+            limiter,
+            accounts.user,
+            rate=rate,
+            places=Places({"approval_channel_id": CARDS}),
         )
 
     async def report(

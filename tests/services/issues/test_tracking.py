@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.services.issues import AlreadyResolved
+from bot.services.issues import IssueAlreadyResolved
 from bot.services.issues.tracking import Known
 from bot.services.requests import InvalidWebhook
 from storage.models import IssueCard, OutboxMessage, ReportedIssue
@@ -138,7 +138,7 @@ async def test_resolve_from_the_card_acts_as_the_admin(db: str, world: World) ->
     assert world.fake.issues[issue_id]["status"] == 2
     assert f"Resolved by <@{ADMIN}>" in card.content and card.buttons == ()
     assert (await IssueCard.get(overseerr_issue_id=issue_id)).acted_as == 1
-    with pytest.raises(AlreadyResolved):
+    with pytest.raises(IssueAlreadyResolved):
         await world.issues.tracking.resolve(issue_id, ADMIN, ADMIN_PLEX)
     await world.issues.tracking.handle_webhook(
         world.fake.issue_webhook_payload("ISSUE_RESOLVED", issue_id)

@@ -12,6 +12,7 @@ import pytest
 
 from bot.clients.overseerr import OverseerrClient
 from bot.services.outbox import Delivery, Outbox
+from bot.services.places import Places
 from bot.services.ratelimit import RateLimiter
 from bot.services.requests import RequestOptions, Requests, build_requests
 from bot.services.retry import RetryPolicy
@@ -42,16 +43,15 @@ class World:
 
     def build(self, **kwargs: Any) -> Requests:
         """Another service on the same fake and database."""
-        options: dict[str, Any] = dict(
-            rate="5/hour",
-            notify_channel_id=NOTIFY,
-            review_channel_id=REVIEW,
-            approval_channel_id=APPROVALS,
-            policy=SLOW,
+        channels: dict[str, int | None] = dict(
+            notify_channel_id=NOTIFY, health_channel_id=REVIEW, approval_channel_id=APPROVALS
         )
+        channels.update((k, kwargs.pop(k)) for k in list(kwargs) if k.endswith("_channel_id"))
+        options: dict[str, Any] = dict(rate="5/hour", policy=SLOW)
         options.update(kwargs)
         client = OverseerrClient(self.http, self.fake.url, KEY, timeout=2)
-        return build_requests(client, Outbox(), self.limiter, RequestOptions(**options))
+        places = Places(channels)
+        return build_requests(client, Outbox(), self.limiter, places, RequestOptions(**options))
 
     async def request(
         self, title: str, seasons: str | None = None, *, who: int = ALICE, plex: int = ALICE_PLEX

@@ -13,6 +13,7 @@ import pytest
 
 from bot.clients.overseerr import OverseerrClient
 from bot.services.outbox import Outbox
+from bot.services.places import Places
 from bot.services.ratelimit import RateLimiter
 from bot.services.requests import RequestOptions, Requests, build_requests
 from bot.services.retry import RetryPolicy
@@ -62,13 +63,12 @@ class World:
         self, client_class: type[OverseerrClient] = OverseerrClient, **kwargs: Any
     ) -> Requests:
         """Another service on the same fake and database (a restarted bot, say)."""
-        options: dict[str, Any] = dict(
-            rate="5/hour", notify_channel_id=NOTIFY, review_channel_id=REVIEW, policy=SLOW
-        )
+        options: dict[str, Any] = dict(rate="5/hour", policy=SLOW)
         options.update(kwargs)
         client = client_class(self.http, self.fake.url, KEY, timeout=2)
         limiter = options.pop("limiter", self.limiter)
-        return build_requests(client, Outbox(), limiter, RequestOptions(**options))
+        places = Places({"notify_channel_id": NOTIFY, "health_channel_id": REVIEW})
+        return build_requests(client, Outbox(), limiter, places, RequestOptions(**options))
 
     def posts(self) -> int:
         """How many POST /request calls the fake received."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.services.requests import AlreadyResolved
+from bot.services.requests import RequestAlreadyHandled
 from storage.models import MediaRequest
 from tests.services.requests import members
 from tests.services.requests.members import (
@@ -56,7 +56,7 @@ async def test_review_resolved_by_picking_a_title(db: str, world: World) -> None
         "Your request for **Breaking Bad (2008), season 5** went through: "
         "it's waiting for approval."
     ]
-    with pytest.raises(AlreadyResolved):
+    with pytest.raises(RequestAlreadyHandled):
         await world.service.reviews.resolve(row.id, None, None, ADMIN)
 
 
@@ -67,7 +67,7 @@ async def test_review_declined(db: str, world: World) -> None:
     assert result.status == S.DECLINED
     (message,) = await dms(ALICE)
     assert "declined it" in message and "qwertyuiop" in message
-    with pytest.raises(AlreadyResolved):
+    with pytest.raises(RequestAlreadyHandled):
         await world.service.reviews.resolve(row.id, None, None, ADMIN)
 
 

@@ -1,12 +1,16 @@
-"""The places /setup stores: kept in the database, the environment wins, applied to services."""
+"""The places /setup stores: kept in the database, the environment wins, read by services."""
 
 from __future__ import annotations
 
 import aiohttp
 import pytest
 
+from bot.clients.ytdlp import YtDlp
 from bot.config import load_settings
 from bot.container import build_services
+from bot.services.downloads import DownloadOptions, DownloadService, ProgressRelay
+from bot.services.issues import build_issues
+from bot.services.requests import RequestOptions, build_requests
 from bot.services.setup import Places, SetByEnvironment
 from storage.models import KeyValue
 
@@ -56,8 +60,8 @@ async def test_choosing_none_forgets(db: str, tmp_path) -> None:  # type: ignore
     assert await KeyValue.filter(key="setup.admin_role_id").count() == 0
 
 
-async def test_applying_reaches_every_service_that_posts(db: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    """One apply gives the outbox, health, requests, issues, downloads and access the new places."""
+async def test_a_choice_reaches_every_service_that_posts(db: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """One choice is read by the outbox, health, requests, issues, downloads and access."""
     env = settings(
         tmp_path,
         plex_url="http://127.0.0.1:9",
@@ -68,6 +72,31 @@ async def test_applying_reaches_every_service_that_posts(db: str, tmp_path) -> N
     )
     async with aiohttp.ClientSession() as http:
         services = build_services(env, http)
+        assert services.overseerr and services.plex
+        requests = build_requests(
+            services.overseerr,
+            services.outbox,
+            services.limiter,
+            services.places,
+            RequestOptions(rate="5/hour"),
+        )
+        issues = build_issues(
+            services.overseerr,
+            services.outbox,
+            services.limiter,
+            requests.accounts.user,
+            rate="5/hour",
+            places=services.places,
+        )
+        downloads = DownloadService(
+            YtDlp(),
+            services.plex,
+            services.outbox,
+            services.limiter,
+            DownloadOptions.from_settings(env),
+            ProgressRelay(),
+            services.places,
+        )
         try:
             for name, value in [
                 ("health_channel_id", 11),
@@ -76,10 +105,7 @@ async def test_applying_reaches_every_service_that_posts(db: str, tmp_path) -> N
                 ("admin_role_id", 14),
             ]:
                 await services.places.choose(name, value)
-            services.apply_places()
-            requests, issues, downloads = services.requests, services.issues, services.downloads
-            assert requests and issues and downloads
-            assert services.settings.health_channel_id == 11
+            assert services.places.applied_to(env).health_channel_id == 11
             assert services.health.channel_id == 11
             assert services.outbox.notify_channel_id == 13
             assert requests.progress.notify_channel_id == 13
@@ -92,7 +118,7 @@ async def test_applying_reaches_every_service_that_posts(db: str, tmp_path) -> N
             )
             assert await services.access.is_admin(99, [14])
             await services.places.choose("approval_channel_id", None)
-            services.apply_places()  # approval cards fall back to the health channel
+            # approval cards fall back to the health channel
             assert requests.cards.channel_id == 11 and issues.tracking.approval_channel_id == 11
         finally:
             services.close()

@@ -7,9 +7,11 @@ from datetime import timedelta
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from bot.services.health import HealthMonitor, LoopLag
+from bot.services.health import HealthMonitor
+from bot.services.loop_lag import LoopLag
 from bot.services.metrics import Metrics
 from bot.services.outbox import Outbox
+from bot.services.places import Places
 from bot.services.stats import Period, window
 from bot.services.stats.histogram import AVAILABLE_BUCKETS, AvailableTally, available_histograms
 from bot.services.stats.period import median, percentile
@@ -132,7 +134,7 @@ async def test_time_to_available_histogram_on_metrics(db: str) -> None:
     assert histograms["movie"].count == 3
     assert histograms["movie"].total_seconds == pytest.approx(HOUR + 6 * DAY + 33 * DAY)
     assert dict(histograms["tv"].buckets)[DAY] == 0 and dict(histograms["tv"].buckets)[3 * DAY] == 1
-    report = await build_report(HealthMonitor({}, Outbox(), None), Outbox(), LoopLag(), AT)
+    report = await build_report(HealthMonitor({}, Outbox(), Places({})), Outbox(), LoopLag(), AT)
     text = Metrics().exposition(report, refusals=0)
     families = {f.name: f for f in text_string_to_metric_families(text)}
     outcomes = {

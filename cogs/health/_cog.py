@@ -1,0 +1,229 @@
+"""/status, /admin errors and the live dashboard in the health channel."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.services.charts import in_thread, requests_chart, uptime_chart
+from bot.services.dashboard import (
+    DashboardSpot,
+    dashboard_spot,
+    forget_dashboard,
+    remember_dashboard,
+)
+from bot.services.health import HealthMonitor
+from bot.services.stats import Period
+from bot.services.stats.activity import ActivityLog
+from bot.services.stats.downloads import video_stats
+from bot.services.stats.members import QuotaCache, member_stats
+from bot.services.stats.requests import OUTCOMES, RequestStats, request_stats
+from bot.services.stats.summary import period_summary
+from bot.services.status import StatusReport, build_report, hourly_uptime
+from bot.tree import command_tree
+from cogs.checks import is_admin, requires_admin
+from cogs.health._pages import (
+    Page,
+    StatusPages,
+    members_embed,
+    public_status,
+    requests_embed,
+    status_embed,
+    summary_line,
+)
+from cogs.help import ADMIN_ONLY
+
+if TYPE_CHECKING:
+    from bot.app import MediaNest
+
+log = logging.getLogger(__name__)
+
+DASHBOARD_JOB = "health-dashboard"
+ACTIVITY_JOB = "member-activity"
+DASHBOARD_PERIOD = Period.WEEK
+PERIOD_CHOICES = [app_commands.Choice(name=p.label, value=p.value) for p in Period]
+
+
+class HealthCog(commands.Cog):
+    """Shows the health monitor's state and keeps the dashboard message current."""
+
+    # Hidden from members without Manage Server; requires_admin() stays the authority.
+    admin = app_commands.Group(
+        name="admin",
+        description="Admin tools",
+        extras={ADMIN_ONLY: True},
+        default_permissions=discord.Permissions(manage_guild=True),
+    )
+
+    def __init__(self, bot: MediaNest, monitor: HealthMonitor) -> None:
+        self.bot = bot
+        self.monitor = monitor
+        self._shown = ""
+        self.activity = ActivityLog()
+        overseerr = bot.services.overseerr
+        self.quotas = QuotaCache(overseerr.quota) if overseerr else None
+
+    async def cog_load(self) -> None:
+        self.bot.jobs.every(DASHBOARD_JOB, self.dashboard, seconds=60)
+        self.bot.jobs.every(ACTIVITY_JOB, self.activity.flush, seconds=60)
+        command_tree(self.bot).completion_hooks.append(self._seen)
+
+    async def cog_unload(self) -> None:
+        self.bot.jobs.remove(DASHBOARD_JOB)
+        self.bot.jobs.remove(ACTIVITY_JOB)
+        command_tree(self.bot).completion_hooks.remove(self._seen)
+        try:
+            await self.activity.flush()  # the bot closes before the database does
+        except Exception:
+            log.warning("could not write the last member activity", exc_info=True)
+
+    def _seen(self, interaction: discord.Interaction) -> None:
+        self.activity.seen(interaction.user.id)
+
+    @commands.Cog.listener()
+    async def on_ready(self) -> None:
+        for warning in self.channel_warnings():
+            log.warning("%s", warning)
+
+    async def report(self) -> StatusReport:
+        services = self.bot.services
+        return await build_report(
+            self.monitor,
+            services.outbox,
+            services.lag,
+            services.started_at,
+            self.channel_warnings(),  # from the cache: follows /setup's changes
+            histograms=False,  # only /metrics shows them
+        )
+
+    @app_commands.command(name="status")
+    @app_commands.describe(period="Admins: the period the Requests and Members pages cover")
+    @app_commands.choices(period=PERIOD_CHOICES)
+    async def status(
+        self, interaction: discord.Interaction, period: str = DASHBOARD_PERIOD.value
+    ) -> None:
+        """See whether Plex, Overseerr and the bot are working."""
+        if not await is_admin(interaction):  # type: ignore[arg-type]
+            report = await self.report()
+            await interaction.response.send_message(public_status(report), ephemeral=True)
+            return
+        # Drawing the chart can take a while on a busy host: answer within Discord's 3 s first.
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        chosen = Period(period)
+        embed, files = await self.page("services", chosen)
+        view = StatusPages(self.page, chosen, "services")
+        await interaction.edit_original_response(embed=embed, attachments=files, view=view)
+
+    async def page(self, name: str, period: Period) -> Page:
+        """One admin page of /status: its embed and chart."""
+        if name == "requests":
+            stats = await request_stats(period)
+            embed = requests_embed(stats, await video_stats(period))
+            if stats.empty:
+                return embed, []
+            png = await in_thread(requests_chart, *chart_inputs(stats))
+            embed.set_image(url="attachment://requests.png")
+            return embed, [discord.File(io.BytesIO(png), filename="requests.png")]
+        if name == "members":
+            return members_embed(await member_stats(period, quotas=self.quotas)), []
+        report = await self.report()
+        uptime = await hourly_uptime(self.monitor, report)
+        png = await in_thread(uptime_chart, uptime.rows, uptime.last_hour)
+        embed = status_embed(report).set_image(url="attachment://uptime.png")
+        embed.set_footer(text="Chart: uptime per hour over the last 24 h, one row per service.")
+        return embed, [discord.File(io.BytesIO(png), filename="uptime.png")]
+
+    @admin.command(name="errors")
+    @requires_admin()
+    async def errors(self, interaction: discord.Interaction) -> None:
+        """List the most frequent unexpected errors of the last day."""
+        bursts = await self.monitor.frequent_errors()
+        if not bursts:
+            await interaction.response.send_message(
+                "No unexpected errors today. 🎉", ephemeral=True
+            )
+            return
+        lines = [
+            f"**{b.count}×** `{b.error_type}` at `{b.place}` · "
+            f"ids {', '.join(b.correlation_ids[:3])}"
+            for b in bursts[:10]
+        ]
+        await interaction.response.send_message("\n".join(lines)[:2000], ephemeral=True)
+
+    async def dashboard(self) -> None:
+        """Edit the pinned dashboard in the health channel when something changed."""
+        channel_id = self.bot.settings.health_channel_id
+        if channel_id is None or not self.bot.is_ready():
+            return
+        report = await self.report()
+        summary = summary_line(await period_summary(DASHBOARD_PERIOD))
+        fingerprint = hashlib.sha256(
+            repr(
+                [(s.name, s.up) for s in report.services]
+                + [(i.id, i.held, i.acknowledged_by) for i in report.incidents]
+                + [summary, channel_id]
+            ).encode()
+        ).hexdigest()
+        if fingerprint == self._shown:
+            return
+        embed = status_embed(report)
+        embed.add_field(name="Dashboard", value=summary, inline=False)
+        channel = self.bot.get_partial_messageable(channel_id)
+        spot = await dashboard_spot(channel_id)
+        if spot is not None and spot.channel_id != channel_id:  # /setup moved the channel
+            await self._remove_old_dashboard(spot)
+            spot = None
+        try:
+            if spot is not None:
+                await channel.get_partial_message(spot.message_id).edit(embed=embed)
+            else:
+                message = await channel.send(embed=embed)
+                await remember_dashboard(channel_id, message.id)
+                await message.pin()
+        except discord.NotFound:
+            await forget_dashboard()  # deleted by someone: post anew
+            return
+        except discord.HTTPException:
+            log.warning("could not update the health dashboard", exc_info=True)
+            return
+        self._shown = fingerprint
+
+    async def _remove_old_dashboard(self, spot: DashboardSpot) -> None:
+        """Delete the dashboard left in the previous health channel (its pin goes with it)."""
+        await forget_dashboard()
+        old = self.bot.get_partial_messageable(spot.channel_id)
+        try:
+            await old.get_partial_message(spot.message_id).delete()
+        except discord.HTTPException:  # already gone, or no longer visible to the bot
+            log.info(
+                "could not delete the old dashboard %s in %s", spot.message_id, spot.channel_id
+            )
+
+    def channel_warnings(self) -> list[str]:
+        """Warn when the health channel is missing or visible to @everyone."""
+        channel_id = self.bot.settings.health_channel_id
+        if channel_id is None:
+            return ["No health channel: alerts have nowhere to go. Pick one in `/setup`."]
+        channel = self.bot.get_channel(channel_id)
+        if not isinstance(channel, discord.abc.GuildChannel):
+            return [f"The health channel {channel_id} was not found."]
+        if channel.permissions_for(channel.guild.default_role).view_channel:
+            return [f"#{channel.name} is visible to @everyone: make it admin-only."]
+        return []
+
+
+def chart_inputs(
+    stats: RequestStats,
+) -> tuple[list[str], dict[str, list[int]], dict[str, list[float]], str]:
+    """What the requests chart draws: bucket labels, stacks by outcome, hours to available."""
+    hourly = stats.window.period is Period.DAY
+    labels = [f"{s:%H}h" if hourly else f"{s:%b} {s.day}" for s in stats.window.starts]
+    stacks = {o: [bucket[o] for bucket in stats.per_bucket] for o in OUTCOMES}
+    hours = {kind: [s / 3600 for s in d.seconds] for kind, d in stats.to_available.items()}
+    return labels, stacks, hours, "hour" if hourly else "day"
