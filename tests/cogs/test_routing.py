@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -11,7 +12,7 @@ import pytest
 from bot.app import MediaNest
 from bot.services.downloads import DownloadService
 from bot.services.issues import Issues
-from storage.models import KeyValue, OutboxMessage, OutboxStatus
+from storage.models import Incident, KeyValue, OutboxMessage, OutboxStatus
 from tests.cogs.test_new_on_plex import add_movie, announcements, libraries, posts
 from tests.cogs.test_requests import DUNE, catalogue, wait_dms
 from tests.cogs.test_setup import component, fields, open_panel
@@ -310,3 +311,66 @@ async def test_a_closed_dm_fallback_shows_its_text_only_to_its_member(world: Wor
         shown = (await mine.response())["data"]
         assert shown["content"] == "Your request for Dune was approved."
         assert shown["flags"] & 64  # ephemeral: only they see it
+
+
+async def test_alerts_channel_gets_held_alerts_acknowledge_and_recovery(world: World) -> None:
+    """With ALERTS_CHANNEL_ID: a muted outage is alerted there once unmuted, Acknowledge works
+    there (no reminder after it), the recovery goes there too; nothing in the health channel."""
+    channels(world)
+    async with bot_running(world.settings(alerts_channel_id=ALERTS)) as bot:
+        muted = await world.discord.slash(
+            world.users["admin"],
+            "maintenance",
+            {"service": "plex", "length": "1h"},
+            subcommand="mute",
+        )
+        assert (await muted.response())["data"]["content"].startswith("🔕 **plex** alerts")
+        await world.pms.stop()
+        await health_round(bot)
+        assert (await Incident.get(service="plex")).held is True
+        await asyncio.sleep(0.3)
+        assert not world.discord.channel_messages(ALERTS)
+        unmuted = await world.discord.slash(
+            world.users["admin"], "maintenance", {"service": "plex"}, subcommand="unmute"
+        )
+        await unmuted.response()
+        await bot.services.health.run_checks()
+        alert = await world.discord.wait_for_message(
+            lambda m: m["channel_id"] == str(ALERTS) and "is down" in m["content"]
+        )
+        incident = await Incident.get(service="plex")
+        pressed = await world.discord.click(
+            world.users["admin"], alert, f"health:ack:{incident.id}"
+        )
+        assert (await pressed.response())["type"] == 7  # the alert in ALERTS is updated
+        assert "✅ Acknowledged by" in alert["content"]
+        incident = await Incident.get(id=incident.id)
+        incident.opened_at -= timedelta(hours=2)  # long past the reminder period
+        await incident.save()
+        bot.services.health.states["plex"].incident = incident
+        await bot.services.health.run_checks()
+        await world.pms.start()
+        for _ in range(3):
+            await bot.services.health.run_checks()
+        back = await world.discord.wait_for_message(
+            lambda m: m["channel_id"] == str(ALERTS) and "plex" in m["content"] and m is not alert
+        )
+        assert "still down" not in back["content"]  # acknowledged: no reminder
+        assert back["content"].startswith("🟢 **plex**")
+    assert not world.discord.channel_messages(HEALTH)
+
+
+async def test_setup_pages_stay_within_discords_five_rows(world: World) -> None:
+    """/setup's panel (4 selects and its buttons), Channels per kind and New on Plex each fit
+    Discord's 5 action rows (the fake refuses more); the webhook buttons' widest panel is
+    tests/cogs/test_setup_webhook.py's first test."""
+    channels(world)
+    async with bot_running(world.settings()):
+        panel = await open_panel(world.discord, world.users["admin"])
+        ids = [c.get("custom_id") for row in panel["components"] for c in row["components"]]
+        assert len(panel["components"]) == 5
+        assert {"setup:recheck", "setup:kinds", "setup:nop"} <= set(ids)
+        kinds = await open_kinds(world)
+        assert len(kinds["components"]) == 5
+        page = await open_new_on_plex(world)
+        assert len(page["components"]) == 3

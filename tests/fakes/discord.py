@@ -131,6 +131,27 @@ def _parse_multipart(body: bytes, content_type: str) -> tuple[dict[str, Any], li
     return payload, files
 
 
+def _component_errors(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Discord's layout limits: 5 action rows; a row holds 5 buttons or one select alone."""
+    errors: dict[str, Any] = {}
+    if len(rows) > 5:
+        errors.update(
+            _form_error("components", "BASE_TYPE_MAX_LENGTH", "Must be 5 or fewer in length.")
+        )
+    for i, row in enumerate(rows):
+        items = row.get("components") or []
+        selects = [c for c in items if c.get("type") in (3, 5, 6, 7, 8)]
+        if len(items) > 5 or (selects and len(items) > 1):
+            errors.update(
+                _form_error(
+                    f"components.{i}.components",
+                    "COMPONENT_LAYOUT_WIDTH_EXCEEDED",
+                    "The specified component exceeds the maximum width",
+                )
+            )
+    return errors
+
+
 def _validate_message(payload: dict[str, Any], files: list[dict[str, Any]], *, edit: bool) -> None:
     """Apply Discord's message limits: 2,000 characters, 10 embeds, 25 fields, 6,000 embed chars."""
     errors: dict[str, Any] = {}
@@ -173,6 +194,7 @@ def _validate_message(payload: dict[str, Any], files: list[dict[str, Any]], *, e
                 "embeds", "MAX_EMBED_SIZE_EXCEEDED", "Embed size exceeds maximum size of 6000"
             )
         )
+    errors.update(_component_errors(payload.get("components") or []))
     if errors:
         raise _Reject(400, 50035, "Invalid Form Body", errors)
     has_body = content or embeds or files or payload.get("components") or payload.get("poll")
