@@ -234,6 +234,17 @@ async def test_digest_mode_chosen_in_setup_and_bad_times_refused(world: World) -
         await asyncio.sleep(0)
 
 
+async def test_digest_time_zone_is_the_servers_until_one_is_typed(world: World) -> None:
+    """SERVER_TIMEZONE (the maintenance windows' zone) is the digest's until /setup sets one."""
+    libraries(world)
+    async with bot_running(world.settings(server_timezone="America/New_York")):
+        page = await open_new_on_plex(world)
+        moved = await world.discord.click(world.users["admin"], page, "nop:mode", values=["daily"])
+        page = await moved.wait_original(lambda m: "daily" in m["embeds"][0]["description"])
+        said = page["embeds"][0]["description"]
+        assert "Posts **daily at 18:00 (America/New_York)**" in said
+
+
 async def test_an_issue_card_lands_in_the_issues_channel(world: World) -> None:
     """/issue's card goes to ISSUES_CHANNEL_ID, not to the approval or health channel."""
     people = plex_people(world)
