@@ -198,6 +198,9 @@ async def overseerr_webhook(request: web.Request) -> web.Response:
     except (ValueError, InvalidWebhook) as exc:
         log.warning("webhook: refused a malformed body: %s", str(exc)[:200])
         return web.json_response({"error": "malformed webhook body"}, status=400)
+    arrived = request.app.get(MEDIA_ARRIVED)
+    if arrived is not None and payload.get("notification_type") == "MEDIA_AVAILABLE":
+        arrived()  # New on Plex checks Plex now instead of at its next interval
     heard = request.app.get(WEBHOOK_TEST_HEARD)
     if heard is not None and payload.get("notification_type") == "TEST_NOTIFICATION":
         heard()  # /setup waits for Overseerr's test to arrive
@@ -217,6 +220,14 @@ WEBHOOK_TEST_HEARD: web.AppKey[Callable[[], None]] = web.AppKey("webhook_test_he
 def add_webhook_test_listener(app: web.Application, heard: Callable[[], None]) -> None:
     """Call `heard()` whenever an authenticated TEST_NOTIFICATION arrives."""
     app[WEBHOOK_TEST_HEARD] = heard
+
+
+MEDIA_ARRIVED: web.AppKey[Callable[[], None]] = web.AppKey("media_arrived")
+
+
+def add_arrival_listener(app: web.Application, arrived: Callable[[], None]) -> None:
+    """Call `arrived()` whenever an authenticated MEDIA_AVAILABLE webhook was applied."""
+    app[MEDIA_ARRIVED] = arrived
 
 
 ISSUE_WEBHOOKS: web.AppKey[Issues] = web.AppKey("issue_webhooks")

@@ -78,6 +78,16 @@ class Lang:
             return self.ngettext(msg.text, msg.plural, msg.count, **msg.values)
         return self._(msg.text, **msg.values)
 
+    def render_embed(self, embed: Any) -> Any:
+        """An embed dict with its `embedded` messages rendered in this language."""
+        if isinstance(embed, dict):
+            if embed.keys() == {"$msg"}:
+                return self.render(Msg.from_json(embed["$msg"]))
+            return {key: self.render_embed(value) for key, value in embed.items()}
+        if isinstance(embed, list):
+            return [self.render_embed(value) for value in embed]
+        return embed
+
     def _fill(self, text: str, values: dict[str, Any]) -> str:
         if not values:
             return text

@@ -97,6 +97,11 @@ def PluralMsg(singular: str, plural: str, count: int, /, **values: Value) -> Msg
     return msg
 
 
+def embedded(msg: Msg) -> dict[str, Any]:
+    """A message inside a stored embed dict (a title, a description): rendered when sent."""
+    return {"$msg": msg.to_json()}
+
+
 def joined(parts: list[Msg | str], sep: str = "\n") -> Msg:
     """Several messages shown one after the other (each rendered on its own)."""
     text = sep.join(f"{{p{n}}}" for n in range(len(parts)))

@@ -122,8 +122,9 @@ class HealthMonitor:
 
     @property
     def channel_id(self) -> int | None:
-        """The health channel, read from the places each time (so `/setup` moves it at once)."""
-        return self.places.health_channel
+        """Where alerts go: the alerts channel, else the health channel, read from the places
+        each time (so `/setup` moves it at once)."""
+        return self.places.alerts_channel
 
     def add_probe(self, name: str, probe: Probe) -> None:
         """Check one more service (e.g. the Discord gateway, known only once the bot exists)."""

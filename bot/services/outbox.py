@@ -7,6 +7,7 @@ service knows nothing about Discord: a `Sender` does the actual posting.
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import hashlib
 import logging
@@ -37,11 +38,13 @@ class DeliveryFailed(Exception):
         final: bool = False,
         dms_closed: bool = False,
         retry_after: float | None = None,
+        channel_unusable: bool = False,
     ) -> None:
         super().__init__(reason)
-        self.final = final or dms_closed
+        self.final = final or dms_closed or channel_unusable
         self.dms_closed = dms_closed
         self.retry_after = retry_after
+        self.channel_unusable = channel_unusable  # deleted, or the bot may not post there
 
 
 @dataclass(frozen=True)
@@ -55,6 +58,14 @@ class Button:
 
 
 @dataclass(frozen=True)
+class Attachment:
+    """A file sent with a message (a poster); an embed shows it as `attachment://<name>`."""
+
+    name: str
+    data: bytes
+
+
+@dataclass(frozen=True)
 class Delivery:
     """What a sender is asked to post."""
 
@@ -65,6 +76,7 @@ class Delivery:
     buttons: tuple[Button, ...] = ()
     nonce: str | None = None  # lets Discord drop a resend of the same outbox row
     message: dict[str, Any] | None = None  # a Msg as JSON: rendered in the reader's language
+    files: tuple[Attachment, ...] = ()
 
 
 Fence = Callable[[], Awaitable[bool]]
@@ -88,6 +100,21 @@ def _content(content: str | Msg) -> tuple[str, dict[str, Any] | None]:
     if isinstance(content, Msg):
         return content.english()[:2000], content.to_json()
     return content[:2000], None
+
+
+SHOW_PREFIX = "outbox:show:"  # the button that shows a hidden fallback to its member
+HIDDEN = N_(
+    "<@{user}> I couldn't DM you, so your message is here. Only you can read it: "
+    "press **Show me**. (Allow DMs from this server to get them directly.)"
+)
+
+
+def _stored_files(files: Sequence[Attachment]) -> list[dict[str, str]] | None:
+    return [{"name": f.name, "data": base64.b64encode(f.data).decode()} for f in files] or None
+
+
+def _loaded_files(stored: list[dict[str, str]] | None) -> tuple[Attachment, ...]:
+    return tuple(Attachment(f["name"], base64.b64decode(f["data"])) for f in stored or ())
 
 
 class Urgent:
@@ -135,9 +162,13 @@ class Outbox:
         policy: RetryPolicy = OUTBOX,
         batch: int = 20,
         fence: Fence | None = None,
+        named_in_public: Callable[[int], Awaitable[bool]] | None = None,
     ) -> None:
         self.places = places or Places({})
         self.fence = fence  # asked before each send: False once another process leads
+        # With it, a closed-DM fallback shows its text only to members who allowed being
+        # named in public posts; the others get a button that shows it to them alone.
+        self.named_in_public = named_in_public
         self.policy = policy
         self.batch = batch
         self._wake = asyncio.Event()
@@ -146,7 +177,7 @@ class Outbox:
     @property
     def notify_channel_id(self) -> int | None:
         """Where a DM goes when the member closed their DMs (read from the places each time)."""
-        return self.places.notify_channel
+        return self.places.dm_fallback_channel
 
     async def dm(
         self,
@@ -168,6 +199,7 @@ class Outbox:
         buttons: Sequence[Button] = (),
         *,
         urgent: bool = False,
+        files: Sequence[Attachment] = (),
     ) -> bool:
         """Queue a channel post; returns False when this key was queued before.
 
@@ -176,7 +208,9 @@ class Outbox:
         not depend on the database.
         """
         try:
-            return await self._enqueue(key, TargetKind.CHANNEL, channel_id, content, embed, buttons)
+            return await self._enqueue(
+                key, TargetKind.CHANNEL, channel_id, content, embed, buttons, files
+            )
         except Exception as exc:
             if not (urgent and is_database_error(exc)):
                 raise
@@ -196,6 +230,7 @@ class Outbox:
         content: str | Msg,
         embed: dict | None,
         buttons: Sequence[Button],
+        files: Sequence[Attachment] = (),
     ) -> bool:
         text, message = _content(content)
         try:
@@ -207,6 +242,7 @@ class Outbox:
                 message=message,
                 embed=embed,
                 buttons=[asdict(b) for b in buttons] or None,
+                files=_stored_files(files),
                 status=OutboxStatus.PENDING,
                 next_attempt_at=now(),
             )
@@ -273,6 +309,7 @@ class Outbox:
             buttons,
             nonce=f"outbox-{message.id}",
             message=message.message,
+            files=_loaded_files(message.files),
         )
         message.attempts += 1
         try:
@@ -289,6 +326,8 @@ class Outbox:
         message.last_error = str(exc)[:500]
         if exc.dms_closed:
             await self._redirect(message)
+        elif exc.channel_unusable and await self._reroute(message, exc):
+            pass
         elif exc.final or self.policy.gives_up_after(message.attempts):
             message.status = OutboxStatus.UNDELIVERABLE
             log.warning("outbox: giving up on %s: %s", message.dedupe_key, exc)
@@ -307,10 +346,60 @@ class Outbox:
             log.info("outbox: DMs closed for %s and no notify channel", message.target_id)
             return
         message.status = OutboxStatus.REDIRECTED
-        text = Msg.from_json(message.message) if message.message else message.content
-        content = Msg(REDIRECTED, user=f"<@{message.target_id}>", text=text)
-        buttons = [Button(**b) for b in message.buttons or () if b.get("url")]
-        await self.post(f"{message.dedupe_key}:fallback", channel, content, message.embed, buttons)
+        key = f"{message.dedupe_key}:fallback"
+        if self.named_in_public is None or await self.named_in_public(message.target_id):
+            text = Msg.from_json(message.message) if message.message else message.content
+            content = Msg(REDIRECTED, user=f"<@{message.target_id}>", text=text)
+            buttons = [Button(**b) for b in message.buttons or () if b.get("url")]
+            await self.post(key, channel, content, message.embed, buttons)
+            return
+        show = Button(N_("Show me"), custom_id=f"{SHOW_PREFIX}{message.id}", style="primary")
+        await self.post(key, channel, Msg(HIDDEN, user=message.target_id), None, [show])
+
+    async def hidden_message(self, outbox_id: int, user_id: int) -> OutboxMessage | None:
+        """The DM a hidden fallback stands for, if it was meant for `user_id`."""
+        return await OutboxMessage.get_or_none(
+            id=outbox_id, target_kind=TargetKind.DM, target_id=user_id
+        )
+
+    async def _reroute(self, message: OutboxMessage, exc: DeliveryFailed) -> bool:
+        """The channel is gone or closed to the bot: post in its fallback, tell the admins once.
+
+        False when there is no other channel (the message is then given up as before).
+        """
+        if message.target_kind is not TargetKind.CHANNEL:
+            return False
+        channel = message.target_id
+        fallback = self.places.fallback(channel)
+        admins = self.places.admin_channel()
+        if admins is not None and admins != channel:
+            day = now().date().isoformat()
+            await self.post(
+                f"channel-unusable:{channel}:{day}",
+                admins,
+                Msg(
+                    "⚠️ I can't post in {channel} ({error}). Until that is fixed, what was meant "
+                    "for it goes to {where}. Give me View Channel and Send Messages there, "
+                    "or pick another channel in `/setup`.",
+                    channel=f"<#{channel}>",
+                    error=str(exc),
+                    where=f"<#{fallback}>" if fallback else Msg("nowhere"),
+                ),
+            )
+        if fallback is None or fallback == channel:
+            return False
+        message.status = OutboxStatus.REDIRECTED
+        log.warning("outbox: %s moved from channel %s to %s", message.dedupe_key, channel, fallback)
+        await self._enqueue(
+            f"{message.dedupe_key}:moved",
+            TargetKind.CHANNEL,
+            fallback,
+            Msg.from_json(message.message) if message.message else message.content,
+            message.embed,
+            [Button(**b) for b in message.buttons or ()],
+            _loaded_files(message.files),
+        )
+        return True
 
     async def run(self, sender: Sender, idle: float = 5.0) -> None:
         """Deliver forever: wake on new messages, otherwise poll every `idle` seconds."""

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import discord
 
+from bot.config import Settings
 from bot.i18n import Lang
-from bot.services.setup import PlaceState, SetupReport
+from bot.services.announce import Schedule
+from bot.services.setup import Places, PlaceState, SetupReport
 from bot.services.webhook_agent import AgentState, WebhookPlan
 
 
@@ -77,8 +79,9 @@ def panel_embed(t: Lang, report: SetupReport) -> discord.Embed:
         colour=discord.Colour.blurple(),
     )
     for state in report.places:
-        name = t._(state.choice.place.label)
-        embed.add_field(name=name, value=place_text(t, state), inline=False)
+        if state.choice.place.group == "main":
+            name = t._(state.choice.place.label)
+            embed.add_field(name=name, value=place_text(t, state), inline=False)
     if report.discord_problem:
         problem = f"❌ {report.discord_problem}"
         embed.add_field(name=t._("Channel checks"), value=problem, inline=False)
@@ -104,6 +107,51 @@ def replace_embed(t: Lang, plan: WebhookPlan) -> discord.Embed:
             "stops those notifications there and sends them to `{url}` instead.",
             current=plan.current_url,
             url=plan.url,
+        ),
+        colour=discord.Colour.orange(),
+    )
+
+
+def kinds_embed(t: Lang, report: SetupReport, places: Places) -> discord.Embed:
+    """Each kind of message and the channel it goes to now (its own, or where it falls back)."""
+    embed = discord.Embed(
+        title=t._("A channel per kind"),
+        description=t._(
+            "Pick a channel for a kind, or leave it empty to use the one it falls back to."
+        ),
+        colour=discord.Colour.blurple(),
+    )
+    for state in report.places:
+        place = state.choice.place
+        if place.group != "kinds":
+            continue
+        text = place_text(t, state)
+        if state.choice.value is None:
+            now = places.channel(place.name)
+            text = t._(
+                "not set · {purpose} · goes to {channel}",
+                purpose=t._(place.purpose),
+                channel=f"<#{now}>" if now else t._("nowhere"),
+            )
+        embed.add_field(name=t._(place.label), value=text, inline=False)
+    return embed
+
+
+def new_on_plex_embed(t: Lang, schedule: Schedule, settings: Settings) -> discord.Embed:
+    """How New on Plex posts, which libraries it watches and how often."""
+    every = t._("every movie and show library")
+    libraries = ", ".join(settings.new_on_plex_libraries) or every
+    return discord.Embed(
+        title=t._("New on Plex"),
+        description=t._(
+            "Posts **{when}**.\n"
+            "Libraries: {libraries} (NEW_ON_PLEX_LIBRARIES). "
+            "Plex is checked every {interval} min (NEW_ON_PLEX_INTERVAL); more than "
+            "{bulk} new items at once become one summary.",
+            when=t.render(schedule.describe()),
+            libraries=libraries,
+            interval=settings.new_on_plex_interval,
+            bulk=settings.new_on_plex_bulk,
         ),
         colour=discord.Colour.orange(),
     )

@@ -20,16 +20,9 @@ from bot.i18n import language
 from bot.tree import APOLOGY
 from cogs.notifications import INTRO, LABELS
 from storage.models import MemberLanguage
+from tests.cogs.test_new_on_plex import NEW, add_movie, announcements, libraries, posts
 from tests.cogs.test_requests import DUNE, catalogue, wait_dms
-from tests.harness import (
-    ANNOUNCE,
-    HEALTH,
-    WEBHOOK_TOKEN,
-    World,
-    bot_running,
-    link_member,
-    plex_people,
-)
+from tests.harness import HEALTH, WEBHOOK_TOKEN, World, bot_running, link_member, plex_people
 
 # Discord's locale for each shipped language, and the name /link has there.
 DISCORD = {"de": "de", "fr": "fr", "es": "es-ES", "nl": "nl", "pt_BR": "pt-BR"}
@@ -56,8 +49,11 @@ async def test_a_member_is_answered_dmed_and_posted_to_in_their_language(
     bob.locale = world.discord.guild_locale = DISCORD[code]
     people = plex_people(world)
     catalogue(world)
+    libraries(world)
     world.overseerr.add_movie(MATRIX, "The Matrix", 1999)
-    async with bot_running(world.settings(rate_limit_request="1/hour")) as bot:
+    settings = world.settings(rate_limit_request="1/hour", announce_channel_id=NEW)
+    async with bot_running(settings) as bot:
+        assert await announcements(bot).check() == 0  # Plex as it is: nothing to announce
         synced = {c["name"]: c for c in world.discord.commands(world.discord.guild_id)}
         assert synced["link"]["name_localizations"][DISCORD[code]] == LINK[code]
         assert synced["link"]["description_localizations"][DISCORD[code]] == t._(
@@ -94,11 +90,13 @@ async def test_a_member_is_answered_dmed_and_posted_to_in_their_language(
         [overseerr_id] = world.overseerr.media_requests
         world.overseerr.set_request_status(overseerr_id, 2)
         world.overseerr.set_media_status(DUNE, "movie", 5)
+        add_movie(world, "Dune", 2021, guids=[f"tmdb://{DUNE}"])
         payload = world.overseerr.webhook_payload("MEDIA_AVAILABLE", overseerr_id)
         url = f"http://127.0.0.1:{bot.web_port}/webhooks/overseerr"
         assert await world.overseerr.send_webhook(url, payload, WEBHOOK_TOKEN) == 200
-        post = await world.discord.wait_for_message(lambda m: m["channel_id"] == str(ANNOUNCE))
-        assert post["content"] == t._("**{name}** is now on Plex.", name="Dune (2021)")
+        [post] = await posts(world, NEW, 1)  # New on Plex, in the server's language
+        [button] = post["components"][0]["components"]
+        assert button["label"] == t._("Watch on Plex") != "Watch on Plex"
         dms = await wait_dms(world, "bob", 2)
         assert dms[1] == t._("**{name}** is now on Plex. Enjoy!", name="Dune (2021)")
 
@@ -180,7 +178,9 @@ async def test_default_locale_sets_the_language_of_channel_posts(world: World) -
     bob = world.users["bob"]
     people = plex_people(world)
     catalogue(world)
-    async with bot_running(world.settings(default_locale="nl")) as bot:
+    libraries(world)
+    async with bot_running(world.settings(default_locale="nl", announce_channel_id=NEW)) as bot:
+        assert await announcements(bot).check() == 0
         await link_member(world, bot, "bob", people.friend)
         await wait_dms(world, "bob", 1)
         asked = await world.discord.slash(bob, "request", {"title": f"movie:{DUNE}"})
@@ -188,11 +188,13 @@ async def test_default_locale_sets_the_language_of_channel_posts(world: World) -
         [overseerr_id] = world.overseerr.media_requests
         world.overseerr.set_request_status(overseerr_id, 2)
         world.overseerr.set_media_status(DUNE, "movie", 5)
+        add_movie(world, "Dune", 2021, guids=[f"tmdb://{DUNE}"])
         payload = world.overseerr.webhook_payload("MEDIA_AVAILABLE", overseerr_id)
         url = f"http://127.0.0.1:{bot.web_port}/webhooks/overseerr"
         assert await world.overseerr.send_webhook(url, payload, WEBHOOK_TOKEN) == 200
-        post = await world.discord.wait_for_message(lambda m: m["channel_id"] == str(ANNOUNCE))
-        assert post["content"] == "**Dune (2021)** staat nu op Plex."
+        [post] = await posts(world, NEW, 1)
+        [button] = post["components"][0]["components"]
+        assert button["label"] == "Kijk op Plex"
 
 
 @pytest.mark.parametrize(

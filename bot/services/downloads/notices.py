@@ -9,6 +9,7 @@ from bot.i18n import Msg, PluralMsg, Size
 from bot.services.downloads.text import md
 from bot.services.outbox import Outbox
 from bot.services.places import Places
+from bot.services.requests.prefs import Preferences
 from storage.models import DownloadJob, JobStatus
 
 
@@ -21,11 +22,13 @@ class Notices:
 
     @property
     def notify_channel_id(self) -> int | None:
-        return self.places.notify_channel
+        """Finished downloads: the YouTube channel, else the notify channel."""
+        return self.places.youtube_channel
 
     @property
     def health_channel_id(self) -> int | None:
-        return self.places.health_channel
+        """Download trouble for admins: the alerts channel, else the health channel."""
+        return self.places.alerts_channel
 
     async def finished(self, job: DownloadJob, done: int, failed: int, total: int) -> None:
         """The requester's DM and the channel announcement (each sent once per job)."""
@@ -62,6 +65,12 @@ class Notices:
                 collection=collection,
                 member=member,
             )
+            anonymous = PluralMsg(
+                "📺 New in Plex: **{collection}** ({count} video from YouTube).",
+                "📺 New in Plex: **{collection}** ({count} videos from YouTube).",
+                done,
+                collection=collection,
+            )
         elif job.status == JobStatus.PARTIAL:
             text = PluralMsg(
                 "⚠️ Your YouTube download **{title}** finished with {done} of {total} videos; "
@@ -82,6 +91,12 @@ class Notices:
                 total=total,
                 member=member,
             )
+            anonymous = Msg(
+                "📺 New in Plex: **{collection}** ({done} of {total} videos from YouTube).",
+                collection=collection,
+                done=done,
+                total=total,
+            )
         else:
             text = PluralMsg(
                 "❌ Your YouTube download **{title}** failed: its only video couldn't be "
@@ -96,9 +111,13 @@ class Notices:
                 title=title,
                 member=member,
             )
+            anonymous = Msg("A YouTube download (**{title}**) failed.", title=title)
         channel = self.notify_channel_id
         if channel is not None:
-            await self.outbox.post(f"youtube:{job.id}:announced", channel, post)
+            # Public: the requester is named only if they allowed it in /notifications.
+            named = await Preferences().named_in_public([job.discord_id])
+            shown = post if named else anonymous
+            await self.outbox.post(f"youtube:{job.id}:announced", channel, shown)
         # The DM comes last: once its row exists, every notice of this job is stored.
         await self.outbox.dm(f"youtube:{job.id}:finished", job.discord_id, text)
 

@@ -80,8 +80,8 @@ class IssueTracker:
 
     @property
     def approval_channel_id(self) -> int | None:
-        """Issue cards go to the approval channel (the health channel when none is chosen)."""
-        return self.places.approval_channel
+        """Issue cards: the issues channel, else the approval channel, else the health channel."""
+        return self.places.issues_channel
 
     # -- one issue ------------------------------------------------------------------------
 

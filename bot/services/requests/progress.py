@@ -12,7 +12,7 @@ from bot.services.places import Places
 from bot.services.requests.cards import decline_reason
 from bot.services.requests.prefs import Kind, Preferences
 from bot.services.requests.statuses import FORWARD
-from bot.services.requests.summaries import label_msg, label_msg_of, now
+from bot.services.requests.summaries import label_msg_of, now
 from storage.models import MediaRequest, RequestStatus
 
 log = logging.getLogger(__name__)
@@ -26,10 +26,6 @@ class StatusUpdates:
         self.outbox = outbox
         self.prefs = prefs
         self.places = places
-
-    @property
-    def notify_channel_id(self) -> int | None:
-        return self.places.notify_channel
 
     async def wanted(self, row: MediaRequest) -> bool:
         """Whether the requester wants DMs about this request (made here or elsewhere)."""
@@ -89,7 +85,10 @@ class StatusUpdates:
         return told
 
     async def tell(self, row: MediaRequest, status: RequestStatus) -> None:
-        """DM the requester about a status, once per (request, status); announce availability."""
+        """DM the requester about a status, once per (request, status).
+
+        What arrives on Plex is announced publicly by New on Plex (bot/services/announce).
+        """
         name = label_msg_of(row)
         texts = {
             S.APPROVED: Msg(
@@ -118,14 +117,3 @@ class StatusUpdates:
         text = texts.get(status)
         if text is not None and await self.wanted(row):
             await self.outbox.dm(f"request:{row.id}:{status}", row.discord_id, text)
-        channel = self.notify_channel_id
-        if status == S.AVAILABLE and channel is not None and row.tmdb_id:
-            quality = "4k" if row.is_4k else "hd"
-            await self.outbox.post(
-                f"media:{row.media_type}:{row.tmdb_id}:{quality}:available",
-                channel,
-                Msg(
-                    "**{name}** is now on Plex.",
-                    name=label_msg(row.title, row.year, row.is_4k, None),
-                ),
-            )

@@ -3,7 +3,7 @@ from tortoise.migrations import operations as ops
 from tortoise import fields
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0013_cluster')]
+    dependencies = [('models', '0014_new_on_plex')]
 
     initial = False
 
