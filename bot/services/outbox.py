@@ -7,7 +7,6 @@ service knows nothing about Discord: a `Sender` does the actual posting.
 from __future__ import annotations
 
 import asyncio
-import base64
 import contextlib
 import hashlib
 import logging
@@ -20,6 +19,7 @@ from typing import Any, Protocol
 from tortoise.exceptions import IntegrityError
 
 from bot.services.error_log import is_database_error
+from bot.services.outbox_files import Attachment, loaded_files, stored_files
 from bot.services.places import Places
 from bot.services.retry import OUTBOX, RetryPolicy
 from storage.models import OutboxMessage, OutboxStatus, TargetKind
@@ -57,14 +57,6 @@ class Button:
 
 
 @dataclass(frozen=True)
-class Attachment:
-    """A file sent with a message (a poster); an embed shows it as `attachment://<name>`."""
-
-    name: str
-    data: bytes
-
-
-@dataclass(frozen=True)
 class Delivery:
     """What a sender is asked to post."""
 
@@ -95,14 +87,6 @@ HIDDEN = (
     "<@{user}> I couldn't DM you, so your message is here. Only you can read it: "
     "press **Show me**. (Allow DMs from this server to get them directly.)"
 )
-
-
-def _stored_files(files: Sequence[Attachment]) -> list[dict[str, str]] | None:
-    return [{"name": f.name, "data": base64.b64encode(f.data).decode()} for f in files] or None
-
-
-def _loaded_files(stored: list[dict[str, str]] | None) -> tuple[Attachment, ...]:
-    return tuple(Attachment(f["name"], base64.b64decode(f["data"])) for f in stored or ())
 
 
 class Urgent:
@@ -225,7 +209,7 @@ class Outbox:
                 content=content[:2000],
                 embed=embed,
                 buttons=[asdict(b) for b in buttons] or None,
-                files=_stored_files(files),
+                files=stored_files(files),
                 status=OutboxStatus.PENDING,
                 next_attempt_at=now(),
             )
@@ -291,7 +275,7 @@ class Outbox:
             message.embed,
             buttons,
             nonce=f"outbox-{message.id}",
-            files=_loaded_files(message.files),
+            files=loaded_files(message.files),
         )
         message.attempts += 1
         try:
@@ -374,7 +358,7 @@ class Outbox:
             message.content,
             message.embed,
             [Button(**b) for b in message.buttons or ()],
-            _loaded_files(message.files),
+            loaded_files(message.files),
         )
         return True
 
