@@ -7,7 +7,6 @@ service knows nothing about Discord: a `Sender` does the actual posting.
 from __future__ import annotations
 
 import asyncio
-import base64
 import contextlib
 import hashlib
 import logging
@@ -21,6 +20,7 @@ from tortoise.exceptions import IntegrityError
 
 from bot.i18n.messages import N_, Msg
 from bot.services.error_log import is_database_error
+from bot.services.outbox_files import Attachment, loaded_files, stored_files
 from bot.services.places import Places
 from bot.services.retry import OUTBOX, RetryPolicy
 from storage.models import OutboxMessage, OutboxStatus, TargetKind
@@ -55,14 +55,6 @@ class Button:
     custom_id: str | None = None
     url: str | None = None
     style: str = "secondary"  # primary | secondary | success | danger (ignored for links)
-
-
-@dataclass(frozen=True)
-class Attachment:
-    """A file sent with a message (a poster); an embed shows it as `attachment://<name>`."""
-
-    name: str
-    data: bytes
 
 
 @dataclass(frozen=True)
@@ -107,14 +99,6 @@ HIDDEN = N_(
     "<@{user}> I couldn't DM you, so your message is here. Only you can read it: "
     "press **Show me**. (Allow DMs from this server to get them directly.)"
 )
-
-
-def _stored_files(files: Sequence[Attachment]) -> list[dict[str, str]] | None:
-    return [{"name": f.name, "data": base64.b64encode(f.data).decode()} for f in files] or None
-
-
-def _loaded_files(stored: list[dict[str, str]] | None) -> tuple[Attachment, ...]:
-    return tuple(Attachment(f["name"], base64.b64decode(f["data"])) for f in stored or ())
 
 
 class Urgent:
@@ -242,7 +226,7 @@ class Outbox:
                 message=message,
                 embed=embed,
                 buttons=[asdict(b) for b in buttons] or None,
-                files=_stored_files(files),
+                files=stored_files(files),
                 status=OutboxStatus.PENDING,
                 next_attempt_at=now(),
             )
@@ -309,7 +293,7 @@ class Outbox:
             buttons,
             nonce=f"outbox-{message.id}",
             message=message.message,
-            files=_loaded_files(message.files),
+            files=loaded_files(message.files),
         )
         message.attempts += 1
         try:
@@ -397,7 +381,7 @@ class Outbox:
             Msg.from_json(message.message) if message.message else message.content,
             message.embed,
             [Button(**b) for b in message.buttons or ()],
-            _loaded_files(message.files),
+            loaded_files(message.files),
         )
         return True
 

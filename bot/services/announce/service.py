@@ -29,7 +29,8 @@ from bot.services.announce.posts import (
     watch_url,
 )
 from bot.services.announce.schedule import Schedule, ScheduleStore
-from bot.services.outbox import Attachment, Button, Outbox
+from bot.services.outbox import Button, Outbox
+from bot.services.outbox_files import Attachment
 from bot.services.places import Places
 from bot.services.requests.prefs import Preferences
 from storage.models import MediaRequest, NewMedia
