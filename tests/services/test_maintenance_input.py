@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.errors import InvalidInput
+from bot.i18n.catalogs import language
 from bot.services.maintenance import Maintenance, build_maintenance
 from storage.models import MaintenanceWindow
 from tests.services.test_maintenance import ADMIN, BERLIN, START, Clock
@@ -75,7 +76,8 @@ async def test_a_weekly_window_past_midnight_spans_into_the_next_day(
     """Saturdays 23:00-01:00 Berlin: 22:00-00:00 UTC in winter, 21:00-23:00 in summer; listed
     as it was typed, and a Sunday window inside it overlaps while one after it does not."""
     window = await maintenance.add_weekly("plex", SATURDAY, "23:00", "01:00", ADMIN)
-    assert window.describe() == "every Saturday 23:00–01:00"
+    assert window.describe().english() == "every Saturday 23:00–01:00"
+    assert language("de").render(window.describe()) == "jeden Samstag 23:00–01:00"
     assert maintenance.silenced("plex", at("2026-01-10 22:30"))  # Sat 23:30 CET
     assert maintenance.silenced("plex", at("2026-01-10 23:59"))  # Sun 00:59 CET
     assert not maintenance.silenced("plex", at("2026-01-11 00:00"))  # Sun 01:00: over

@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
+from bot.i18n import N_, Msg
 from bot.services.plex_access.common import OPEN, PlexTvDown
 from bot.services.plex_access.invites import Invites, open_access
 from bot.services.plex_access.upkeep import Upkeep
@@ -56,9 +57,11 @@ class RoleAccess:
             asked += await self.invites.notices.dm(
                 f"link-first:{role_id}:{discord_id}",
                 discord_id,
-                "You have the Plex access role on our Discord server. To get access to the "
-                "Plex server, run `/link` there and sign in with Plex: I'll send you the "
-                "invite then.",
+                Msg(
+                    "You have the Plex access role on our Discord server. To get access to the "
+                    "Plex server, run `/link` there and sign in with Plex: I'll send you the "
+                    "invite then."
+                ),
             )
         if asked:
             log.info("plex access: asked %d role holders to sign in with /link", asked)
@@ -83,12 +86,16 @@ class RoleAccess:
         if current.source not in BOT_INVITED:
             return "nothing"
         if not present and not admin:
-            scheduled = await self.upkeep.schedule_removal(discord_id, "left the Discord server")
+            scheduled = await self.upkeep.schedule_removal(
+                discord_id, N_("left the Discord server")
+            )
             return "scheduled" if scheduled else "nothing"
         if current.source == "role" and not holds and not admin:
-            scheduled = await self.upkeep.schedule_removal(discord_id, "lost the Plex access role")
+            scheduled = await self.upkeep.schedule_removal(
+                discord_id, N_("lost the Plex access role")
+            )
             return "scheduled" if scheduled else "nothing"
         if current.remove_after is not None:
-            await self.upkeep.unschedule(current, "has the role again")
+            await self.upkeep.unschedule(current, N_("has the role again"))
             return "restored"
         return "nothing"
