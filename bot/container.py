@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 import aiohttp
 
@@ -17,7 +18,6 @@ from bot.config import Settings, load_or_create_secret
 from bot.scheduler import Jobs
 from bot.services import probes
 from bot.services.access import Access
-from bot.services.cluster.leadership import Leadership
 from bot.services.error_log import ErrorLog
 from bot.services.health import AlertPolicy, HealthMonitor
 from bot.services.loop_lag import LoopLag
@@ -26,6 +26,9 @@ from bot.services.metrics import Metrics
 from bot.services.outbox import Outbox
 from bot.services.places import Places
 from bot.services.ratelimit import RateLimiter
+
+if TYPE_CHECKING:  # PostgreSQL only: leadership.py loads asyncpg
+    from bot.services.cluster.leadership import Leadership
 
 
 @dataclass(frozen=True)
@@ -124,6 +127,8 @@ def build_services(
     url = settings.resolved_database_url
     leadership = None
     if url.startswith("postgres"):  # one leader among the bots on this database
+        from bot.services.cluster.leadership import Leadership
+
         every = settings.cluster_check_seconds
         leadership = Leadership(url, retry_every=every, check_every=every)
     outbox = Outbox(places=places, fence=leadership.holds if leadership else None)
