@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from bot.clients.plex import PlexClient
 from bot.clients.ytdlp import YouTubeBlocked
 from bot.errors import InvalidInput
+from bot.i18n import N_
 from bot.services.downloads.block import QueueBlock
 from bot.services.downloads.cancel import Canceller
 from bot.services.downloads.endings import JobEndings
@@ -31,7 +32,7 @@ from storage.models import DownloadJob
 if TYPE_CHECKING:
     from bot.clients.ytdlp import YtDlp
 
-BLOCKED = (
+BLOCKED = N_(
     "YouTube is refusing this server right now, so downloads are paused and the admins "
     "have been told. Try again once they've resumed the queue."
 )
