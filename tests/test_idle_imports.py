@@ -18,7 +18,7 @@ LAZY = {
     "asyncpg": "a PostgreSQL database",
     "yt_dlp": "YouTube downloads, or `check`'s youtube line",
     "matplotlib": "the first admin chart",
-    "PIL": "the first admin chart",
+    "PIL": "the first admin chart, or the first New on Plex poster",
 }
 
 SCRIPT = """
