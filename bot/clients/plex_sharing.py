@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from plexapi.myplex import MyPlexAccount
-
-from bot.clients.plex import _OurHeaders, in_thread
+from bot.clients.plex import _plexapi, in_thread
 from bot.errors import ServiceRejected
+
+if TYPE_CHECKING:  # plexapi is imported by the first call (in_thread)
+    from bot.clients.plex_api import MyPlexAccount, OurHeaders
 
 SERVICE = "plex.tv"
 
@@ -65,12 +66,17 @@ class PlexSharing:
     def __init__(self, owner_token: str, client_id: str, *, timeout: float = 15.0) -> None:
         self.owner_token = owner_token
         self.timeout = timeout
-        self._session = _OurHeaders(
-            {"X-Plex-Client-Identifier": client_id, "X-Plex-Product": "MediaNest Bot"}
-        )
+        self.headers = {"X-Plex-Client-Identifier": client_id, "X-Plex-Product": "MediaNest Bot"}
+        self._session: OurHeaders | None = None
 
     def _owner(self) -> MyPlexAccount:
-        return MyPlexAccount(token=self.owner_token, session=self._session, timeout=self.timeout)
+        api = _plexapi()
+        if self._session is None:
+            self._session = api.OurHeaders(self.headers)
+        owner: MyPlexAccount = api.MyPlexAccount(
+            token=self.owner_token, session=self._session, timeout=self.timeout
+        )
+        return owner
 
     async def libraries(self, machine_id: str) -> list[Library]:
         """The server's library sections, in plex.tv's order."""
@@ -130,7 +136,8 @@ class PlexSharing:
         await in_thread(SERVICE, lambda: self._owner().removeFriend(str(user_id)))
 
     def close(self) -> None:
-        self._session.close()
+        if self._session is not None:
+            self._session.close()
 
 
 def _share(elem: ET.Element) -> Share:
