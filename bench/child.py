@@ -32,7 +32,17 @@ if TYPE_CHECKING:  # imported when run: the floor's process holds discord.py and
 
 
 # Libraries that only some commands need, and how big they are resident (README, issue 23).
-HEAVY = ("matplotlib", "numpy", "PIL", "plexapi", "requests", "yt_dlp", "coredis", "asyncpg")
+HEAVY = (
+    "matplotlib",
+    "numpy",
+    "PIL",
+    "plexapi",
+    "requests",
+    "cryptography",
+    "yt_dlp",
+    "coredis",
+    "asyncpg",
+)
 
 
 def limiter_keys(local: Any) -> dict[str, Any]:
@@ -69,6 +79,14 @@ class Session:
             "modules": len(sys.modules),
             "loaded": sorted(m for m in HEAVY if m in sys.modules),
         }
+
+    async def modules(self) -> dict[str, Any]:
+        """Every module loaded, by top-level package: what the idle RSS is made of."""
+        counts: dict[str, int] = {}
+        for name in sys.modules:
+            top = name.partition(".")[0]
+            counts[top] = counts.get(top, 0) + 1
+        return {"modules": counts}
 
     async def rss(self) -> dict[str, Any]:
         gc.collect()
@@ -162,6 +180,7 @@ class Session:
 OPS: dict[str, Callable[..., Awaitable[dict[str, Any]]]] = {
     name: getattr(Session, name)
     for name in (
+        "modules",
         "rss",
         "cpu",
         "reply",

@@ -52,6 +52,7 @@ async def scale(
                 **summary(latencies),
                 "limiter_windows": state["limiter_windows"],
                 "rss_mb": state["rss_mb"],
+                "loaded": state["loaded"],  # the heavy libraries the interactions have needed
             }
         )
     first, last = rows[0]["cpu_ms_per_interaction"], rows[-1]["cpu_ms_per_interaction"]

@@ -16,7 +16,7 @@ import signal
 import uuid
 from collections.abc import AsyncIterator, Coroutine, Iterator
 from contextlib import AsyncExitStack, asynccontextmanager, contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
 import discord
@@ -32,7 +32,6 @@ from bot.i18n.discord import CommandTranslator
 from bot.logs import secret_filter
 from bot.notify import DiscordSender
 from bot.scheduler import Jobs
-from bot.services.cluster.leadership import Leadership
 from bot.services.cluster.processes import Heartbeat
 from bot.services.keyvalue import kept_value
 from bot.services.probes import gateway_probe
@@ -42,6 +41,9 @@ from bot.services.webhook_agent import webhook_token
 from bot.tree import MediaNestTree, command_tree
 from bot.web import ROLE, add_metrics_route, build_web_app, start_web
 from storage import db
+
+if TYPE_CHECKING:  # PostgreSQL only: leadership.py loads asyncpg
+    from bot.services.cluster.leadership import Leadership
 
 log = logging.getLogger(__name__)
 # A longer 429 is handed back to the outbox (it retries that row later) instead of blocking.

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 import aiohttp
 
@@ -18,7 +19,6 @@ from bot.i18n.members import MemberLanguages
 from bot.scheduler import Jobs
 from bot.services import probes
 from bot.services.access import Access
-from bot.services.cluster.leadership import Leadership
 from bot.services.error_log import ErrorLog
 from bot.services.health import HealthMonitor
 from bot.services.health_state import AlertPolicy
@@ -29,6 +29,9 @@ from bot.services.outbox import Outbox
 from bot.services.places import Places
 from bot.services.ratelimit import RateLimiter
 from bot.services.requests.prefs import Preferences
+
+if TYPE_CHECKING:  # PostgreSQL only: leadership.py loads asyncpg
+    from bot.services.cluster.leadership import Leadership
 
 
 @dataclass(frozen=True)
@@ -128,6 +131,8 @@ def build_services(
     url = settings.resolved_database_url
     leadership = None
     if url.startswith("postgres"):  # one leader among the bots on this database
+        from bot.services.cluster.leadership import Leadership
+
         every = settings.cluster_check_seconds
         leadership = Leadership(url, retry_every=every, check_every=every)
     # With /notifications (requests on), closed-DM fallbacks respect "Name me in public".

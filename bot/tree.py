@@ -60,11 +60,10 @@ class MediaNestTree(app_commands.CommandTree["MediaNest"]):
     def completed(self, interaction: discord.Interaction[MediaNest]) -> None:
         """A command finished without error: its metrics, then each hook (no I/O in any)."""
         started = interaction.extras.get("started")
-        if started is not None and interaction.command is not None:
+        command = interaction.command  # a property that looks the command up: read it once
+        if started is not None and command is not None:
             seconds = time.perf_counter() - started
-            self.client.services.metrics.command_done(
-                interaction.command.qualified_name, "ok", seconds
-            )
+            self.client.services.metrics.command_done(command.qualified_name, "ok", seconds)
         for hook in self.completion_hooks:
             try:
                 hook(interaction)

@@ -17,8 +17,7 @@ from dataclasses import replace
 from bot.clients.plex import PlexClient, plex_tv_at
 from bot.clients.ytdlp import YtDlp
 from bot.config import Settings
-from bot.services.cluster.leadership import process_name
-from bot.services.cluster.processes import Heartbeat
+from bot.services.cluster.processes import Heartbeat, process_name
 from bot.services.cluster.single import WORKER_NEEDS_POSTGRES
 from bot.services.downloads import DownloadOptions, DownloadService, ProgressRelay
 from bot.services.outbox import Outbox

@@ -1,6 +1,9 @@
-"""Plex Media Server and plex.tv through plexapi. The only module that imports plexapi.
+"""Plex Media Server and plex.tv through plexapi, the only library we use for either.
 
-plexapi is synchronous, so every call runs in a thread.
+plexapi is synchronous, so every call runs in a thread (`in_thread`). plexapi and requests
+(about 16 MiB resident, `plex_api.py`) are imported by the first such call, not at start:
+the health probe reads the server's identity with one aiohttp GET of what plexapi's
+`PlexServer` reads (`/`), so an idle bot never needs them.
 """
 
 from __future__ import annotations
@@ -8,19 +11,18 @@ from __future__ import annotations
 import asyncio
 import inspect
 import re
+import sys
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from http import HTTPStatus
 from pathlib import PurePosixPath
-from typing import Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
-import plexapi.myplex
-import requests
-from plexapi.exceptions import BadRequest, NotFound, Unauthorized
-from plexapi.myplex import MyPlexAccount, MyPlexPinLogin
-from plexapi.server import PlexServer
+import aiohttp
+from yarl import URL
 
 from bot.clients.neterrors import describe_network_error
 from bot.clients.plex_library import (
@@ -33,35 +35,60 @@ from bot.clients.plex_library import section as section_by_name
 from bot.clients.plex_recent import RecentItem, Section, image, recently_added, sections
 from bot.errors import ServiceRejected, ServiceUnavailable
 
+if TYPE_CHECKING:
+    import requests
+
+    from bot.clients.plex_api import MyPlexAccount, OurHeaders, PinLogin, PlexServer
+
 PLEX_TV = "https://plex.tv"
 T = TypeVar("T")
 ServerAccess = Literal["owner", "shared"]
 _original_urls: dict[tuple[type, str], str] = {}
+_plex_tv = [PLEX_TV]  # the base URL of each plex_tv_at block entered, innermost last
+_pointed_at = PLEX_TV  # where plexapi's plex.tv URLs point now
 _STATUS = re.compile(r"^\((\d{3})\)")
 # Used when plex.tv does not say how long a pin lives; its strong pins last longer than this.
 DEFAULT_PIN_LIFETIME = timedelta(minutes=15)
 
 
 def _point_plex_tv(base_url: str) -> None:
-    """Point plexapi's plex.tv URLs (class attributes in plexapi.myplex) at `base_url`."""
+    """Point plexapi's plex.tv URLs (class attributes in plexapi.myplex) at `base_url`.
+
+    Before plexapi is imported there is nothing to point: `_plexapi()` points it on import.
+    """
+    global _pointed_at
     base_url = base_url.rstrip("/")
-    for _, cls in inspect.getmembers(plexapi.myplex, inspect.isclass):
+    myplex = sys.modules.get("plexapi.myplex")
+    if myplex is None or base_url == _pointed_at:
+        return
+    for _, cls in inspect.getmembers(myplex, inspect.isclass):
         for name, value in list(vars(cls).items()):
             key = (cls, name)
             original = _original_urls.get(key, value)
             if isinstance(original, str) and original.startswith(PLEX_TV):
                 _original_urls[key] = original
                 setattr(cls, name, base_url + original.removeprefix(PLEX_TV))
+    _pointed_at = base_url
 
 
 @contextmanager
 def plex_tv_at(base_url: str) -> Iterator[None]:
     """plexapi talks to `base_url` instead of plex.tv inside the block; restored on exit."""
+    _plex_tv.append(base_url.rstrip("/"))
     _point_plex_tv(base_url)
     try:
         yield
     finally:
-        _point_plex_tv(PLEX_TV)
+        _plex_tv.pop()
+        _point_plex_tv(_plex_tv[-1])
+
+
+def _plexapi() -> Any:
+    """`bot.clients.plex_api`, imported on first use, with plexapi pointed as plex_tv_at says."""
+    from bot.clients import plex_api
+
+    _point_plex_tv(_plex_tv[-1])
+    return plex_api
 
 
 @dataclass(frozen=True)
@@ -93,21 +120,21 @@ class PlexAccountInfo:
 
 async def in_thread(service: str, func: Callable[..., T], *args: Any) -> T:
     """Run a plexapi call in a thread and turn its errors into ours."""
+    api = _plexapi()
     try:
         return await asyncio.to_thread(func, *args)
-    except Unauthorized as exc:
+    except api.Unauthorized as exc:
         raise ServiceRejected(service, 401, "Plex rejected the token.") from exc
-    except NotFound as exc:
+    except api.NotFound as exc:
         raise ServiceRejected(service, 404, "Plex could not find that.") from exc
-    except BadRequest as exc:
-        raise _from_bad_request(service, exc) from exc
-    except (requests.RequestException, OSError, ET.ParseError) as exc:
+    except api.BadRequest as exc:
+        raise _from_bad_request(service, str(exc)) from exc
+    except (api.requests.RequestException, OSError, ET.ParseError) as exc:
         raise ServiceUnavailable(service, describe_network_error(exc)) from exc
 
 
-def _from_bad_request(service: str, exc: BadRequest) -> Exception:
+def _from_bad_request(service: str, text: str) -> Exception:
     """plexapi puts the status first, as in "(404) not_found <url>; <body>"."""
-    text = str(exc)
     match = _STATUS.match(text)
     status = int(match.group(1)) if match else 400
     # Only the status and its name: the rest holds URLs and bodies we do not want in logs.
@@ -121,6 +148,15 @@ def _from_bad_request(service: str, exc: BadRequest) -> Exception:
     return ServiceRejected(service, status, f"Plex refused the request (HTTP {status}).")
 
 
+def _status_text(status: int) -> str:
+    """What plexapi's BadRequest says first: "(503) service_unavailable;" (requests' names)."""
+    try:
+        name = HTTPStatus(status).phrase.lower().replace(" ", "_").replace("-", "_")
+    except ValueError:
+        name = "unknown"
+    return f"({status}) {name};"
+
+
 class PlexClient:
     """The admin's Plex Media Server, used with the owner's token."""
 
@@ -128,19 +164,45 @@ class PlexClient:
         self.base_url = base_url
         self.token = token
         self.timeout = timeout
-        self._session = requests.Session()
+        self._session: requests.Session | None = None
 
     def _server(self) -> PlexServer:
-        return PlexServer(self.base_url, self.token, session=self._session, timeout=self.timeout)
+        api = _plexapi()
+        if self._session is None:
+            self._session = api.requests.Session()
+        server: PlexServer = api.PlexServer(
+            self.base_url, self.token, session=self._session, timeout=self.timeout
+        )
+        return server
 
     async def identity(self) -> ServerIdentity:
-        """The server's machine identifier, name and version."""
+        """The server's machine identifier, name and version.
 
-        def read() -> ServerIdentity:
-            server = self._server()
-            return ServerIdentity(server.machineIdentifier, server.friendlyName, server.version)
-
-        return await in_thread("Plex", read)
+        The health probe asks this every round, so it is one aiohttp GET of the server's root,
+        the request plexapi's PlexServer makes, with plexapi's status and error handling.
+        """
+        url = URL(self.base_url.rstrip("/") + "/")
+        try:
+            async with (
+                aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.timeout)) as http,
+                http.get(url, headers={"X-Plex-Token": self.token}) as response,
+            ):
+                body = await response.read()
+        except TimeoutError as exc:
+            where = f"cannot connect to {url.host}:{url.port}: " if url.host else ""
+            raise ServiceUnavailable("Plex", f"{where}timed out") from exc
+        except (aiohttp.ClientError, OSError) as exc:
+            raise ServiceUnavailable("Plex", describe_network_error(exc)) from exc
+        if response.status not in (200, 201, 204):
+            raise _from_bad_request("Plex", _status_text(response.status))
+        try:
+            root = ET.fromstring(body)
+        except ET.ParseError as exc:
+            raise ServiceUnavailable("Plex", describe_network_error(exc)) from exc
+        get = root.attrib.get
+        return ServerIdentity(
+            get("machineIdentifier", ""), get("friendlyName", ""), get("version", "")
+        )
 
     async def refresh_section(self, section: str, path: str | None = None) -> None:
         """Ask Plex to scan a library section (title or key), or only `path` inside it."""
@@ -210,37 +272,8 @@ class PlexClient:
         return await in_thread("Plex", lambda: image(self._server(), path, self.timeout))
 
     def close(self) -> None:
-        self._session.close()
-
-
-class _OurHeaders(requests.Session):
-    """A session that sends our X-Plex-* identity on every request, over plexapi's defaults."""
-
-    def __init__(self, headers: dict[str, str]) -> None:
-        super().__init__()
-        self.plex_headers = headers
-
-    def request(self, method: Any, url: Any, *args: Any, **kwargs: Any) -> requests.Response:
-        kwargs["headers"] = {**(kwargs.get("headers") or {}), **self.plex_headers}
-        return super().request(method, url, *args, **kwargs)
-
-
-class _PinLogin(MyPlexPinLogin):
-    """plexapi's OAuth pin login that can resume a stored pin and keeps plex.tv's reply."""
-
-    reply: ET.Element | None = None
-
-    def __init__(self, session: requests.Session, headers: dict[str, str], timeout: float) -> None:
-        super().__init__(session=session, requestTimeout=timeout, headers=headers, oauth=True)
-
-    def resume(self, pin: Pin) -> _PinLogin:
-        self._id = str(pin.id)
-        self._code = pin.code
-        return self
-
-    def _query(self, url: str, method: Any = None, headers: Any = None, **kwargs: Any) -> Any:
-        self.reply = super()._query(url, method, headers, **kwargs)
-        return self.reply
+        if self._session is not None:
+            self._session.close()
 
 
 class PlexTV:
@@ -259,10 +292,17 @@ class PlexTV:
             "X-Plex-Product": product,
             "X-Plex-Device-Name": product,
         }
-        self._session = _OurHeaders(self.headers)
+        self._session: OurHeaders | None = None
 
-    def _login(self) -> _PinLogin:
-        return _PinLogin(self._session, self.headers, self.timeout)
+    def _requests(self) -> OurHeaders:
+        """The requests session with our headers, made with the first plexapi call."""
+        if self._session is None:
+            self._session = _plexapi().OurHeaders(self.headers)
+        return self._session
+
+    def _login(self) -> PinLogin:
+        login: PinLogin = _plexapi().PinLogin(self._requests(), self.headers, self.timeout)
+        return login
 
     async def create_pin(self) -> Pin:
         """Create a strong pin for the OAuth sign-in page."""
@@ -278,7 +318,7 @@ class PlexTV:
 
     def auth_url(self, pin: Pin, forward_url: str | None = None) -> str:
         """The app.plex.tv sign-in page for this pin; Plex sends the browser to `forward_url`."""
-        url: str = self._login().resume(pin).oauthUrl(forwardUrl=forward_url)
+        url: str = self._login().resume(pin.id, pin.code).oauthUrl(forwardUrl=forward_url)
         return url
 
     async def check_pin(self, pin: Pin) -> str | None:
@@ -289,13 +329,16 @@ class PlexTV:
         """
 
         def check() -> str | None:
-            login = self._login().resume(pin)
+            login = self._login().resume(pin.id, pin.code)
             return login.token if login._checkLogin() else None
 
         return await in_thread(self.SERVICE, check)
 
     def _account(self, token: str) -> MyPlexAccount:
-        return MyPlexAccount(token=token, session=self._session, timeout=self.timeout)
+        account: MyPlexAccount = _plexapi().MyPlexAccount(
+            token=token, session=self._requests(), timeout=self.timeout
+        )
+        return account
 
     async def account(self, token: str) -> PlexAccountInfo:
         """The account the token belongs to; a rejected token is ServiceRejected (401)."""
@@ -317,7 +360,8 @@ class PlexTV:
         return await in_thread(self.SERVICE, read)
 
     def close(self) -> None:
-        self._session.close()
+        if self._session is not None:
+            self._session.close()
 
 
 def _account_info(account: MyPlexAccount) -> PlexAccountInfo:

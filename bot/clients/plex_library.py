@@ -9,14 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
-
-from plexapi.collection import Collection
-from plexapi.exceptions import NotFound
-from plexapi.library import LibrarySection
-from plexapi.server import PlexServer
+from typing import TYPE_CHECKING, Any
 
 from bot.errors import ServiceRejected
+
+if TYPE_CHECKING:  # plexapi is imported by the first call (through PlexClient, plex.py)
+    from plexapi.collection import Collection
+    from plexapi.library import LibrarySection
+    from plexapi.server import PlexServer
 
 CUSTOM_SORT = 2  # plexapi's collectionSort value for "custom"
 
@@ -69,6 +69,8 @@ def file_collection(
     the collection is switched to a custom sort so Plex shows that order. The poster is
     uploaded only while the poster field is unlocked, so a poster an admin chose stays.
     """
+    from plexapi.exceptions import NotFound
+
     library = section(server, section_name)
     items = server.fetchItems([int(key) for key in rating_keys]) if rating_keys else []
     try:

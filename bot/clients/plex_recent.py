@@ -7,9 +7,10 @@ thread. Movies are listed as movies and shows as episodes (Plex's own recently-a
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from plexapi.server import PlexServer
+if TYPE_CHECKING:  # plexapi is imported by the first call (through PlexClient, plex.py)
+    from plexapi.server import PlexServer
 
 # What each library type lists as "arrived": the playable items, not their containers.
 ARRIVING = {"movie": "movie", "show": "episode"}

@@ -20,13 +20,13 @@ import html
 import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from plexapi.exceptions import BadRequest
-from plexapi.myplex import MyPlexAccount
-
-from bot.clients.plex import _OurHeaders, in_thread
+from bot.clients.plex import _plexapi, in_thread
 from bot.errors import ServiceRejected
+
+if TYPE_CHECKING:  # plexapi is imported by the first call (in_thread)
+    from bot.clients.plex_api import BadRequest, MyPlexAccount, OurHeaders
 
 SERVICE = "plex.tv"
 # plexapi's BadRequest reads "(400) bad_request; <url> <Response code="400" status="…"/>".
@@ -99,12 +99,17 @@ class PlexSharing:
     def __init__(self, owner_token: str, client_id: str, *, timeout: float = 15.0) -> None:
         self.owner_token = owner_token
         self.timeout = timeout
-        self._session = _OurHeaders(
-            {"X-Plex-Client-Identifier": client_id, "X-Plex-Product": "MediaNest Bot"}
-        )
+        self.headers = {"X-Plex-Client-Identifier": client_id, "X-Plex-Product": "MediaNest Bot"}
+        self._session: OurHeaders | None = None
 
     def _owner(self) -> MyPlexAccount:
-        return MyPlexAccount(token=self.owner_token, session=self._session, timeout=self.timeout)
+        api = _plexapi()
+        if self._session is None:
+            self._session = api.OurHeaders(self.headers)
+        owner: MyPlexAccount = api.MyPlexAccount(
+            token=self.owner_token, session=self._session, timeout=self.timeout
+        )
+        return owner
 
     async def libraries(self, machine_id: str) -> list[Library]:
         """The server's library sections, in plex.tv's order."""
@@ -139,12 +144,12 @@ class PlexSharing:
         """Invite a username or email to these libraries (`inviteFriend`)."""
 
         def send() -> None:
-            owner = self._owner()
+            api, owner = _plexapi(), self._owner()
             try:
                 owner.inviteFriend(who, machine_id, sections=library_titles)
             except KeyError as exc:  # _getSectionIds: a title plex.tv no longer lists
                 raise UnknownLibrary(str(exc.args[0])) from exc
-            except BadRequest as exc:
+            except api.BadRequest as exc:
                 refused = invite_refusal(exc)
                 if refused is None:
                     raise  # in_thread: an outage or a rejected token, as for every call
@@ -168,9 +173,10 @@ class PlexSharing:
         """Withdraw a share by its `<SharedServer id>`, e.g. an invite not accepted (404: gone)."""
 
         def send() -> None:
-            owner = self._owner()
+            owner, session = self._owner(), self._session
+            assert session is not None  # _owner made it
             url = owner.FRIENDSERVERS.format(machineId=machine_id, serverId=share_id)
-            owner.query(url, self._session.delete)
+            owner.query(url, session.delete)
 
         await in_thread(SERVICE, send)
 
@@ -179,7 +185,8 @@ class PlexSharing:
         await in_thread(SERVICE, lambda: self._owner().removeFriend(str(user_id)))
 
     def close(self) -> None:
-        self._session.close()
+        if self._session is not None:
+            self._session.close()
 
 
 def _share(elem: ET.Element) -> Share:

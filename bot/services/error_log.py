@@ -7,11 +7,12 @@ import contextlib
 import logging
 import random
 import sqlite3
+import sys
 import traceback
 from collections import deque
 from dataclasses import dataclass
+from typing import Any
 
-import asyncpg
 from tortoise.exceptions import DBConnectionError, IntegrityError, OperationalError
 
 from bot.errors import CriticalError
@@ -30,6 +31,17 @@ def is_database_error(exc: BaseException) -> bool:
     """The database is unreachable, locked or full (not a bug in a query of ours)."""
     if isinstance(exc, DBConnectionError | OperationalError | sqlite3.OperationalError):
         return True
+    asyncpg = sys.modules.get("asyncpg")  # loaded by PostgreSQL only: no asyncpg, no its errors
+    if asyncpg is not None and _asyncpg_error(asyncpg, exc):
+        return True
+    if isinstance(exc, OSError | TimeoutError):  # refused or dropped under the driver
+        frames = traceback.extract_tb(exc.__traceback__)
+        return any(part in frame.filename for frame in frames for part in _DRIVERS)
+    return False
+
+
+def _asyncpg_error(asyncpg: Any, exc: BaseException) -> bool:
+    """asyncpg's errors of an unreachable, restarting or dropped server."""
     if isinstance(exc, asyncpg.PostgresConnectionError | asyncpg.InterfaceError):
         return True
     # 57P01-57P03: the server is shutting down, restarting or not yet accepting connections.
@@ -37,12 +49,7 @@ def is_database_error(exc: BaseException) -> bool:
         return True
     # A connection lost in the middle of a query leaves it in a state asyncpg refuses
     # ("cannot switch to state 11; another operation (2) is in progress").
-    if isinstance(exc, asyncpg.exceptions.InternalClientError):
-        return True
-    if isinstance(exc, OSError | TimeoutError):  # refused or dropped under the driver
-        frames = traceback.extract_tb(exc.__traceback__)
-        return any(part in frame.filename for frame in frames for part in _DRIVERS)
-    return False
+    return isinstance(exc, asyncpg.exceptions.InternalClientError)
 
 
 def new_correlation_id() -> str:

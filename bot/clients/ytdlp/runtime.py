@@ -16,9 +16,6 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-import yt_dlp
-from yt_dlp.version import __version__ as YTDLP_VERSION
-
 # YouTube breaks old yt-dlp releases every few weeks.
 MAX_AGE_DAYS = 60
 UPDATE_HINT = (
@@ -84,8 +81,11 @@ class _Header:
 def runtime() -> Runtime:
     """Ask yt-dlp (its verbose header, no network) which JS runtime and EJS scripts it sees.
 
-    Blocking: it runs `deno --version`; call it through a thread.
+    Blocking: it runs `deno --version`; call it through a thread. yt-dlp (17 MiB resident) is
+    imported here, not with this module, so a bot without YouTube never loads it.
     """
+    import yt_dlp
+
     header = _Header()
     with yt_dlp.YoutubeDL(
         {"verbose": True, "logger": header, "js_runtimes": js_runtimes(), "quiet": True}
@@ -95,7 +95,7 @@ def runtime() -> Runtime:
     found = re.search(r"JS runtimes: (\S+?)-(\S+?)(?:,|\s|$)", text)
     ejs = re.search(r"\byt_dlp_ejs-([\w.]+)", text)
     return Runtime(
-        ytdlp=YTDLP_VERSION,
+        ytdlp=yt_dlp.version.__version__,
         runtime=f"{found.group(1)} {found.group(2)}" if found else None,
         ejs=ejs.group(1) if ejs else None,
     )

@@ -1,12 +1,14 @@
-"""What a New on Plex post looks like: plain embed dicts and images, no Discord objects."""
+"""What a New on Plex post looks like: plain embed dicts and images, no Discord objects.
+
+Pillow (1.8 MiB resident, 2.7 once it has drawn) is imported by the first poster shrunk or
+grid drawn, not at start-up: an idle bot does not need it (issue 23, docs/performance-23.md).
+"""
 
 from __future__ import annotations
 
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
-
-from PIL import Image, UnidentifiedImageError
 
 from bot.i18n import Msg, PluralMsg
 from bot.i18n.messages import embedded, joined
@@ -183,6 +185,8 @@ def digest_embed(
 
 def poster_jpeg(data: bytes, size: tuple[int, int] = POSTER) -> bytes | None:
     """The image shrunk to fit `size`, as JPEG; None when it is not an image."""
+    from PIL import Image, UnidentifiedImageError
+
     try:
         with Image.open(io.BytesIO(data)) as opened:
             image = opened.convert("RGB")
@@ -196,6 +200,8 @@ def poster_jpeg(data: bytes, size: tuple[int, int] = POSTER) -> bytes | None:
 
 def poster_grid(posters: Sequence[bytes]) -> bytes | None:
     """Up to 12 posters side by side, four to a row, as one PNG; None without any."""
+    from PIL import Image, UnidentifiedImageError
+
     cells = []
     for data in posters[:GRID_MAX]:
         try:

@@ -11,13 +11,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
-import socket
 from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import parse_qs, urlsplit, urlunsplit
 
 import asyncpg
+
+from bot.services.cluster.processes import process_name
 
 log = logging.getLogger(__name__)
 
@@ -30,11 +30,6 @@ SET epoch = cluster_leader.epoch + 1, holder = EXCLUDED.holder, since = EXCLUDED
 RETURNING epoch
 """
 Connect = Callable[[], Awaitable[Any]]
-
-
-def process_name() -> str:
-    """This process as it appears in logs and on /status: host and pid."""
-    return f"{socket.gethostname()}:{os.getpid()}"
 
 
 def asyncpg_connect(url: str) -> Connect:

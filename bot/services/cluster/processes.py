@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import socket
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -12,6 +14,11 @@ from storage.models import ClusterProcess
 log = logging.getLogger(__name__)
 BEAT_EVERY = timedelta(seconds=10)
 GONE_AFTER = timedelta(minutes=10)  # a row older than this is a process that stopped
+
+
+def process_name() -> str:
+    """This process as it appears in logs and on /status: host and pid."""
+    return f"{socket.gethostname()}:{os.getpid()}"
 
 
 def now() -> datetime:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.config import Settings
-from bot.services.cluster.leadership import process_name
+from bot.services.cluster.processes import process_name
 from bot.services.downloads.clock import Clock, LoopClock
 from bot.services.retry import RetryPolicy
 
