@@ -159,7 +159,7 @@ class Announcements:
             poster = await self._poster(group.first.thumb)
             if poster:
                 posters.append(poster.data)
-        grid = poster_grid(posters)
+        grid = await asyncio.to_thread(poster_grid, posters)  # Pillow work: off the loop
         image = Attachment("new-on-plex.png", grid) if grid else None
         embed = digest_embed(groups, machine, named, image.name if image else None)
         await self.outbox.post(
@@ -184,7 +184,7 @@ class Announcements:
         except DependencyError as exc:
             log.info("new on plex: no poster (%s)", exc)
             return None
-        jpeg = poster_jpeg(data)
+        jpeg = await asyncio.to_thread(poster_jpeg, data)
         return Attachment("poster.jpg", jpeg) if jpeg else None
 
 
