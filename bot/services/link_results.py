@@ -1,12 +1,17 @@
-"""What linking answers: the link it made or started, and why it could not."""
+"""What linking answers (the link it made or started, and why it could not), and whom it tells."""
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
+from bot.clients.plex import PlexAccountInfo
 from bot.errors import UserError
 from bot.i18n import N_
+from bot.services.delivery import Button
 from storage.models import Role
 
 
@@ -48,3 +53,24 @@ class Linked:
     discord_id: int
     plex_username: str
     role: Role
+
+
+def state_hash(state: str) -> str:
+    """What is stored of a state: its SHA-256, so a database leak gives no usable state."""
+    return hashlib.sha256(state.encode()).hexdigest()
+
+
+class LinkEvents(Protocol):
+    """Told about each link made and removed (e.g. to mirror it into Overseerr)."""
+
+    async def linked(self, discord_id: int, plex_user_id: int) -> None: ...
+
+    async def unlinked(self, discord_id: int) -> None: ...
+
+
+class Refusals(Protocol):
+    """Told about a sign-in refused for lack of access; answers the buttons to offer (Request)."""
+
+    async def refused(
+        self, discord_id: int, account: PlexAccountInfo, token: str
+    ) -> Sequence[Button]: ...

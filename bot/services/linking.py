@@ -8,12 +8,11 @@ the link with the token encrypted. Links are re-verified against plex.tv later.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import secrets
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
-from typing import NoReturn, Protocol
+from typing import NoReturn
 
 from tortoise.transactions import in_transaction
 
@@ -26,9 +25,12 @@ from bot.services.link_results import (
     LinkAlreadyUsed,
     Linked,
     LinkError,
+    LinkEvents,
     LinkPending,
     LinkRefused,
     LinkStart,
+    Refusals,
+    state_hash,
 )
 from bot.services.outbox import Button, Outbox
 from storage.models import LinkAttempt, Member, PlexLink, Role
@@ -39,29 +41,8 @@ ROLES: dict[ServerAccess, Role] = {"owner": Role.ADMIN, "shared": Role.USER}
 ROLE_NAMES = {Role.ADMIN: N_("admin (server owner)"), Role.USER: N_("member")}
 
 
-class LinkEvents(Protocol):
-    """Told about each link made and removed (e.g. to mirror it into Overseerr)."""
-
-    async def linked(self, discord_id: int, plex_user_id: int) -> None: ...
-
-    async def unlinked(self, discord_id: int) -> None: ...
-
-
 def now() -> datetime:
     return datetime.now(UTC)
-
-
-def state_hash(state: str) -> str:
-    """What is stored of a state: its SHA-256, so a database leak gives no usable state."""
-    return hashlib.sha256(state.encode()).hexdigest()
-
-
-class Refusals(Protocol):
-    """Told about a sign-in refused for lack of access; answers the buttons to offer (Request)."""
-
-    async def refused(
-        self, discord_id: int, account: PlexAccountInfo, token: str
-    ) -> Sequence[Button]: ...
 
 
 class LinkingService:
