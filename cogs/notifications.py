@@ -64,9 +64,9 @@ class NotifyToggle(
 class NotificationsCog(commands.Cog):
     """Receives /notifications and the toggle presses; the choices live in `Preferences`."""
 
-    def __init__(self, bot: MediaNest, prefs: Preferences) -> None:
+    def __init__(self, bot: MediaNest, requests: Requests) -> None:
         self.bot = bot
-        self.prefs = prefs
+        self.requests = requests
 
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(NotifyToggle)
@@ -77,7 +77,7 @@ class NotificationsCog(commands.Cog):
     @app_commands.command(name="notifications")
     async def notifications(self, interaction: discord.Interaction[MediaNest]) -> None:
         """Choose which request DMs you get."""
-        text, view = panel(await self.prefs.of(interaction.user.id))
+        text, view = panel(await self.requests.notification_prefs(interaction.user.id))
         await interaction.response.send_message(text, view=view, ephemeral=True)
 
 
@@ -85,4 +85,4 @@ async def setup(bot: MediaNest) -> None:
     """On with media requests: /notifications chooses which request DMs a member gets."""
     requests = bot.features.get(Requests)
     if requests is not None:
-        await bot.add_cog(NotificationsCog(bot, requests.prefs))
+        await bot.add_cog(NotificationsCog(bot, requests))

@@ -130,7 +130,7 @@ async def test_following_lists_and_stops(world: World, bot: MediaNest) -> None:
     """/following lists what the user follows; Stop removes it."""
     requests = bot.features.get(Requests)
     assert requests is not None
-    assert await requests.follows.subscribe(world.users["alice"].id, "movie", DUNE, None, False)
+    assert await requests.follow(world.users["alice"].id, "movie", DUNE, None, False)
     listing = await world.discord.slash(world.users["alice"], "following")
     reply = await listing.response()
     assert "1. Dune (2021)" in reply["data"]["content"]

@@ -170,8 +170,8 @@ async def test_poll_catches_up_without_webhooks(world: World, bot: MediaNest) ->
     issues = bot.features.get(Issues)
     assert issues is not None
     assert "issues-poll" in bot.jobs.ids()
-    await issues.tracking.poll()
-    await issues.tracking.poll()
+    await issues.poll()
+    await issues.poll()
     [dm] = await bob_dms(world, 1)
     assert "Fixed the file" in dm
 

@@ -131,8 +131,8 @@ async def test_overseerr_down_at_submission_queues_then_delivers_once(
     await MediaRequest.filter(id=row.id).update(next_attempt_at=row.created_at)
     requests = bot.features.get(Requests)
     assert requests is not None
-    assert await requests.delivery.deliver_due() == 1
-    assert await requests.delivery.deliver_due() == 0
+    assert await requests.deliver_due() == 1
+    assert await requests.deliver_due() == 0
     assert len(world.overseerr.media_requests) == 1
     dms = await wait_dms(world, "bob", 2)
     assert "Dune (2021)" in dms[1] and "went through" in dms[1]
@@ -161,7 +161,7 @@ async def test_overseerr_down_at_request_keeps_a_picked_title(world: World, bot:
     await MediaRequest.filter(id=row.id).update(next_attempt_at=row.created_at)
     requests = bot.features.get(Requests)
     assert requests is not None
-    assert await requests.delivery.deliver_due() == 1
+    assert await requests.deliver_due() == 1
     assert len(world.overseerr.seen("POST", "/api/v1/request")) == 1
     dms = await wait_dms(world, "bob", 2)
     assert "Dune (2021)" in dms[1] and "went through" in dms[1]

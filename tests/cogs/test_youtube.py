@@ -214,12 +214,11 @@ async def test_cog_unload_detaches_progress_and_load_attaches_it(bot: MediaNest)
     """Unloading the cog detaches its Discord sink from the service; loading it attaches one."""
     service = bot.features.get(DownloadService)
     assert service is not None
-    relay = service.progress_relay
     with pytest.raises(RuntimeError):  # the loaded cog's sink is attached
-        relay.attach(Dropped())
+        service.show_progress(Dropped())
     await bot.remove_cog("YouTubeCog")
-    relay.attach(Dropped())  # nothing attached any more
-    relay.detach()
+    service.show_progress(Dropped())  # nothing attached any more
+    service.hide_progress()
     await bot.add_cog(YouTubeCog(bot, service))
     with pytest.raises(RuntimeError):
-        relay.attach(Dropped())
+        service.show_progress(Dropped())

@@ -137,14 +137,15 @@ async def test_a_queued_request_is_delivered_once_after_the_database_returns(wor
         row = await MediaRequest.get()
         await MediaRequest.filter(id=row.id).update(next_attempt_at=row.created_at)
 
-        delivery = bot.features.get(Requests).delivery  # type: ignore[union-attr]
+        requests = bot.features.get(Requests)
+        assert requests is not None
         await pg.stop()
         with pytest.raises(Exception) as down:
-            await delivery.deliver_due()
+            await requests.deliver_due()
         assert is_database_error(down.value)
         await restarted(pg, bot)
-        assert await delivery.deliver_due() == 1
-        assert await delivery.deliver_due() == 0
+        assert await requests.deliver_due() == 1
+        assert await requests.deliver_due() == 0
         assert len(world.overseerr.media_requests) == 1
         assert (await MediaRequest.get()).status is not RequestStatus.QUEUED
 
