@@ -6,6 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from pydantic import BaseModel, ConfigDict
+
 from bot.services.outbox import Button
 from bot.services.requests.seasons import format_seasons
 from storage.models import CardDecision, MediaRequest, RequestStatus
@@ -49,9 +51,10 @@ class Choice:
     value: str
 
 
-@dataclass(frozen=True)
-class RequestView:
-    """A stored request as the cogs show it."""
+class RequestView(BaseModel):
+    """A stored request as the cogs show it, copied from its row by field name."""
+
+    model_config = ConfigDict(frozen=True, from_attributes=True)
 
     id: int
     discord_id: int
@@ -82,23 +85,7 @@ class RequestView:
 def view(row: MediaRequest) -> RequestView:
     """The plain view of a stored request."""
     message = row.last_error if row.status == S.REJECTED else None
-    return RequestView(
-        id=row.id,
-        discord_id=row.discord_id,
-        title=row.title,
-        year=row.year,
-        media_type=row.media_type,
-        tmdb_id=row.tmdb_id,
-        status=RequestStatus(row.status),
-        seasons=list(row.seasons) if row.seasons is not None else None,
-        is_4k=row.is_4k,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-        overseerr_request_id=row.overseerr_request_id,
-        attempts=row.attempts,
-        next_attempt_at=row.next_attempt_at,
-        message=message,
-    )
+    return RequestView.model_validate(row).model_copy(update={"message": message})
 
 
 @dataclass(frozen=True)
