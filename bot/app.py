@@ -34,7 +34,6 @@ from bot.scheduler import Jobs
 from bot.services.cluster.leadership import Leadership
 from bot.services.cluster.processes import Heartbeat
 from bot.services.keyvalue import kept_value
-from bot.services.probes import gateway_probe
 from bot.services.status import build_report
 from bot.services.tasks import stop_tasks
 from bot.services.webhook_agent import webhook_token
@@ -97,7 +96,6 @@ class MediaNest(commands.Bot):
         for name in EXTENSIONS:  # in dependency order: a feature's dependencies load first
             await self.load_extension(name)
         await self.sync_commands()
-        self.services.health.add_probe("discord", gateway_probe(self.gateway_latency))
         await self.services.health.load()
 
     def start_gateway(self) -> asyncio.Task[None]:
@@ -166,7 +164,9 @@ async def running(
 
     Raises discord.LoginFailure when Discord rejects the token.
     """
-    for line in settings.disabled_features():
+    from cogs import disabled_features
+
+    for line in disabled_features(settings):
         log.info(line)
     async with AsyncExitStack() as stack:
         stack.enter_context(discord_endpoints(settings))

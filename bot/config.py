@@ -261,21 +261,6 @@ class Settings(BaseSettings):
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite://{(self.data_dir / 'medianest.sqlite3').as_posix()}"
 
-    def disabled_features(self) -> list[str]:
-        """One line per feature that is off, naming what would switch it on."""
-        lines = []
-        if not self.plex_enabled:
-            lines.append("Plex linking is off: set PLEX_URL and PLEX_TOKEN to enable /link.")
-        if not self.overseerr_enabled:
-            lines.append(
-                "Media requests are off: set OVERSEERR_URL and OVERSEERR_API_KEY for /request."
-            )
-        if not self.youtube_enabled:
-            lines.append(
-                "YouTube downloads are off: set YOUTUBE_DOWNLOAD_DIR (and Plex) for /youtube."
-            )
-        return lines
-
 
 def load_settings(**overrides: object) -> Settings:
     """Read and validate the settings, raising ConfigError with one line per problem."""

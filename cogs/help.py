@@ -8,6 +8,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from cogs import disabled_features
 from cogs.checks import is_admin
 
 if TYPE_CHECKING:
@@ -49,7 +50,7 @@ class HelpCog(commands.Cog):
             description="Here's what I can do for you:\n" + "\n".join(lines),
             colour=discord.Colour(0xE5A00D),
         )
-        off = self.bot.settings.disabled_features()
+        off = disabled_features(self.bot.settings)
         if off and admin:
             embed.add_field(name="Not set up", value="\n".join(off)[:1024], inline=False)
         return embed

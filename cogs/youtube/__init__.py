@@ -12,8 +12,16 @@ from cogs.youtube._cog import YouTubeCog
 
 if TYPE_CHECKING:
     from bot.app import MediaNest
+    from bot.config import Settings
 
 __all__ = ["YouTubeCog", "setup"]
+
+
+def off(settings: Settings) -> str | None:
+    """Why YouTube downloads are off, naming what switches them on (None: on)."""
+    if settings.youtube_enabled:
+        return None
+    return "YouTube downloads are off: set YOUTUBE_DOWNLOAD_DIR (and Plex) for /youtube."
 
 
 async def setup(bot: MediaNest) -> None:
@@ -24,7 +32,7 @@ async def setup(bot: MediaNest) -> None:
     """
     core = bot.services
     s = core.settings
-    if core.plex is None or s.youtube_download_dir is None:
+    if off(s) or core.plex is None or s.youtube_download_dir is None:
         return
     if bot.features.get(LinkingService) is None:
         return
