@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 
 import aiohttp
@@ -11,6 +10,7 @@ import pytest
 from bot.app import MediaNest
 from bot.services.requests import Requests
 from storage.models import MediaRequest, OutboxMessage, RequestStatus
+from tests.eventually import eventually, outbox_drained
 from tests.fakes.overseerr import Permission
 from tests.harness import (
     ANNOUNCE,
@@ -58,9 +58,7 @@ async def bot(world: World):  # type: ignore[no-untyped-def]
 
 async def wait_dms(world: World, user_key: str, count: int) -> list[str]:
     user = world.users[user_key]
-    async with asyncio.timeout(5):
-        while len(world.discord.dms(user.id)) < count:
-            await asyncio.sleep(0.02)
+    await eventually(lambda: len(world.discord.dms(user.id)) >= count)
     return [m["content"] for m in world.discord.dms(user.id)]
 
 
@@ -182,7 +180,7 @@ async def test_webhook_marks_available_dms_and_announces(world: World, bot: Medi
     assert await world.overseerr.send_webhook(url, payload, WEBHOOK_TOKEN) == 200
     assert await world.overseerr.send_webhook(url, payload, WEBHOOK_TOKEN) == 200
     dms = await wait_dms(world, "bob", 2)
-    await asyncio.sleep(0.3)
+    await outbox_drained()
     assert len(world.discord.dms(world.users["bob"].id)) == 2
     assert "Dune (2021)" in dms[1]
     announced = await world.discord.wait_for_message(lambda m: m["channel_id"] == str(ANNOUNCE))
