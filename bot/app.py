@@ -28,6 +28,7 @@ from bot.config import Settings
 from bot.container import Services, build_services
 from bot.discord_start import CommandSync, login_when_reachable, stay_connected
 from bot.features import Features
+from bot.i18n.discord import CommandTranslator
 from bot.logs import secret_filter
 from bot.notify import DiscordSender
 from bot.scheduler import Jobs
@@ -95,6 +96,8 @@ class MediaNest(commands.Bot):
 
         for name in EXTENSIONS:  # in dependency order: a feature's dependencies load first
             await self.load_extension(name)
+        await self.services.languages.load()
+        await self.tree.set_translator(CommandTranslator())
         await self.sync_commands()
         await self.services.health.load()
 
@@ -185,6 +188,7 @@ async def running(
         await services.places.load()
         stack.callback(services.close)
         services.jobs.every("errors-flush", services.error_log.flush, seconds=30)
+        services.jobs.every("member-languages", services.languages.flush, seconds=30)
         bot = MediaNest(services, guild_ready_timeout=guild_ready_timeout)
         await stack.enter_async_context(bot)
         # setup_hook loads the extensions: each adds its routes before the web app starts.
@@ -195,8 +199,11 @@ async def running(
         await background(stack, services.lag.run(), "loop-lag")
         if services.leadership:  # a standby waits here, serving /healthz and webhooks
             await _lead(stack, services.leadership, bot)
-        await background(stack, services.outbox.run(DiscordSender(bot)), "outbox")
+        await background(
+            stack, services.outbox.run(DiscordSender(bot, services.languages)), "outbox"
+        )
         services.jobs.start()
+        stack.push_async_callback(services.languages.close)  # after the jobs, before the db
         stack.push_async_callback(services.jobs.stop)  # waits for running jobs: before the db
         stack.push_async_callback(_stop_bot, bot, bot.start_gateway())
         # What start-up made (modules, classes, caches: ~175,000 objects) lives as long as the

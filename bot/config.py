@@ -65,6 +65,13 @@ class Settings(BaseSettings):
     health_channel_id: int | None = None
     approval_channel_id: int | None = None
     notify_channel_id: int | None = None
+    default_locale: str | None = None  # channel posts and unsupported locales; else the server's
+    # Each kind to its channel (issue 25); unset falls back as described in setup/places.py.
+    announce_channel_id: int | None = None
+    dm_fallback_channel_id: int | None = None
+    issues_channel_id: int | None = None
+    youtube_channel_id: int | None = None
+    alerts_channel_id: int | None = None
 
     # Web: browsers reach the bot at PUBLIC_URL, Overseerr at OVERSEERR_WEBHOOK_URL (issue 22).
     public_url: str | None = None
@@ -78,6 +85,12 @@ class Settings(BaseSettings):
     plex_token: SecretStr | None = None
     plex_tv_url: str = "https://plex.tv"
     plex_client_id: str | None = None
+    # New on Plex: minutes between checks of the recently-added lists, which libraries
+    # (titles or keys; empty: every movie and show library), and how many new items at
+    # once become one summary instead of a post each.
+    new_on_plex_interval: int = Field(default=15, ge=1, le=1440)
+    new_on_plex_libraries: CommaStrs = Field(default_factory=list)
+    new_on_plex_bulk: int = Field(default=20, ge=2, le=1000)
     # Plex access from Discord (issue 24): the libraries an approval preselects (titles or
     # keys, empty = all), the role whose members get access, and the grace before removal.
     plex_access_default_libraries: CommaStrs = Field(default_factory=list)
@@ -137,6 +150,7 @@ class Settings(BaseSettings):
         "youtube_extractors",
         "youtube_allowed_hosts",
         "plex_access_default_libraries",
+        "new_on_plex_libraries",
         mode="before",
     )
     @classmethod
@@ -176,6 +190,15 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("expected an http:// or https:// URL")
         return value.rstrip("/")
+
+    @field_validator("default_locale", mode="after")
+    @classmethod
+    def _locale(cls, value: str | None) -> str | None:
+        from bot.i18n.catalogs import SUPPORTED, supported
+
+        if value is not None and supported(value) is None:
+            raise ValueError(f"expected one of {', '.join(SUPPORTED)}")
+        return supported(value)
 
     @field_validator("database_url", mode="after")
     @classmethod

@@ -14,6 +14,7 @@ import aiohttp
 from bot.clients.overseerr import OverseerrClient
 from bot.clients.plex import PlexClient, PlexTV
 from bot.config import Settings, load_or_create_secret
+from bot.i18n.members import MemberLanguages
 from bot.scheduler import Jobs
 from bot.services import probes
 from bot.services.access import Access
@@ -26,6 +27,7 @@ from bot.services.metrics import Metrics
 from bot.services.outbox import Outbox
 from bot.services.places import Places
 from bot.services.ratelimit import RateLimiter
+from bot.services.requests.prefs import Preferences
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,7 @@ class Services:
     leadership: Leadership | None = None  # PostgreSQL: only the leader talks to Discord
     lag: LoopLag = field(default_factory=LoopLag)
     metrics: Metrics = field(default_factory=Metrics)
+    languages: MemberLanguages = field(default_factory=MemberLanguages)  # members' languages
     started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
     def close(self) -> None:
@@ -126,7 +129,10 @@ def build_services(
     if url.startswith("postgres"):  # one leader among the bots on this database
         every = settings.cluster_check_seconds
         leadership = Leadership(url, retry_every=every, check_every=every)
-    outbox = Outbox(places=places, fence=leadership.holds if leadership else None)
+    # With /notifications (requests on), closed-DM fallbacks respect "Name me in public".
+    named = Preferences().may_name if plex and overseerr else None
+    fence = leadership.holds if leadership else None
+    outbox = Outbox(places=places, fence=fence, named_in_public=named)
     limiter = RateLimiter(settings.redis_url)
     error_log = ErrorLog()
     dependencies = monitored_probes(settings, plex, overseerr, limiter)

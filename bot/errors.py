@@ -16,17 +16,33 @@ MediaNestError
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
+
+from bot.i18n.catalogs import ENGLISH
+from bot.i18n.messages import N_, Msg, joined
 
 
 class MediaNestError(Exception):
-    """Base of every error the bot raises on purpose."""
+    """Base of every error the bot raises on purpose.
 
-    message = "Something went wrong."
+    `message` is the English text; `msg` is the message id and values, which the Discord
+    side renders in the reader's language (`bot/tree.py`).
+    """
 
-    def __init__(self, message: str | None = None) -> None:
-        if message is not None:
-            self.message = message
+    message = N_("Something went wrong.")
+
+    def __init__(self, message: str | Msg | None = None, /, **values: Any) -> None:
+        if isinstance(message, Msg):
+            self.msg = message
+        else:
+            self.msg = Msg(message if message is not None else type(self).message, **values)
+        self.message = ENGLISH.render(self.msg)
         super().__init__(self.message)
+
+    def add(self, more: Msg) -> None:
+        """Say one more sentence after the message."""
+        self.msg = joined([self.msg, more], " ")
+        self.message = ENGLISH.render(self.msg)
 
 
 class UserError(MediaNestError):
@@ -34,19 +50,19 @@ class UserError(MediaNestError):
 
 
 class NotLinked(UserError):
-    message = "You need to link your Plex account first: run `/link`."
+    message = N_("You need to link your Plex account first: run `/link`.")
 
 
 class NotAllowed(UserError):
-    message = "Only admins can do that."
+    message = N_("Only admins can do that.")
 
 
 class InvalidInput(UserError):
-    message = "That input isn't valid."
+    message = N_("That input isn't valid.")
 
 
 class FeatureDisabled(UserError):
-    message = "That feature isn't set up on this server."
+    message = N_("That feature isn't set up on this server.")
 
 
 class RateLimited(UserError):
@@ -55,7 +71,16 @@ class RateLimited(UserError):
     def __init__(self, retry_at: datetime, what: str = "that") -> None:
         self.retry_at = retry_at
         stamp = int(retry_at.timestamp())
-        super().__init__(f"You're doing {what} too often. Try again <t:{stamp}:R>.")
+        super().__init__(RATE_TEXTS.get(what, RATE_TEXTS["that"]), when=f"<t:{stamp}:R>")
+
+
+RATE_TEXTS = {
+    "that": N_("You're doing that too often. Try again {when}."),
+    "commands": N_("You're sending commands too fast. Try again {when}."),
+    "requests": N_("You've made a lot of requests lately. Try again {when}."),
+    "reports": N_("You've reported a lot of problems lately. Try again {when}."),
+    "YouTube downloads": N_("You've queued a lot of YouTube downloads lately. Try again {when}."),
+}
 
 
 class CriticalError(MediaNestError):
@@ -68,7 +93,12 @@ class DependencyError(MediaNestError):
     def __init__(self, service: str, detail: str, message: str | None = None) -> None:
         self.service = service
         self.detail = detail
-        super().__init__(message or f"{service} isn't answering right now. Please try again later.")
+        if message is not None:
+            super().__init__(message)
+        else:
+            super().__init__(
+                N_("{service} isn't answering right now. Please try again later."), service=service
+            )
 
     def __str__(self) -> str:
         return f"{self.service}: {self.detail}"

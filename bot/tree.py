@@ -11,6 +11,8 @@ import discord
 from discord import app_commands
 
 from bot.errors import DependencyError, UserError
+from bot.i18n import N_, Duration
+from bot.i18n.discord import lang_of, note_locale
 from bot.logs import correlation_id
 from bot.services.error_log import DATABASE_DOWN, is_database_error, new_correlation_id
 from bot.services.ratelimit import COMMAND_SPAM
@@ -20,7 +22,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-APOLOGY = (
+APOLOGY = N_(
     "Sorry, something went wrong on our side. "
     "If it keeps happening, tell an admin and quote **{cid}**."
 )
@@ -74,6 +76,7 @@ class MediaNestTree(app_commands.CommandTree["MediaNest"]):
         correlation_id.set(new_correlation_id())
         interaction.extras["started"] = time.perf_counter()
         try:
+            note_locale(interaction)
             return await self._admitted(interaction)
         except Exception as exc:  # discord.py would leave the member without an answer
             if interaction.type is discord.InteractionType.autocomplete:
@@ -115,27 +118,28 @@ def command_tree(client: MediaNest) -> MediaNestTree:
 
 
 async def message_for(interaction: discord.Interaction[MediaNest], error: BaseException) -> str:
-    """The text the user sees for this error; unexpected ones are logged and stored."""
+    """The text the user sees for this error, in their language; unexpected ones are stored."""
+    t = lang_of(interaction)
     if isinstance(error, UserError | DependencyError):
         if isinstance(error, DependencyError):
             log.warning("dependency failed: %s", error)
-        return error.message
+        return t.render(error.msg)
     if isinstance(error, app_commands.CommandOnCooldown):
-        return f"Slow down a little: try again in {error.retry_after:.0f} s."
+        return t._("Slow down a little: try again in {wait}.", wait=Duration(error.retry_after))
     if isinstance(error, app_commands.CheckFailure) and str(error):
-        return str(error)
+        return t._(str(error))
     if is_database_error(error):  # kept until it can be stored: no id to quote
         await interaction.client.services.error_log.record(
             error, command=where(interaction), discord_id=interaction.user.id
         )
-        return DATABASE_DOWN
+        return t._(DATABASE_DOWN)
     cid = await interaction.client.services.error_log.record(
         error,
         command=where(interaction),
         discord_id=interaction.user.id,
         cid=correlation_id.get() or new_correlation_id(),
     )
-    return APOLOGY.format(cid=cid)
+    return t._(APOLOGY, cid=cid)
 
 
 def where(interaction: discord.Interaction) -> str | None:

@@ -18,6 +18,8 @@ from aiohttp import web
 
 from bot.config import WEBHOOK_PATH
 from bot.errors import DependencyError, RateLimited, UserError
+from bot.i18n import Lang
+from bot.i18n.catalogs import from_accept_language
 from bot.services.issues import Issues, is_issue_webhook
 from bot.services.linking import LinkingService, LinkRefused
 from bot.services.requests import InvalidWebhook, Requests
@@ -47,14 +49,18 @@ SECURITY_HEADERS = {
 
 
 def page(
-    title: str, body: str, status: int = 200, headers: dict[str, str] | None = None
+    title: str,
+    body: str,
+    status: int = 200,
+    headers: dict[str, str] | None = None,
+    lang: str = "en",
 ) -> web.Response:
     """A small self-contained HTML page; `title` and `body` are escaped here.
 
     Text in backticks (our Discord-style command names) is shown as code.
     """
     shown = CODE.sub(r"<code>\1</code>", html.escape(body))
-    text = PAGE.format(title=html.escape(title), body=shown)
+    text = PAGE.format(title=html.escape(title), body=shown, lang=lang.replace("_", "-"))
     return web.Response(text=text, status=status, content_type="text/html", headers=headers)
 
 
@@ -124,32 +130,44 @@ async def limit_by_address(request: web.Request) -> None:
 async def link_page(request: web.Request) -> web.StreamResponse:
     """`GET /link/{state}`: send the browser on to Plex's sign-in page."""
     await limit_by_address(request)
+    t = reader(request)
     try:
         url = await request.app[LINKING].sign_in_url(request.match_info["state"])
     except UserError as exc:
-        return page("This link doesn't work", exc.message, 400)
+        return page(t._("This link doesn't work"), t.render(exc.msg), 400, lang=t.code)
     return web.Response(status=302, headers={"Location": url})
 
 
 async def plex_callback(request: web.Request) -> web.StreamResponse:
     """`GET /plex/callback?state=…`: Plex sent the browser back; finish the link."""
     await limit_by_address(request)
+    t = reader(request)
     try:
         linked = await request.app[LINKING].complete(request.query.get("state", ""))
     except LinkRefused as exc:
-        return page("This Plex account can't be linked", exc.message, 403)
+        return page(t._("This Plex account can't be linked"), t.render(exc.msg), 403, lang=t.code)
     except UserError as exc:
-        return page("Linking didn't work", exc.message, 400)
+        return page(t._("Linking didn't work"), t.render(exc.msg), 400, lang=t.code)
     except DependencyError:
         return page(
-            "Plex isn't answering",
-            "Plex didn't answer just now. Reload this page in a minute to try again.",
+            t._("Plex isn't answering"),
+            t._("Plex didn't answer just now. Reload this page in a minute to try again."),
             503,
+            lang=t.code,
         )
     return page(
-        "Linked!",
-        f"Linked as {linked.plex_username}. You can close this tab and go back to Discord.",
+        t._("Linked!"),
+        t._(
+            "Linked as {name}. You can close this tab and go back to Discord.",
+            name=linked.plex_username,
+        ),
+        lang=t.code,
     )
+
+
+def reader(request: web.Request) -> Lang:
+    """The page's language, from the browser's Accept-Language."""
+    return from_accept_language(request.headers.get("Accept-Language"))
 
 
 def add_link_routes(app: web.Application, linking: LinkingService, limiter: RateLimiter) -> None:
@@ -180,6 +198,9 @@ async def overseerr_webhook(request: web.Request) -> web.Response:
     except (ValueError, InvalidWebhook) as exc:
         log.warning("webhook: refused a malformed body: %s", str(exc)[:200])
         return web.json_response({"error": "malformed webhook body"}, status=400)
+    arrived = request.app.get(MEDIA_ARRIVED)
+    if arrived is not None and payload.get("notification_type") == "MEDIA_AVAILABLE":
+        arrived()  # New on Plex checks Plex now instead of at its next interval
     heard = request.app.get(WEBHOOK_TEST_HEARD)
     if heard is not None and payload.get("notification_type") == "TEST_NOTIFICATION":
         heard()  # /setup waits for Overseerr's test to arrive
@@ -199,6 +220,14 @@ WEBHOOK_TEST_HEARD: web.AppKey[Callable[[], None]] = web.AppKey("webhook_test_he
 def add_webhook_test_listener(app: web.Application, heard: Callable[[], None]) -> None:
     """Call `heard()` whenever an authenticated TEST_NOTIFICATION arrives."""
     app[WEBHOOK_TEST_HEARD] = heard
+
+
+MEDIA_ARRIVED: web.AppKey[Callable[[], None]] = web.AppKey("media_arrived")
+
+
+def add_arrival_listener(app: web.Application, arrived: Callable[[], None]) -> None:
+    """Call `arrived()` whenever an authenticated MEDIA_AVAILABLE webhook was applied."""
+    app[MEDIA_ARRIVED] = arrived
 
 
 ISSUE_WEBHOOKS: web.AppKey[Issues] = web.AppKey("issue_webhooks")
@@ -260,7 +289,7 @@ async def start_web(app: web.Application, host: str, port: int) -> tuple[web.App
 
 
 PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8">
+<html lang="{lang}"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{title} · MediaNest</title>
 <style>

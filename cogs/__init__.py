@@ -19,6 +19,7 @@ EXTENSIONS = (
     "cogs.requests",  # requests and Overseerr's webhook: issues and setup use them
     "cogs.notifications",
     "cogs.issues",
+    "cogs.new_on_plex",  # after requests: Overseerr's MEDIA_AVAILABLE starts a check
     "cogs.youtube",
     "cogs.health",
     "cogs.maintenance",  # mutes, maintenance windows and Acknowledge on health alerts

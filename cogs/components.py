@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Self
 import discord
 
 from bot.errors import NotAllowed
+from bot.i18n.discord import note_locale
 from bot.logs import correlation_id
 from bot.services.error_log import new_correlation_id
 from bot.tree import report_error
@@ -42,6 +43,7 @@ class Guarded:
     async def interaction_check(self, interaction: discord.Interaction[Any], /) -> bool:
         correlation_id.set(new_correlation_id())
         try:
+            note_locale(interaction)
             return await self.allowed(interaction)
         except Exception as exc:  # the one guard: discord.py would swallow it silently
             await report_error(interaction, exc)

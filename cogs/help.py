@@ -8,6 +8,8 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.i18n import Lang
+from bot.i18n.discord import command_description, command_name, lang_of
 from cogs import disabled_features
 from cogs.checks import is_admin
 
@@ -22,37 +24,41 @@ class HelpCog(commands.Cog):
 
     def __init__(self, bot: MediaNest) -> None:
         self.bot = bot
-        self._embeds: dict[bool, discord.Embed] = {}  # for these top-level commands:
-        self._built_for: tuple[object, ...] = ()  # an extension loaded later starts afresh
+        # By language and admin flag, for these top-level commands (a later extension
+        # starts afresh).
+        self._embeds: dict[tuple[str, bool], discord.Embed] = {}
+        self._built_for: tuple[object, ...] = ()
 
     @app_commands.command(name="help")
     async def help(self, interaction: discord.Interaction[MediaNest]) -> None:
         """Show what MediaNest can do for you."""
         admin = await is_admin(interaction)
+        t = lang_of(interaction)
         commands_now = tuple(self.bot.tree.get_commands())
         if commands_now != self._built_for:
             self._embeds.clear()
             self._built_for = commands_now
-        embed = self._embeds.get(admin)
+        embed = self._embeds.get((t.code, admin))
         if embed is None:
-            embed = self._embeds[admin] = self.build(admin)
+            embed = self._embeds[(t.code, admin)] = self.build(t, admin)
         await interaction.response.send_message(embed=embed, ephemeral=True)
 
-    def build(self, admin: bool) -> discord.Embed:
-        """The reply for an admin or for everyone else."""
+    def build(self, t: Lang, admin: bool) -> discord.Embed:
+        """The reply for an admin or for everyone else, in one language."""
         lines = [
-            f"`/{cmd.qualified_name}` — {cmd.description}"
+            f"`/{command_name(t, cmd.qualified_name)}` — {command_description(t, cmd.description)}"
             for cmd in sorted(self.bot.tree.walk_commands(), key=lambda c: c.qualified_name)
             if isinstance(cmd, app_commands.Command) and (admin or not admin_only(cmd))
         ]
         embed = discord.Embed(
             title="MediaNest",
-            description="Here's what I can do for you:\n" + "\n".join(lines),
+            description=t._("Here's what I can do for you:") + "\n" + "\n".join(lines),
             colour=discord.Colour(0xE5A00D),
         )
         off = disabled_features(self.bot.settings)
         if off and admin:
-            embed.add_field(name="Not set up", value="\n".join(off)[:1024], inline=False)
+            value = "\n".join(t._(line) for line in off)[:1024]
+            embed.add_field(name=t._("Not set up"), value=value, inline=False)
         return embed
 
 

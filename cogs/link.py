@@ -9,6 +9,8 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.i18n import N_
+from bot.i18n.discord import lang_of
 from bot.services.crypto import TokenCipher
 from bot.services.linking import LinkingService
 from bot.services.overseerr_identity import DiscordMentions
@@ -23,6 +25,7 @@ if TYPE_CHECKING:
 
 PLEX_ORANGE = discord.Colour(0xE5A00D)
 LINK_POLL_SECONDS = 3
+ROLES = {"admin": N_("Admin"), "user": N_("User")}
 
 
 def stamp(moment: datetime, style: str = "f") -> str:
@@ -41,12 +44,16 @@ class LinkCog(commands.Cog):
     async def link(self, interaction: discord.Interaction) -> None:
         """Link your Plex account so you can request media and more."""
         await interaction.response.defer(ephemeral=True, thinking=True)
+        t = lang_of(interaction)
         start = await self.linking.start(interaction.user.id)
         view = discord.ui.View()
-        view.add_item(discord.ui.Button(label="Sign in with Plex", url=start.url))
+        view.add_item(discord.ui.Button(label=t._("Sign in with Plex"), url=start.url))
         await interaction.followup.send(
-            "Sign in with Plex to link your account. This link is only for you and works "
-            f"until {stamp(start.expires_at, 't')}. I'll DM you when it's done.",
+            t._(
+                "Sign in with Plex to link your account. This link is only for you and works "
+                "until {time}. I'll DM you when it's done.",
+                time=stamp(start.expires_at, "t"),
+            ),
             view=view,
             ephemeral=True,
         )
@@ -54,34 +61,40 @@ class LinkCog(commands.Cog):
     @app_commands.command(name="unlink")
     async def unlink(self, interaction: discord.Interaction) -> None:
         """Forget your Plex link and its token."""
+        t = lang_of(interaction)
         if await self.linking.unlink(interaction.user.id):
-            text = "Your Plex account is unlinked and its token deleted. Run `/link` to link again."
+            text = t._(
+                "Your Plex account is unlinked and its token deleted. Run `/link` to link again."
+            )
         else:
-            text = "You have no Plex account linked."
+            text = t._("You have no Plex account linked.")
         await interaction.response.send_message(text, ephemeral=True)
 
     @app_commands.command(name="account")
     async def account(self, interaction: discord.Interaction) -> None:
         """Show which Plex account you are linked to."""
+        t = lang_of(interaction)
         link = await self.linking.get_link(interaction.user.id)
         if link is None:
             await interaction.response.send_message(
-                "You have no Plex account linked. Run `/link` to link one.", ephemeral=True
+                t._("You have no Plex account linked. Run `/link` to link one."), ephemeral=True
             )
             return
-        embed = discord.Embed(title="Your Plex link", colour=PLEX_ORANGE)
-        embed.add_field(name="Plex user", value=link.plex_username)
-        embed.add_field(name="Role", value=link.role.value.capitalize())
-        embed.add_field(name="Linked since", value=stamp(link.linked_at, "D"))
-        embed.add_field(name="Last verified", value=stamp(link.verified_at, "R"))
+        embed = discord.Embed(title=t._("Your Plex link"), colour=PLEX_ORANGE)
+        embed.add_field(name=t._("Plex user"), value=link.plex_username)
+        embed.add_field(name=t._("Role"), value=t._(ROLES.get(link.role.value, link.role.value)))
+        embed.add_field(name=t._("Linked since"), value=stamp(link.linked_at, "D"))
+        embed.add_field(name=t._("Last verified"), value=stamp(link.verified_at, "R"))
         requests = self.bot.features.get(Requests)
         if requests is not None:
             account = await requests.overseerr_account(link.plex_user_id)
-            embed.add_field(name="Overseerr user", value=account, inline=False)
+            embed.add_field(name=t._("Overseerr user"), value=t.render(account), inline=False)
         mentions = self.bot.features.get(DiscordMentions)
         if mentions is not None:
             mention = await mentions.describe(interaction.user.id, link.plex_user_id)
-            embed.add_field(name="Overseerr notifications", value=mention, inline=False)
+            embed.add_field(
+                name=t._("Overseerr notifications"), value=t.render(mention), inline=False
+            )
         await interaction.response.send_message(embed=embed, ephemeral=True)
 
 
@@ -89,7 +102,7 @@ def off(settings: Settings) -> str | None:
     """Why linking is off, naming what switches it on (None: on)."""
     if settings.plex_enabled:
         return None
-    return "Plex linking is off: set PLEX_URL and PLEX_TOKEN to enable /link."
+    return N_("Plex linking is off: set PLEX_URL and PLEX_TOKEN to enable /link.")
 
 
 async def setup(bot: MediaNest) -> None:

@@ -12,6 +12,8 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.i18n import N_, Msg
+from bot.i18n.discord import lang_of
 from bot.services.plex_access import AccessService, InviteDraft, LibraryChoice
 from cogs.checks import requires_admin
 from cogs.help import ADMIN_ONLY
@@ -25,13 +27,25 @@ SYNC_JOB = "plex-access-sync"
 SYNC_MINUTES = 2
 ROLES_JOB = "plex-access-roles"
 ROLES_MINUTES = 5
+ACTIONS = {  # the record's actions, as the admins read them
+    "requested": N_("requested"),
+    "invited": N_("invited"),
+    "accepted": N_("accepted"),
+    "declined": N_("declined"),
+    "libraries": N_("libraries"),
+    "warned": N_("warned"),
+    "scheduled": N_("scheduled"),
+    "restored": N_("restored"),
+    "kept": N_("kept"),
+    "removed": N_("removed"),
+}
 
 
 @app_commands.command(name="invite", extras={ADMIN_ONLY: True})
 @app_commands.describe(
-    member="Who to invite",
-    plex="Their Plex username or email (not needed when they linked Plex)",
-    expires="How long the access lasts, e.g. 30d (none: it lasts)",
+    member=N_("Who to invite"),
+    plex=N_("Their Plex username or email (not needed when they linked Plex)"),
+    expires=N_("How long the access lasts, e.g. 30d (none: it lasts)"),
 )
 @requires_admin()
 async def invite_command(
@@ -49,20 +63,20 @@ async def invite_command(
         draft = await access.draft(member.id, plex, expires)
         return draft.choice
 
-    async def act(keys: list[str], admin: int) -> str:
+    async def act(keys: list[str], admin: int) -> Msg:
         assert draft is not None
         return await access.invite(draft, keys, admin)
 
-    await show_picker(interaction, choice, "Send invite", act, nothing_after)
+    await show_picker(interaction, choice, N_("Send invite"), act, nothing_after)
 
 
 access_group = app_commands.Group(
-    name="access", description="Plex access: libraries, removals, the record"
+    name="access", description=N_("Plex access: libraries, removals, the record")
 )
 
 
 @access_group.command(name="libraries", extras={ADMIN_ONLY: True})
-@app_commands.describe(member="Whose libraries to see and change")
+@app_commands.describe(member=N_("Whose libraries to see and change"))
 @requires_admin()
 async def libraries_command(
     interaction: discord.Interaction[MediaNest], member: discord.User
@@ -70,16 +84,16 @@ async def libraries_command(
     """See and change the Plex libraries shared with a member."""
     access = access_of(interaction)
 
-    async def act(keys: list[str], admin: int) -> str:
+    async def act(keys: list[str], admin: int) -> Msg:
         return await access.change_libraries(member.id, keys, admin)
 
     await show_picker(
-        interaction, lambda: access.library_choice(member.id), "Save", act, nothing_after
+        interaction, lambda: access.library_choice(member.id), N_("Save"), act, nothing_after
     )
 
 
 @access_group.command(name="settings", extras={ADMIN_ONLY: True})
-@app_commands.describe(role="Members with this role get Plex access (role-based access)")
+@app_commands.describe(role=N_("Members with this role get Plex access (role-based access)"))
 @requires_admin()
 async def settings_command(
     interaction: discord.Interaction[MediaNest], role: discord.Role | None = None
@@ -89,13 +103,13 @@ async def settings_command(
     if role is not None:
         everyone = interaction.guild.id if interaction.guild else 0
         text = await access.choose_role(role.id, everyone)
-        await interaction.response.send_message(text, ephemeral=True)
+        await interaction.response.send_message(lang_of(interaction).render(text), ephemeral=True)
         return
 
-    async def act(keys: list[str], admin: int) -> str:
+    async def act(keys: list[str], admin: int) -> Msg:
         return await access.choose_defaults(keys)
 
-    await show_picker(interaction, access.settings_choice, "Save", act, nothing_after)
+    await show_picker(interaction, access.settings_choice, N_("Save"), act, nothing_after)
 
 
 @access_group.command(name="preview", extras={ADMIN_ONLY: True})
@@ -103,11 +117,12 @@ async def settings_command(
 async def preview_command(interaction: discord.Interaction[MediaNest]) -> None:
     """List who would lose Plex access, why and when; removes nobody."""
     found = await access_of(interaction).preview()
+    t = lang_of(interaction)
     lines = [
-        f"<@{r.discord_id}> ({r.plex_username}): {r.why} <t:{int(r.when.timestamp())}:R>"
+        f"<@{r.discord_id}> ({r.plex_username}): {t._(r.why)} <t:{int(r.when.timestamp())}:R>"
         for r in found
     ]
-    text = "\n".join(lines) if lines else "Nobody would lose Plex access."
+    text = "\n".join(lines) if lines else t._("Nobody would lose Plex access.")
     await interaction.response.send_message(text[:2000], ephemeral=True)
 
 
@@ -116,16 +131,22 @@ async def preview_command(interaction: discord.Interaction[MediaNest]) -> None:
 async def record_command(interaction: discord.Interaction[MediaNest]) -> None:
     """The latest changes to Plex access: who did what to whom, when."""
     events = await access_of(interaction).history()
+    t = lang_of(interaction)
     lines = []
     for e in events:
-        who = f"<@{e.actor_id}>" if e.actor_id else "the bot"
         libraries = f" ({', '.join(e.library_titles)})" if e.library_titles else ""
-        detail = f": {e.detail}" if e.detail else ""
-        lines.append(
-            f"<t:{int(e.created_at.timestamp())}:g> {e.action} <@{e.discord_id}> "
-            f"({e.plex_username}){libraries} by {who}{detail}"
+        detail = f": {t._(e.detail)}" if e.detail else ""  # a reason the bot gave is a message id
+        line = t._(
+            "{when} {action} {member} ({name}){libraries} by {who}",
+            when=f"<t:{int(e.created_at.timestamp())}:g>",
+            action=t._(ACTIONS.get(e.action, e.action)),
+            member=f"<@{e.discord_id}>",
+            name=e.plex_username,
+            libraries=libraries,
+            who=f"<@{e.actor_id}>" if e.actor_id else t._("the bot"),
         )
-    text = "\n".join(lines) if lines else "No changes to Plex access yet."
+        lines.append(line + detail)
+    text = "\n".join(lines) if lines else t._("No changes to Plex access yet.")
     await interaction.response.send_message(text[:2000], ephemeral=True)
 
 

@@ -214,10 +214,24 @@ class NotificationPrefs(Model):
     discord_requests = fields.BooleanField(default=True)  # their requests made in Discord
     elsewhere_requests = fields.BooleanField(default=True)  # theirs made on Overseerr, Plex, apps
     followed_media = fields.BooleanField(default=True)  # media they follow ("Notify me")
+    name_in_public = fields.BooleanField(default=False)  # public posts may name them
     updated_at = fields.DatetimeField(auto_now=True)
 
     class Meta:
         table = "notification_prefs"
+
+
+class MemberLanguage(Model):
+    """A member's language: the one they picked in /notifications, and their Discord one."""
+
+    id = fields.IntField(primary_key=True)
+    discord_id = fields.BigIntField(unique=True)
+    chosen = fields.CharField(max_length=16, null=True)  # wins over Discord's; None: automatic
+    seen = fields.CharField(max_length=16, null=True)  # Discord's locale at their last interaction
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "member_language"
 
 
 class Subscription(Model):
@@ -247,7 +261,8 @@ class ApprovalCard(Model):
     overseerr_request_id = fields.IntField(unique=True)
     channel_id = fields.BigIntField()
     dedupe_key = fields.CharField(max_length=200)  # the outbox message that carries it
-    content = fields.TextField()  # the text as first posted
+    content = fields.TextField()  # the text as first posted (English)
+    message: fields.Field[dict | None] = fields.JSONField(null=True)  # the same, as a Msg
     media_type = fields.CharField(max_length=8)
     tmdb_id = fields.IntField(null=True)
     decision = fields.CharEnumField(CardDecision, max_length=16, null=True, db_index=True)
@@ -516,6 +531,8 @@ class OutboxMessage(Model):
     content = fields.TextField()
     embed: fields.Field[dict | None] = fields.JSONField(null=True)
     buttons: fields.Field[list | None] = fields.JSONField(null=True)
+    message: fields.Field[dict | None] = fields.JSONField(null=True)  # rendered when sent
+    files: fields.Field[list | None] = fields.JSONField(null=True)  # [{name, data (base64)}]
     status = fields.CharEnumField(OutboxStatus, max_length=16, db_index=True)
     attempts = fields.IntField(default=0)
     next_attempt_at = fields.DatetimeField(db_index=True)
@@ -618,3 +635,28 @@ class ClusterProcess(Model):
 
     class Meta:
         table = "cluster_process"
+
+
+class NewMedia(Model):
+    """An item that arrived in a Plex library: announced once, or held for the next digest."""
+
+    id = fields.IntField(primary_key=True)
+    rating_key = fields.CharField(max_length=32, unique=True)
+    section_key = fields.CharField(max_length=32)
+    kind = fields.CharField(max_length=16)  # movie | episode
+    group_key = fields.CharField(max_length=64, db_index=True)  # one post per group
+    title = fields.CharField(max_length=500)
+    show_title = fields.CharField(max_length=500, null=True)
+    season = fields.IntField(null=True)
+    episode = fields.IntField(null=True)
+    year = fields.IntField(null=True)
+    summary = fields.TextField(default="")
+    thumb = fields.CharField(max_length=300, null=True)  # a path on the Plex server
+    link_key = fields.CharField(max_length=32)  # the ratingKey a Watch on Plex link opens
+    tmdb_id = fields.IntField(null=True)
+    added_at = fields.DatetimeField()
+    announced_at = fields.DatetimeField(null=True, db_index=True)  # None: waits for a digest
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "new_media"

@@ -34,6 +34,11 @@ ENV_PREFIXES = (
     "SECRET_KEY",
     "RATE_LIMIT_",
     "LOG_",
+    "ANNOUNCE_",
+    "DM_FALLBACK_",
+    "ISSUES_",
+    "ALERTS_",
+    "NEW_ON_PLEX_",
 )
 
 

@@ -146,7 +146,7 @@ async def test_command_spam_is_refused_with_when_to_retry(world: World) -> None:
             await (await world.discord.slash(alice, "help")).response()
         refused = await world.discord.slash(alice, "help")
         content = (await refused.response())["data"]["content"]
-        assert content.startswith("You're doing commands too often. Try again <t:")
+        assert content.startswith("You're sending commands too fast. Try again <t:")
         assert refused.ephemeral
         assert bot.services.limiter.refusals == 1
         for _ in range(limit + 1):  # admins are exempt

@@ -349,6 +349,28 @@ async def test_edit_pin_and_limits(fake: FakeDiscord, bot: DemoBot) -> None:
     assert caught.value.code == 50035
 
 
+async def test_component_layout_limits_are_refused(fake: FakeDiscord, bot: DemoBot) -> None:
+    """Six action rows, or a select sharing its row, are refused with 50035 as Discord does;
+    five rows of five buttons are fine."""
+    route = discord.http.Route("POST", "/channels/{channel_id}/messages", channel_id=GENERAL)
+
+    def button(n: int) -> dict[str, Any]:
+        return {"type": 2, "style": 2, "label": str(n), "custom_id": f"b{n}"}
+
+    def rows(count: int) -> list[dict[str, Any]]:
+        return [
+            {"type": 1, "components": [button(r * 5 + i) for i in range(5)]} for r in range(count)
+        ]
+
+    await bot.http.request(route, json={"content": "ok", "components": rows(5)})
+    select = {"type": 8, "custom_id": "pick", "channel_types": [0]}
+    for components in (rows(6), [{"type": 1, "components": [select, button(0)]}]):
+        with pytest.raises(discord.HTTPException) as caught:
+            await bot.http.request(route, json={"content": "no", "components": components})
+        assert caught.value.code == 50035
+    assert [m["content"] for m in fake.channel_messages(GENERAL)] == ["ok"]
+
+
 async def test_second_callback_is_rejected(
     fake: FakeDiscord, bot: DemoBot, alice: FakeUser
 ) -> None:

@@ -37,9 +37,17 @@ async def test_dm_is_delivered_and_a_repeated_key_is_not_sent_twice(world: World
 
 
 async def test_closed_dms_fall_back_to_the_notify_channel_with_a_mention(world: World) -> None:
-    """Error 50007 is not retried: the message goes to NOTIFY_CHANNEL_ID with a mention."""
+    """Error 50007 is not retried: the message goes to NOTIFY_CHANNEL_ID with a mention.
+
+    The member allowed being named in public posts (/notifications), so the text is shown.
+    """
     closed = world.users["closed"]
     async with bot_running(world.settings()) as bot:
+        panel = await world.discord.slash(closed, "notifications")
+        pressed = await world.discord.click(
+            closed, await panel.wait_original(), "notify:name_in_public"
+        )
+        await pressed.response()
         await bot.services.outbox.dm("k1", closed.id, "Your download finished.")
         original = await wait_status("k1", OutboxStatus.REDIRECTED)
         await wait_status("k1:fallback", OutboxStatus.SENT)

@@ -30,6 +30,7 @@ from bot.clients.plex_library import (
     file_collection,
 )
 from bot.clients.plex_library import section as section_by_name
+from bot.clients.plex_recent import RecentItem, Section, image, recently_added, sections
 from bot.errors import ServiceRejected, ServiceUnavailable
 
 PLEX_TV = "https://plex.tv"
@@ -195,6 +196,18 @@ class PlexClient:
     async def section_type(self, section: str) -> str:
         """The section's type as Plex names it: "movie", "show", "artist" or "photo"."""
         return await in_thread("Plex", lambda: str(section_by_name(self._server(), section).type))
+
+    async def sections(self) -> list[Section]:
+        """Every library section (key, type, title)."""
+        return await in_thread("Plex", lambda: sections(self._server()))
+
+    async def recently_added(self, section_key: str, limit: int) -> list[RecentItem]:
+        """The section's newest `limit` arrivals (movies, or episodes of shows), newest first."""
+        return await in_thread("Plex", lambda: recently_added(self._server(), section_key, limit))
+
+    async def image(self, path: str) -> bytes:
+        """An image the server holds, such as an item's poster (`thumb`)."""
+        return await in_thread("Plex", lambda: image(self._server(), path, self.timeout))
 
     def close(self) -> None:
         self._session.close()

@@ -57,6 +57,11 @@ def channel_needs(settings: Settings) -> list[ChannelNeed]:
         ("HEALTH_CHANNEL_ID", settings.health_channel_id, HEALTH),
         ("NOTIFY_CHANNEL_ID", settings.notify_channel_id, POSTING),
         ("APPROVAL_CHANNEL_ID", settings.approval_channel_id, POSTING),
+        ("ANNOUNCE_CHANNEL_ID", settings.announce_channel_id, POSTING),
+        ("DM_FALLBACK_CHANNEL_ID", settings.dm_fallback_channel_id, POSTING),
+        ("ISSUES_CHANNEL_ID", settings.issues_channel_id, POSTING),
+        ("YOUTUBE_CHANNEL_ID", settings.youtube_channel_id, POSTING),
+        ("ALERTS_CHANNEL_ID", settings.alerts_channel_id, POSTING),
     ]
     return [ChannelNeed(name, cid, needs) for name, cid, needs in found if cid is not None]
 

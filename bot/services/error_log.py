@@ -15,12 +15,13 @@ import asyncpg
 from tortoise.exceptions import DBConnectionError, IntegrityError, OperationalError
 
 from bot.errors import CriticalError
+from bot.i18n import N_
 from storage.models import ErrorEvent
 
 log = logging.getLogger(__name__)
 
 
-DATABASE_DOWN = "I can't reach my database right now; try again in a minute."
+DATABASE_DOWN = N_("I can't reach my database right now; try again in a minute.")
 _DRIVERS = ("/tortoise/", "/asyncpg/", "/aiosqlite/", "/sqlite3/")
 STORE_TIMEOUT = 1.5  # seconds; the member's answer must not wait for a hung database
 

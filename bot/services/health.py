@@ -19,7 +19,7 @@ from typing import Protocol
 
 from tortoise.transactions import in_transaction
 
-from bot.formatting import duration
+from bot.i18n import Msg
 from bot.services.error_log import is_database_error
 from bot.services.maintenance.acks import ack_button
 from bot.services.outbox import Button, Outbox
@@ -38,9 +38,17 @@ def hour_of(moment: datetime) -> datetime:
     return moment.replace(minute=0, second=0, microsecond=0)
 
 
-def human(delta: timedelta) -> str:
-    """A duration as people say it (`bot.formatting.duration`)."""
-    return duration(delta)
+def human(delta: timedelta) -> Msg:
+    """A duration as people say it: 45 s, 12 min, 3 h 5 min, 2 d 4 h (prints in English)."""
+    seconds = int(delta.total_seconds())
+    if seconds < 60:
+        return Msg("{s} s", s=seconds)
+    minutes, hours, days = seconds // 60, seconds // 3600, seconds // 86400
+    if hours == 0:
+        return Msg("{m} min", m=minutes)
+    if days == 0:
+        return Msg("{h} h {m} min", h=hours, m=minutes % 60)
+    return Msg("{d} d {h} h", d=days, h=hours % 24)
 
 
 @dataclass
@@ -114,8 +122,9 @@ class HealthMonitor:
 
     @property
     def channel_id(self) -> int | None:
-        """The health channel, read from the places each time (so `/setup` moves it at once)."""
-        return self.places.health_channel
+        """Where alerts go: the alerts channel, else the health channel, read from the places
+        each time (so `/setup` moves it at once)."""
+        return self.places.alerts_channel
 
     def add_probe(self, name: str, probe: Probe) -> None:
         """Check one more service (e.g. the Discord gateway, known only once the bot exists)."""
@@ -218,7 +227,7 @@ class HealthMonitor:
         log.warning("health: %s is down: %s", state.name, result.detail)
         await self._alert(
             f"{_incident_key(state)}:open",
-            f"🔴 **{state.name}** is down: {result.detail}",
+            Msg("🔴 **{service}** is down: {detail}", service=state.name, detail=result.detail),
             ack_button(state.incident),
         )
 
@@ -230,8 +239,12 @@ class HealthMonitor:
             incident.reminded_at = at
             await self._alert(
                 f"incident:{incident.id}:remind:{int(at.timestamp())}",
-                f"🟠 **{state.name}** is still down after {human(at - incident.opened_at)}: "
-                f"{result.detail}",
+                Msg(
+                    "🟠 **{service}** is still down after {took}: {detail}",
+                    service=state.name,
+                    took=human(at - incident.opened_at),
+                    detail=result.detail,
+                ),
                 ack_button(incident),
             )
         if incident is not None:
@@ -260,8 +273,13 @@ class HealthMonitor:
         log.warning("health: %s is still down after its maintenance: %s", state.name, result.detail)
         await self._alert(
             f"{_incident_key(state)}:open",
-            f"🔴 **{state.name}** is down: {result.detail} "
-            f"(for {human(at - since)}, held back until the maintenance ended)",
+            Msg(
+                "🔴 **{service}** is down: {detail} "
+                "(for {took}, held back until the maintenance ended)",
+                service=state.name,
+                detail=result.detail,
+                took=human(at - since),
+            ),
             ack_button(state.incident),
         )
 
@@ -284,9 +302,12 @@ class HealthMonitor:
         log.info("health: %s recovered after %s", state.name, took)
         if held:  # nobody was told it was down: nothing to tell now either
             return
-        await self._alert(f"{key}:close", f"🟢 **{state.name}** is back up after {took}.")
+        await self._alert(
+            f"{key}:close",
+            Msg("🟢 **{service}** is back up after {took}.", service=state.name, took=took),
+        )
 
-    async def _alert(self, key: str, text: str, buttons: Sequence[Button] = ()) -> None:
+    async def _alert(self, key: str, text: Msg, buttons: Sequence[Button] = ()) -> None:
         if self.channel_id is not None:
             await self.outbox.post(key, self.channel_id, text, buttons=buttons, urgent=True)
 
@@ -377,8 +398,13 @@ class HealthMonitor:
             raised += await self.outbox.post(
                 f"errors:critical:{event.correlation_id}",
                 self.channel_id,
-                f"🚨 Critical error `{event.error_type}` at `{event.place}` "
-                f"(id {event.correlation_id}): {event.message[:300]}",
+                Msg(
+                    "🚨 Critical error `{error}` at `{place}` (id {id}): {message}",
+                    error=event.error_type,
+                    place=event.place,
+                    id=event.correlation_id,
+                    message=event.message[:300],
+                ),
             )
         for burst in await self.frequent_errors(window):
             if burst.count < threshold:
@@ -387,7 +413,14 @@ class HealthMonitor:
             raised += await self.outbox.post(
                 f"errors:{burst.error_type}:{burst.place}:{bucket}",
                 self.channel_id,
-                f"⚠️ `{burst.error_type}` at `{burst.place}` happened {burst.count} times in "
-                f"{human(window)}. Latest ids: {ids}.",
+                Msg(
+                    "⚠️ `{error}` at `{place}` happened {count} times in {window}. "
+                    "Latest ids: {ids}.",
+                    error=burst.error_type,
+                    place=burst.place,
+                    count=burst.count,
+                    window=human(window),
+                    ids=ids,
+                ),
             )
         return raised

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.errors import UserError
+from bot.i18n import N_
 from storage.models import Role
 
 
@@ -13,11 +14,11 @@ from storage.models import Role
 class LinkError(UserError):
     """The link attempt cannot be used: unknown, expired or already used."""
 
-    message = "This sign-in link isn't valid any more. Run /link in Discord to get a new one."
+    message = N_("This sign-in link isn't valid any more. Run /link in Discord to get a new one.")
 
 
 class LinkAlreadyUsed(LinkError):
-    message = (
+    message = N_(
         "This sign-in link has already been used. If you just signed in, you're all set: "
         "check your DMs from the bot, or run /account in Discord."
     )
@@ -26,7 +27,9 @@ class LinkAlreadyUsed(LinkError):
 class LinkPending(LinkError):
     """The callback came before plex.tv confirmed the sign-in; the attempt stays open."""
 
-    message = "Plex hasn't confirmed your sign-in yet. Finish signing in, then reload this page."
+    message = N_(
+        "Plex hasn't confirmed your sign-in yet. Finish signing in, then reload this page."
+    )
 
 
 class LinkRefused(UserError):

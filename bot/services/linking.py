@@ -19,6 +19,7 @@ from tortoise.transactions import in_transaction
 
 from bot.clients.plex import Pin, PlexAccountInfo, PlexClient, PlexTV, ServerAccess
 from bot.errors import ServiceRejected, ServiceUnavailable
+from bot.i18n import N_, Command, Msg
 from bot.services.access import Access
 from bot.services.crypto import InvalidToken, TokenCipher
 from bot.services.link_results import (
@@ -35,7 +36,7 @@ from storage.models import LinkAttempt, Member, PlexLink, Role
 log = logging.getLogger(__name__)
 
 ROLES: dict[ServerAccess, Role] = {"owner": Role.ADMIN, "shared": Role.USER}
-ROLE_NAMES = {Role.ADMIN: "admin (server owner)", Role.USER: "member"}
+ROLE_NAMES = {Role.ADMIN: N_("admin (server owner)"), Role.USER: N_("member")}
 
 
 class LinkEvents(Protocol):
@@ -169,7 +170,9 @@ class LinkingService:
         except ServiceRejected as exc:
             if not await self._claim(attempt):
                 return None
-            raise LinkError("Plex didn't accept that sign-in. Run /link in Discord again.") from exc
+            raise LinkError(
+                N_("Plex didn't accept that sign-in. Run /link in Discord again.")
+            ) from exc
         taken = (
             await PlexLink.filter(plex_user_id=account.id)
             .exclude(member__discord_id=attempt.discord_id)
@@ -190,8 +193,12 @@ class LinkingService:
         await self.outbox.dm(
             f"plex-linked:{attempt.state_hash[:32]}",
             attempt.discord_id,
-            f"You're linked to Plex as **{account.username}** ({ROLE_NAMES[role]}). "
-            "Run `/account` to see your link, or `/unlink` to remove it.",
+            Msg(
+                "You're linked to Plex as **{name}** ({role}). "
+                "Run `/account` to see your link, or `/unlink` to remove it.",
+                name=account.username,
+                role=Msg(ROLE_NAMES[role]),
+            ),
         )
         log.info("linking: %s linked as Plex user %s (%s)", attempt.discord_id, account.id, role)
         return Linked(attempt.discord_id, account.username, role)
@@ -207,35 +214,40 @@ class LinkingService:
         self, attempt: LinkAttempt, account: PlexAccountInfo, taken: bool, token: str
     ) -> NoReturn:
         buttons: Sequence[Button] = ()
+        page_why = None  # the page says the same as the DM unless set
         if taken:
-            why = (
+            why = N_(
                 "the Plex account {name} is already linked to another Discord account. "
                 "Run {unlink} there first, then {link} again."
             )
         else:
-            why = (
+            why = N_(
                 "the Plex account {name} doesn't have access to our Plex server. "
                 "Ask the server owner to share it with you, then run {link} again."
             )
             if self.refusals is not None:
                 buttons = await self.refusals.refused(attempt.discord_id, account, token)
             if buttons:
-                why = (
+                why = N_(
                     "the Plex account {name} doesn't have access to our Plex server. "
                     "Press Request access to ask the admins for it."
                 )
+                # The page cannot hold the button (form-action 'none'): the DM has it.
+                page_why = N_(
+                    "the Plex account {name} doesn't have access to our Plex server. "
+                    "Press Request access in my DM to ask the admins for it."
+                )
+        commands = {"link": Command("link"), "unlink": Command("unlink")}
+        reason = Msg(why, name=f"**{account.username}**", **commands)
         await self.outbox.dm(
             f"plex-refused:{attempt.state_hash[:32]}",
             attempt.discord_id,
-            "I couldn't link your Plex account: "
-            + why.format(name=f"**{account.username}**", link="`/link`", unlink="`/unlink`"),
+            Msg("I couldn't link your Plex account: {reason}", reason=reason),
             buttons=buttons,
         )
         log.info("linking: refused %s for Plex user %s", attempt.discord_id, account.id)
-        page = why.format(name=f"“{account.username}”", link="/link", unlink="/unlink")
-        if buttons:  # the page cannot hold the button (form-action 'none'): the DM has it
-            page = page.replace("Press Request access", "Press Request access in my DM")
-        raise LinkRefused("Not linked: " + page)
+        page = Msg(page_why or why, name=f"“{account.username}”", **commands)
+        raise LinkRefused(N_("Not linked: {reason}"), reason=page)
 
     async def _store(
         self, discord_id: int, account: PlexAccountInfo, role: Role, token: str
@@ -337,7 +349,7 @@ class LinkingService:
             token = self.cipher.decrypt(link.token_encrypted)
         except InvalidToken:
             log.warning("linking: token of %s can't be decrypted (SECRET_KEY changed?)", discord_id)
-            await self._drop(link, discord_id, "I can no longer check your Plex sign-in")
+            await self._drop(link, discord_id, N_("I can no longer check your Plex sign-in"))
             return False
         machine_id = await self.machine_id()
         try:
@@ -345,11 +357,11 @@ class LinkingService:
         except ServiceRejected as exc:
             if exc.status != 401:
                 raise
-            await self._drop(link, discord_id, "Plex no longer accepts your sign-in")
+            await self._drop(link, discord_id, N_("Plex no longer accepts your sign-in"))
             return False
         if access is None:
             await self._drop(
-                link, discord_id, "your Plex account no longer has access to our server"
+                link, discord_id, N_("your Plex account no longer has access to our server")
             )
             return False
         update: dict[str, object] = {"verified_at": now()}
@@ -369,7 +381,10 @@ class LinkingService:
         await self.outbox.dm(
             f"plex-unlinked:{discord_id}:{link.linked_at.timestamp():.6f}",
             discord_id,
-            f"Your Plex link was removed because {why}. Run `/link` to link it again.",
+            Msg(
+                "Your Plex link was removed because {why}. Run `/link` to link it again.",
+                why=Msg(why),
+            ),
         )
 
     async def _unlinked(self, discord_id: int) -> None:

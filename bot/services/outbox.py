@@ -18,7 +18,9 @@ from typing import Any, Protocol
 
 from tortoise.exceptions import IntegrityError
 
+from bot.i18n.messages import N_, Msg
 from bot.services.error_log import is_database_error
+from bot.services.outbox_files import Attachment, loaded_files, stored_files
 from bot.services.places import Places
 from bot.services.retry import OUTBOX, RetryPolicy
 from storage.models import OutboxMessage, OutboxStatus, TargetKind
@@ -36,11 +38,13 @@ class DeliveryFailed(Exception):
         final: bool = False,
         dms_closed: bool = False,
         retry_after: float | None = None,
+        channel_unusable: bool = False,
     ) -> None:
         super().__init__(reason)
-        self.final = final or dms_closed
+        self.final = final or dms_closed or channel_unusable
         self.dms_closed = dms_closed
         self.retry_after = retry_after
+        self.channel_unusable = channel_unusable  # deleted, or the bot may not post there
 
 
 @dataclass(frozen=True)
@@ -63,6 +67,8 @@ class Delivery:
     embed: dict[str, Any] | None = None
     buttons: tuple[Button, ...] = ()
     nonce: str | None = None  # lets Discord drop a resend of the same outbox row
+    message: dict[str, Any] | None = None  # a Msg as JSON: rendered in the reader's language
+    files: tuple[Attachment, ...] = ()
 
 
 Fence = Callable[[], Awaitable[bool]]
@@ -74,8 +80,25 @@ class Sender(Protocol):
         ...
 
 
+REDIRECTED = N_("{user} I couldn't DM you, so here it is: {text}")
+
+
 def now() -> datetime:
     return datetime.now(UTC)
+
+
+def _content(content: str | Msg) -> tuple[str, dict[str, Any] | None]:
+    """The stored text (English for a Msg, kept for logs) and the Msg rendered when sent."""
+    if isinstance(content, Msg):
+        return content.english()[:2000], content.to_json()
+    return content[:2000], None
+
+
+SHOW_PREFIX = "outbox:show:"  # the button that shows a hidden fallback to its member
+HIDDEN = N_(
+    "<@{user}> I couldn't DM you, so your message is here. Only you can read it: "
+    "press **Show me**. (Allow DMs from this server to get them directly.)"
+)
 
 
 class Urgent:
@@ -123,9 +146,13 @@ class Outbox:
         policy: RetryPolicy = OUTBOX,
         batch: int = 20,
         fence: Fence | None = None,
+        named_in_public: Callable[[int], Awaitable[bool]] | None = None,
     ) -> None:
         self.places = places or Places({})
         self.fence = fence  # asked before each send: False once another process leads
+        # With it, a closed-DM fallback shows its text only to members who allowed being
+        # named in public posts; the others get a button that shows it to them alone.
+        self.named_in_public = named_in_public
         self.policy = policy
         self.batch = batch
         self._wake = asyncio.Event()
@@ -134,13 +161,13 @@ class Outbox:
     @property
     def notify_channel_id(self) -> int | None:
         """Where a DM goes when the member closed their DMs (read from the places each time)."""
-        return self.places.notify_channel
+        return self.places.dm_fallback_channel
 
     async def dm(
         self,
         key: str,
         user_id: int,
-        content: str,
+        content: str | Msg,
         embed: dict | None = None,
         buttons: Sequence[Button] = (),
     ) -> bool:
@@ -151,11 +178,12 @@ class Outbox:
         self,
         key: str,
         channel_id: int,
-        content: str,
+        content: str | Msg,
         embed: dict | None = None,
         buttons: Sequence[Button] = (),
         *,
         urgent: bool = False,
+        files: Sequence[Attachment] = (),
     ) -> bool:
         """Queue a channel post; returns False when this key was queued before.
 
@@ -164,11 +192,16 @@ class Outbox:
         not depend on the database.
         """
         try:
-            return await self._enqueue(key, TargetKind.CHANNEL, channel_id, content, embed, buttons)
+            return await self._enqueue(
+                key, TargetKind.CHANNEL, channel_id, content, embed, buttons, files
+            )
         except Exception as exc:
             if not (urgent and is_database_error(exc)):
                 raise
-        delivery = Delivery(TargetKind.CHANNEL, channel_id, content[:2000], embed, tuple(buttons))
+        text, message = _content(content)
+        delivery = Delivery(
+            TargetKind.CHANNEL, channel_id, text, embed, tuple(buttons), message=message
+        )
         kept = self.urgent.keep(key, delivery)
         self._wake.set()
         return kept
@@ -178,18 +211,22 @@ class Outbox:
         key: str,
         kind: TargetKind,
         target_id: int,
-        content: str,
+        content: str | Msg,
         embed: dict | None,
         buttons: Sequence[Button],
+        files: Sequence[Attachment] = (),
     ) -> bool:
+        text, message = _content(content)
         try:
             await OutboxMessage.create(
                 dedupe_key=key[:200],
                 target_kind=kind,
                 target_id=target_id,
-                content=content[:2000],
+                content=text,
+                message=message,
                 embed=embed,
                 buttons=[asdict(b) for b in buttons] or None,
+                files=stored_files(files),
                 status=OutboxStatus.PENDING,
                 next_attempt_at=now(),
             )
@@ -255,6 +292,8 @@ class Outbox:
             message.embed,
             buttons,
             nonce=f"outbox-{message.id}",
+            message=message.message,
+            files=loaded_files(message.files),
         )
         message.attempts += 1
         try:
@@ -271,6 +310,8 @@ class Outbox:
         message.last_error = str(exc)[:500]
         if exc.dms_closed:
             await self._redirect(message)
+        elif exc.channel_unusable and await self._reroute(message, exc):
+            pass
         elif exc.final or self.policy.gives_up_after(message.attempts):
             message.status = OutboxStatus.UNDELIVERABLE
             log.warning("outbox: giving up on %s: %s", message.dedupe_key, exc)
@@ -289,9 +330,60 @@ class Outbox:
             log.info("outbox: DMs closed for %s and no notify channel", message.target_id)
             return
         message.status = OutboxStatus.REDIRECTED
-        content = f"<@{message.target_id}> I couldn't DM you, so here it is: {message.content}"
-        buttons = [Button(**b) for b in message.buttons or () if b.get("url")]
-        await self.post(f"{message.dedupe_key}:fallback", channel, content, message.embed, buttons)
+        key = f"{message.dedupe_key}:fallback"
+        if self.named_in_public is None or await self.named_in_public(message.target_id):
+            text = Msg.from_json(message.message) if message.message else message.content
+            content = Msg(REDIRECTED, user=f"<@{message.target_id}>", text=text)
+            buttons = [Button(**b) for b in message.buttons or () if b.get("url")]
+            await self.post(key, channel, content, message.embed, buttons)
+            return
+        show = Button(N_("Show me"), custom_id=f"{SHOW_PREFIX}{message.id}", style="primary")
+        await self.post(key, channel, Msg(HIDDEN, user=message.target_id), None, [show])
+
+    async def hidden_message(self, outbox_id: int, user_id: int) -> OutboxMessage | None:
+        """The DM a hidden fallback stands for, if it was meant for `user_id`."""
+        return await OutboxMessage.get_or_none(
+            id=outbox_id, target_kind=TargetKind.DM, target_id=user_id
+        )
+
+    async def _reroute(self, message: OutboxMessage, exc: DeliveryFailed) -> bool:
+        """The channel is gone or closed to the bot: post in its fallback, tell the admins once.
+
+        False when there is no other channel (the message is then given up as before).
+        """
+        if message.target_kind is not TargetKind.CHANNEL:
+            return False
+        channel = message.target_id
+        fallback = self.places.fallback(channel)
+        admins = self.places.admin_channel()
+        if admins is not None and admins != channel:
+            day = now().date().isoformat()
+            await self.post(
+                f"channel-unusable:{channel}:{day}",
+                admins,
+                Msg(
+                    "⚠️ I can't post in {channel} ({error}). Until that is fixed, what was meant "
+                    "for it goes to {where}. Give me View Channel and Send Messages there, "
+                    "or pick another channel in `/setup`.",
+                    channel=f"<#{channel}>",
+                    error=str(exc),
+                    where=f"<#{fallback}>" if fallback else Msg("nowhere"),
+                ),
+            )
+        if fallback is None or fallback == channel:
+            return False
+        message.status = OutboxStatus.REDIRECTED
+        log.warning("outbox: %s moved from channel %s to %s", message.dedupe_key, channel, fallback)
+        await self._enqueue(
+            f"{message.dedupe_key}:moved",
+            TargetKind.CHANNEL,
+            fallback,
+            Msg.from_json(message.message) if message.message else message.content,
+            message.embed,
+            [Button(**b) for b in message.buttons or ()],
+            loaded_files(message.files),
+        )
+        return True
 
     async def run(self, sender: Sender, idle: float = 5.0) -> None:
         """Deliver forever: wake on new messages, otherwise poll every `idle` seconds."""

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from bot.clients.overseerr import OverseerrClient
 from bot.clients.overseerr.server import OverseerrServer, discord_setting, server, write_discord_ids
 from bot.errors import MediaNestError, ServiceRejected, ServiceUnavailable
+from bot.i18n import Msg
 from bot.services.requests.accounts import Accounts
 from bot.services.requests.errors import NoOverseerrAccount
 from storage.models import MentionState, OverseerrMention, PlexLink
@@ -198,7 +199,7 @@ class DiscordMentions:
 
     # -- /account ------------------------------------------------------------------------
 
-    async def describe(self, discord_id: int, plex_user_id: int) -> str:
+    async def describe(self, discord_id: int, plex_user_id: int) -> Msg:
         """Whether Overseerr can mention the member, in words, for /account (checked live)."""
         row = await OverseerrMention.get_or_none(discord_id=discord_id, plex_user_id=plex_user_id)
         if row is None:
@@ -211,15 +212,16 @@ class DiscordMentions:
                 await self._apply_now(row)
             except NoOverseerrAccount:
                 await self._note(row, NoOverseerrAccount())
-                return "not set: you have no Overseerr account yet"
+                return Msg("not set: you have no Overseerr account yet")
             except MediaNestError as exc:
                 await self._note(row, exc)
                 if isinstance(exc, ServiceUnavailable):
-                    return "not set yet: I'll add it when Overseerr answers again"
-                return f"not set: {exc.message}"
+                    return Msg("not set yet: I'll add it when Overseerr answers again")
+                return Msg("not set: {reason}", reason=exc.msg)
         if row.state == MentionState.OTHER:
-            return (
-                f"Overseerr has a different Discord id set ({row.found_id}): change it in "
-                "Overseerr → your profile → Notifications"
+            return Msg(
+                "Overseerr has a different Discord id set ({id}): change it in "
+                "Overseerr → your profile → Notifications",
+                id=row.found_id,
             )
-        return "mention as you"
+        return Msg("mention as you")

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 from tortoise.functions import Count
 
+from bot.i18n import Msg
 from bot.services.cluster.processes import ProcessInfo, processes
 from bot.services.health import HealthMonitor, hour_of, now
 from bot.services.loop_lag import LoopLag
@@ -41,7 +42,7 @@ class StatusReport:
     bot_uptime: timedelta
     memory_mb: float
     loop_lag_ms: float
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[Msg] = field(default_factory=list)
     to_available: dict[str, AvailableHistogram] = field(default_factory=dict)  # by media type
     processes: list[ProcessInfo] = field(default_factory=list)  # PostgreSQL: bots and workers
 
@@ -94,7 +95,7 @@ async def build_report(
     outbox: Outbox,
     lag: LoopLag,
     started_at: datetime,
-    warnings: list[str] | None = None,
+    warnings: list[Msg] | None = None,
     *,
     histograms: bool = True,
 ) -> StatusReport:

@@ -27,6 +27,7 @@ from bot.clients.overseerr.notifications import (
     webhook_settings,
 )
 from bot.errors import FeatureDisabled, UserError
+from bot.i18n import N_, Msg
 from bot.services.keyvalue import kept_value
 from bot.services.requests.tracking import PENDING_TYPES, WEBHOOK_STATUS
 
@@ -51,7 +52,7 @@ def masked(secret: str) -> str:
 
 
 class WebhookUrlMissing(FeatureDisabled):
-    message = (
+    message = N_(
         "Set `OVERSEERR_WEBHOOK_URL` to the bot's webhook address as Overseerr reaches it "
         "(such as `http://medianest:8080/webhooks/overseerr`) and restart the bot."
     )
@@ -63,13 +64,16 @@ class ReplaceConfirmationNeeded(UserError):
     def __init__(self, url: str) -> None:
         self.url = url
         super().__init__(
-            f"Overseerr's webhook sends to {url}. Overseerr has only one webhook, "
-            "so confirm that the bot should replace it."
+            N_(
+                "Overseerr's webhook sends to {url}. Overseerr has only one webhook, "
+                "so confirm that the bot should replace it."
+            ),
+            url=url,
         )
 
 
 class NotPointingHere(UserError):
-    message = "Overseerr's webhook doesn't point at the bot yet: apply the settings first."
+    message = N_("Overseerr's webhook doesn't point at the bot yet: apply the settings first.")
 
 
 class AgentState(enum.StrEnum):
@@ -88,7 +92,7 @@ class WebhookPlan:
     current_types: tuple[str, ...]
     current_header_ours: bool  # the header Overseerr sends equals our token
     current_payload_default: bool  # the template is Overseerr's default one
-    problems: tuple[str, ...]  # for INCOMPLETE: what differs, one short line each
+    problems: tuple[Msg, ...]  # for INCOMPLETE: what differs, one short line each
     url: str  # what apply() sets: OVERSEERR_WEBHOOK_URL (default PUBLIC_URL/webhooks/overseerr)
     header_masked: str  # the Authorization header it sets, masked but for the last 4
     types: tuple[str, ...]  # the notification types it sets
@@ -127,16 +131,26 @@ class DeliveryReport:
 
     @property
     def message(self) -> str:
+        """The outcome in English (logs, `check`)."""
+        return self.msg.english()
+
+    @property
+    def msg(self) -> Msg:
+        """The outcome, for the admin's language."""
         if self.result is Delivery.ARRIVED:
-            return f"Overseerr's test notification arrived in {self.elapsed_ms} ms."
+            return Msg("Overseerr's test notification arrived in {ms} ms.", ms=str(self.elapsed_ms))
         if self.result is Delivery.FAILED:
-            return (
-                f"Overseerr couldn't deliver its test notification to {self.url}. "
-                f"Check that `{self.setting}` is an address Overseerr can reach."
+            return Msg(
+                "Overseerr couldn't deliver its test notification to {url}. "
+                "Check that `{setting}` is an address Overseerr can reach.",
+                url=self.url,
+                setting=self.setting,
             )
-        return (
-            f"Overseerr's test notification didn't reach the bot within {self.wait:g} s. "
-            f"Check that {self.url} leads to this bot from where Overseerr runs."
+        return Msg(
+            "Overseerr's test notification didn't reach the bot within {wait} s. "
+            "Check that {url} leads to this bot from where Overseerr runs.",
+            wait=f"{self.wait:g}",
+            url=self.url,
         )
 
 
@@ -197,7 +211,7 @@ class WebhookAgentSetup:
         url = self.url
         header_ours = current.auth_header == self.token
         payload_default = current.default_template
-        state, problems = AgentState.OURS, []
+        state, problems = AgentState.OURS, list[Msg]()
         if not current.enabled or not current.url:
             state = AgentState.OFF
         elif current.url.rstrip("/") != url:
@@ -205,11 +219,11 @@ class WebhookAgentSetup:
         else:
             missing = [t for t in WANTED_TYPES if t not in current.type_names]
             if missing:
-                problems.append("Types not sent yet: " + ", ".join(missing))
+                problems.append(Msg("Types not sent yet: {types}", types=", ".join(missing)))
             if not header_ours:
-                problems.append("The authorization header isn't the bot's token")
+                problems.append(Msg("The authorization header isn't the bot's token"))
             if not payload_default:
-                problems.append("The JSON payload isn't Overseerr's default")
+                problems.append(Msg("The JSON payload isn't Overseerr's default"))
             if problems:
                 state = AgentState.INCOMPLETE
         return WebhookPlan(

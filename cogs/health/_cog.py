@@ -10,6 +10,8 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.i18n import N_, Lang, Msg
+from bot.i18n.discord import channel_lang, lang_of
 from bot.services.charts import in_thread, requests_chart, uptime_chart
 from bot.services.dashboard import Dashboard, dashboard_state
 from bot.services.health import HealthMonitor
@@ -51,7 +53,7 @@ class HealthCog(commands.Cog):
     # Hidden from members without Manage Server; requires_admin() stays the authority.
     admin = app_commands.Group(
         name="admin",
-        description="Admin tools",
+        description=N_("Admin tools"),
         extras={ADMIN_ONLY: True},
         default_permissions=discord.Permissions(manage_guild=True),
     )
@@ -84,7 +86,7 @@ class HealthCog(commands.Cog):
     @commands.Cog.listener()
     async def on_ready(self) -> None:
         for warning in self.channel_warnings():
-            log.warning("%s", warning)
+            log.warning("%s", warning.english())
 
     async def report(self) -> StatusReport:
         services = self.bot.services
@@ -98,7 +100,7 @@ class HealthCog(commands.Cog):
         )
 
     @app_commands.command(name="status")
-    @app_commands.describe(period="Admins: the period the Requests and Members pages cover")
+    @app_commands.describe(period=N_("Admins: the period the Requests and Members pages cover"))
     @app_commands.choices(period=PERIOD_CHOICES)
     async def status(
         self, interaction: discord.Interaction, period: str = DASHBOARD_PERIOD.value
@@ -106,47 +108,57 @@ class HealthCog(commands.Cog):
         """See whether Plex, Overseerr and the bot are working."""
         if not await is_admin(interaction):  # type: ignore[arg-type]
             report = await self.report()
-            await interaction.response.send_message(public_status(report), ephemeral=True)
+            text = public_status(lang_of(interaction), report)
+            await interaction.response.send_message(text, ephemeral=True)
             return
         # Drawing the chart can take a while on a busy host: answer within Discord's 3 s first.
         await interaction.response.defer(ephemeral=True, thinking=True)
         chosen = Period(period)
-        embed, files = await self.page("services", chosen)
-        view = StatusPages(self.page, chosen, "services")
+        t = lang_of(interaction)
+        embed, files = await self.page(t, "services", chosen)
+        view = StatusPages(t, self.page, chosen, "services")
         await interaction.edit_original_response(embed=embed, attachments=files, view=view)
 
-    async def page(self, name: str, period: Period) -> Page:
+    async def page(self, t: Lang, name: str, period: Period) -> Page:
         """One admin page of /status: its embed and chart."""
         if name == "requests":
             stats = await request_stats(period)
-            embed = requests_embed(stats, await video_stats(period))
+            embed = requests_embed(t, stats, await video_stats(period))
             if stats.empty:
                 return embed, []
             png = await in_thread(requests_chart, *chart_inputs(stats))
             embed.set_image(url="attachment://requests.png")
             return embed, [discord.File(io.BytesIO(png), filename="requests.png")]
         if name == "members":
-            return members_embed(await member_stats(period, quotas=self.quotas)), []
+            return members_embed(t, await member_stats(period, quotas=self.quotas)), []
         report = await self.report()
         uptime = await hourly_uptime(self.monitor, report)
         png = await in_thread(uptime_chart, uptime.rows, uptime.last_hour)
-        embed = status_embed(report).set_image(url="attachment://uptime.png")
-        embed.set_footer(text="Chart: uptime per hour over the last 24 h, one row per service.")
+        embed = status_embed(t, report).set_image(url="attachment://uptime.png")
+        embed.set_footer(
+            text=t._("Chart: uptime per hour over the last 24 h, one row per service.")
+        )
         return embed, [discord.File(io.BytesIO(png), filename="uptime.png")]
 
     @admin.command(name="errors")
     @requires_admin()
     async def errors(self, interaction: discord.Interaction) -> None:
         """List the most frequent unexpected errors of the last day."""
+        t = lang_of(interaction)
         bursts = await self.monitor.frequent_errors()
         if not bursts:
             await interaction.response.send_message(
-                "No unexpected errors today. 🎉", ephemeral=True
+                t._("No unexpected errors today. 🎉"), ephemeral=True
             )
             return
         lines = [
-            f"**{b.count}×** `{b.error_type}` at `{b.place}` · "
-            f"ids {', '.join(b.correlation_ids[:3])}"
+            t._(
+                "**{count}×** `{error}` at `{place}` · ids {ids}",
+                count=b.count,
+                error=b.error_type,
+                place=b.place,
+                ids=", ".join(b.correlation_ids[:3]),
+            )
             for b in bursts[:10]
         ]
         await interaction.response.send_message("\n".join(lines)[:2000], ephemeral=True)
@@ -157,24 +169,30 @@ class HealthCog(commands.Cog):
         if channel_id is None or not self.bot.is_ready():
             return
         report = await self.report()
-        summary = summary_line(await period_summary(DASHBOARD_PERIOD))
+        t = channel_lang(self.bot, channel_id)
+        summary = summary_line(t, await period_summary(DASHBOARD_PERIOD))
         state = dashboard_state(report, summary, channel_id)
         if not self.board.changed(state):
             return
-        embed = status_embed(report)
-        embed.add_field(name="Dashboard", value=summary, inline=False)
+        embed = status_embed(t, report)
+        embed.add_field(name=t._("Dashboard"), value=summary, inline=False)
         await self.board.show(channel_id, state, ChannelBoard(self.bot, embed))
 
-    def channel_warnings(self) -> list[str]:
+    def channel_warnings(self) -> list[Msg]:
         """Warn when the health channel is missing or visible to @everyone."""
         channel_id = self.bot.settings.health_channel_id
         if channel_id is None:
-            return ["No health channel: alerts have nowhere to go. Pick one in `/setup`."]
+            return [Msg("No health channel: alerts have nowhere to go. Pick one in `/setup`.")]
         channel = self.bot.get_channel(channel_id)
         if not isinstance(channel, discord.abc.GuildChannel):
-            return [f"The health channel {channel_id} was not found."]
+            return [Msg("The health channel {channel} was not found.", channel=channel_id)]
         if health_channel_check(channel).too_public:
-            return [f"#{channel.name} is visible to @everyone: make it admin-only."]
+            return [
+                Msg(
+                    "{channel} is visible to @everyone: make it admin-only.",
+                    channel=f"#{channel.name}",
+                )
+            ]
         return []
 
 

@@ -8,8 +8,10 @@ from typing import TYPE_CHECKING
 
 import discord
 
-from bot.formatting import duration as human
-from bot.formatting import short_duration
+from bot.i18n import N_, Lang, Number, Size
+from bot.i18n.discord import lang_of
+from bot.services.cluster.processes import ProcessInfo
+from bot.services.health import human
 from bot.services.stats import Period
 from bot.services.stats.downloads import VideoStats
 from bot.services.stats.members import MemberStats
@@ -23,7 +25,7 @@ if TYPE_CHECKING:
     from storage.models import Incident
 
 GREEN, RED, BLURPLE = discord.Colour(0x57F287), discord.Colour(0xED4245), discord.Colour(0x5865F2)
-PAGES = {"services": "Services", "requests": "Requests", "members": "Members"}
+PAGES = {"services": N_("Services"), "requests": N_("Requests"), "members": N_("Members")}
 OUTCOME_ICONS = {
     "available": "🟢",
     "pending": "🟡",
@@ -31,192 +33,300 @@ OUTCOME_ICONS = {
     "failed": "🔴",
     "queued": "🔵",
 }
-MEDIA_NAMES = {"movie": "Movies", "tv": "TV"}
+ROLE_NAMES = {"leader": N_("leader"), "standby": N_("standby"), "worker": N_("worker")}
+MEDIA_NAMES = {"movie": N_("Movies"), "tv": N_("TV")}
+OUTCOME_NAMES = {
+    "available": N_("available"),
+    "pending": N_("pending"),
+    "declined": N_("declined"),
+    "failed": N_("failed"),
+    "queued": N_("queued"),
+}
 Page = tuple[discord.Embed, list[discord.File]]
-Render = Callable[[str, Period], Awaitable[Page]]
+Render = Callable[[Lang, str, Period], Awaitable[Page]]
 
 
-def percent(value: float | None) -> str:
-    return "—" if value is None else f"{value * 100:.1f}%"
+def percent(t: Lang, value: float | None) -> str:
+    return "—" if value is None else t._("{value}%", value=Number(value * 100, 1))
+
+
+def duration(t: Lang, seconds: float | None) -> str:
+    """A short duration: 45 min, 5.5 h, 3.2 d; a dash for none."""
+    if seconds is None:
+        return "—"
+    if seconds < 3600:
+        return t._("{value} min", value=Number(seconds / 60, 0))
+    if seconds < 2 * 86400:
+        return t._("{value} h", value=Number(seconds / 3600, 1))
+    return t._("{value} d", value=Number(seconds / 86400, 1))
 
 
 def when(moment: object) -> str:
     return discord.utils.format_dt(moment, "R") if isinstance(moment, datetime) else "—"
 
 
-def service_line(s: ServiceLine) -> str:
+def service_line(t: Lang, s: ServiceLine) -> str:
     icon = {True: "🟢", False: "🔴", None: "⚪"}[s.up]
     latency = f"{s.latency_ms:.0f} ms" if s.latency_ms is not None else "—"
-    return (
-        f"{icon} **{s.name}** · {latency} · 24 h {percent(s.uptime_day)} · "
-        f"7 d {percent(s.uptime_week)}"
+    uptime = t._(
+        "24 h {day} · 7 d {week}", day=percent(t, s.uptime_day), week=percent(t, s.uptime_week)
+    )
+    return f"{icon} **{s.name}** · {latency} · {uptime}"
+
+
+def incident_line(t: Lang, incident: Incident) -> str:
+    """An open incident: since when, why, and whether its alert is held or acknowledged."""
+    marks = t._(" 🔕 muted") if incident.held else ""
+    if incident.acknowledged_by is not None:
+        marks += f" ✅ <@{incident.acknowledged_by}>"
+    return t._(
+        "**{service}** since {when}{marks}: {error}",
+        service=incident.service,
+        when=when(incident.opened_at),
+        marks=marks,
+        error=incident.last_error,
+    )[:200]
+
+
+def process_line(t: Lang, p: ProcessInfo, now: datetime) -> str:
+    """A bot or worker of the cluster: its role and how long ago it last answered."""
+    return t._(
+        "{icon} `{name}` {role} · beat {ago} ago",
+        icon="💤" if p.stale(now) else "🟢",
+        name=p.name,
+        role=t._(ROLE_NAMES[p.role]) if p.role in ROLE_NAMES else p.role,
+        ago=t.render(human(now - p.heartbeat_at)),
     )
 
 
-def incident_line(incident: Incident) -> str:
-    """An open incident: since when, why, and whether its alert is held or acknowledged."""
-    since = when(incident.opened_at)
-    marks = " 🔕 muted" if incident.held else ""
-    if incident.acknowledged_by is not None:
-        marks += f" ✅ <@{incident.acknowledged_by}>"
-    return f"**{incident.service}** since {since}{marks}: {incident.last_error}"[:200]
-
-
-def status_embed(report: StatusReport) -> discord.Embed:
+def status_embed(t: Lang, report: StatusReport) -> discord.Embed:
     """The Services page: every service, incidents, counts and the bot's own health."""
     embed = discord.Embed(
-        title="MediaNest status",
+        title=t._("MediaNest status"),
         colour=GREEN if report.healthy else RED,
-        description="\n".join(service_line(s) for s in report.services) or "No checks yet.",
+        description="\n".join(service_line(t, s) for s in report.services) or t._("No checks yet."),
     )
     if report.incidents:
         embed.add_field(
-            name="Open incidents",
-            value="\n".join(incident_line(i) for i in report.incidents)[:1024],
+            name=t._("Open incidents"),
+            value="\n".join(incident_line(t, i) for i in report.incidents)[:1024],
             inline=False,
         )
-    requests = ", ".join(f"{k} {v}" for k, v in sorted(report.requests.items())) or "none"
-    downloads = ", ".join(f"{k} {v}" for k, v in sorted(report.downloads.items())) or "none"
-    embed.add_field(name="Linked users", value=str(report.linked_users))
-    embed.add_field(name="Download queue", value=str(report.queue_depth))
-    embed.add_field(name="Outbox backlog", value=str(report.outbox_backlog))
-    embed.add_field(name="Requests", value=requests, inline=False)
-    embed.add_field(name="Downloads", value=downloads, inline=False)
+    none = t._("none")
+    requests = ", ".join(f"{k} {v}" for k, v in sorted(report.requests.items())) or none
+    downloads = ", ".join(f"{k} {v}" for k, v in sorted(report.downloads.items())) or none
+    embed.add_field(name=t._("Linked users"), value=str(report.linked_users))
+    embed.add_field(name=t._("Download queue"), value=str(report.queue_depth))
+    embed.add_field(name=t._("Outbox backlog"), value=str(report.outbox_backlog))
+    embed.add_field(name=t._("Requests"), value=requests, inline=False)
+    embed.add_field(name=t._("Downloads"), value=downloads, inline=False)
     embed.add_field(
-        name="Bot",
-        value=f"up {human(report.bot_uptime)} · {report.memory_mb:.0f} MiB · "
-        f"loop lag {report.loop_lag_ms:.1f} ms",
+        name=t._("Bot"),
+        value=t._(
+            "up {uptime} · {memory} MiB · loop lag {lag} ms",
+            uptime=t.render(human(report.bot_uptime)),
+            memory=f"{report.memory_mb:.0f}",
+            lag=Number(report.loop_lag_ms, 1),
+        ),
         inline=False,
     )
     if report.processes:
         now = datetime.now(UTC)
-        lines = [
-            f"{'💤' if p.stale(now) else '🟢'} `{p.name}` {p.role} · "
-            f"beat {human(now - p.heartbeat_at)} ago"
-            for p in report.processes
-        ]
-        embed.add_field(name="Processes", value="\n".join(lines)[:1024], inline=False)
+        lines = [process_line(t, p, now) for p in report.processes]
+        embed.add_field(name=t._("Processes"), value="\n".join(lines)[:1024], inline=False)
     if report.warnings:
-        embed.add_field(name="⚠️ Warnings", value="\n".join(report.warnings)[:1024], inline=False)
+        warnings = "\n".join(t.render(w) for w in report.warnings)[:1024]
+        embed.add_field(name=t._("⚠️ Warnings"), value=warnings, inline=False)
     return embed
 
 
-def public_status(report: StatusReport) -> str:
+def public_status(t: Lang, report: StatusReport) -> str:
     """The short view for everyone: healthy or not, no details."""
     down = [s.name for s in report.services if s.up is False]
     if not down:
-        return "🟢 All systems are working normally."
-    return f"🔴 Some services have problems right now: {', '.join(down)}. Admins have been told."
+        return t._("🟢 All systems are working normally.")
+    return t._(
+        "🔴 Some services have problems right now: {services}. Admins have been told.",
+        services=", ".join(down),
+    )
 
 
-def summary_line(summary: PeriodSummary) -> str:
+def summary_line(t: Lang, summary: PeriodSummary) -> str:
     """The dashboard's line for a period: requests, how fast they arrived, who was around."""
-    parts = [f"{summary.requests} requests" if summary.requests else "no requests"]
+    if summary.requests:
+        parts = [t.ngettext("{count} request", "{count} requests", summary.requests)]
+    else:
+        parts = [t._("no requests")]
     if summary.available:
         parts.append(
-            f"{summary.available} now on Plex (median {short_duration(summary.median_seconds)})"
+            t._(
+                "{count} now on Plex (median {median})",
+                count=summary.available,
+                median=duration(t, summary.median_seconds),
+            )
         )
-    parts.append(f"{summary.active} active members")
+    parts.append(t.ngettext("{count} active member", "{count} active members", summary.active))
     if summary.videos:
-        parts.append(f"{summary.videos} videos")
-    return f"📊 Last {summary.period.label}: " + ", ".join(parts)
+        parts.append(t.ngettext("{count} video", "{count} videos", summary.videos))
+    return t._(
+        "📊 Last {period}: {parts}", period=t._(summary.period.label), parts=", ".join(parts)
+    )
 
 
-def requests_embed(stats: RequestStats, videos: VideoStats) -> discord.Embed:
+def since(t: Lang, start: datetime) -> str:
+    """The footer's "Since …" in the reader's date format (UTC)."""
+    return t._("Since {day}, {time} UTC.", day=t.date(start), time=f"{start:%H:%M}")
+
+
+def requests_embed(t: Lang, stats: RequestStats, videos: VideoStats) -> discord.Embed:
     """The Requests page: outcomes, funnel, time to available, oldest open and YouTube."""
-    label = stats.window.period.label
-    embed = discord.Embed(title=f"Requests · last {label}", colour=BLURPLE)
+    label = t._(stats.window.period.label)
+    embed = discord.Embed(title=t._("Requests · last {period}", period=label), colour=BLURPLE)
     if stats.empty and videos.empty:
-        embed.description = f"No requests and no videos in the last {label}."
+        embed.description = t._("No requests and no videos in the last {period}.", period=label)
     elif stats.total == 0:
-        embed.description = f"No new requests in the last {label}."
+        embed.description = t._("No new requests in the last {period}.", period=label)
     else:
-        counts = " · ".join(f"{OUTCOME_ICONS[o]} {stats.outcomes[o]} {o}" for o in OUTCOMES)
-        embed.description = f"**{stats.total}** requests: {counts}"
+        counts = " · ".join(
+            f"{OUTCOME_ICONS[o]} {stats.outcomes[o]} {t._(OUTCOME_NAMES.get(o, o))}"
+            for o in OUTCOMES
+        )
+        embed.description = t._("**{total}** requests: {counts}", total=stats.total, counts=counts)
         f = stats.funnel
-        share = f" ({f.available / f.requested:.0%})" if f.requested else ""
+        share = ""
+        if f.requested:
+            share = " ({})".format(
+                t._("{value}%", value=Number(f.available / f.requested * 100, 0))
+            )
         embed.add_field(
-            name="Funnel",
-            value=f"{f.requested} requested → {f.approved} approved → {f.available} available"
+            name=t._("Funnel"),
+            value=t._(
+                "{requested} requested → {approved} approved → {available} available",
+                requested=f.requested,
+                approved=f.approved,
+                available=f.available,
+            )
             + share,
             inline=False,
         )
     if not stats.empty:
         lines = [
-            f"{MEDIA_NAMES.get(kind, kind)}: median {short_duration(d.median)} · "
-            f"90th percentile {short_duration(d.p90)} ({d.count})"
+            t._(
+                "{kind}: median {median} · 90th percentile {p90} ({count})",
+                kind=t._(MEDIA_NAMES.get(kind, kind)),
+                median=duration(t, d.median),
+                p90=duration(t, d.p90),
+                count=d.count,
+            )
             for kind, d in stats.to_available.items()
         ]
-        embed.add_field(name="Time to available", value="\n".join(lines), inline=False)
+        embed.add_field(name=t._("Time to available"), value="\n".join(lines), inline=False)
     oldest = [
-        f"`#{r.id}` **{r.title[:60]}** · {r.status} · <@{r.discord_id}> · {when(r.created_at)}"
+        f"`#{r.id}` **{r.title[:60]}** · {t._(OUTCOME_NAMES.get(r.status, r.status))} · "
+        f"<@{r.discord_id}> · {when(r.created_at)}"
         for r in stats.oldest_open
     ]
     embed.add_field(
-        name="Oldest open requests", value="\n".join(oldest)[:1024] or "None open.", inline=False
+        name=t._("Oldest open requests"),
+        value="\n".join(oldest)[:1024] or t._("None open."),
+        inline=False,
     )
-    embed.add_field(name="YouTube", value=youtube_line(videos), inline=False)
-    embed.set_footer(text=f"Since {stats.window.start:%b %d, %H:%M} UTC.")
+    embed.add_field(name="YouTube", value=youtube_line(t, videos), inline=False)
+    embed.set_footer(text=since(t, stats.window.start))
     return embed
 
 
-def youtube_line(videos: VideoStats) -> str:
+def youtube_line(t: Lang, videos: VideoStats) -> str:
     if videos.empty:
-        return f"No videos finished in the last {videos.window.period.label}."
-    return (
-        f"{videos.done} videos · {videos.bytes / 2**30:.1f} GB · "
-        f"{percent(videos.success_rate)} succeeded · "
-        f"median {short_duration(videos.median_seconds)} per video"
+        return t._(
+            "No videos finished in the last {period}.", period=t._(videos.window.period.label)
+        )
+    return t.ngettext(
+        "{count} video · {size} · {rate} succeeded · median {median} per video",
+        "{count} videos · {size} · {rate} succeeded · median {median} per video",
+        videos.done,
+        size=Size(videos.bytes),
+        rate=percent(t, videos.success_rate),
+        median=duration(t, videos.median_seconds),
     )
 
 
-def members_embed(stats: MemberStats) -> discord.Embed:
+def members_embed(t: Lang, stats: MemberStats) -> discord.Embed:
     """The Members page: active members, new links, top requesters, waiting, near quota."""
-    label = stats.window.period.label
-    embed = discord.Embed(title=f"Members · last {label}", colour=BLURPLE)
+    label = t._(stats.window.period.label)
+    embed = discord.Embed(title=t._("Members · last {period}", period=label), colour=BLURPLE)
     if stats.empty:
-        embed.description = f"Nobody ran a command or made a request in the last {label}."
+        embed.description = t._(
+            "Nobody ran a command or made a request in the last {period}.", period=label
+        )
         return embed
-    embed.add_field(name="Active members", value=str(stats.active))
-    embed.add_field(name="New links", value=str(stats.new_links))
+    embed.add_field(name=t._("Active members"), value=str(stats.active))
+    embed.add_field(name=t._("New links"), value=str(stats.new_links))
     if stats.access is not None:
         a = stats.access
         embed.add_field(
-            name="Plex access",
-            value=f"{a.pending} pending · {a.invited} invited · {a.accepted} accepted · "
-            f"{a.removed} removed",
+            name=t._("Plex access"),
+            value=t._(
+                "{pending} pending · {invited} invited · {accepted} accepted · {removed} removed",
+                pending=a.pending,
+                invited=a.invited,
+                accepted=a.accepted,
+                removed=a.removed,
+            ),
         )
     top = [f"{n}. <@{r.discord_id}> · {r.requests}" for n, r in enumerate(stats.top_requesters, 1)]
-    embed.add_field(name="Top requesters", value="\n".join(top) or "No requests.", inline=False)
+    embed.add_field(
+        name=t._("Top requesters"), value="\n".join(top) or t._("No requests."), inline=False
+    )
     waiting = [
-        f"<@{w.discord_id}> · {w.open_requests} open, oldest {when(w.oldest_at)}"
+        t._(
+            "{member} · {count} open, oldest {when}",
+            member=f"<@{w.discord_id}>",
+            count=w.open_requests,
+            when=when(w.oldest_at),
+        )
         for w in stats.longest_waiting
     ]
-    embed.add_field(name="Waiting longest", value="\n".join(waiting) or "Nobody.", inline=False)
+    embed.add_field(
+        name=t._("Waiting longest"), value="\n".join(waiting) or t._("Nobody."), inline=False
+    )
     near = [
-        f"<@{q.discord_id}> · {MEDIA_NAMES[q.media_type].lower()} {q.used}/{q.limit}"
+        f"<@{q.discord_id}> · {t._(MEDIA_NAMES[q.media_type]).lower()} {q.used}/{q.limit}"
         for q in stats.near_quota
     ]
-    checked = f"{stats.quotas_read} of {len(stats.top_requesters)} top requesters checked"
-    embed.add_field(
-        name="Near their quota", value="\n".join(near) or f"Nobody ({checked}).", inline=False
+    checked = t._(
+        "{read} of {total} top requesters checked",
+        read=stats.quotas_read,
+        total=len(stats.top_requesters),
     )
-    embed.set_footer(text=f"Since {stats.window.start:%b %d, %H:%M} UTC; active counts whole days.")
+    embed.add_field(
+        name=t._("Near their quota"),
+        value="\n".join(near) or t._("Nobody ({checked}).", checked=checked),
+        inline=False,
+    )
+    start = stats.window.start
+    embed.set_footer(
+        text=t._(
+            "Since {day}, {time} UTC; active counts whole days.",
+            day=t.date(start),
+            time=f"{start:%H:%M}",
+        )
+    )
     return embed
 
 
 class PageButton(discord.ui.Button["StatusPages"]):
     """Opens one page of the admin /status in place."""
 
-    def __init__(self, page: str) -> None:
-        super().__init__(label=PAGES[page], custom_id=f"status-page:{page}")
+    def __init__(self, t: Lang, page: str) -> None:
+        super().__init__(label=t._(PAGES[page]), custom_id=f"status-page:{page}")
         self.page = page
 
     async def callback(self, interaction: discord.Interaction[MediaNest]) -> None:  # type: ignore[override]
         pages = self.view
         assert pages is not None
         await interaction.response.defer()  # charts can take a moment: acknowledge first
-        embed, files = await pages.render(self.page, pages.period)
+        embed, files = await pages.render(lang_of(interaction), self.page, pages.period)
         pages.showing(self.page)
         await interaction.edit_original_response(embed=embed, attachments=files, view=pages)
 
@@ -224,11 +334,11 @@ class PageButton(discord.ui.Button["StatusPages"]):
 class StatusPages(AdminView):
     """Services, Requests and Members buttons under an admin's /status; admins only, once."""
 
-    def __init__(self, render: Render, period: Period, page: str) -> None:
+    def __init__(self, t: Lang, render: Render, period: Period, page: str) -> None:
         super().__init__(timeout=timedelta(minutes=15).total_seconds())
         self.render = render
         self.period = period
-        self.buttons = [PageButton(name) for name in PAGES]
+        self.buttons = [PageButton(t, name) for name in PAGES]
         for button in self.buttons:
             self.add_item(button)
         self.showing(page)

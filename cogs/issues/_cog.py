@@ -11,9 +11,13 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.errors import FeatureDisabled
+from bot.i18n import N_, Lang, Msg
+from bot.i18n.discord import channel_lang, lang_of, server_lang
 from bot.services.issues import IssueCardView, Issues, IssueView
+from bot.services.issues.summaries import PROBLEM_WORDS
 from bot.services.linking import LinkingService
 from cogs.checks import is_admin, requires_link
+from cogs.choices import shown_choice
 from cogs.components import AdminOnly
 
 if TYPE_CHECKING:
@@ -22,10 +26,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 CARDS_JOB = "issue-cards"
 PROBLEM_CHOICES = [
-    app_commands.Choice(name="Video", value="video"),
-    app_commands.Choice(name="Audio", value="audio"),
-    app_commands.Choice(name="Subtitles", value="subtitles"),
-    app_commands.Choice(name="Other", value="other"),
+    app_commands.Choice(name=N_("Video"), value="video"),
+    app_commands.Choice(name=N_("Audio"), value="audio"),
+    app_commands.Choice(name=N_("Subtitles"), value="subtitles"),
+    app_commands.Choice(name=N_("Other"), value="other"),
 ]
 
 
@@ -33,23 +37,30 @@ def issues_of(interaction: discord.Interaction[MediaNest]) -> Issues:
     """The issue services; FeatureDisabled when they are off (a stale button, say)."""
     found = interaction.client.features.get(Issues)
     if found is None:
-        raise FeatureDisabled("Issue reports are switched off on this server.")
+        raise FeatureDisabled(N_("Issue reports are switched off on this server."))
     return found
 
 
-def reported_text(issue: IssueView) -> str:
-    return (
-        f"Thanks! I've reported the {issue.problem} problem with **{issue.label}** "
-        f"(Overseerr issue #{issue.id}). I'll DM you when someone replies or resolves it."
+def reported_text(t: Lang, issue: IssueView) -> str:
+    return t._(
+        "Thanks! I've reported the {problem} problem with **{title}** "
+        "(Overseerr issue #{id}). I'll DM you when someone replies or resolves it.",
+        problem=problem_word(t, issue),
+        title=issue.label,
+        id=issue.id,
     )
 
 
-def open_issue_lines(issues: Sequence[IssueView], *, with_user: bool) -> str:
+def problem_word(t: Lang, issue: IssueView) -> str:
+    return t.render(Msg(PROBLEM_WORDS.get(issue.problem, issue.problem)))
+
+
+def open_issue_lines(t: Lang, issues: Sequence[IssueView], *, with_user: bool) -> str:
     """The "Open issues" section of `/requests` (Discord's field limit is 1024)."""
     lines = []
     for issue in issues:
         who = f" · <@{issue.discord_id}>" if with_user and issue.discord_id else ""
-        lines.append(f"`#{issue.id}` **{issue.label}** · {issue.problem}{who}")
+        lines.append(f"`#{issue.id}` **{issue.label}** · {problem_word(t, issue)}{who}")
     text = "\n".join(lines)
     return text if len(text) <= 1024 else text[:1023] + "…"
 
@@ -70,10 +81,11 @@ class ResolveButton(
         card = await issues_of(interaction).resolve(
             self.issue_id, interaction.user.id, link.plex_user_id if link else None
         )
-        await interaction.response.edit_message(content=card.content, view=None)
+        t = server_lang(interaction.client, interaction.guild)
+        await interaction.response.edit_message(content=t.render(card.content)[:2000], view=None)
 
 
-def card_buttons(card: IssueCardView) -> discord.ui.View | None:
+def card_buttons(t: Lang, card: IssueCardView) -> discord.ui.View | None:
     """The card's buttons as a view the persistent handler takes; None when there are none."""
     if not card.buttons:
         return None
@@ -81,7 +93,7 @@ def card_buttons(card: IssueCardView) -> discord.ui.View | None:
     for button in card.buttons:
         style = getattr(discord.ButtonStyle, button.style, discord.ButtonStyle.secondary)
         view.add_item(
-            discord.ui.Button(label=button.label, custom_id=button.custom_id, style=style)
+            discord.ui.Button(label=t._(button.label), custom_id=button.custom_id, style=style)
         )
     view.stop()
     return view
@@ -117,8 +129,9 @@ class IssuesCog(commands.Cog):
         message = self.bot.get_partial_messageable(card.channel_id).get_partial_message(
             card.message_id
         )
+        t = channel_lang(self.bot, card.channel_id)
         try:
-            await message.edit(content=card.content, view=card_buttons(card))
+            await message.edit(content=t.render(card.content)[:2000], view=card_buttons(t, card))
         except discord.NotFound:
             return True  # deleted by someone: nothing left to edit
         except discord.HTTPException as exc:
@@ -128,9 +141,9 @@ class IssuesCog(commands.Cog):
 
     @app_commands.command(name="issue")
     @app_commands.describe(
-        title="Start typing and pick something that is on Plex",
-        problem="What is wrong with it",
-        message="What you noticed, e.g. “no sound after 10 minutes”",
+        title=N_("Start typing and pick something that is on Plex"),
+        problem=N_("What is wrong with it"),
+        message=N_("What you noticed, e.g. “no sound after 10 minutes”"),
     )
     @app_commands.choices(problem=PROBLEM_CHOICES)
     @requires_link()
@@ -153,11 +166,14 @@ class IssuesCog(commands.Cog):
             message,
             exempt=await is_admin(interaction),
         )
-        await interaction.followup.send(reported_text(reported), ephemeral=True)
+        await interaction.followup.send(
+            reported_text(lang_of(interaction), reported), ephemeral=True
+        )
 
     @issue.autocomplete("title")
     async def title_suggestions(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
         choices = await self.issues.suggest(current)
-        return [app_commands.Choice(name=c.name, value=c.value) for c in choices]
+        t = lang_of(interaction)
+        return [shown_choice(t, c) for c in choices]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from bot.i18n import N_
 from bot.services.linking import LinkingService
 from bot.services.requests import RequestOptions, build_requests
 from bot.services.webhook_agent import WebhookAgentSetup
@@ -22,7 +23,7 @@ def off(settings: Settings) -> str | None:
     """Why media requests are off, naming what switches them on (None: on)."""
     if settings.overseerr_enabled:
         return None
-    return "Media requests are off: set OVERSEERR_URL and OVERSEERR_API_KEY for /request."
+    return N_("Media requests are off: set OVERSEERR_URL and OVERSEERR_API_KEY for /request.")
 
 
 async def setup(bot: MediaNest) -> None:

@@ -10,10 +10,13 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.errors import DependencyError, NotAllowed
+from bot.i18n import N_, Msg
+from bot.i18n.discord import channel_lang, lang_of
 from bot.services.issues import Issues
 from bot.services.requests import AlreadyRequested, ApprovalCardView, Requests
-from bot.services.requests.summaries import label_of
+from bot.services.requests.summaries import label_msg_of
 from cogs.checks import is_admin, requires_link
+from cogs.choices import shown_choice
 from cogs.components import one_button
 from cogs.issues._cog import open_issue_lines
 from cogs.requests._components import PERSISTENT, RequestsPage
@@ -65,8 +68,9 @@ class RequestsCog(commands.Cog):
         message = self.bot.get_partial_messageable(card.channel_id).get_partial_message(
             card.message_id
         )
+        t = channel_lang(self.bot, card.channel_id)
         try:
-            await message.edit(content=card.content[:2000], view=None)
+            await message.edit(content=t.render(card.content)[:2000], view=None)
         except discord.NotFound:
             return True  # deleted by someone: nothing left to edit
         except discord.HTTPException as exc:
@@ -77,9 +81,11 @@ class RequestsCog(commands.Cog):
     @app_commands.command(name="request")
     @app_commands.rename(four_k="4k")
     @app_commands.describe(
-        title="Start typing and pick a movie or show",
-        seasons="For TV: all, latest, future (all, and every new season), or numbers like 1,3-4",
-        four_k="Ask for the 4K version",
+        title=N_("Start typing and pick a movie or show"),
+        seasons=N_(
+            "For TV: all, latest, future (all, and every new season), or numbers like 1,3-4"
+        ),
+        four_k=N_("Ask for the 4K version"),
     )
     @requires_link()
     async def request(
@@ -91,6 +97,7 @@ class RequestsCog(commands.Cog):
     ) -> None:
         """Request a movie or TV show for Plex."""
         await interaction.response.defer(ephemeral=True, thinking=True)
+        t = lang_of(interaction)
         link = await self.linking.get_link(interaction.user.id)
         assert link is not None  # requires_link checked it
         try:
@@ -105,23 +112,25 @@ class RequestsCog(commands.Cog):
         except AlreadyRequested as exc:
             if not exc.follow_id:
                 raise
-            view = one_button("Notify me", exc.follow_id, discord.ButtonStyle.primary)
-            await interaction.followup.send(exc.message, view=view, ephemeral=True)
+            view = one_button(t._("Notify me"), exc.follow_id, discord.ButtonStyle.primary)
+            await interaction.followup.send(t.render(exc.msg), view=view, ephemeral=True)
             return
         if saved.status == RequestStatus.NEEDS_REVIEW:
-            await interaction.followup.send(review_text(saved.title), ephemeral=True)
+            await interaction.followup.send(review_text(t, saved.title), ephemeral=True)
             return
         if saved.unchecked:
-            await interaction.followup.send(queued_text(label_of(saved)), ephemeral=True)
+            await interaction.followup.send(
+                queued_text(t, t.render(label_msg_of(saved))), ephemeral=True
+            )
             return
+        quota = t.render(await self.quota_line(link.plex_user_id, saved))
         await interaction.followup.send(
-            f"Requesting **{saved.title}**… {await self.quota_line(link.plex_user_id, saved)}",
-            ephemeral=True,
+            t._("Requesting **{title}**… {quota}", title=saved.title, quota=quota), ephemeral=True
         )
         result = await self.requests.deliver(saved.id)
-        await interaction.edit_original_response(content=outcome_text(result))
+        await interaction.edit_original_response(content=outcome_text(t, result))
 
-    async def quota_line(self, plex_user_id: int, saved: MediaRequest) -> str:
+    async def quota_line(self, plex_user_id: int, saved: MediaRequest) -> Msg | str:
         """The user's remaining Overseerr quota, or nothing when Overseerr can't say."""
         try:
             return (await self.requests.quota_preview(plex_user_id, saved.media_type)).text
@@ -133,30 +142,33 @@ class RequestsCog(commands.Cog):
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
         choices = await self.requests.suggest_titles(current)
-        return [app_commands.Choice(name=c.name, value=c.value) for c in choices]
+        t = lang_of(interaction)
+        return [shown_choice(t, c) for c in choices]
 
     @app_commands.command(name="requests")
-    @app_commands.describe(everyone="Admins: list everyone's requests")
+    @app_commands.describe(everyone=N_("Admins: list everyone's requests"))
     async def requests_list(
         self, interaction: discord.Interaction[MediaNest], everyone: bool = False
     ) -> None:
         """List your media requests and where they are."""
         if everyone and not await is_admin(interaction):
-            raise NotAllowed("Only admins can list everyone's requests.")
+            raise NotAllowed(N_("Only admins can list everyone's requests."))
         owner = None if everyone else interaction.user.id
         issues = self.bot.features.get(Issues)
         found = await issues.open_issues(owner) if issues else []
-        shown = open_issue_lines(found, with_user=everyone)
-        view = RequestsPage(self.requests, interaction.user.id, owner, shown)
+        t = lang_of(interaction)
+        shown = open_issue_lines(t, found, with_user=everyone)
+        view = RequestsPage(t, self.requests, interaction.user.id, owner, shown)
         embed = await view.render()
         await interaction.response.send_message(embed=embed, view=view, ephemeral=True)
 
     @app_commands.command(name="following")
     async def following(self, interaction: discord.Interaction) -> None:
         """List the media you follow, with a button to stop following each."""
+        t = lang_of(interaction)
         followed = await self.requests.following(interaction.user.id)
         if not followed:
-            await interaction.response.send_message(NOT_FOLLOWING, ephemeral=True)
+            await interaction.response.send_message(t._(NOT_FOLLOWING), ephemeral=True)
             return
-        text, view = following_view(followed)
+        text, view = following_view(t, followed)
         await interaction.response.send_message(text, view=view, ephemeral=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from bot.clients.discord_rest import DiscordREST
+from bot.services.announce import Announcements
 from bot.services.setup import SetupReview
 from bot.services.webhook_agent import WebhookAgentSetup
 from cogs.setup._cog import SetupCog
@@ -16,7 +17,8 @@ __all__ = ["SetupCog", "setup"]
 
 
 async def setup(bot: MediaNest) -> None:
-    """Always on: /setup, with Overseerr's webhook agent when requests are on."""
+    """Always on: /setup, with Overseerr's webhook agent when requests are on, and New on
+    Plex's page when that is on."""
     core = bot.services
     s = core.settings
     review = SetupReview(
@@ -27,4 +29,4 @@ async def setup(bot: MediaNest) -> None:
         core.access,
         bot.features.get(WebhookAgentSetup),
     )
-    await bot.add_cog(SetupCog(bot, review))
+    await bot.add_cog(SetupCog(bot, review, bot.features.get(Announcements)))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
+from bot.i18n import N_
 from bot.services.downloads import DownloadOptions, DownloadService, ProgressRelay
 from bot.services.downloads.subscriptions import TICK as SUBSCRIPTION_TICK
 from bot.services.linking import LinkingService
@@ -21,7 +22,7 @@ def off(settings: Settings) -> str | None:
     """Why YouTube downloads are off, naming what switches them on (None: on)."""
     if settings.youtube_enabled:
         return None
-    return "YouTube downloads are off: set YOUTUBE_DOWNLOAD_DIR (and Plex) for /youtube."
+    return N_("YouTube downloads are off: set YOUTUBE_DOWNLOAD_DIR (and Plex) for /youtube.")
 
 
 async def setup(bot: MediaNest) -> None:

@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 import discord
 
 from bot.errors import FeatureDisabled
+from bot.i18n import N_, Lang, Size
+from bot.i18n.discord import channel_lang, lang_of
 from bot.services.downloads import ACTIVE, DownloadService, JobProgress, SubscriptionView
 from cogs.checks import is_admin
 from cogs.components import Guarded
@@ -20,18 +22,18 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 STATUS_WORDS = {
-    JobStatus.QUEUED: "queued",
-    JobStatus.RUNNING: "downloading",
-    JobStatus.PAUSED: "paused",
-    JobStatus.COMPLETED: "done",
-    JobStatus.PARTIAL: "done, some videos failed",
-    JobStatus.FAILED: "failed",
-    JobStatus.CANCELLED: "cancelled",
+    JobStatus.QUEUED: N_("queued"),
+    JobStatus.RUNNING: N_("downloading"),
+    JobStatus.PAUSED: N_("paused"),
+    JobStatus.COMPLETED: N_("done"),
+    JobStatus.PARTIAL: N_("done, some videos failed"),
+    JobStatus.FAILED: N_("failed"),
+    JobStatus.CANCELLED: N_("cancelled"),
 }
 
 
-def speed_text(speed: float | None) -> str:
-    return f"{speed / 2**20:.1f} MB/s" if speed else "—"
+def speed_text(t: Lang, speed: float | None) -> str:
+    return t._("{size}/s", size=Size(speed)) if speed else "—"
 
 
 def eta_text(eta: float | None) -> str:
@@ -41,15 +43,30 @@ def eta_text(eta: float | None) -> str:
     return f"{minutes}:{seconds:02d}"
 
 
-def progress_text(p: JobProgress) -> str:
+def progress_text(t: Lang, p: JobProgress) -> str:
     """The progress message of one job."""
-    lines = [f"**{p.title}** · job #{p.job_id} · {STATUS_WORDS.get(p.status, str(p.status))}"]
-    failed = f" · {p.failed} failed" if p.failed else ""
-    lines.append(f"`{p.bar()}` · {p.done + p.failed}/{p.total} videos{failed}")
+    status = t._(STATUS_WORDS.get(p.status, str(p.status)))
+    lines = [t._("**{title}** · job #{id} · {status}", title=p.title, id=p.job_id, status=status)]
+    failed = t._(" · {failed} failed", failed=p.failed) if p.failed else ""
+    videos = t.ngettext(
+        "{done}/{count} video{failed}",
+        "{done}/{count} videos{failed}",
+        p.total,
+        done=p.done + p.failed,
+        failed=failed,
+    )
+    lines.append(f"`{p.bar()}` · {videos}")
     if p.status == JobStatus.RUNNING and p.current_title:
-        lines.append(f"Now: {p.current_title} · {speed_text(p.speed)} · ETA {eta_text(p.eta)}")
+        lines.append(
+            t._(
+                "Now: {title} · {speed} · ETA {eta}",
+                title=p.current_title,
+                speed=speed_text(t, p.speed),
+                eta=eta_text(p.eta),
+            )
+        )
     if p.message and p.status in (JobStatus.PAUSED, JobStatus.FAILED, JobStatus.CANCELLED):
-        lines.append(p.message)
+        lines.append(t._(p.message))
     return "\n".join(lines)
 
 
@@ -68,9 +85,9 @@ def cancel_buttons(buttons: Iterable[tuple[str, int]]) -> discord.ui.View | None
     return view if view.children else None
 
 
-def progress_view(p: JobProgress) -> discord.ui.View | None:
+def progress_view(t: Lang, p: JobProgress) -> discord.ui.View | None:
     """The progress message's Cancel button while the job is still going."""
-    return cancel_buttons([("Cancel", p.job_id)] if p.status in ACTIVE else [])
+    return cancel_buttons([(t._("Cancel"), p.job_id)] if p.status in ACTIVE else [])
 
 
 class DiscordProgress:
@@ -84,8 +101,9 @@ class DiscordProgress:
             return
         channel = self.bot.get_partial_messageable(progress.channel_id)
         message = channel.get_partial_message(progress.progress_message_id)
+        t = channel_lang(self.bot, progress.channel_id)
         try:
-            await message.edit(content=progress_text(progress), view=progress_view(progress))
+            await message.edit(content=progress_text(t, progress), view=progress_view(t, progress))
         except discord.HTTPException as exc:
             log.warning("could not edit the progress of job %s: %s", progress.job_id, exc)
 
@@ -107,10 +125,11 @@ class CancelButton(
         # Cancelling waits for a running job to wind down: longer than Discord's 3 s.
         await interaction.response.defer(ephemeral=True, thinking=True)
         admin = await is_admin(interaction)
+        t = lang_of(interaction)
         if await service.cancel(self.job_id, interaction.user.id, is_admin=admin):
-            text = f"Cancelled job #{self.job_id}."
+            text = t._("Cancelled job #{id}.", id=self.job_id)
         else:
-            text = f"Job #{self.job_id} has already finished."
+            text = t._("Job #{id} has already finished.", id=self.job_id)
         await interaction.followup.send(text, ephemeral=True)
 
 
@@ -118,23 +137,33 @@ def stop_id(subscription_id: int) -> str:
     return f"ytsub:stop:{subscription_id}"
 
 
-def subscription_text(sub: SubscriptionView) -> str:
+def subscription_text(t: Lang, sub: SubscriptionView) -> str:
     """One subscription: what it follows, when it was last checked, and a failing check."""
-    checked = discord.utils.format_dt(sub.checked_at, "R") if sub.checked_at else "not yet"
-    line = f"**{sub.title}** → collection **{sub.collection}** · checked {checked}"
+    checked = discord.utils.format_dt(sub.checked_at, "R") if sub.checked_at else t._("not yet")
+    line = t._(
+        "**{title}** → collection **{collection}** · checked {checked}",
+        title=sub.title,
+        collection=sub.collection,
+        checked=checked,
+    )
     if sub.found_at:
-        line += f" · new videos {discord.utils.format_dt(sub.found_at, 'R')}"
+        line += t._(" · new videos {when}", when=discord.utils.format_dt(sub.found_at, "R"))
     if sub.failures:
-        line += f"\n⚠️ The last {sub.failures} check(s) failed: {sub.last_error or '?'}"
+        line += "\n" + t.ngettext(
+            "⚠️ The last check failed: {error}",
+            "⚠️ The last {count} checks failed: {error}",
+            sub.failures,
+            error=sub.last_error or "?",
+        )
     return line
 
 
-def stop_buttons(subs: Iterable[SubscriptionView]) -> discord.ui.View | None:
+def stop_buttons(t: Lang, subs: Iterable[SubscriptionView]) -> discord.ui.View | None:
     """A Stop button per subscription (at most 25, Discord's limit); None when there are none."""
     view = discord.ui.View(timeout=None)
     for sub in subs:
         if len(view.children) < 25:
-            label = f"Stop {sub.title}"[:80]
+            label = t._("Stop {title}", title=sub.title)[:80]
             style = discord.ButtonStyle.secondary
             view.add_item(discord.ui.Button(label=label, style=style, custom_id=stop_id(sub.id)))
     view.stop()
@@ -159,5 +188,8 @@ class StopSubscriptionButton(
             self.subscription_id, interaction.user.id, is_admin=admin
         )
         await interaction.response.send_message(
-            f"Stopped following **{title}**. What's already in Plex stays.", ephemeral=True
+            lang_of(interaction)._(
+                "Stopped following **{title}**. What's already in Plex stays.", title=title
+            ),
+            ephemeral=True,
         )

@@ -9,18 +9,25 @@ from tests.harness import World
 
 
 async def test_panel_toggles_are_stored_per_member(world: World, bot: MediaNest) -> None:  # noqa: F811
-    """All on by default; a press flips the presser's own choice and redraws the panel."""
+    """DMs on and being named off by default; a press flips the presser's own choice."""
     interaction = await world.discord.slash(world.users["bob"], "notifications")
     reply = (await interaction.response())["data"]
     assert interaction.ephemeral
     assert reply["content"].count(": **on**") == 3
+    assert "Name me in public posts: **off**" in reply["content"]
     original = interaction.original
     assert original is not None
-    buttons = {c["label"]: c for row in original["components"] for c in row["components"]}
+    buttons = {
+        c["label"]: c
+        for row in original["components"]
+        for c in row["components"]
+        if c["type"] == 2  # the language menu is a select
+    }
     assert set(buttons) == {
         "My requests made in Discord",
         "My requests made elsewhere",
         "Media I follow",
+        "Name me in public posts",
     }
     custom_id = buttons["My requests made elsewhere"]["custom_id"]
     pressed = await world.discord.click(world.users["bob"], original, custom_id)

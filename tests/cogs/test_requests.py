@@ -12,15 +12,7 @@ from bot.services.requests import Requests
 from storage.models import MediaRequest, OutboxMessage, RequestStatus
 from tests.eventually import eventually, outbox_drained
 from tests.fakes.overseerr import Permission
-from tests.harness import (
-    ANNOUNCE,
-    HEALTH,
-    WEBHOOK_TOKEN,
-    World,
-    bot_running,
-    link_member,
-    plex_people,
-)
+from tests.harness import HEALTH, WEBHOOK_TOKEN, World, bot_running, link_member, plex_people
 
 DUNE = 438631
 FRIEND_OVERSEERR_ID = 10
@@ -166,8 +158,8 @@ async def test_overseerr_down_at_request_keeps_a_picked_title(world: World, bot:
     assert await OutboxMessage.filter(target_id=world.users["bob"].id).count() == 2
 
 
-async def test_webhook_marks_available_dms_and_announces(world: World, bot: MediaNest) -> None:
-    """MEDIA_AVAILABLE from Overseerr DMs the requester once and announces it publicly."""
+async def test_webhook_marks_available_and_dms_once(world: World, bot: MediaNest) -> None:
+    """MEDIA_AVAILABLE from Overseerr DMs the requester once (New on Plex posts it publicly)."""
     interaction = await world.discord.slash(
         world.users["bob"], "request", {"title": f"movie:{DUNE}"}
     )
@@ -183,8 +175,6 @@ async def test_webhook_marks_available_dms_and_announces(world: World, bot: Medi
     await outbox_drained()
     assert len(world.discord.dms(world.users["bob"].id)) == 2
     assert "Dune (2021)" in dms[1]
-    announced = await world.discord.wait_for_message(lambda m: m["channel_id"] == str(ANNOUNCE))
-    assert announced["content"] == "**Dune (2021)** is now on Plex."
     assert (await MediaRequest.get()).status == RequestStatus.AVAILABLE
 
 

@@ -26,7 +26,7 @@ async def test_off_agent_is_shown_set_up_and_its_test_arrives(world: World, bot:
     assert f"Authorization header `••••{WEBHOOK_TOKEN[-4:]}`" in text
     assert "11 request and issue types (MEDIA_PENDING, MEDIA_APPROVED" in text
     assert "Overseerr's default JSON payload" in text
-    assert buttons(panel) == ["setup:recheck", "setup:webhook"]
+    assert buttons(panel) == ["setup:recheck", "setup:webhook", "setup:kinds", "setup:nop"]
     clicked = await world.discord.click(admin, panel, "setup:webhook")
     panel = await clicked.wait_original(
         lambda m: "test notification arrived" in fields(m).get("Overseerr webhook", ""), timeout=15
@@ -37,7 +37,7 @@ async def test_off_agent_is_shown_set_up_and_its_test_arrives(world: World, bot:
     stored = world.overseerr.webhook_agent
     assert stored["enabled"] is True and stored["options"]["webhookUrl"] == our_url(bot)
     assert world.overseerr.webhook_deliveries == [(our_url(bot), 200)]
-    assert buttons(panel) == ["setup:recheck", "setup:test"]
+    assert buttons(panel) == ["setup:recheck", "setup:test", "setup:kinds", "setup:nop"]
     again = await world.discord.click(admin, panel, "setup:test")
     await again.response()
     await again.wait_original(
@@ -101,7 +101,7 @@ async def test_without_public_url_the_panel_says_what_to_set(world: World) -> No
             "❌ Set `OVERSEERR_WEBHOOK_URL` to the bot's webhook address as Overseerr reaches "
             "it (such as `http://medianest:8080/webhooks/overseerr`) and restart the bot."
         )
-        assert buttons(panel) == ["setup:recheck"]
+        assert buttons(panel) == ["setup:recheck", "setup:kinds", "setup:nop"]
         assert world.overseerr.seen("GET", "/api/v1/settings/notifications/webhook") == []
 
 

@@ -149,7 +149,7 @@ async def test_commands_count_as_activity_and_reach_the_dashboard(world: World) 
         [posted] = [m for m in world.discord.channel_messages(HEALTH) if m["embeds"]]
         fields = {f["name"]: f["value"] for f in posted["embeds"][0]["fields"]}
         assert fields["Dashboard"] == (
-            "📊 Last 7 days: 2 requests, 1 now on Plex (median 1.0 h), 1 active members"
+            "📊 Last 7 days: 2 requests, 1 now on Plex (median 1.0 h), 1 active member"
         )
         edits = len(world.discord.edits)
         await cog.dashboard()  # nothing changed: no edit

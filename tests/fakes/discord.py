@@ -32,6 +32,8 @@ EPHEMERAL = 1 << 6
 LOADING = 1 << 7
 ADMINISTRATOR = 1 << 3
 ALL_PERMISSIONS = (1 << 53) - 1
+VIEW_CHANNEL = 1 << 10
+SEND_MESSAGES = 1 << 11
 # What @everyone may do in a freshly created guild (no administrator, no manage_*).
 EVERYONE_PERMISSIONS = 2248473465835073
 # The bot's managed role: view, send, embed, attach, read history, manage and pin messages.
@@ -49,6 +51,7 @@ class FakeUser:
     username: str
     roles: list[int] = field(default_factory=list)
     dms_closed: bool = False
+    locale: str = "en-US"  # the language of their Discord app, sent with each interaction
 
 
 @dataclass
@@ -86,6 +89,39 @@ def _now_iso() -> str:
 
 def _form_error(field_name: str, code: str, message: str) -> dict[str, Any]:
     return {field_name: {"_errors": [{"code": code, "message": message}]}}
+
+
+LOCALES = {
+    "id", "da", "de", "en-GB", "en-US", "es-ES", "es-419", "fr", "hr", "it", "lt", "hu", "nl",
+    "no", "pl", "pt-BR", "ro", "fi", "sv-SE", "vi", "tr", "cs", "el", "bg", "ru", "uk", "hi",
+    "th", "zh-CN", "ja", "zh-TW", "ko",
+}  # fmt: skip
+
+
+def _localization_errors(where: str, item: dict[str, Any]) -> dict[str, Any]:
+    """Discord's checks of name/description localizations, on a command, option or choice."""
+    errors: dict[str, Any] = {}
+    for locale, name in (item.get("name_localizations") or {}).items():
+        choice = "value" in item
+        ok = 1 <= len(name) <= 100 if choice else re.fullmatch(r"[-_\w]{1,32}", name)
+        if locale not in LOCALES or not ok or (not choice and name != name.lower()):
+            errors.update(
+                _form_error(f"{where}.name_localizations.{locale}", "INVALID", "Invalid name")
+            )
+    for locale, text in (item.get("description_localizations") or {}).items():
+        if locale not in LOCALES or not 1 <= len(text) <= 100:
+            errors.update(
+                _form_error(
+                    f"{where}.description_localizations.{locale}",
+                    "BASE_TYPE_BAD_LENGTH",
+                    "Must be 1-100 long.",
+                )
+            )
+    for n, option in enumerate(item.get("options") or []):
+        errors.update(_localization_errors(f"{where}.options.{n}", option))
+    for n, choice in enumerate(item.get("choices") or []):
+        errors.update(_localization_errors(f"{where}.choices.{n}", choice))
+    return errors
 
 
 def _parse_multipart(body: bytes, content_type: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
@@ -129,6 +165,27 @@ def _parse_multipart(body: bytes, content_type: str) -> tuple[dict[str, Any], li
     return payload, files
 
 
+def _component_errors(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Discord's layout limits: 5 action rows; a row holds 5 buttons or one select alone."""
+    errors: dict[str, Any] = {}
+    if len(rows) > 5:
+        errors.update(
+            _form_error("components", "BASE_TYPE_MAX_LENGTH", "Must be 5 or fewer in length.")
+        )
+    for i, row in enumerate(rows):
+        items = row.get("components") or []
+        selects = [c for c in items if c.get("type") in (3, 5, 6, 7, 8)]
+        if len(items) > 5 or (selects and len(items) > 1):
+            errors.update(
+                _form_error(
+                    f"components.{i}.components",
+                    "COMPONENT_LAYOUT_WIDTH_EXCEEDED",
+                    "The specified component exceeds the maximum width",
+                )
+            )
+    return errors
+
+
 def _validate_message(payload: dict[str, Any], files: list[dict[str, Any]], *, edit: bool) -> None:
     """Apply Discord's message limits: 2,000 characters, 10 embeds, 25 fields, 6,000 embed chars."""
     errors: dict[str, Any] = {}
@@ -151,6 +208,9 @@ def _validate_message(payload: dict[str, Any], files: list[dict[str, Any]], *, e
             if len(text) > limit:
                 msg = f"Must be {limit} or fewer in length."
                 errors.update(_form_error(f"embeds.{i}.{key}", "BASE_TYPE_MAX_LENGTH", msg))
+            if key in embed and embed[key] == "":  # sent but empty: Discord wants it absent
+                msg = "This field is required"
+                errors.update(_form_error(f"embeds.{i}.{key}", "BASE_TYPE_REQUIRED", msg))
         fields = embed.get("fields") or []
         if len(fields) > 25:
             msg = "Must be 25 or fewer in length."
@@ -168,6 +228,7 @@ def _validate_message(payload: dict[str, Any], files: list[dict[str, Any]], *, e
                 "embeds", "MAX_EMBED_SIZE_EXCEEDED", "Embed size exceeds maximum size of 6000"
             )
         )
+    errors.update(_component_errors(payload.get("components") or []))
     if errors:
         raise _Reject(400, 50035, "Invalid Form Body", errors)
     has_body = content or embeds or files or payload.get("components") or payload.get("poll")
@@ -302,6 +363,7 @@ class FakeDiscord(LoopbackServer):
         self._deleted: set[int] = set()
         self._dm_channels: dict[int, int] = {}  # user id -> DM channel id
         self._commands: dict[int | None, list[dict[str, Any]]] = {}
+        self.guild_locale = "en-US"  # the server's language (Server Settings → Community)
         self._command_ids: dict[tuple[int | None, str, int], int] = {}
         self._first_sync: list[dict[str, Any]] | None = None
         self._interactions: dict[int, FakeInteraction] = {}
@@ -868,7 +930,7 @@ class FakeDiscord(LoopbackServer):
             "nsfw_level": 0,
             "premium_tier": 0,
             "premium_subscription_count": 0,
-            "preferred_locale": "en-US",
+            "preferred_locale": self.guild_locale,
             "system_channel_id": None,
             "system_channel_flags": 0,
             "rules_channel_id": None,
@@ -1067,7 +1129,7 @@ class FakeDiscord(LoopbackServer):
             "type": kind,
             "token": "aW50ZXJhY3Rpb24" + secrets.token_urlsafe(24),
             "version": 1,
-            "locale": "en-US",
+            "locale": who.locale,
             "entitlements": [],
             "app_permissions": str(ALL_PERMISSIONS),
             "attachment_size_limit": 10 * 1024 * 1024,
@@ -1088,8 +1150,8 @@ class FakeDiscord(LoopbackServer):
             )
             payload.update(
                 guild_id=str(self.guild_id),
-                guild_locale="en-US",
-                guild={"id": str(self.guild_id), "locale": "en-US", "features": []},
+                guild_locale=self.guild_locale,
+                guild={"id": str(self.guild_id), "locale": self.guild_locale, "features": []},
                 member=self._member_payload(who),
                 context=0,
                 authorizing_integration_owners={"0": str(self.guild_id)},
@@ -1410,6 +1472,7 @@ class FakeDiscord(LoopbackServer):
                 errors.update(
                     _form_error(f"{i}.description", "BASE_TYPE_BAD_LENGTH", "Must be 1-100 long.")
                 )
+            errors.update(_localization_errors(str(i), cmd))
             if len(cmd.get("options") or []) > 25:
                 errors.update(
                     _form_error(f"{i}.options", "BASE_TYPE_MAX_LENGTH", "Must be 25 or fewer.")
@@ -1609,6 +1672,8 @@ class FakeDiscord(LoopbackServer):
         owner = next((uid for uid, cid in self._dm_channels.items() if cid == channel_id), None)
         if owner is not None and owner in self.users and self.users[owner].dms_closed:
             raise _Reject(403, 50007, "Cannot send messages to this user")
+        if owner is None:
+            self._bot_may_post(channel_id)
         payload, files = await self._payload(request)
         _validate_message(payload, files, edit=False)
         if payload.get("enforce_nonce") and payload.get("nonce"):
@@ -1710,6 +1775,40 @@ class FakeDiscord(LoopbackServer):
         rest = [o for o in self.overwrites.get(channel_id, []) if int(o["id"]) != target_id]
         entry = {"id": str(target_id), "type": kind, "allow": str(allow), "deny": str(deny)}
         self.overwrites[channel_id] = [*rest, entry]
+
+    def delete_channel(self, channel_id: int) -> None:
+        """Remove a guild channel: posting there answers 404 Unknown Channel."""
+        del self.channels[channel_id]
+
+    def _bot_channel_permissions(self, channel_id: int) -> int:
+        """The bot's permissions in a guild channel: its roles, then the channel's overwrites."""
+        value = int(self.roles[self.guild_id]["permissions"])
+        for role_id in self.bot_roles:
+            value |= int(self.roles[role_id]["permissions"])
+        if value & ADMINISTRATOR:
+            return ALL_PERMISSIONS
+        overwrites = {int(o["id"]): o for o in self.overwrites.get(channel_id, [])}
+        everyone = overwrites.get(self.guild_id)
+        if everyone:
+            value = (value & ~int(everyone["deny"])) | int(everyone["allow"])
+        allow = deny = 0
+        for role_id in self.bot_roles:
+            if role_id in overwrites:
+                allow |= int(overwrites[role_id]["allow"])
+                deny |= int(overwrites[role_id]["deny"])
+        value = (value & ~deny) | allow
+        member = overwrites.get(self.bot_user_id)
+        if member:
+            value = (value & ~int(member["deny"])) | int(member["allow"])
+        return value
+
+    def _bot_may_post(self, channel_id: int) -> None:
+        """Discord's answers to a post where the bot may not see or may not send."""
+        value = self._bot_channel_permissions(channel_id)
+        if not value & VIEW_CHANNEL:
+            raise _Reject(403, 50001, "Missing Access")
+        if not value & SEND_MESSAGES:
+            raise _Reject(403, 50013, "Missing Permissions")
 
     def _bot_member_payload(self) -> dict[str, Any]:
         return {

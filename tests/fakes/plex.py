@@ -599,8 +599,14 @@ class FakePlexServer(LoopbackServer):
         year: int | None = None,
         season: int | None = None,
         episode: int | None = None,
+        added_at: int | None = None,
+        summary: str = "",
+        **extra: Any,
     ) -> dict[str, Any]:
-        """Add a metadata item to a section; the returned dict has its `ratingKey`."""
+        """Add a metadata item to a section; the returned dict has its `ratingKey`.
+
+        `extra` values are sent as they are (e.g. an episode's `grandparentTitle`).
+        """
         section = self.sections[str(section_key)]
         if type not in SEARCH_TYPES or type == "collection":
             raise ValueError(f"unknown item type {type!r}")
@@ -613,9 +619,10 @@ class FakePlexServer(LoopbackServer):
             "guids": list(guids),
             "file": str(file) if file is not None else None,
             "year": year,
-            "summary": "",
-            "addedAt": int(time.time()),
+            "summary": summary,
+            "addedAt": int(time.time()) if added_at is None else added_at,
             "locked": set(),
+            **extra,
         }
         if season is not None:
             item["parentIndex"] = season
@@ -623,6 +630,79 @@ class FakePlexServer(LoopbackServer):
             item["index"] = episode
         self.items[rating_key] = item
         return item
+
+    def add_show(
+        self,
+        section_key: str | int,
+        title: str,
+        *,
+        year: int | None = None,
+        summary: str = "",
+        guids: Iterable[str] = (),
+    ) -> dict[str, Any]:
+        """Add a TV show (its seasons and episodes come with `add_episode`)."""
+        return self.add_item(
+            section_key, title, type="show", year=year, summary=summary, guids=guids
+        )
+
+    def add_episode(
+        self,
+        show: dict[str, Any],
+        season: int,
+        episode: int,
+        title: str,
+        *,
+        added_at: int | None = None,
+        guids: Iterable[str] = (),
+    ) -> dict[str, Any]:
+        """Add an episode of `show` (and its season when new), as PMS lists episodes."""
+        section = show["section"]
+        season_item = next(
+            (
+                i
+                for i in self.items.values()
+                if i["type"] == "season"
+                and i.get("parentRatingKey") == show["ratingKey"]
+                and i.get("index") == season
+            ),
+            None,
+        )
+        if season_item is None:
+            season_item = self.add_item(
+                section,
+                f"Season {season}",
+                type="season",
+                index=season,
+                parentRatingKey=show["ratingKey"],
+                parentTitle=show["title"],
+                parentKey=f"/library/metadata/{show['ratingKey']}",
+            )
+        return self.add_item(
+            section,
+            title,
+            type="episode",
+            guids=guids,
+            season=season,
+            episode=episode,
+            added_at=added_at,
+            grandparentTitle=show["title"],
+            grandparentRatingKey=show["ratingKey"],
+            grandparentKey=f"/library/metadata/{show['ratingKey']}",
+            grandparentThumb=show.get("thumb"),
+            parentRatingKey=season_item["ratingKey"],
+            parentKey=f"/library/metadata/{season_item['ratingKey']}",
+            parentTitle=season_item["title"],
+            parentThumb=season_item.get("thumb"),
+            parentYear=show.get("year"),
+        )
+
+    def set_poster(self, rating_key: str, image: bytes) -> None:
+        """Give an item a poster, as if Plex's agent had found one."""
+        uploads = self.posters.setdefault(str(rating_key), [])
+        uploads.append(image)
+        self.items[str(rating_key)]["thumb"] = (
+            f"/library/metadata/{rating_key}/thumb/{len(uploads)}"
+        )
 
     def poster(self, rating_key: str) -> bytes | None:
         """The image an item or collection shows now (its latest upload), if any."""
@@ -904,6 +984,8 @@ class FakePlexServer(LoopbackServer):
             types = {TYPE_NAMES.get(int(wanted), wanted) if wanted.isdigit() else wanted}
         else:
             types = TOP_LEVEL_TYPES[section["type"]]
+        if request.query.get("includeMeta") == "1":
+            return self._pms_xml(self._container([self._meta(section)]))
         title = request.query.get("title", "").lower()
         elements: list[ET.Element] = []
         if "collection" in types:
@@ -917,7 +999,41 @@ class FakePlexServer(LoopbackServer):
             for i in self.items.values()
             if i["section"] == section["key"] and i["type"] in types and title in i["title"].lower()
         ]
+        sort = request.query.get("sort", "")
+        if sort.split(".")[-1].startswith("addedAt"):
+            # Newest first for `:desc`; equal times in the order added (ratingKey), as PMS does.
+            newest = sort.endswith(":desc")
+            elements.sort(
+                key=lambda e: (int(e.get("addedAt", 0)), int(e.get("ratingKey", 0))), reverse=newest
+            )
         return self._pms_xml(self._paged(request, elements, **self._section_values(section)))
+
+    def _meta(self, section: dict[str, Any]) -> ET.Element:
+        """`?includeMeta=1`: the types a section holds and their sorts (plexapi's _loadFilters)."""
+        kinds = {"movie": ["movie"], "show": ["show", "season", "episode"]}.get(
+            section["type"], [SCANNED_TYPE[section["type"]]]
+        )
+        sorts = [("addedAt", "desc", "Date Added"), ("titleSort", "asc", "Title")]
+        types = [
+            _element(
+                "Type",
+                {
+                    "key": f"/library/sections/{section['key']}/all?type={SEARCH_TYPES[kind]}",
+                    "type": kind,
+                    "title": kind.capitalize(),
+                    "active": index == 0,
+                },
+                [
+                    _element(
+                        "Sort",
+                        {"defaultDirection": way, "descKey": f"{key}:desc", "key": key, "title": t},
+                    )
+                    for key, way, t in sorts
+                ],
+            )
+            for index, kind in enumerate(kinds)
+        ]
+        return _element("Meta", {}, types)
 
     async def _edit(self, request: web.Request) -> web.Response:
         """plexapi's edits: `PUT /library/sections/N/all?id=…&type=…&f.value=…&f.locked=1`."""

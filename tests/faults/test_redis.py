@@ -65,5 +65,5 @@ async def test_the_spam_guard_still_counts_in_memory_while_redis_is_down(world: 
         for _ in range(20):
             await (await world.discord.slash(alice, "help")).response()
         refused = await (await world.discord.slash(alice, "help")).response()
-        assert refused["data"]["content"].startswith("You're doing commands too often.")
+        assert refused["data"]["content"].startswith("You're sending commands too fast.")
         assert bot.services.limiter.degraded

@@ -57,7 +57,7 @@ async def test_link_writes_the_id_and_unlink_removes_it(
     assert fake.discord_ids(2) == [str(ALICE)]
     assert fake.users[2]["settings"]["pushoverUserKey"] == "alice-pushover"
     assert await state(ALICE) == MentionState.WRITTEN
-    assert await mentions.describe(ALICE, ALICE_PLEX) == "mention as you"
+    assert (await mentions.describe(ALICE, ALICE_PLEX)).english() == "mention as you"
     await mentions.unlinked(ALICE)
     assert fake.discord_ids(2) == []
     assert fake.users[2]["settings"]["pushoverUserKey"] == "alice-pushover"
@@ -72,7 +72,7 @@ async def test_a_different_id_is_never_overwritten(
     await mentions.linked(ALICE, ALICE_PLEX)
     assert fake.discord_ids(2) == [OTHER_ID]
     assert await state(ALICE) == MentionState.OTHER
-    text = await mentions.describe(ALICE, ALICE_PLEX)
+    text = (await mentions.describe(ALICE, ALICE_PLEX)).english()
     assert text == (
         f"Overseerr has a different Discord id set ({OTHER_ID}): change it in "
         "Overseerr → your profile → Notifications"
@@ -88,7 +88,7 @@ async def test_an_id_cleared_in_overseerr_is_written_at_the_next_account(
     fake.set_discord_ids(2, [OTHER_ID])
     await mentions.linked(ALICE, ALICE_PLEX)
     fake.set_discord_ids(2, [])
-    assert await mentions.describe(ALICE, ALICE_PLEX) == "mention as you"
+    assert (await mentions.describe(ALICE, ALICE_PLEX)).english() == "mention as you"
     assert fake.discord_ids(2) == [str(ALICE)]
 
 
@@ -134,7 +134,7 @@ async def test_seerr_lists_keep_the_other_ids(
     await mentions.linked(ALICE, ALICE_PLEX)
     assert fake.discord_ids(2) == [OTHER_ID, str(ALICE)]
     assert "discordId" not in fake.users[2]["settings"]
-    assert await mentions.describe(ALICE, ALICE_PLEX) == "mention as you"
+    assert (await mentions.describe(ALICE, ALICE_PLEX)).english() == "mention as you"
     await mentions.unlinked(ALICE)
     assert fake.discord_ids(2) == [OTHER_ID]
 
@@ -147,7 +147,7 @@ async def test_a_malformed_id_from_overseerr_writes_nothing(
     await mentions.linked(ALICE, ALICE_PLEX)
     assert await state(ALICE) == MentionState.ADD
     assert fake.users[2]["settings"]["discordId"] == "alice#1234"
-    text = await mentions.describe(ALICE, ALICE_PLEX)
+    text = (await mentions.describe(ALICE, ALICE_PLEX)).english()
     assert text.startswith("not set: Overseerr sent notification settings I couldn't read")
     assert "discordId" in text
     with pytest.raises(BadAnswer):
@@ -160,7 +160,9 @@ async def test_no_overseerr_account_waits(mentions: DiscordMentions) -> None:
     """A Plex account Overseerr doesn't know yet: nothing written, /account says why."""
     await mentions.linked(BOB, NOBODY_PLEX)
     assert await state(BOB) == MentionState.ADD
-    assert await mentions.describe(BOB, NOBODY_PLEX) == "not set: you have no Overseerr account yet"
+    assert (
+        await mentions.describe(BOB, NOBODY_PLEX)
+    ).english() == "not set: you have no Overseerr account yet"
 
 
 async def test_relinking_another_plex_account_moves_the_id(

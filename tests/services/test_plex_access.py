@@ -105,7 +105,7 @@ async def test_one_request_two_racing_approvals_one_invite(rig: Rig) -> None:
         rig.access.approve(row.id, ["1"], 501),
         return_exceptions=True,
     )
-    assert sorted(type(r).__name__ for r in results) == ["AlreadyHandled", "str"]
+    assert sorted(type(r).__name__ for r in results) == ["AlreadyHandled", "Msg"]
     assert rig.writes() == ["POST /api/servers/mid-1/shared_servers"]
     rig.tv.accept_invite(rig.stranger)
     assert await rig.access.sync() == 1
@@ -123,7 +123,8 @@ async def test_an_invite_plex_tv_already_holds_is_not_sent_again(rig: Rig) -> No
     """An invite whose answer was lost (plex.tv has it) is taken as sent: no second invite."""
     row = await refused_then_requested(rig)
     await rig.access.sharing.invite("mid-1", "stranger", ["Movies"])  # the lost first try
-    assert await rig.access.approve(row.id, ["1"], 500) == "Invite sent to **stranger** for Movies."
+    sent = await rig.access.approve(row.id, ["1"], 500)
+    assert sent.english() == "Invite sent to **stranger** for Movies."
     assert len(rig.writes()) == 1
     assert (await PlexAccess.get(id=row.id)).state == AccessState.INVITED
     with pytest.raises(AlreadyHandled):
@@ -201,7 +202,7 @@ async def test_approving_someone_shared_meanwhile_sends_nothing_and_links(rig: R
     rig.tv.accept_invite(rig.stranger)
     before = len(rig.writes())
     answer = await rig.access.approve(row.id, ["1"], 500)
-    assert answer == "**stranger** already has access; I'll finish their link."
+    assert answer.english() == "**stranger** already has access; I'll finish their link."
     assert len(rig.writes()) == before
     assert await rig.access.sync() == 1
     assert (await PlexLink.get(member__discord_id=BOB)).plex_username == "stranger"

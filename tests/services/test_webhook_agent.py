@@ -146,7 +146,7 @@ async def test_ours_with_a_wrong_header_is_incomplete_and_its_test_fails(
     plan = await agent_of(bot).inspect()
     assert plan.state is AgentState.INCOMPLETE
     missing = ", ".join(t for t in WANTED_TYPES if t != "MEDIA_AVAILABLE")
-    assert plan.problems == (
+    assert tuple(p.english() for p in plan.problems) == (
         "Types not sent yet: " + missing,
         "The authorization header isn't the bot's token",
     )

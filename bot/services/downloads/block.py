@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from bot.clients.ytdlp import BlockKind, YouTubeBlocked
+from bot.i18n import N_
 from bot.services.downloads.notices import Notices
 from bot.services.downloads.runs import Runs
 from storage.models import DownloadJob, JobStatus, KeyValue
@@ -23,7 +24,7 @@ log = logging.getLogger(__name__)
 KEY = "youtube:blocked"
 REMEDIES: dict[BlockKind, str] = {
     # One line per remedy; PO tokens: yt-dlp's wiki "PO Token Guide" (2025-2026).
-    "bot_check": (
+    "bot_check": N_(
         "YouTube wants proof that this server is not a bot. Either:\n"
         "• Cookies: export a cookies.txt (Netscape format) from a browser signed in to YouTube, "
         "set `YOUTUBE_COOKIES_FILE` to it and restart the bot.\n"
@@ -31,17 +32,17 @@ REMEDIES: dict[BlockKind, str] = {
         "token server (see yt-dlp's PO Token Guide), then restart the bot.\n"
         "Then run `/youtube resume`."
     ),
-    "rate_limited": (
+    "rate_limited": N_(
         "YouTube is rate-limiting this server (HTTP 429). Wait an hour or two (or set "
         "`YOUTUBE_COOKIES_FILE`), then run `/youtube resume`."
     ),
-    "cookies": (
+    "cookies": N_(
         "The cookies in `YOUTUBE_COOKIES_FILE` are no longer valid or can't be read. Export "
         "fresh ones from a browser signed in to YouTube, replace the file and restart the "
         "bot, then run `/youtube resume`."
     ),
 }
-PAUSED_MESSAGE = "Paused: YouTube is refusing this server for now. An admin has been told."
+PAUSED_MESSAGE = N_("Paused: YouTube is refusing this server for now. An admin has been told.")
 
 
 @dataclass(frozen=True)

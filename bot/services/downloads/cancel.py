@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from bot.errors import InvalidInput, NotAllowed
+from bot.i18n import N_
 from bot.services.downloads.endings import JobEndings
 from bot.services.downloads.folders import DownloadDir
 from bot.services.downloads.notices import Notices
@@ -18,7 +19,7 @@ from storage.models import DownloadJob, JobStatus
 
 log = logging.getLogger(__name__)
 
-NOT_YOURS = "Only the member who queued this download, or an admin, can cancel it."
+NOT_YOURS = N_("Only the member who queued this download, or an admin, can cancel it.")
 
 
 @dataclass
@@ -36,7 +37,7 @@ class Canceller:
         async with self.runs.lock:
             job = await DownloadJob.get_or_none(id=job_id)
             if job is None:
-                raise InvalidInput(f"There's no download #{job_id}.")
+                raise InvalidInput(N_("There's no download #{job_id}."), job_id=job_id)
             if job.discord_id != by_discord_id and not is_admin:
                 raise NotAllowed(NOT_YOURS)
             if job.status in FINISHED:

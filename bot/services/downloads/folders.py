@@ -7,6 +7,7 @@ from pathlib import Path
 
 from bot.clients.ytdlp import safe_name
 from bot.errors import InvalidInput
+from bot.i18n import N_
 from storage.models import DownloadJob
 
 
@@ -21,7 +22,7 @@ class DownloadDir:
         fallback = "playlist-" + hashlib.sha1(url.encode()).hexdigest()[:8]
         folder = (self.root / safe_name(title, fallback)).resolve()
         if folder.parent != self.root:
-            raise InvalidInput("That playlist's name can't be used as a folder name.")
+            raise InvalidInput(N_("That playlist's name can't be used as a folder name."))
         return folder
 
     def folder_of(self, job: DownloadJob) -> Path | None:

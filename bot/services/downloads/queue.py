@@ -12,12 +12,13 @@ from tortoise.transactions import in_transaction
 
 from bot.clients.ytdlp import DownloadFailed, Entry, YouTubeBlocked
 from bot.errors import InvalidInput
+from bot.i18n import N_, PluralMsg
 from bot.services.downloads.folders import DownloadDir
 from bot.services.downloads.newvideos import NewVideos
 from bot.services.downloads.options import DownloadOptions
 from bot.services.downloads.progress import ACTIVE, FINISHED, JobProgress
 from bot.services.downloads.runs import Runs
-from bot.services.downloads.text import clean, plural
+from bot.services.downloads.text import clean
 from bot.services.downloads.urls import check_url
 from bot.services.ratelimit import RateLimiter
 from storage.models import DownloadItem, DownloadJob, ItemStatus, JobStatus
@@ -65,19 +66,26 @@ class DownloadQueue:
                 raise  # the service pauses the queue and tells the member
             except DownloadFailed as exc:
                 raise InvalidInput(
-                    f"I couldn't read that playlist ({clean(exc.reason, 200)}). "
-                    "Check that it's public, then try again."
+                    N_(
+                        "I couldn't read that playlist ({reason}). "
+                        "Check that it's public, then try again."
+                    ),
+                    reason=clean(exc.reason, 200),
                 ) from exc
             if len(playlist.entries) > o.max_items:
                 count = playlist.count if playlist.count and playlist.count > o.max_items else 0
                 size = str(count) if count else f"more than {o.max_items}"
                 raise InvalidInput(
-                    f"That playlist has {size} videos; I can take at most {o.max_items}. "
-                    "Try a shorter playlist."
+                    N_(
+                        "That playlist has {size} videos; I can take at most {max_items}. "
+                        "Try a shorter playlist."
+                    ),
+                    size=size,
+                    max_items=o.max_items,
                 )
             entries = [e for e in playlist.entries if self._entry_allowed(e)]
             if not entries:
-                raise InvalidInput("I found no videos I can download there.")
+                raise InvalidInput(N_("I found no videos I can download there."))
             title = clean(playlist.title, 500) or "YouTube"
             job = await self._store(
                 DownloadJob(
@@ -150,8 +158,13 @@ class DownloadQueue:
         active = await DownloadJob.filter(discord_id=discord_id, status__in=ACTIVE).count()
         if active >= self.options.per_user_queued:
             raise InvalidInput(
-                f"You already have {plural(active, 'YouTube download')} queued or running. "
-                "Wait for one to finish, or cancel one in `/downloads`."
+                PluralMsg(
+                    "You already have {count} YouTube download queued or running. "
+                    "Wait for it to finish, or cancel it in `/downloads`.",
+                    "You already have {count} YouTube downloads queued or running. "
+                    "Wait for one to finish, or cancel one in `/downloads`.",
+                    active,
+                )
             )
 
     def _entry_allowed(self, entry: Entry) -> bool:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from bot.clients.plex import PlexClient
 from bot.clients.ytdlp import YouTubeBlocked
 from bot.errors import InvalidInput
+from bot.i18n import N_
 from bot.services.downloads.block import QueueBlock
 from bot.services.downloads.cancel import Canceller
 from bot.services.downloads.endings import JobEndings
@@ -31,7 +32,7 @@ from storage.models import DownloadJob, YoutubeSubscription
 if TYPE_CHECKING:
     from bot.clients.ytdlp import YtDlp
 
-BLOCKED = (
+BLOCKED = N_(
     "YouTube is refusing this server right now, so downloads are paused and the admins "
     "have been told. Try again once they've resumed the queue."
 )
@@ -99,6 +100,11 @@ class DownloadService:
     def paused_by_youtube(self) -> bool:
         """YouTube refused the server: the queue waits for an admin's /youtube resume."""
         return self._block.active
+
+    @property
+    def notify_channel_id(self) -> int | None:
+        """Where finished downloads are announced: the YouTube channel, else the notify one."""
+        return self._notices.notify_channel_id
 
     @property
     def subscription_hours(self) -> float:

@@ -24,6 +24,7 @@ from tortoise.expressions import Q
 
 from bot.clients.ytdlp import DownloadFailed, Entry, Playlist, YouTubeBlocked
 from bot.errors import InvalidInput, NotAllowed
+from bot.i18n import N_
 from bot.services.downloads.block import QueueBlock
 from bot.services.downloads.newvideos import NewVideos
 from bot.services.downloads.queue import DownloadQueue
@@ -101,16 +102,21 @@ class YouTubeSubscriptions:
         checked = check_url(url, self.allowed_hosts)
         if self.block.active:
             raise InvalidInput(
-                "YouTube is refusing this server right now and the admins have been told. "
-                "Try again once downloads run again."
+                N_(
+                    "YouTube is refusing this server right now and the admins have been told. "
+                    "Try again once downloads run again."
+                )
             )
         if await YoutubeSubscription.filter(discord_id=discord_id, url=checked).exists():
-            raise InvalidInput("You already follow that. See `/youtube subscriptions`.")
+            raise InvalidInput(N_("You already follow that. See `/youtube subscriptions`."))
         mine = await YoutubeSubscription.filter(discord_id=discord_id).count()
         if not is_admin and mine >= self.max_per_member:
             raise InvalidInput(
-                f"You follow {mine} already, the most I allow. Stop one in "
-                "`/youtube subscriptions` first."
+                N_(
+                    "You follow {mine} already, the most I allow. "
+                    "Stop one in `/youtube subscriptions` first."
+                ),
+                mine=mine,
             )
         playlist = await self._list(checked)
         title = _clean(playlist.title, 500) or "YouTube"
@@ -134,8 +140,8 @@ class YouTubeSubscriptions:
             raise
         except DownloadFailed as exc:
             raise InvalidInput(
-                f"I couldn't read that ({_clean(exc.reason, 200)}). "
-                "Check that it's public, then try again."
+                N_("I couldn't read that ({reason}). Check that it's public, then try again."),
+                reason=_clean(exc.reason, 200),
             ) from exc
 
     async def of_member(self, discord_id: int | None) -> list[SubscriptionView]:
@@ -151,9 +157,9 @@ class YouTubeSubscriptions:
         """Stop a subscription (its member or an admin); returns its title."""
         sub = await YoutubeSubscription.get_or_none(id=subscription_id)
         if sub is None:
-            raise InvalidInput("That subscription has already stopped.")
+            raise InvalidInput(N_("That subscription has already stopped."))
         if sub.discord_id != by_discord_id and not is_admin:
-            raise NotAllowed("Only the member who subscribed, or an admin, can stop it.")
+            raise NotAllowed(N_("Only the member who subscribed, or an admin, can stop it."))
         await sub.delete()
         log.info("youtube: subscription #%s stopped by %s", subscription_id, by_discord_id)
         return sub.title

@@ -8,9 +8,10 @@ from collections.abc import Sequence
 from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
 from bot.errors import InvalidInput
+from bot.i18n import N_
 from bot.services.downloads.text import CONTROL
 
-NOT_YOUTUBE = "That's not a YouTube video or playlist URL."
+NOT_YOUTUBE = N_("That's not a YouTube video or playlist URL.")
 # Hosts whose URLs must have a video or playlist shape; other allowed hosts (tests) need not.
 YOUTUBE_HOSTS = frozenset(
     {"youtube.com", "www.youtube.com", "m.youtube.com", "music.youtube.com", "youtu.be"}

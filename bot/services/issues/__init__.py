@@ -28,6 +28,11 @@ class Issues:
         self._reporting = reporting
         self._tracking = tracking
 
+    @property
+    def approval_channel_id(self) -> int | None:
+        """Where issue cards go: the issues channel, else the approval or health channel."""
+        return self._tracking.approval_channel_id
+
     async def report(
         self,
         discord_id: int,

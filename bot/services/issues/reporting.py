@@ -14,6 +14,7 @@ from bot.clients.overseerr import (
 )
 from bot.clients.overseerr.issues import OverseerrIssues
 from bot.errors import InvalidInput, NotAllowed, ServiceRejected, ServiceUnavailable
+from bot.i18n import N_
 from bot.services.issues.summaries import PROBLEMS, IssueView, label, view
 from bot.services.issues.tracking import FindUser, IssueTracker, Known
 from bot.services.ratelimit import RateLimiter
@@ -26,7 +27,6 @@ ON_PLEX = (MEDIA_AVAILABLE, MEDIA_PARTIALLY_AVAILABLE)
 RATE_NAME = "issue"
 SUGGEST_TIMEOUT = 2.5
 MAX_CHOICES = 25
-CHOICE_NAME_MAX = 100
 MESSAGE_MAX = 1000
 CHOICE_VALUE = re.compile(r"(movie|tv):(\d{1,9})")
 TITLE_YEAR = re.compile(r"(.+?)\s*\((\d{4})\)")
@@ -87,7 +87,7 @@ class IssueReporter:
         """
         issue_type = PROBLEMS.get(problem.strip().casefold())
         if issue_type is None:
-            raise InvalidInput("The problem must be video, audio, subtitles or other.")
+            raise InvalidInput(N_("The problem must be video, audio, subtitles or other."))
         text = " ".join((message or "").split())[:MESSAGE_MAX]
         media_type, tmdb_id, found_title, year = await self._on_plex(title)
         try:
@@ -97,8 +97,11 @@ class IssueReporter:
         ref = await self.issues.media(media_type, tmdb_id)
         if ref is None or ref.status not in ON_PLEX:
             raise InvalidInput(
-                f"**{label(found_title, year)}** isn't on Plex, so there's nothing to report. "
-                "Use `/request` to ask for it."
+                N_(
+                    "**{title}** isn't on Plex, so there's nothing to report. "
+                    "Use `/request` to ask for it."
+                ),
+                title=label(found_title, year),
             )
         if not exempt:
             await self.limiter.hit(RATE_NAME, self.rate, discord_id, what="reports")
@@ -108,8 +111,10 @@ class IssueReporter:
         except ServiceRejected as exc:
             if exc.status in (401, 403):
                 raise NotAllowed(
-                    "Your Overseerr account isn't allowed to report issues. "
-                    "Ask an admin to give it the “Report Issues” permission."
+                    N_(
+                        "Your Overseerr account isn't allowed to report issues. "
+                        "Ask an admin to give it the “Report Issues” permission."
+                    )
                 ) from exc
             raise
         known = Known(discord_id=discord_id, title=found_title, year=year)
@@ -121,7 +126,7 @@ class IssueReporter:
         """(media type, TMDB id, title, year) of a picked choice or of typed text on Plex."""
         value = " ".join(text.split())
         if not value:
-            raise InvalidInput("Tell me which title has the problem.")
+            raise InvalidInput(N_("Tell me which title has the problem."))
         match = CHOICE_VALUE.fullmatch(value)
         if match:
             kind, tmdb_id = match.group(1), int(match.group(2))
@@ -136,8 +141,14 @@ class IssueReporter:
         exact = [r for r in results if r.title.casefold() == query.casefold()]
         picked = exact if exact else results
         if len(picked) != 1:
-            what = "Several titles on Plex match" if picked else "Nothing on Plex matches"
-            raise InvalidInput(f"{what} “{name}”. Pick one from the suggestions.")
+            if picked:
+                raise InvalidInput(
+                    N_("Several titles on Plex match “{name}”. Pick one from the suggestions."),
+                    name=name,
+                )
+            raise InvalidInput(
+                N_("Nothing on Plex matches “{name}”. Pick one from the suggestions."), name=name
+            )
         found = picked[0]
         return found.media_type, found.tmdb_id, found.title, found.year
 
@@ -154,8 +165,5 @@ def _choice_label(result: SearchResult) -> str:
 
 
 def _choice(result: SearchResult) -> Choice:
-    kind = " · Movie" if result.media_type == "movie" else " · TV"
-    name = _choice_label(result)
-    if len(name) + len(kind) > CHOICE_NAME_MAX:
-        name = name[: CHOICE_NAME_MAX - len(kind) - 1] + "…"
-    return Choice(name + kind, f"{result.media_type}:{result.tmdb_id}")
+    kind = N_("Movie") if result.media_type == "movie" else N_("TV")
+    return Choice.tagged(_choice_label(result), f"{result.media_type}:{result.tmdb_id}", (kind,))

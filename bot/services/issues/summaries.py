@@ -6,11 +6,20 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.clients.overseerr.issues import ISSUE_TYPES
+from bot.i18n import N_, Msg
+from bot.i18n.messages import joined
 from bot.services.outbox import Button
 from storage.models import IssueCard, ReportedIssue
 
 PROBLEMS = ISSUE_TYPES  # "video" -> 1, "audio" -> 2, "subtitles" -> 3, "other" -> 4
 PROBLEM_NAMES = {number: name for name, number in ISSUE_TYPES.items()}
+# What each problem is called in a sentence ("a video problem").
+PROBLEM_WORDS = {
+    "video": N_("video"),
+    "audio": N_("audio"),
+    "subtitles": N_("subtitles"),
+    "other": N_("other"),
+}
 THREAD_KEPT = 10  # comments a card shows (the newest); Overseerr keeps them all
 COMMENT_MAX = 300  # characters of one comment on a card or in a DM
 
@@ -41,7 +50,7 @@ class IssueCardView:
     overseerr_issue_id: int
     channel_id: int
     message_id: int | None  # None until the outbox has posted it
-    content: str
+    content: Msg
     buttons: tuple[Button, ...]  # Resolve while open, none once resolved
     resolved: bool
 
@@ -65,7 +74,7 @@ def view(row: ReportedIssue) -> IssueView:
 
 def resolve_buttons(overseerr_issue_id: int) -> list[Button]:
     """Resolve, with the stable custom id the persistent handler matches."""
-    return [Button("Resolve", custom_id=f"issue:resolve:{overseerr_issue_id}", style="success")]
+    return [Button(N_("Resolve"), custom_id=f"issue:resolve:{overseerr_issue_id}", style="success")]
 
 
 def short(text: str, limit: int = COMMENT_MAX) -> str:
@@ -73,30 +82,39 @@ def short(text: str, limit: int = COMMENT_MAX) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def card_text(row: ReportedIssue, card: IssueCard) -> str:
+def problem_word(row: ReportedIssue) -> Msg:
+    return Msg(PROBLEM_WORDS[PROBLEM_NAMES.get(row.issue_type, "other")])
+
+
+def card_text(row: ReportedIssue, card: IssueCard) -> Msg:
     """The card: what and who, the comment thread, and how it was resolved."""
-    who = f"<@{row.discord_id}>" if row.discord_id else "someone on Overseerr"
-    kind = "movie" if row.media_type == "movie" else "TV"
-    problem = PROBLEM_NAMES.get(row.issue_type, "other")
-    lines = [
-        f"🛠️ **{label(row.title, row.year)}** ({kind}): {who} reported a **{problem}** problem. "
-        f"Overseerr issue #{row.overseerr_issue_id}."
+    who = f"<@{row.discord_id}>" if row.discord_id else Msg("someone on Overseerr")
+    kind = Msg("movie") if row.media_type == "movie" else Msg("TV")
+    lines: list[Msg | str] = [
+        Msg(
+            "🛠️ **{title}** ({kind}): {who} reported a **{problem}** problem. "
+            "Overseerr issue #{id}.",
+            title=label(row.title, row.year),
+            kind=kind,
+            who=who,
+            problem=problem_word(row),
+            id=row.overseerr_issue_id,
+        )
     ]
     for comment in row.thread[-THREAD_KEPT:]:
         lines.append(f"> **{comment['who']}**: {comment['message']}")
     if row.resolved:
-        lines.append(f"✅ {resolved_how(card)}.")
-    text = "\n".join(lines)
-    return text if len(text) <= 2000 else text[:1999] + "…"
+        lines.append(Msg("✅ {how}.", how=resolved_how(card)))
+    return joined(lines)
 
 
-def resolved_how(card: IssueCard) -> str:
+def resolved_how(card: IssueCard) -> Msg:
     when = f" <t:{int(card.resolved_at.timestamp())}:R>" if card.resolved_at else ""
     if card.resolved_by is not None:
-        return f"Resolved by <@{card.resolved_by}>{when}"
+        return Msg("Resolved by {admin}{when}", admin=f"<@{card.resolved_by}>", when=when)
     if card.resolved_by_name:
-        return f"Resolved on Overseerr by {card.resolved_by_name}{when}"
-    return f"Resolved on Overseerr{when}"
+        return Msg("Resolved on Overseerr by {name}{when}", name=card.resolved_by_name, when=when)
+    return Msg("Resolved on Overseerr{when}", when=when)
 
 
 def card_view(row: ReportedIssue, card: IssueCard, message_id: int | None) -> IssueCardView:
@@ -111,15 +129,23 @@ def card_view(row: ReportedIssue, card: IssueCard, message_id: int | None) -> Is
     )
 
 
-def comment_dm(row: ReportedIssue, who: str, message: str) -> str:
-    return (
-        f"💬 **{who}** replied to your {PROBLEM_NAMES.get(row.issue_type, 'other')} report on "
-        f"**{label(row.title, row.year)}**: {short(message)}"
+def comment_dm(row: ReportedIssue, who: str | Msg, message: str) -> Msg:
+    return Msg(
+        "💬 **{who}** replied to your {problem} report on **{title}**: {message}",
+        who=who,
+        problem=problem_word(row),
+        title=label(row.title, row.year),
+        message=short(message),
     )
 
 
-def status_dm(row: ReportedIssue) -> str:
+def status_dm(row: ReportedIssue) -> Msg:
     what = label(row.title, row.year)
     if row.resolved:
-        return f"✅ Your report on **{what}** was marked resolved. Thanks for letting us know!"
-    return f"🔁 Your report on **{what}** was reopened: someone is looking at it again."
+        return Msg(
+            "✅ Your report on **{title}** was marked resolved. Thanks for letting us know!",
+            title=what,
+        )
+    return Msg(
+        "🔁 Your report on **{title}** was reopened: someone is looking at it again.", title=what
+    )

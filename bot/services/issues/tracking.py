@@ -22,6 +22,7 @@ from bot.clients.overseerr import OverseerrClient, OverseerrUser
 from bot.clients.overseerr.issues import IssueWebhookBody, OverseerrIssue, OverseerrIssues
 from bot.clients.overseerr.models import describe
 from bot.errors import DependencyError, ServiceRejected, UserError
+from bot.i18n import N_, Msg
 from bot.services.issues.summaries import (
     THREAD_KEPT,
     IssueCardView,
@@ -45,11 +46,11 @@ POLL_OPEN = 50  # and at most this many of our open ones re-read besides
 
 
 class IssueNotFound(UserError):
-    message = "I don't know that issue any more. Look it up on Overseerr."
+    message = N_("I don't know that issue any more. Look it up on Overseerr.")
 
 
 class IssueAlreadyResolved(UserError):
-    message = "That issue is already resolved."
+    message = N_("That issue is already resolved.")
 
 
 @dataclass(frozen=True)
@@ -79,8 +80,8 @@ class IssueTracker:
 
     @property
     def approval_channel_id(self) -> int | None:
-        """Issue cards go to the approval channel (the health channel when none is chosen)."""
-        return self.places.approval_channel
+        """Issue cards: the issues channel, else the approval channel, else the health channel."""
+        return self.places.issues_channel
 
     # -- one issue ------------------------------------------------------------------------
 
@@ -138,7 +139,8 @@ class IssueTracker:
             row.thread = [*row.thread, _entry(comment.user_name, comment.message)][-THREAD_KEPT:]
             if row.discord_id is not None and comment.user_id != row.overseerr_user_id:
                 key = f"issue:{row.overseerr_issue_id}:comment:{comment.id}"
-                text = comment_dm(row, comment.user_name or "Someone", comment.message)
+                who = comment.user_name or Msg("Someone")
+                text = comment_dm(row, who, comment.message)
                 await self.outbox.dm(key, row.discord_id, text)
         if new:
             row.last_comment_id = max(c.id for c in new)

@@ -6,21 +6,22 @@ import logging
 from datetime import datetime
 
 from bot.errors import InvalidInput
+from bot.i18n import N_
 from bot.services.outbox import Button
 from storage.models import Incident
 
 log = logging.getLogger(__name__)
 
 ACK_PREFIX = "health:ack:"
-INCIDENT_GONE = "That incident is no longer stored."
-INCIDENT_OVER = "That incident is already over."
+INCIDENT_GONE = N_("That incident is no longer stored.")
+INCIDENT_OVER = N_("That incident is already over.")
 
 
 def ack_button(incident: Incident | None) -> tuple[Button, ...]:
     """The Acknowledge button of an alert (none while the incident could not be stored)."""
     if incident is None:
         return ()
-    return (Button("Acknowledge", custom_id=f"{ACK_PREFIX}{incident.id}", style="primary"),)
+    return (Button(N_("Acknowledge"), custom_id=f"{ACK_PREFIX}{incident.id}", style="primary"),)
 
 
 async def acknowledge(incident_id: int, by: int, at: datetime) -> Incident:

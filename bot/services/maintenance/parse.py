@@ -10,22 +10,25 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.errors import InvalidInput
+from bot.i18n import N_
 from bot.services.maintenance.windows import DAY_MINUTES, local_instant
 
 MAX_LENGTH = timedelta(days=30)
-EXAMPLES = "try `30m`, `2h` or `until tomorrow 08:00`"
-ZERO = f"A mute must last at least 1 minute: {EXAMPLES}."
-NEGATIVE = f"A mute can't last a negative time: {EXAMPLES}."
-TOO_LONG_MUTE = "A mute can last at most 30 days. For a longer break, use `/maintenance once`."
-UNREADABLE_DURATION = "I can't read `{text}` as a length of time: " + EXAMPLES + "."
-NO_UNIT = (
+# What admins type stays English (`30m`, `until tomorrow 08:00`): translations keep it as is.
+ZERO = N_("A mute must last at least 1 minute: try `30m`, `2h` or `until tomorrow 08:00`.")
+NEGATIVE = N_("A mute can't last a negative time: try `30m`, `2h` or `until tomorrow 08:00`.")
+TOO_LONG_MUTE = N_("A mute can last at most 30 days. For a longer break, use `/maintenance once`.")
+UNREADABLE_DURATION = N_(
+    "I can't read `{text}` as a length of time: try `30m`, `2h` or `until tomorrow 08:00`."
+)
+NO_UNIT = N_(
     "Add a unit to `{text}`: `{text}m` for minutes, `{text}h` for hours or `{text}d` for days."
 )
-UNREADABLE_CLOCK = "I can't read `{text}` as a time of day: use 24-hour `HH:MM`, e.g. `03:00`."
-UNREADABLE_MOMENT = (
+UNREADABLE_CLOCK = N_("I can't read `{text}` as a time of day: use 24-hour `HH:MM`, e.g. `03:00`.")
+UNREADABLE_MOMENT = N_(
     "I can't read `{text}` as a time: use `HH:MM`, `tomorrow HH:MM` or `YYYY-MM-DD HH:MM`."
 )
-PASSED = "{when} has already passed: pick a later time."
+PASSED = N_("{when} has already passed: pick a later time.")
 
 UNITS = {
     "m": 1,
@@ -58,10 +61,10 @@ def parse_clock(text: str) -> int:
     """`HH:MM` (24-hour, `24:00` allowed) as minutes after midnight."""
     found = CLOCK.fullmatch(text.strip())
     if found is None:
-        raise InvalidInput(UNREADABLE_CLOCK.format(text=text.strip()))
+        raise InvalidInput(UNREADABLE_CLOCK, text=text.strip())
     hours, minutes = int(found[1]), int(found[2])
     if minutes > 59 or hours > 24 or (hours == 24 and minutes):
-        raise InvalidInput(UNREADABLE_CLOCK.format(text=text.strip()))
+        raise InvalidInput(UNREADABLE_CLOCK, text=text.strip())
     return hours * 60 + minutes
 
 
@@ -71,12 +74,10 @@ def parse_duration(text: str) -> timedelta:
     negative = cleaned.startswith("-")
     body = cleaned.lstrip("-+").strip()
     if body.isdigit():
-        raise InvalidInput(
-            ZERO if int(body) == 0 else NEGATIVE if negative else NO_UNIT.format(text=body)
-        )
+        raise InvalidInput(ZERO if int(body) == 0 else NEGATIVE if negative else NO_UNIT, text=body)
     parts = PART.findall(body)
     if DURATION.fullmatch(body) is None or any(unit not in UNITS for _, unit in parts):
-        raise InvalidInput(UNREADABLE_DURATION.format(text=text.strip()))
+        raise InvalidInput(UNREADABLE_DURATION, text=text.strip())
     minutes = sum(int(amount) * UNITS[unit] for amount, unit in parts)
     if minutes == 0:
         raise InvalidInput(ZERO)
@@ -99,7 +100,7 @@ def parse_moment(text: str, now: datetime, zone: ZoneInfo, day: date | None = No
     if len(words) == 1:
         return local_instant(day or today, parse_clock(words[0]), zone)
     if len(words) != 2:
-        raise InvalidInput(UNREADABLE_MOMENT.format(text=text.strip()))
+        raise InvalidInput(UNREADABLE_MOMENT, text=text.strip())
     first, clock = words
     if first == "today":
         on = today
@@ -109,9 +110,9 @@ def parse_moment(text: str, now: datetime, zone: ZoneInfo, day: date | None = No
         try:
             on = date(int(found[1]), int(found[2]), int(found[3]))
         except ValueError:
-            raise InvalidInput(UNREADABLE_MOMENT.format(text=text.strip())) from None
+            raise InvalidInput(UNREADABLE_MOMENT, text=text.strip()) from None
     else:
-        raise InvalidInput(UNREADABLE_MOMENT.format(text=text.strip()))
+        raise InvalidInput(UNREADABLE_MOMENT, text=text.strip())
     return local_instant(on, parse_clock(clock), zone)
 
 
@@ -128,7 +129,7 @@ def parse_mute_end(text: str, now: datetime, zone: ZoneInfo) -> datetime:
     if len(moment.split()) == 1 and ends <= now:
         ends = parse_moment(moment, now, zone, now.astimezone(zone).date() + timedelta(days=1))
     if ends <= now:
-        raise InvalidInput(PASSED.format(when=local_text(ends, zone)))
+        raise InvalidInput(PASSED, when=local_text(ends, zone))
     if ends - now > MAX_LENGTH:
         raise InvalidInput(TOO_LONG_MUTE)
     return ends

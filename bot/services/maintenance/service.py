@@ -15,6 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.errors import InvalidInput
+from bot.i18n import N_
 from bot.services.maintenance.acks import acknowledge
 from bot.services.maintenance.parse import (
     MAX_LENGTH,
@@ -28,16 +29,19 @@ from storage.models import Incident, MaintenanceWindow
 
 log = logging.getLogger(__name__)
 
-UNKNOWN_SERVICE = "There is no service called `{name}`. Pick one of: {known}."
-END_BEFORE_START = "A window must end after it starts ({start} → {end})."
-PAST_MIDNIGHT = " For one past midnight, add two: one until `24:00`, one from `00:00`."
-OVER = "That window is already over ({end})."
-TOO_LONG_WINDOW = "A one-off window can last at most 30 days."
-OVERLAP = (
+UNKNOWN_SERVICE = N_("There is no service called `{name}`. Pick one of: {known}.")
+END_BEFORE_START = N_("A window must end after it starts ({start} → {end}).")
+PAST_MIDNIGHT = N_(
+    "A window must end after it starts ({start} → {end}). "
+    "For one past midnight, add two: one until `24:00`, one from `00:00`."
+)
+OVER = N_("That window is already over ({end}).")
+TOO_LONG_WINDOW = N_("A one-off window can last at most 30 days.")
+OVERLAP = N_(
     "That overlaps window #{id} of **{service}** ({what}). "
     "Remove it with `/maintenance remove` or pick another time."
 )
-NO_WINDOW = "There is no maintenance window or mute #{id}. `/maintenance list` shows them."
+NO_WINDOW = N_("There is no maintenance window or mute #{id}. `/maintenance list` shows them.")
 
 
 def now() -> datetime:
@@ -92,7 +96,7 @@ class Maintenance:
         names = self.names()
         name = service.strip().lower()
         if name not in names:
-            raise InvalidInput(UNKNOWN_SERVICE.format(name=service.strip(), known=", ".join(names)))
+            raise InvalidInput(UNKNOWN_SERVICE, name=service.strip(), known=", ".join(names))
         return name
 
     async def mute(self, service: str, length: str, by: int | None) -> Window:
@@ -120,12 +124,12 @@ class Maintenance:
         ends = parse_moment(end, at, self.zone, starts.astimezone(self.zone).date())
         if ends <= starts:
             raise InvalidInput(
-                END_BEFORE_START.format(
-                    start=local_text(starts, self.zone), end=local_text(ends, self.zone)
-                )
+                END_BEFORE_START,
+                start=local_text(starts, self.zone),
+                end=local_text(ends, self.zone),
             )
         if ends <= at:
-            raise InvalidInput(OVER.format(end=local_text(ends, self.zone)))
+            raise InvalidInput(OVER, end=local_text(ends, self.zone))
         if ends - starts > MAX_LENGTH:
             raise InvalidInput(TOO_LONG_WINDOW)
         draft = Window(0, name, Kind.ONCE, starts_at=starts, ends_at=ends)
@@ -142,8 +146,7 @@ class Maintenance:
         name = self.known(service)
         first, last = parse_clock(start), parse_clock(end)
         if last <= first:
-            message = END_BEFORE_START.format(start=clock_text(first), end=clock_text(last))
-            raise InvalidInput(message + PAST_MIDNIGHT)
+            raise InvalidInput(PAST_MIDNIGHT, start=clock_text(first), end=clock_text(last))
         draft = Window(0, name, Kind.WEEKLY, weekday=weekday, start_minute=first, end_minute=last)
         async with self._lock:
             self._refuse_overlap(draft)
@@ -161,7 +164,7 @@ class Maintenance:
         async with self._lock:
             window = self.windows.get(window_id)
             if window is None or window.over(self.clock()):
-                raise InvalidInput(NO_WINDOW.format(id=window_id))
+                raise InvalidInput(NO_WINDOW, id=window_id)
             await MaintenanceWindow.filter(id=window_id).delete()
             del self.windows[window_id]
         log.info("maintenance: removed #%s (%s, %s)", window.id, window.service, window.kind)
@@ -174,7 +177,7 @@ class Maintenance:
                 continue
             if window.overlaps(draft, self.zone):
                 raise InvalidInput(
-                    OVERLAP.format(id=window.id, service=window.service, what=window.describe())
+                    OVERLAP, id=window.id, service=window.service, what=window.describe()
                 )
 
     async def _drop_mutes(self, service: str) -> int:

@@ -13,11 +13,20 @@ from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
+from bot.i18n import N_, Msg
 from storage.models import MaintenanceWindow
 
 DAY_MINUTES = 24 * 60
 Span = tuple[datetime, datetime]
-WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+WEEKDAYS = (
+    N_("Monday"),
+    N_("Tuesday"),
+    N_("Wednesday"),
+    N_("Thursday"),
+    N_("Friday"),
+    N_("Saturday"),
+    N_("Sunday"),
+)
 
 
 class Kind(StrEnum):
@@ -114,17 +123,20 @@ class Window:
         base = self.weekday * DAY_MINUTES
         return base + self.start_minute, base + self.end_minute
 
-    def describe(self) -> str:
+    def describe(self) -> Msg:
         """How the window reads in a list (instants as Discord timestamps)."""
         if self.kind is Kind.WEEKLY:
             assert self.weekday is not None
             assert self.start_minute is not None and self.end_minute is not None
-            return (
-                f"every {WEEKDAYS[self.weekday]} "
-                f"{clock_text(self.start_minute)}–{clock_text(self.end_minute)}"
+            return Msg(
+                "every {day} {start}–{end}",
+                day=Msg(WEEKDAYS[self.weekday]),
+                start=clock_text(self.start_minute),
+                end=clock_text(self.end_minute),
             )
         assert self.starts_at is not None and self.ends_at is not None
-        until = int(self.ends_at.timestamp())
+        until = f"<t:{int(self.ends_at.timestamp())}:f>"
         if self.kind is Kind.MUTE:
-            return f"muted until <t:{until}:f>"
-        return f"<t:{int(self.starts_at.timestamp())}:f> to <t:{until}:f>"
+            return Msg("muted until {until}", until=until)
+        start = f"<t:{int(self.starts_at.timestamp())}:f>"
+        return Msg("{start} to {until}", start=start, until=until)

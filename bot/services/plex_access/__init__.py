@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from bot.clients.plex_sharing import PlexSharing
 from bot.config import Settings
+from bot.i18n import Msg
 from bot.services.crypto import TokenCipher
 from bot.services.outbox import Outbox
 from bot.services.plex_access.common import (
@@ -62,28 +63,28 @@ class AccessService:
     def close(self) -> None:
         self.sharing.close()
 
-    async def request(self, discord_id: int) -> str:
+    async def request(self, discord_id: int) -> Msg:
         return await self.invites.request(discord_id)
 
     async def approval_choice(self, access_id: int) -> LibraryChoice:
         return await self.invites.approval_choice(access_id)
 
-    async def approve(self, access_id: int, keys: Sequence[str], admin_id: int) -> str:
+    async def approve(self, access_id: int, keys: Sequence[str], admin_id: int) -> Msg:
         return await self.invites.approve(access_id, keys, admin_id)
 
-    async def decline(self, access_id: int, reason: str | None, admin_id: int) -> str:
+    async def decline(self, access_id: int, reason: str | None, admin_id: int) -> Msg:
         return await self.invites.decline(access_id, reason, admin_id)
 
     async def draft(self, discord_id: int, who: str | None, expiry: str | None) -> InviteDraft:
         return await self.invites.draft(discord_id, who, expiry)
 
-    async def invite(self, draft: InviteDraft, keys: Sequence[str], admin_id: int) -> str:
+    async def invite(self, draft: InviteDraft, keys: Sequence[str], admin_id: int) -> Msg:
         return await self.invites.invite(draft, keys, admin_id)
 
     async def library_choice(self, discord_id: int) -> LibraryChoice:
         return await self.upkeep.library_choice(discord_id)
 
-    async def change_libraries(self, discord_id: int, keys: Sequence[str], admin_id: int) -> str:
+    async def change_libraries(self, discord_id: int, keys: Sequence[str], admin_id: int) -> Msg:
         return await self.upkeep.change_libraries(discord_id, keys, admin_id)
 
     async def sync(self) -> int:
@@ -101,19 +102,24 @@ class AccessService:
         libraries = await self.invites.tv.libraries()
         chosen = preselected(libraries, await self.invites.defaults.libraries())
         role = await self.role_id()
-        shown = f"<@&{role}>" if role else "none (role-based access is off)"
+        shown = f"<@&{role}>" if role else Msg("none (role-based access is off)")
         return LibraryChoice(
-            f"Plex access role: {shown}. Libraries an approval preselects:", libraries, chosen
+            Msg("Plex access role: {role}. Libraries an approval preselects:", role=shown),
+            libraries,
+            chosen,
         )
 
-    async def choose_defaults(self, keys: Sequence[str]) -> str:
+    async def choose_defaults(self, keys: Sequence[str]) -> Msg:
         titles = titles_for(keys, await self.invites.tv.libraries())
         await self.invites.defaults.choose_libraries(keys)
-        return f"Approvals now preselect {', '.join(titles)}."
+        return Msg("Approvals now preselect {libraries}.", libraries=", ".join(titles))
 
-    async def choose_role(self, role_id: int, everyone_id: int) -> str:
+    async def choose_role(self, role_id: int, everyone_id: int) -> Msg:
         await self.invites.defaults.choose_role(role_id, everyone_id)
-        return f"Members with <@&{role_id}> now get Plex access once they sign in with `/link`."
+        return Msg(
+            "Members with {role} now get Plex access once they sign in with `/link`.",
+            role=f"<@&{role_id}>",
+        )
 
     async def role_members(self) -> list[int]:
         return await self.roles.members()
@@ -123,7 +129,7 @@ class AccessService:
     ) -> str:
         return await self.roles.observe(discord_id, holds=holds, present=present, admin=admin)
 
-    async def keep(self, access_id: int, admin_id: int) -> str:
+    async def keep(self, access_id: int, admin_id: int) -> Msg:
         return await self.upkeep.keep(access_id, admin_id)
 
     async def preview(self) -> list[Removal]:

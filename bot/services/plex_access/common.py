@@ -11,6 +11,7 @@ from typing import TypeVar
 
 from bot.clients.plex_sharing import Library, PlexSharing, Share
 from bot.errors import InvalidInput, ServiceUnavailable, UserError
+from bot.i18n import N_, Msg
 from bot.services.outbox import Button, Outbox
 from bot.services.retry import RetryPolicy
 from storage.models import AccessEvent, AccessState, PlexAccess
@@ -26,14 +27,14 @@ OPEN = (AccessState.REQUESTED, AccessState.INVITING, AccessState.INVITED, Access
 class PlexTvDown(UserError):
     """plex.tv did not answer after the retries; nothing was changed."""
 
-    message = (
+    message = N_(
         "plex.tv isn't answering, so nothing was changed on Plex. "
         "Try again in a minute: the request is still open."
     )
 
 
 class AlreadyHandled(UserError):
-    message = "This request was already handled."
+    message = N_("This request was already handled.")
 
 
 def now() -> datetime:
@@ -94,9 +95,11 @@ def titles_for(keys: Sequence[str], libraries: Sequence[Library]) -> list[str]:
     by_key = {lib.key: lib.title for lib in libraries}
     missing = [k for k in keys if k not in by_key]
     if missing:
-        raise InvalidInput("A library you picked was deleted meanwhile. Pick the libraries again.")
+        raise InvalidInput(
+            N_("A library you picked was deleted meanwhile. Pick the libraries again.")
+        )
     if not keys:
-        raise InvalidInput("Pick at least one library to share.")
+        raise InvalidInput(N_("Pick at least one library to share."))
     return [by_key[k] for k in keys]
 
 
@@ -148,10 +151,10 @@ class Notices:
     outbox: Outbox
     approvals: Callable[[], int | None]
 
-    async def dm(self, key: str, discord_id: int, text: str) -> None:
+    async def dm(self, key: str, discord_id: int, text: Msg) -> None:
         await self.outbox.dm(f"plex-access:{key}", discord_id, text)
 
-    async def admins(self, key: str, text: str, buttons: Sequence[Button] = ()) -> None:
+    async def admins(self, key: str, text: Msg, buttons: Sequence[Button] = ()) -> None:
         channel = self.approvals()
         if channel is None:
             log.warning("plex access: no approval channel for %s", key)

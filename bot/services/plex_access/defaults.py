@@ -10,6 +10,7 @@ import json
 from collections.abc import Sequence
 
 from bot.errors import InvalidInput
+from bot.i18n import N_
 from bot.services.places import SetByEnvironment
 from storage.models import KeyValue
 
@@ -46,7 +47,9 @@ class AccessDefaults:
         if self.env_role is not None:
             raise SetByEnvironment("PLEX_ACCESS_ROLE_ID")
         if role_id == everyone_id:
-            raise InvalidInput("@everyone can't be the Plex access role: pick a role to hand out.")
+            raise InvalidInput(
+                N_("@everyone can't be the Plex access role: pick a role to hand out.")
+            )
         await _store(ROLE, str(role_id))
 
 

@@ -11,6 +11,8 @@ from datetime import datetime, timedelta
 from bot.clients.plex import PlexAccountInfo
 from bot.clients.plex_sharing import Library
 from bot.errors import InvalidInput, ServiceRejected, UserError
+from bot.i18n import N_, Msg
+from bot.i18n.messages import joined
 from bot.services.crypto import TokenCipher
 from bot.services.outbox import Button
 from bot.services.plex_access.common import (
@@ -38,7 +40,7 @@ EXPIRY = re.compile(r"^(\d{1,4})d$")
 class LibraryChoice:
     """What an admin picks from: the server's libraries, the ones preselected, and a heading."""
 
-    heading: str
+    heading: Msg
     libraries: list[Library]
     chosen: list[str]
 
@@ -61,12 +63,12 @@ def parse_expiry(text: str | None) -> datetime | None:
         return None
     match = EXPIRY.match(text.strip().lower())
     if match is None or int(match.group(1)) == 0:
-        raise InvalidInput("That expiry isn't valid: use a number of days such as `30d`.")
+        raise InvalidInput(N_("That expiry isn't valid: use a number of days such as `30d`."))
     return now() + timedelta(days=int(match.group(1)))
 
 
-def library_list(titles: Sequence[str]) -> str:
-    return ", ".join(titles) if titles else "no libraries"
+def library_list(titles: Sequence[str]) -> str | Msg:
+    return ", ".join(titles) if titles else Msg("no libraries")
 
 
 async def open_access(discord_id: int) -> PlexAccess | None:
@@ -89,7 +91,7 @@ class AccessOffers:
             return ()  # already asked or invited: the refusal says nothing new
         if current is not None:  # the sign-in shows the access is gone (removed on Plex)
             await move(current, [AccessState.ACCEPTED], AccessState.REMOVED)
-            await record(current, "removed", None, detail="no access at a /link sign-in")
+            await record(current, "removed", None, detail=N_("no access at a /link sign-in"))
         await PlexAccess.filter(discord_id=discord_id, state=AccessState.OFFERED).delete()
         await PlexAccess.create(
             discord_id=discord_id,
@@ -100,7 +102,7 @@ class AccessOffers:
             token_encrypted=self.cipher.encrypt(token),
             source="request",
         )
-        return (Button("Request access", custom_id=REQUEST_BUTTON, style="primary"),)
+        return (Button(N_("Request access"), custom_id=REQUEST_BUTTON, style="primary"),)
 
 
 class Invites:
@@ -113,14 +115,17 @@ class Invites:
 
     # -- the member ---------------------------------------------------------------------
 
-    async def request(self, discord_id: int) -> str:
+    async def request(self, discord_id: int) -> Msg:
         """The member pressed Request access: one pending request, and a card for the admins."""
         current = await open_access(discord_id)
         if current is not None:
             raise UserError(_pending_text(current.state))
         if self.notices.approvals() is None:
             raise UserError(
-                "The admins haven't picked a channel for requests yet. Ask them to run `/setup`."
+                N_(
+                    "The admins haven't picked a channel for requests yet. "
+                    "Ask them to run `/setup`."
+                )
             )
         offered = (
             await PlexAccess.filter(discord_id=discord_id, state=AccessState.OFFERED)
@@ -128,19 +133,25 @@ class Invites:
             .first()
         )
         if offered is None or not await move(offered, [AccessState.OFFERED], AccessState.REQUESTED):
-            raise UserError("Sign in with `/link` first, then press Request access.")
+            raise UserError(N_("Sign in with `/link` first, then press Request access."))
         await record(offered, "requested", discord_id)
         email = f" ({offered.plex_email})" if offered.plex_email else ""
         await self.notices.admins(
             f"card:{offered.id}",
-            f"<@{discord_id}> asks for access to the Plex server as "
-            f"**{offered.plex_username}**{email}.",
+            Msg(
+                "{member} asks for access to the Plex server as **{name}**{email}.",
+                member=f"<@{discord_id}>",
+                name=offered.plex_username,
+                email=email,
+            ),
             (
-                Button("Approve", custom_id=f"plexaccess:approve:{offered.id}", style="success"),
-                Button("Decline", custom_id=f"plexaccess:decline:{offered.id}", style="danger"),
+                Button(
+                    N_("Approve"), custom_id=f"plexaccess:approve:{offered.id}", style="success"
+                ),
+                Button(N_("Decline"), custom_id=f"plexaccess:decline:{offered.id}", style="danger"),
             ),
         )
-        return "Request sent! The admins will decide, and I'll DM you either way."
+        return Msg("Request sent! The admins will decide, and I'll DM you either way.")
 
     # -- the admins' decision -----------------------------------------------------------
 
@@ -155,30 +166,42 @@ class Invites:
         row = await self._requested(access_id)
         libraries = await self.tv.libraries()
         return LibraryChoice(
-            f"Share which libraries with **{row.plex_username}** (<@{row.discord_id}>)?",
+            Msg(
+                "Share which libraries with **{name}** ({member})?",
+                name=row.plex_username,
+                member=f"<@{row.discord_id}>",
+            ),
             libraries,
             preselected(libraries, await self.defaults.libraries()),
         )
 
-    async def approve(self, access_id: int, keys: Sequence[str], admin_id: int) -> str:
+    async def approve(self, access_id: int, keys: Sequence[str], admin_id: int) -> Msg:
         """Send the invite for a request; the admin's answer."""
         row = await self._requested(access_id)
         return await self._send(row, [AccessState.REQUESTED], keys, admin_id)
 
-    async def decline(self, access_id: int, reason: str | None, admin_id: int) -> str:
+    async def decline(self, access_id: int, reason: str | None, admin_id: int) -> Msg:
         """Decline a request and DM the member why."""
         row = await self._requested(access_id)
         if not await move(row, [AccessState.REQUESTED], AccessState.DECLINED, invited_by=admin_id):
             raise AlreadyHandled()
         reason = (reason or "").strip() or None
         await record(row, "declined", admin_id, detail=reason)
-        why = f" The reason given: {reason}" if reason else ""
+        declined = Msg("An admin declined your request for access to the Plex server.")
         await self.notices.dm(
             f"declined:{row.id}",
             row.discord_id,
-            f"An admin declined your request for access to the Plex server.{why}",
+            Msg(
+                "An admin declined your request for access to the Plex server. "
+                "The reason given: {reason}",
+                reason=reason,
+            )
+            if reason
+            else declined,
         )
-        return f"Declined **{row.plex_username}**" + (f" ({reason})." if reason else ".")
+        if reason:
+            return Msg("Declined **{name}** ({reason}).", name=row.plex_username, reason=reason)
+        return Msg("Declined **{name}**.", name=row.plex_username)
 
     # -- /admin invite ------------------------------------------------------------------
 
@@ -202,31 +225,42 @@ class Invites:
         )
         if not name:
             raise InvalidInput(
-                f"<@{discord_id}> hasn't linked a Plex account: give their Plex username or email."
+                N_("{member} hasn't linked a Plex account: give their Plex username or email."),
+                member=f"<@{discord_id}>",
             )
         if not PLEX_NAME.match(name):
-            raise InvalidInput("That isn't a Plex username or email.")
+            raise InvalidInput(N_("That isn't a Plex username or email."))
         current = await open_access(discord_id)
         if current is not None and current.state != AccessState.REQUESTED:
-            raise UserError(f"<@{discord_id}> {_state_text(current.state)}")
+            raise UserError(_state_text(current.state), member=f"<@{discord_id}>")
         shares = await self.tv.shares()
         probe = PlexAccess(plex_username=name, plex_user_id=plex_user_id, plex_email=None)
         share = share_of(probe, shares)
         if link is not None and link.role == Role.ADMIN and not who:
-            raise UserError(f"<@{discord_id}> owns the Plex server: nothing to send.")
+            raise UserError(
+                N_("{member} owns the Plex server: nothing to send."), member=f"<@{discord_id}>"
+            )
         if share is not None:
-            what = "an invite waiting" if not share.accepted else "access already"
-            raise UserError(f"**{name}** has {what} to the Plex server: nothing to send.")
+            raise UserError(
+                N_("**{name}** has an invite waiting to the Plex server: nothing to send.")
+                if not share.accepted
+                else N_("**{name}** has access already to the Plex server: nothing to send."),
+                name=name,
+            )
         libraries = await self.tv.libraries()
         choice = LibraryChoice(
-            f"Share which libraries with **{name}** (<@{discord_id}>)?",
+            Msg(
+                "Share which libraries with **{name}** ({member})?",
+                name=name,
+                member=f"<@{discord_id}>",
+            ),
             libraries,
             preselected(libraries, await self.defaults.libraries()),
         )
         reused = asked.id if asked is not None else None
         return InviteDraft(discord_id, name, plex_user_id, expires_at, choice, reused)
 
-    async def invite(self, draft: InviteDraft, keys: Sequence[str], admin_id: int) -> str:
+    async def invite(self, draft: InviteDraft, keys: Sequence[str], admin_id: int) -> Msg:
         """Send an admin's invite; the member's own sign-in or request is used when it matches."""
         row = await PlexAccess.get_or_none(id=draft.access_id) if draft.access_id else None
         if row is not None and row.state in (AccessState.OFFERED, AccessState.REQUESTED):
@@ -252,20 +286,20 @@ class Invites:
         ).update(state=AccessState.DECLINED, updated_at=now())  # replaced by this invite
         return text
 
-    async def role_invite(self, row: PlexAccess) -> str:
+    async def role_invite(self, row: PlexAccess) -> Msg:
         """A signed-in member holds the Plex-access role: invite them with the default libraries."""
         libraries = await self.tv.libraries()
         keys = preselected(libraries, await self.defaults.libraries())
         if not await move(row, [AccessState.OFFERED], AccessState.REQUESTED, source="role"):
             raise AlreadyHandled()
-        await record(row, "requested", None, detail="holds the Plex access role")
+        await record(row, "requested", None, detail=N_("holds the Plex access role"))
         return await self._send(row, [AccessState.REQUESTED], keys, None)
 
     # -- the invite itself --------------------------------------------------------------
 
     async def _send(
         self, row: PlexAccess, frm: list[AccessState], keys: Sequence[str], admin_id: int | None
-    ) -> str:
+    ) -> Msg:
         """Invite once: a share already on plex.tv is taken as the invite, never sent twice."""
         titles = titles_for(keys, await self.tv.libraries())
         existing = share_of(row, await self.tv.shares())
@@ -285,22 +319,26 @@ class Invites:
                 raise
         await move(row, [AccessState.INVITING], AccessState.INVITED, library_keys=list(keys))
         if existing is not None and existing.accepted:  # shared meanwhile: the round links them
-            await record(row, "invited", admin_id, titles, detail="already on plex.tv")
-            return f"**{row.plex_username}** already has access; I'll finish their link."
+            await record(row, "invited", admin_id, titles, detail=N_("already on plex.tv"))
+            return Msg(
+                "**{name}** already has access; I'll finish their link.", name=row.plex_username
+            )
         await record(row, "invited", admin_id, titles)
-        until = (
-            f" Your access lasts until <t:{int(row.expires_at.timestamp())}:D>."
-            if row.expires_at
-            else ""
+        invited = Msg(
+            "You're invited to the Plex server ({libraries}). Accept the invite in the email "
+            "from Plex, or in the Plex app under Settings → Manage Library Access (pending "
+            "invites). I'll DM you once it's done.",
+            libraries=library_list(titles),
         )
-        await self.notices.dm(
-            f"invited:{row.id}",
-            row.discord_id,
-            f"You're invited to the Plex server ({library_list(titles)}). Accept the invite in "
-            "the email from Plex, or in the Plex app under Settings → Manage Library Access "
-            f"(pending invites). I'll DM you once it's done.{until}",
+        if row.expires_at:
+            until = f"<t:{int(row.expires_at.timestamp())}:D>"
+            invited = joined([invited, Msg("Your access lasts until {until}.", until=until)], " ")
+        await self.notices.dm(f"invited:{row.id}", row.discord_id, invited)
+        return Msg(
+            "Invite sent to **{name}** for {libraries}.",
+            name=row.plex_username,
+            libraries=library_list(titles),
         )
-        return f"Invite sent to **{row.plex_username}** for {library_list(titles)}."
 
 
 def _names(row: PlexAccess) -> set[str]:
@@ -310,23 +348,28 @@ def _names(row: PlexAccess) -> set[str]:
 def _refusal(who: str, exc: ServiceRejected) -> UserError:
     if exc.status in (400, 404, 422):
         return InvalidInput(
-            f"plex.tv doesn't know a Plex account **{who}**. Check the username or email."
+            N_("plex.tv doesn't know a Plex account **{name}**. Check the username or email."),
+            name=who,
         )
-    return UserError(f"plex.tv refused the invite for **{who}** (HTTP {exc.status}).")
+    return UserError(
+        N_("plex.tv refused the invite for **{name}** (HTTP {status})."),
+        name=who,
+        status=str(exc.status),
+    )
 
 
 def _pending_text(state: AccessState) -> str:
     return {
-        AccessState.REQUESTED: "Your request is pending: the admins will decide soon.",
-        AccessState.INVITING: "Your invite is being sent right now.",
-        AccessState.INVITED: (
+        AccessState.REQUESTED: N_("Your request is pending: the admins will decide soon."),
+        AccessState.INVITING: N_("Your invite is being sent right now."),
+        AccessState.INVITED: N_(
             "You're already invited: accept the invite in the email from Plex or in the Plex app."
         ),
-    }.get(state, "You already have access to the Plex server. Run `/link` to link it.")
+    }.get(state, N_("You already have access to the Plex server. Run `/link` to link it."))
 
 
 def _state_text(state: AccessState) -> str:
     return {
-        AccessState.INVITING: "is being invited right now.",
-        AccessState.INVITED: "is already invited and hasn't accepted yet.",
-    }.get(state, "is already on the Plex server.")
+        AccessState.INVITING: N_("{member} is being invited right now."),
+        AccessState.INVITED: N_("{member} is already invited and hasn't accepted yet."),
+    }.get(state, N_("{member} is already on the Plex server."))

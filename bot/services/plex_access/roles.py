@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 
+from bot.i18n import N_
 from bot.services.plex_access.common import PlexTvDown
 from bot.services.plex_access.invites import Invites, open_access
 from bot.services.plex_access.upkeep import Upkeep
@@ -49,12 +50,16 @@ class RoleAccess:
         if current.state != AccessState.ACCEPTED or current.source not in BOT_INVITED:
             return "nothing"
         if not present and not admin:
-            scheduled = await self.upkeep.schedule_removal(discord_id, "left the Discord server")
+            scheduled = await self.upkeep.schedule_removal(
+                discord_id, N_("left the Discord server")
+            )
             return "scheduled" if scheduled else "nothing"
         if current.source == "role" and not holds and not admin:
-            scheduled = await self.upkeep.schedule_removal(discord_id, "lost the Plex access role")
+            scheduled = await self.upkeep.schedule_removal(
+                discord_id, N_("lost the Plex access role")
+            )
             return "scheduled" if scheduled else "nothing"
         if current.remove_after is not None:
-            await self.upkeep.unschedule(current, "has the role again")
+            await self.upkeep.unschedule(current, N_("has the role again"))
             return "restored"
         return "nothing"

@@ -17,6 +17,7 @@ from tortoise.expressions import Q
 
 from bot.clients.plex_sharing import Share
 from bot.errors import InvalidInput, ServiceRejected, UserError
+from bot.i18n import N_, Msg
 from bot.services.crypto import InvalidToken, TokenCipher
 from bot.services.outbox import Button
 from bot.services.plex_access.common import (
@@ -57,7 +58,7 @@ class Removal:
 async def scheduled_reason(row: PlexAccess) -> str:
     """Why the removal of this access was scheduled, from the record."""
     event = await AccessEvent.filter(access_id=row.id, action="scheduled").order_by("-id").first()
-    return event.detail if event is not None and event.detail else "scheduled"
+    return event.detail if event is not None and event.detail else N_("scheduled")
 
 
 class Upkeep:
@@ -112,7 +113,9 @@ class Upkeep:
             return 0
         if share is not None:
             await move(row, [AccessState.INVITING], AccessState.INVITED)
-            await record(row, "invited", row.invited_by, detail="found on plex.tv after a restart")
+            await record(
+                row, "invited", row.invited_by, detail=N_("found on plex.tv after a restart")
+            )
         else:
             await move(row, [AccessState.INVITING], AccessState.REQUESTED)
             log.info("plex access: invite of %s never went out; open again", row.discord_id)
@@ -133,12 +136,15 @@ class Upkeep:
                 log.info("plex access: could not link %s after acceptance: %s", row.discord_id, exc)
             await PlexAccess.filter(id=row.id).update(token_encrypted=None)  # kept no longer
         if linked is not None:
-            text = (
+            text = Msg(
                 "You're in! You have access to the Plex server now, and your Discord account "
-                f"is linked to Plex as **{row.plex_username}**."
+                "is linked to Plex as **{name}**.",
+                name=row.plex_username,
             )
         else:
-            text = "You're in! You have access to the Plex server now. Run `/link` to link it here."
+            text = Msg(
+                "You're in! You have access to the Plex server now. Run `/link` to link it here."
+            )
         await self.notices.dm(f"accepted:{row.id}", row.discord_id, text)
 
     async def _due(self, row: PlexAccess, share: Share | None) -> bool:
@@ -150,13 +156,17 @@ class Upkeep:
                 await self.notices.dm(
                     f"expiry-warning:{row.id}",
                     row.discord_id,
-                    f"Your access to the Plex server ends <t:{stamp}:R> (<t:{stamp}:f>). "
-                    "Ask an admin if you need it longer.",
+                    Msg(
+                        "Your access to the Plex server ends {when} ({date}). "
+                        "Ask an admin if you need it longer.",
+                        when=f"<t:{stamp}:R>",
+                        date=f"<t:{stamp}:f>",
+                    ),
                 )
                 await record(row, "warned")
                 return True
             if row.warned_at is not None and moment >= row.expires_at:
-                return await self._remove(row, share, "expired", None)
+                return await self._remove(row, share, N_("expired"), None)
         if row.remove_after is not None and moment >= row.remove_after:
             return await self._remove(row, share, await scheduled_reason(row), None)
         return False
@@ -176,12 +186,17 @@ class Upkeep:
                     return False
         if not await move(row, [AccessState.ACCEPTED], AccessState.REMOVED):
             return False
+        # The record keeps the English reason; it is a message id, shown translated.
         detail = why if share is not None else f"{why} (already gone from plex.tv)"
         await record(row, "removed", actor, detail=detail)
         await self.notices.dm(
             f"removed:{row.id}",
             row.discord_id,
-            f"Your access to the Plex server has ended ({why}). Ask an admin if that's a mistake.",
+            Msg(
+                "Your access to the Plex server has ended ({why}). "
+                "Ask an admin if that's a mistake.",
+                why=Msg(why),
+            ),
         )
         return True
 
@@ -200,10 +215,15 @@ class Upkeep:
                 source="found",
             )
         if row is None:
-            raise UserError(f"<@{discord_id}> has no Plex access the bot can change.")
+            raise UserError(
+                N_("{member} has no Plex access the bot can change."), member=f"<@{discord_id}>"
+            )
         share = share_of(row, await self.tv.shares())
         if share is None or not share.accepted or share.user_id is None:
-            raise UserError(f"<@{discord_id}> isn't on the Plex server (yet): nothing to change.")
+            raise UserError(
+                N_("{member} isn't on the Plex server (yet): nothing to change."),
+                member=f"<@{discord_id}>",
+            )
         if row.id is None:
             await row.save()
         return row, share
@@ -214,13 +234,17 @@ class Upkeep:
         libraries = await self.tv.libraries()
         shared = [lib.title for lib in libraries if lib.key in share.library_keys]
         return LibraryChoice(
-            f"**{row.plex_username}** (<@{discord_id}>) has {library_list(shared)}. "
-            "Pick what they should have:",
+            Msg(
+                "**{name}** ({member}) has {libraries}. Pick what they should have:",
+                name=row.plex_username,
+                member=f"<@{discord_id}>",
+                libraries=library_list(shared),
+            ),
             libraries,
             [lib.key for lib in libraries if lib.key in share.library_keys],
         )
 
-    async def change_libraries(self, discord_id: int, keys: Sequence[str], admin_id: int) -> str:
+    async def change_libraries(self, discord_id: int, keys: Sequence[str], admin_id: int) -> Msg:
         """Share exactly these libraries with the member (plexapi's updateFriend)."""
         titles = titles_for(keys, await self.tv.libraries())
         row, share = await self._accepted_row(discord_id)
@@ -229,15 +253,24 @@ class Upkeep:
         try:
             await self.tv.call(lambda mid: self.tv.sharing.update(mid, user_id, titles))
         except ServiceRejected as exc:
-            raise InvalidInput(f"plex.tv refused the change (HTTP {exc.status}).") from exc
+            raise InvalidInput(
+                N_("plex.tv refused the change (HTTP {status})."), status=str(exc.status)
+            ) from exc
         await PlexAccess.filter(id=row.id).update(library_keys=list(keys), updated_at=now())
         await record(row, "libraries", admin_id, titles)
         await self.notices.dm(
             f"libraries:{row.id}:{now().timestamp():.0f}",
             row.discord_id,
-            f"Your Plex libraries changed: you now have {library_list(titles)}.",
+            Msg(
+                "Your Plex libraries changed: you now have {libraries}.",
+                libraries=library_list(titles),
+            ),
         )
-        return f"**{row.plex_username}** now has {library_list(titles)}."
+        return Msg(
+            "**{name}** now has {libraries}.",
+            name=row.plex_username,
+            libraries=library_list(titles),
+        )
 
     async def schedule_removal(self, discord_id: int, why: str) -> bool:
         """The member lost the access role or left: removal after the grace period, Keep offered."""
@@ -251,9 +284,14 @@ class Upkeep:
         await record(row, "scheduled", detail=why)
         await self.notices.admins(
             f"grace:{row.id}:{int(when.timestamp())}",
-            f"<@{discord_id}> ({row.plex_username}) {why}: their Plex access ends "
-            f"<t:{int(when.timestamp())}:R> unless you keep it.",
-            (Button("Keep access", custom_id=f"plexaccess:keep:{row.id}", style="primary"),),
+            Msg(
+                "{member} ({name}) {why}: their Plex access ends {when} unless you keep it.",
+                member=f"<@{discord_id}>",
+                name=row.plex_username,
+                why=Msg(why),
+                when=f"<t:{int(when.timestamp())}:R>",
+            ),
+            (Button(N_("Keep access"), custom_id=f"plexaccess:keep:{row.id}", style="primary"),),
         )
         return True
 
@@ -262,15 +300,15 @@ class Upkeep:
         if await PlexAccess.filter(id=row.id, remove_after__isnull=False).update(remove_after=None):
             await record(row, "restored", detail=why)
 
-    async def keep(self, access_id: int, admin_id: int) -> str:
+    async def keep(self, access_id: int, admin_id: int) -> Msg:
         """An admin keeps a member's access: the scheduled removal is dropped."""
         row = await PlexAccess.get_or_none(id=access_id)
         if row is None or row.state != AccessState.ACCEPTED or row.remove_after is None:
-            raise UserError("There's no removal to stop for this member any more.")
+            raise UserError(N_("There's no removal to stop for this member any more."))
         # An admin's decision: the role no longer decides for this member ("kept").
         await PlexAccess.filter(id=row.id).update(remove_after=None, source="kept")
         await record(row, "kept", admin_id)
-        return f"Kept: <@{row.discord_id}> keeps their Plex access."
+        return Msg("Kept: {member} keeps their Plex access.", member=f"<@{row.discord_id}>")
 
     async def preview(self) -> list[Removal]:
         """Who would be removed, why and when; removes nobody."""
@@ -278,7 +316,9 @@ class Upkeep:
         found: list[Removal] = []
         for row in rows:
             if row.expires_at is not None:
-                found.append(Removal(row.discord_id, row.plex_username, "expires", row.expires_at))
+                found.append(
+                    Removal(row.discord_id, row.plex_username, N_("expires"), row.expires_at)
+                )
             if row.remove_after is not None:
                 why = await scheduled_reason(row)
                 found.append(Removal(row.discord_id, row.plex_username, why, row.remove_after))

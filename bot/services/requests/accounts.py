@@ -6,6 +6,7 @@ from cachetools import TTLCache
 
 from bot.clients.overseerr import OverseerrClient, OverseerrUser
 from bot.errors import ServiceUnavailable
+from bot.i18n import Msg
 from bot.services.requests.errors import NoOverseerrAccount
 
 USER_TTL = 600.0
@@ -29,15 +30,15 @@ class Accounts:
             self._users[plex_user_id] = user
         return user
 
-    async def describe(self, plex_user_id: int) -> str:
+    async def describe(self, plex_user_id: int) -> Msg:
         """How the Plex account maps to Overseerr, in words, for /account."""
         try:
             user = await self.user(plex_user_id)
         except NoOverseerrAccount:
-            return "none yet: ask an admin to import your Plex user into Overseerr"
+            return Msg("none yet: ask an admin to import your Plex user into Overseerr")
         except ServiceUnavailable:
-            return "unknown right now (Overseerr isn't answering)"
-        return f"{user.display_name} (#{user.id})"
+            return Msg("unknown right now (Overseerr isn't answering)")
+        return Msg("{name} (#{id})", name=user.display_name, id=user.id)
 
     async def acting_user(self, plex_user_id: int | None) -> int | None:
         """The Overseerr user an admin acts as: theirs when linked, else None (the API key)."""

@@ -16,6 +16,7 @@ from bot.clients.overseerr import (
     OverseerrRequest,
 )
 from bot.errors import DependencyError, NotAllowed, ServiceRejected
+from bot.i18n import N_
 from bot.services.requests.accounts import Accounts
 from bot.services.requests.cards import Cards, already_decided, card_decision, card_view
 from bot.services.requests.errors import AlreadyDecided, CardNotFound
@@ -188,8 +189,10 @@ class Approvals:
             )
             if isinstance(exc, ServiceRejected) and exc.status in (401, 403):
                 raise NotAllowed(
-                    "Overseerr refused: your Overseerr account can't approve or decline "
-                    "requests. Ask an Overseerr admin for the Manage Requests permission."
+                    N_(
+                        "Overseerr refused: your Overseerr account can't approve or decline "
+                        "requests. Ask an Overseerr admin for the Manage Requests permission."
+                    )
                 ) from exc
             raise
         log.info(

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.clients.overseerr import OverseerrClient, OverseerrUser
+from bot.i18n import Msg
 from bot.services.outbox import Outbox
 from bot.services.places import Places
 from bot.services.ratelimit import RateLimiter
@@ -140,7 +141,7 @@ class Requests:
 
     # What cogs, jobs and routes call: one level deep (the fields above are this feature's own).
 
-    async def overseerr_account(self, plex_user_id: int) -> str:
+    async def overseerr_account(self, plex_user_id: int) -> Msg:
         """How the Plex account maps to Overseerr, in words, for /account."""
         return await self._accounts.describe(plex_user_id)
 

@@ -8,6 +8,8 @@ import logging
 from tortoise.exceptions import IntegrityError
 
 from bot.clients.overseerr import REQUEST_DECLINED, REQUEST_PENDING, OverseerrRequest
+from bot.i18n import N_, Msg
+from bot.i18n.messages import joined
 from bot.services.outbox import Button, Outbox
 from bot.services.places import Places
 from bot.services.requests.errors import CardNotFound
@@ -20,18 +22,20 @@ log = logging.getLogger(__name__)
 def approval_buttons(overseerr_request_id: int) -> list[Button]:
     """Approve and Decline, with the stable custom ids the persistent handler matches."""
     return [
-        Button("Approve", custom_id=f"approval:approve:{overseerr_request_id}", style="success"),
-        Button("Decline", custom_id=f"approval:decline:{overseerr_request_id}", style="danger"),
+        Button(
+            N_("Approve"), custom_id=f"approval:approve:{overseerr_request_id}", style="success"
+        ),
+        Button(N_("Decline"), custom_id=f"approval:decline:{overseerr_request_id}", style="danger"),
     ]
 
 
 def card_view(card: ApprovalCard, message_id: int | None) -> ApprovalCardView:
     """A card as the message should read now: the decision appended, buttons gone once decided."""
     decision = CardDecision(card.decision) if card.decision is not None else None
-    content = card.content
+    content = Msg.from_json(card.message) if card.message else joined([card.content])
     buttons: tuple[Button, ...] = tuple(approval_buttons(card.overseerr_request_id))
     if decision is not None:
-        content = f"{content}\n\n{_decision_line(card)}"[:2000]
+        content = joined([content, _decision_line(card)], "\n\n")
         buttons = ()
     return ApprovalCardView(
         id=card.id,
@@ -48,29 +52,57 @@ def card_view(card: ApprovalCard, message_id: int | None) -> ApprovalCardView:
     )
 
 
-def _decided_how(card: ApprovalCard) -> str:
+# How a decision reads: in a sentence, and at the start of the card's last line.
+DECIDED = {
+    ("withdrawn", None): (
+        N_("withdrawn: it's no longer in Overseerr{when}"),
+        N_("Withdrawn: it's no longer in Overseerr{when}"),
+    ),
+    ("approved", "admin"): (N_("approved by {admin}{when}"), N_("Approved by {admin}{when}")),
+    ("declined", "admin"): (N_("declined by {admin}{when}"), N_("Declined by {admin}{when}")),
+    ("approved", "name"): (
+        N_("approved on Overseerr by {name}{when}"),
+        N_("Approved on Overseerr by {name}{when}"),
+    ),
+    ("declined", "name"): (
+        N_("declined on Overseerr by {name}{when}"),
+        N_("Declined on Overseerr by {name}{when}"),
+    ),
+    ("approved", "site"): (N_("approved on Overseerr{when}"), N_("Approved on Overseerr{when}")),
+    ("declined", "site"): (N_("declined on Overseerr{when}"), N_("Declined on Overseerr{when}")),
+}
+
+
+def _decided_how(card: ApprovalCard, *, first: bool = False) -> Msg:
     """ "approved by <@1> <t:…:R>", "declined on Overseerr by alice <t:…:R>", …"""
     when = f" <t:{int(card.decided_at.timestamp())}:R>" if card.decided_at else ""
+    values = {"when": when, "admin": f"<@{card.decided_by}>", "name": card.decided_by_name}
     if card.decision == CardDecision.WITHDRAWN:
-        return f"withdrawn: it's no longer in Overseerr{when}"
-    verb = "approved" if card.decision == CardDecision.APPROVED else "declined"
-    if card.decided_by is not None:
-        return f"{verb} by <@{card.decided_by}>{when}"
-    if card.decided_by_name:
-        return f"{verb} on Overseerr by {card.decided_by_name}{when}"
-    return f"{verb} on Overseerr{when}"
+        key: tuple[str, str | None] = ("withdrawn", None)
+    else:
+        verb = "approved" if card.decision == CardDecision.APPROVED else "declined"
+        who = "admin" if card.decided_by is not None else "name" if card.decided_by_name else "site"
+        key = (verb, who)
+    return Msg(DECIDED[key][int(first)], **values)
 
 
-def _decision_line(card: ApprovalCard) -> str:
+def _decision_line(card: ApprovalCard) -> Msg:
     marks = {CardDecision.APPROVED: "✅", CardDecision.DECLINED: "❌"}
-    how = _decided_how(card)
-    line = f"{marks.get(CardDecision(card.decision), '🗑️')} {how[0].upper()}{how[1:]}"
-    return f"{line}: {card.reason}" if card.reason else f"{line}."
+    line = joined(
+        [marks.get(CardDecision(card.decision), "🗑️"), _decided_how(card, first=True)], " "
+    )
+    if card.reason:
+        return Msg("{line}: {reason}", line=line, reason=card.reason)
+    return joined([line, "."], "")
 
 
-def already_decided(card: ApprovalCard) -> str:
+def already_decided(card: ApprovalCard) -> Msg:
     """The refusal for a press on a card someone already decided."""
-    return f"Overseerr request #{card.overseerr_request_id} was already {_decided_how(card)}."
+    return Msg(
+        "Overseerr request #{id} was already {how}.",
+        id=card.overseerr_request_id,
+        how=_decided_how(card),
+    )
 
 
 def card_decision(found: OverseerrRequest) -> CardDecision | None:
@@ -109,10 +141,13 @@ class Cards:
         channel = self.channel_id
         if channel is None:
             return False
-        kind = "movie" if media_type == "movie" else "TV"
-        content = (
-            f"**{label}** ({kind}) was requested by {who} and is waiting for approval. "
-            f"Overseerr request #{request_id}."
+        content = Msg(
+            "**{label}** ({kind}) was requested by {who} and is waiting for approval. "
+            "Overseerr request #{id}.",
+            label=label,
+            kind=Msg("movie") if media_type == "movie" else Msg("TV"),
+            who=who,
+            id=request_id,
         )
         key = f"approval:{request_id}"
         posted = await self.outbox.post(key, channel, content, buttons=approval_buttons(request_id))
@@ -122,7 +157,8 @@ class Cards:
                 overseerr_request_id=request_id,
                 channel_id=channel,
                 dedupe_key=key,
-                content=content,
+                content=content.english(),
+                message=content.to_json(),
                 media_type=media_type,
                 tmdb_id=tmdb_id,
             )

@@ -22,6 +22,7 @@ from bot.clients.overseerr import (
     MediaDetails,
 )
 from bot.errors import InvalidInput
+from bot.i18n import N_, Msg
 from bot.services.requests.accounts import Accounts
 from bot.services.requests.errors import AlreadyAvailable, AlreadyKnown, AlreadyRequested
 from bot.services.requests.follow_ids import follow_id
@@ -79,7 +80,7 @@ class Checks:
             except AlreadyKnown as known:
                 if future:
                     await self.follows.follow_future(details, discord_id, is_4k)
-                    known.message += " I'll DM you when a new season arrives."
+                    known.add(Msg("I'll DM you when a new season arrives."))
                 raise
             need = len(wanted or []) if details.media_type == "tv" else 1
             await self.quotas.check(user.id, details.media_type, need)
@@ -113,7 +114,9 @@ async def _check_not_known(
     }
     status = details.status_4k if is_4k else details.status
     if status == MEDIA_BLOCKLISTED:
-        raise InvalidInput(f"**{name}** is blocklisted on this server, so it can't be requested.")
+        raise InvalidInput(
+            N_("**{name}** is blocklisted on this server, so it can't be requested."), name=name
+        )
     live = [r for r in details.requests if r.is_4k == is_4k and r.status != REQUEST_DECLINED]
     queued = await MediaRequest.filter(
         media_type=details.media_type, tmdb_id=details.tmdb_id, is_4k=is_4k, status=S.QUEUED
@@ -121,7 +124,10 @@ async def _check_not_known(
     if details.media_type == "movie":
         if status == MEDIA_AVAILABLE:
             raise AlreadyAvailable(
-                f"**{name}** is already on Plex. Enjoy!", title=name, status=S.AVAILABLE, **known
+                Msg("**{name}** is already on Plex. Enjoy!", name=name),
+                title=name,
+                status=S.AVAILABLE,
+                **known,
             )
         mine = any(r.requested_by == overseerr_user_id for r in live) or any(
             q.discord_id == discord_id for q in queued
@@ -158,7 +164,7 @@ async def _check_not_known(
     seasons_label = label(details.title, details.year, is_4k, asked)
     if states == {S.AVAILABLE}:
         raise AlreadyAvailable(
-            f"**{seasons_label}** is already on Plex. Enjoy!",
+            Msg("**{name}** is already on Plex. Enjoy!", name=seasons_label),
             title=name,
             status=S.AVAILABLE,
             seasons=asked,
@@ -177,12 +183,14 @@ def _already_requested(
     *,
     seasons: Sequence[int] = (),
 ) -> AlreadyRequested:
-    text = STATUS_TEXT.get(status, str(status))
+    text = Msg(STATUS_TEXT.get(status, str(status)))
     follow = None
     if own:
-        message = f"You already requested **{name}**: it's {text}."
+        message = Msg("You already requested **{name}**: it's {status}.", name=name, status=text)
     else:
-        message = f"**{name}** has already been requested: it's {text}."
+        message = Msg(
+            "**{name}** has already been requested: it's {status}.", name=name, status=text
+        )
         follow = follow_id(known["media_type"], known["tmdb_id"], known["is_4k"], seasons)
     return AlreadyRequested(
         message, title=name, status=status, seasons=seasons, own=own, follow_id=follow, **known

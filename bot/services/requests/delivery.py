@@ -13,6 +13,7 @@ from typing import Any
 
 from bot.clients.overseerr import BadAnswer, OverseerrClient, OverseerrRequest, parse_request
 from bot.errors import ServiceRejected, ServiceUnavailable, UserError
+from bot.i18n import Msg
 from bot.services.outbox import Outbox
 from bot.services.requests.cards import Cards
 from bot.services.requests.checks import Checks
@@ -20,7 +21,14 @@ from bot.services.requests.errors import AlreadyAvailable, RequestNotFound
 from bot.services.requests.follow_notices import FollowerNotices
 from bot.services.requests.progress import StatusUpdates
 from bot.services.requests.statuses import status_for, status_of_existing
-from bot.services.requests.summaries import STATUS_TEXT, RequestView, label_of, now, view
+from bot.services.requests.summaries import (
+    STATUS_TEXT,
+    RequestView,
+    label_msg_of,
+    label_of,
+    now,
+    view,
+)
 from bot.services.retry import RetryPolicy
 from storage.models import MediaRequest, RequestStatus
 
@@ -160,8 +168,11 @@ class Deliveries:
             await self.outbox.dm(
                 f"request:{row.id}:queued",
                 row.discord_id,
-                f"Overseerr isn't answering right now, so your request for **{label_of(row)}** "
-                "is queued. I'll keep trying and tell you when it goes through.",
+                Msg(
+                    "Overseerr isn't answering right now, so your request for **{name}** "
+                    "is queued. I'll keep trying and tell you when it goes through.",
+                    name=label_msg_of(row),
+                ),
             )
         return view(await MediaRequest.get(id=row.id))
 
@@ -207,10 +218,13 @@ class Deliveries:
         if moved:
             log.info("requests: queued request %s not sent: %s", row.id, reason.message)
             if status == S.AVAILABLE:
-                text = reason.message
+                text = reason.msg
             else:
-                text = f"I couldn't send your queued request for **{label_of(row)}**: "
-                text += reason.message
+                text = Msg(
+                    "I couldn't send your queued request for **{name}**: {reason}",
+                    name=label_msg_of(row),
+                    reason=reason.msg,
+                )
             await self.outbox.dm(f"request:{row.id}:delivered", row.discord_id, text)
         return view(row)
 
@@ -273,12 +287,20 @@ class Deliveries:
 
     async def _tell_delivered(self, row: MediaRequest, status: RequestStatus) -> None:
         """DM the outcome of a delivery the user did not watch happen."""
-        name = label_of(row)
+        name = label_msg_of(row)
         if status == S.REJECTED:
-            text = f"Overseerr refused your request for **{name}**: {row.last_error}"
+            text = Msg(
+                "Overseerr refused your request for **{name}**: {reason}",
+                name=name,
+                reason=row.last_error,
+            )
         elif status in (S.AVAILABLE, S.PARTIALLY_AVAILABLE, S.DECLINED, S.FAILED):
             await self.progress.tell(row, status)
             return
         else:
-            text = f"Your request for **{name}** went through: it's {STATUS_TEXT[status]}."
+            text = Msg(
+                "Your request for **{name}** went through: it's {status}.",
+                name=name,
+                status=Msg(STATUS_TEXT[status]),
+            )
         await self.outbox.dm(f"request:{row.id}:delivered", row.discord_id, text)

@@ -6,6 +6,8 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from bot.errors import MediaNestError, UserError
+from bot.i18n import N_, Msg, PluralMsg
+from bot.i18n.messages import joined
 from bot.services.requests.summaries import QuotaPreview
 from storage.models import RequestStatus
 
@@ -15,11 +17,11 @@ class InvalidWebhook(MediaNestError):
 
 
 class RequestNotFound(UserError):
-    message = "That request doesn't exist any more."
+    message = N_("That request doesn't exist any more.")
 
 
 class NoOverseerrAccount(UserError):
-    message = (
+    message = N_(
         "You don't have an Overseerr account yet, so I can't request for you. "
         "Ask an admin to import your Plex user into Overseerr, then try again."
     )
@@ -34,7 +36,7 @@ class AlreadyKnown(UserError):
 
     def __init__(
         self,
-        message: str,
+        message: str | Msg,
         *,
         media_type: str,
         tmdb_id: int,
@@ -68,7 +70,7 @@ class AlreadyRequested(AlreadyKnown):
 
 
 class CardNotFound(UserError):
-    message = "I have no approval card for that request any more."
+    message = N_("I have no approval card for that request any more.")
 
 
 class AlreadyDecided(UserError):
@@ -87,23 +89,40 @@ class QuotaExceeded(UserError):
         self.need = need
         self.retry_at = retry_at
         left = preview.remaining or 0
-        per = f" per {preview.days} days" if preview.days else ""
+        limit = preview.limit or 0
+        per: Msg | str = ""
+        if preview.days:
+            per = PluralMsg(" per day", " per {count} days", preview.days)
         if preview.media_type == "movie":
-            text = f"You've used your movie request quota ({preview.limit}{per})."
+            text = Msg("You've used your movie request quota ({limit}{per}).", limit=limit, per=per)
         elif preview.limit is not None and need > preview.limit:
-            text = (
-                f"That's {need} seasons, more than your TV quota allows ({preview.limit}{per}). "
-                "Ask for fewer seasons at a time."
+            text = Msg(
+                "That's {need} seasons, more than your TV quota allows ({limit}{per}). "
+                "Ask for fewer seasons at a time.",
+                need=need,
+                limit=limit,
+                per=per,
             )
         else:
-            text = (
-                f"That's {need} seasons, but your TV quota has {left} left "
-                f"({preview.limit} seasons{per})."
+            text = PluralMsg(
+                "That's {need} seasons, but your TV quota has {left} left ({count} season{per}).",
+                "That's {need} seasons, but your TV quota has {left} left ({count} seasons{per}).",
+                limit,
+                need=need,
+                left=left,
+                per=per,
             )
         if retry_at is not None:
             stamp = int(retry_at.timestamp())
-            text += f" You can ask for it again <t:{stamp}:R> (on <t:{stamp}:D>)"
-            text += ", or ask for fewer seasons now." if left and need > 1 else "."
+            again = {"soon": f"<t:{stamp}:R>", "day": f"<t:{stamp}:D>"}
+            if left and need > 1:
+                more = Msg(
+                    "You can ask for it again {soon} (on {day}), or ask for fewer seasons now.",
+                    **again,
+                )
+            else:
+                more = Msg("You can ask for it again {soon} (on {day}).", **again)
+            text = joined([text, more], " ")
         elif not (preview.limit is not None and need > preview.limit):
-            text += " Ask an admin if you need more."
+            text = joined([text, Msg("Ask an admin if you need more.")], " ")
         super().__init__(text)

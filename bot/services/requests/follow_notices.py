@@ -10,9 +10,10 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
+from bot.i18n import Msg
 from bot.services.outbox import Outbox
 from bot.services.requests.prefs import Preferences
-from bot.services.requests.summaries import label_of, now
+from bot.services.requests.summaries import label_msg_of, now
 from storage.models import SEASON_FUTURE, SEASON_WHOLE, MediaRequest, RequestStatus, Subscription
 
 log = logging.getLogger(__name__)
@@ -29,9 +30,11 @@ class FollowerNotices:
 
     async def refused(self, row: MediaRequest) -> int:
         """Overseerr refused the request for good: tell its followers why; returns DMs queued."""
-        text = (
-            f"The request for **{label_of(row)}** that you follow was refused by Overseerr: "
-            f"{row.last_error or 'no reason given'}. I'll still DM you if it comes to Plex."
+        text = Msg(
+            "The request for **{name}** that you follow was refused by Overseerr: "
+            "{reason}. I'll still DM you if it comes to Plex.",
+            name=label_msg_of(row),
+            reason=row.last_error or Msg("no reason given"),
         )
         return await self._tell(row, "refused", text)
 
@@ -42,15 +45,16 @@ class FollowerNotices:
         ).order_by("id")
         told = 0
         for row in rows:
-            text = (
-                f"The request for **{label_of(row)}** that you follow is still queued: "
+            text = Msg(
+                "The request for **{name}** that you follow is still queued: "
                 "Overseerr hasn't taken it for a day. I'll keep trying and DM you when it's "
-                "on Plex."
+                "on Plex.",
+                name=label_msg_of(row),
             )
             told += await self._tell(row, "stale", text)
         return told
 
-    async def _tell(self, row: MediaRequest, event: str, text: str) -> int:
+    async def _tell(self, row: MediaRequest, event: str, text: Msg) -> int:
         subs = await Subscription.filter(
             media_type=row.media_type, tmdb_id=row.tmdb_id, is_4k=row.is_4k
         ).exclude(discord_id=row.discord_id)

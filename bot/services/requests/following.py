@@ -26,12 +26,14 @@ from bot.clients.overseerr import (
     OverseerrClient,
 )
 from bot.errors import DependencyError, InvalidInput, ServiceRejected
+from bot.i18n import N_, Msg
 from bot.services.outbox import Outbox
 from bot.services.requests.cards import decline_reason
 from bot.services.requests.errors import NothingToFollow
 from bot.services.requests.follow_ids import parse_follow_id
 from bot.services.requests.future import FutureSeasons
 from bot.services.requests.prefs import Preferences
+from bot.services.requests.summaries import label_msg
 from storage.models import SEASON_FUTURE, SEASON_WHOLE, MediaRequest, RequestStatus, Subscription
 
 log = logging.getLogger(__name__)
@@ -64,6 +66,18 @@ class Followed:
         elif self.season is not None:
             text += f", season {self.season}"
         return text + (" in 4K" if self.is_4k else "")
+
+    @property
+    def label_msg(self) -> Msg:
+        """`label` in the reader's language."""
+        if self.future:
+            text = Msg(
+                "{title}, every new season", title=label_msg(self.title, self.year, False, None)
+            )
+        else:
+            seasons = [self.season] if self.season is not None else None
+            text = label_msg(self.title, self.year, False, seasons)
+        return Msg("{title} in 4K", title=text) if self.is_4k else text
 
 
 def followed(row: Subscription) -> Followed:
@@ -109,7 +123,7 @@ class Follows:
         request); NothingToFollow when it is all on Plex already.
         """
         if media_type not in ("movie", "tv"):
-            raise InvalidInput("Only movies and TV shows can be followed.")
+            raise InvalidInput(N_("Only movies and TV shows can be followed."))
         details = await self.overseerr.details(media_type, int(tmdb_id))
         return await self.subscribe_to(details, discord_id, seasons, is_4k, future=future)
 
@@ -128,7 +142,7 @@ class Follows:
         if details.media_type == "movie":
             if (details.status_4k if is_4k else details.status) == MEDIA_AVAILABLE:
                 raise NothingToFollow(
-                    f"**{name}** is already on Plex, so there's nothing to follow."
+                    N_("**{name}** is already on Plex, so there's nothing to follow."), name=name
                 )
             if SEASON_WHOLE in mine:
                 return False
@@ -138,12 +152,17 @@ class Follows:
         asked = sorted(set(seasons)) if seasons else regular
         unknown = sorted(set(asked) - set(details.seasons))
         if unknown:
-            raise InvalidInput(f"{details.title} has no season {unknown[0]}.")
+            raise InvalidInput(
+                N_("{title} has no season {number}."), title=details.title, number=unknown[0]
+            )
         missing = [n for n in asked if n not in here]
         if not missing and not future:
             raise NothingToFollow(
-                f"**{name}** is already on Plex (those seasons at least), so there's nothing "
-                "to follow."
+                N_(
+                    "**{name}** is already on Plex (those seasons at least), so there's nothing "
+                    "to follow."
+                ),
+                name=name,
             )
         created = False
         for number in missing:
@@ -207,7 +226,7 @@ class Follows:
         """Follow what a "Notify me" button's custom id (`follow:…`) names."""
         target = parse_follow_id(custom_id)
         if target is None:
-            raise InvalidInput("That button doesn't name anything to follow.")
+            raise InvalidInput(N_("That button doesn't name anything to follow."))
         return await self.subscribe(
             discord_id,
             target.media_type,
@@ -279,17 +298,24 @@ class Follows:
         return told
 
     async def _tell(self, sub: Subscription, outcome: RequestStatus, request_id: int | None) -> int:
-        label = followed(sub).label
+        label = followed(sub).label_msg
         if outcome == S.AVAILABLE:
-            text = f"**{label}** is now on Plex. Enjoy!"
+            text = Msg("**{name}** is now on Plex. Enjoy!", name=label)
         elif outcome == S.DECLINED:
             reason = await decline_reason(request_id)
-            text = f"The request for **{label}** that you follow was declined"
-            text += f": {reason}" if reason else "."
+            if reason:
+                text = Msg(
+                    "The request for **{name}** that you follow was declined: {reason}",
+                    name=label,
+                    reason=reason,
+                )
+            else:
+                text = Msg("The request for **{name}** that you follow was declined.", name=label)
         else:
-            text = (
-                f"The request for **{label}** that you follow failed in Overseerr. "
-                "An admin can retry it."
+            text = Msg(
+                "The request for **{name}** that you follow failed in Overseerr. "
+                "An admin can retry it.",
+                name=label,
             )
         if not await self.prefs.wants(sub.discord_id, "followed_media"):
             return 0
@@ -299,7 +325,7 @@ class Follows:
         """DM each season that did not exist when the user subscribed and is now on Plex."""
         known = set(sub.known_seasons or [])
         name = f"{sub.title} ({sub.year})" if sub.year else sub.title
-        quality = " in 4K" if sub.is_4k else ""
+        quality = Msg(" in 4K") if sub.is_4k else ""
         # Only a season's own status counts: a show still marked available as a whole has
         # not been scanned since its new season was announced.
         statuses = details.season_status_4k if sub.is_4k else details.season_status
@@ -308,7 +334,12 @@ class Follows:
             return 0
         for number, status in sorted(statuses.items()):
             if status == MEDIA_AVAILABLE and number > 0 and number not in known:
-                text = f"A new season is on Plex: **{name}, season {number}{quality}**. Enjoy!"
+                text = Msg(
+                    "A new season is on Plex: **{name}, season {number}{quality}**. Enjoy!",
+                    name=name,
+                    number=number,
+                    quality=quality,
+                )
                 key = _key(sub, S.AVAILABLE, number)
                 told += int(await self.outbox.dm(key, sub.discord_id, text))
         return told

@@ -13,6 +13,7 @@ from tortoise.exceptions import IntegrityError
 
 from bot.clients.overseerr import MEDIA_DELETED, MEDIA_UNKNOWN, REQUEST_DECLINED, MediaDetails
 from bot.errors import DependencyError
+from bot.i18n import Msg
 from bot.services.outbox import Outbox
 from bot.services.requests.accounts import Accounts
 from bot.services.requests.errors import NoOverseerrAccount, QuotaExceeded
@@ -57,9 +58,15 @@ class FutureSeasons:
         except QuotaExceeded as exc:
             if not await self.prefs.wants(sub.discord_id, "followed_media"):
                 return 0
-            text = f"A new season of **{name}** is out ({seasons}), but I couldn't request it: "
+            text = Msg(
+                "A new season of **{name}** is out ({seasons}), but I couldn't request it: "
+                "{reason}",
+                name=name,
+                seasons=seasons,
+                reason=exc.msg,
+            )
             key = f"future:{sub.id}:{seasons}:quota"
-            return int(await self.outbox.dm(key, sub.discord_id, text + exc.message))
+            return int(await self.outbox.dm(key, sub.discord_id, text))
         except DependencyError as exc:
             log.info("follow: new seasons of %s wait for Overseerr: %s", sub.tmdb_id, exc)
             return 0
@@ -87,9 +94,11 @@ class FutureSeasons:
         log.info("follow: requested %s of %s for %s as %s", seasons, name, sub.discord_id, row.id)
         if not await self.prefs.wants(sub.discord_id, "followed_media"):
             return 0
-        text = (
-            f"A new season of **{name}** is out ({seasons}): I've requested it for you. "
-            "I'll DM you when it's on Plex."
+        text = Msg(
+            "A new season of **{name}** is out ({seasons}): I've requested it for you. "
+            "I'll DM you when it's on Plex.",
+            name=name,
+            seasons=seasons,
         )
         return int(await self.outbox.dm(f"future:{sub.id}:{row.id}", sub.discord_id, text))
 

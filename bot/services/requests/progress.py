@@ -6,12 +6,13 @@ import logging
 from typing import Any
 
 from bot.clients.overseerr import MEDIA_AVAILABLE
+from bot.i18n import Msg
 from bot.services.outbox import Outbox
 from bot.services.places import Places
 from bot.services.requests.cards import decline_reason
 from bot.services.requests.prefs import Kind, Preferences
 from bot.services.requests.statuses import FORWARD
-from bot.services.requests.summaries import label, label_of, now
+from bot.services.requests.summaries import label_msg_of, now
 from storage.models import MediaRequest, RequestStatus
 
 log = logging.getLogger(__name__)
@@ -25,10 +26,6 @@ class StatusUpdates:
         self.outbox = outbox
         self.prefs = prefs
         self.places = places
-
-    @property
-    def notify_channel_id(self) -> int | None:
-        return self.places.notify_channel
 
     async def wanted(self, row: MediaRequest) -> bool:
         """Whether the requester wants DMs about this request (made here or elsewhere)."""
@@ -78,40 +75,45 @@ class StatusUpdates:
         told = False
         for number in row.seasons:
             if statuses.get(number) == MEDIA_AVAILABLE:
-                text = f"Part of **{label_of(row)}** is now on Plex: season {number}."
+                text = Msg(
+                    "Part of **{name}** is now on Plex: season {number}.",
+                    name=label_msg_of(row),
+                    number=number,
+                )
                 key = f"request:{row.id}:season:{number}"
                 told = await self.outbox.dm(key, row.discord_id, text) or told
         return told
 
     async def tell(self, row: MediaRequest, status: RequestStatus) -> None:
-        """DM the requester about a status, once per (request, status); announce availability."""
-        name = label_of(row)
+        """DM the requester about a status, once per (request, status).
+
+        What arrives on Plex is announced publicly by New on Plex (bot/services/announce).
+        """
+        name = label_msg_of(row)
         texts = {
-            S.APPROVED: (
-                f"Your request for **{name}** was approved. I'll tell you when it's on Plex."
+            S.APPROVED: Msg(
+                "Your request for **{name}** was approved. I'll tell you when it's on Plex.",
+                name=name,
             ),
-            S.DECLINED: f"Your request for **{name}** was declined.",
-            S.FAILED: f"Your request for **{name}** failed in Overseerr. An admin can retry it.",
-            S.PARTIALLY_AVAILABLE: f"Part of **{name}** is now on Plex.",
-            S.AVAILABLE: f"**{name}** is now on Plex. Enjoy!",
+            S.DECLINED: Msg("Your request for **{name}** was declined.", name=name),
+            S.FAILED: Msg(
+                "Your request for **{name}** failed in Overseerr. An admin can retry it.", name=name
+            ),
+            S.PARTIALLY_AVAILABLE: Msg("Part of **{name}** is now on Plex.", name=name),
+            S.AVAILABLE: Msg("**{name}** is now on Plex. Enjoy!", name=name),
         }
         if row.status == S.DECLINED and row.resolved_by is not None and row.tmdb_id is None:
-            texts[S.DECLINED] = (
-                f"An admin looked at your request for “{row.title}” and declined it. "
-                "Try `/request` again and pick a title from the suggestions."
+            texts[S.DECLINED] = Msg(
+                "An admin looked at your request for “{title}” and declined it. "
+                "Try `/request` again and pick a title from the suggestions.",
+                title=row.title,
             )
         elif status == S.DECLINED:
             reason = await decline_reason(row.overseerr_request_id)
             if reason:
-                texts[S.DECLINED] = f"Your request for **{name}** was declined: {reason}"
+                texts[S.DECLINED] = Msg(
+                    "Your request for **{name}** was declined: {reason}", name=name, reason=reason
+                )
         text = texts.get(status)
         if text is not None and await self.wanted(row):
             await self.outbox.dm(f"request:{row.id}:{status}", row.discord_id, text)
-        channel = self.notify_channel_id
-        if status == S.AVAILABLE and channel is not None and row.tmdb_id:
-            quality = "4k" if row.is_4k else "hd"
-            await self.outbox.post(
-                f"media:{row.media_type}:{row.tmdb_id}:{quality}:available",
-                channel,
-                f"**{label(row.title, row.year, row.is_4k, None)}** is now on Plex.",
-            )

@@ -7,6 +7,8 @@ from typing import Any
 
 from bot.clients.overseerr import MEDIA_AVAILABLE
 from bot.errors import InvalidInput
+from bot.i18n import N_, Msg
+from bot.i18n.messages import joined
 from bot.services.outbox import Button, Outbox
 from bot.services.places import Places
 from bot.services.requests.delivery import Deliveries
@@ -64,20 +66,26 @@ class Reviews:
         if channel is None:
             log.warning("requests: no review channel, request %s waits unseen", row.id)
             return row
-        extra = []
+        extra: list[Msg | str] = []
         if spec:
-            extra.append(f"seasons: {spec}")
+            extra.append(Msg("seasons: {spec}", spec=spec))
         if is_4k:
             extra.append("4K")
-        details = f" ({', '.join(extra)})" if extra else ""
+        details = Msg(" ({details})", details=joined(extra, ", ")) if extra else ""
         await self.outbox.post(
             f"request:{row.id}:review",
             channel,
-            f"<@{discord_id}> asked for “{text[:300]}”{details}, which matches nothing in "
-            f"Overseerr. Pick the right title (a TMDB id) or decline it. Request #{row.id}.",
+            Msg(
+                "{member} asked for “{text}”{details}, which matches nothing in "
+                "Overseerr. Pick the right title (a TMDB id) or decline it. Request #{id}.",
+                member=f"<@{discord_id}>",
+                text=text[:300],
+                details=details,
+                id=row.id,
+            ),
             buttons=[
-                Button("Pick a title", custom_id=f"review:pick:{row.id}", style="primary"),
-                Button("Decline", custom_id=f"review:decline:{row.id}", style="danger"),
+                Button(N_("Pick a title"), custom_id=f"review:pick:{row.id}", style="primary"),
+                Button(N_("Decline"), custom_id=f"review:decline:{row.id}", style="danger"),
             ],
         )
         return row
@@ -91,15 +99,17 @@ class Reviews:
             raise RequestNotFound()
         if row.status != S.NEEDS_REVIEW:
             raise RequestAlreadyHandled(
-                f"Request #{row.id} was already handled: it is {STATUS_TEXT[row.status]}."
+                N_("Request #{id} was already handled: it is {status}."),
+                id=row.id,
+                status=Msg(STATUS_TEXT[row.status]),
             )
         if tmdb_id is None:
             if not await self.progress.move(row, S.DECLINED, resolved_by=admin_discord_id):
-                raise RequestAlreadyHandled(f"Request #{row.id} was already handled.")
+                raise RequestAlreadyHandled(N_("Request #{id} was already handled."), id=row.id)
             await self.progress.tell(row, S.DECLINED)
             return view(row)
         if media_type not in ("movie", "tv"):
-            raise InvalidInput("Choose whether it is a movie or a TV show.")
+            raise InvalidInput(N_("Choose whether it is a movie or a TV show."))
         details = await self.titles.details(media_type, tmdb_id)
         if row.is_4k:
             await self.titles.check_4k(media_type)
@@ -119,7 +129,7 @@ class Reviews:
         )
         target = S.AVAILABLE if available else S.QUEUED
         if not await self.progress.move(row, target, **update):
-            raise RequestAlreadyHandled(f"Request #{row.id} was already handled.")
+            raise RequestAlreadyHandled(N_("Request #{id} was already handled."), id=row.id)
         log.info(
             "requests: admin %s resolved review %s as %s:%s",
             admin_discord_id,

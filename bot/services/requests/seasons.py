@@ -6,10 +6,11 @@ import re
 from collections.abc import Sequence
 
 from bot.errors import InvalidInput
+from bot.i18n import N_, PluralMsg
 
 SEASON_PART = re.compile(r"(\d{1,4})(?:\s*-\s*(\d{1,4}))?")
 RUN = re.compile(r"(\d{1,4})(?:-(\d{1,4}))?")
-SEASON_HELP = (
+SEASON_HELP = N_(
     "Seasons must be `all`, `latest`, `future` (all, and every new season later), "
     "or season numbers like `1,3-4`."
 )
@@ -40,7 +41,7 @@ def parse_seasons(spec: str | None, real: Sequence[int], title: str) -> list[int
     """
     regular = sorted(n for n in real if n > 0)
     if not regular:
-        raise InvalidInput(f"{title} has no seasons to request yet.")
+        raise InvalidInput(N_("{title} has no seasons to request yet."), title=title)
     text = (spec or "all").strip().casefold()
     if text == "all" or wants_future(text):
         return regular
@@ -54,10 +55,15 @@ def parse_seasons(spec: str | None, real: Sequence[int], title: str) -> list[int
         wanted.update(span)
     missing = sorted(wanted - set(real))
     if missing:
-        which = "season" if len(missing) == 1 else "seasons"
         raise InvalidInput(
-            f"{title} has {format_seasons(regular)}; there is no {which} "
-            f"{', '.join(map(str, missing[:5]))}."
+            PluralMsg(
+                "{title} has {seasons}; there is no season {missing}.",
+                "{title} has {seasons}; there are no seasons {missing}.",
+                len(missing),
+                title=title,
+                seasons=format_seasons(regular),
+                missing=", ".join(map(str, missing[:5])),
+            )
         )
     return sorted(wanted)
 

@@ -11,6 +11,7 @@ import logging
 from datetime import timedelta
 
 from bot.errors import InvalidInput, ServiceUnavailable
+from bot.i18n import N_
 from bot.services.ratelimit import RateLimiter
 from bot.services.requests.checks import Checks
 from bot.services.requests.following import Follows
@@ -69,7 +70,7 @@ class Submission:
         """
         text = " ".join(title.split())
         if not text:
-            raise InvalidInput("Tell me which title you want.")
+            raise InvalidInput(N_("Tell me which title you want."))
         spec = seasons.strip() if seasons and seasons.strip() else None
         if spec is not None and len(spec) > 100:
             raise InvalidInput(SEASON_HELP)
@@ -80,12 +81,12 @@ class Submission:
             if choice is None:
                 raise ServiceUnavailable(exc.service, exc.detail, FREE_TEXT_DOWN) from exc
             if not exempt:
-                await self.limiter.hit(RATE_NAME, self.rate, discord_id)
+                await self.limiter.hit(RATE_NAME, self.rate, discord_id, what="requests")
             return await self._save_unchecked(
                 discord_id, plex_user_id, choice.group(1), int(choice.group(2)), spec, is_4k
             )
         if not exempt:
-            await self.limiter.hit(RATE_NAME, self.rate, discord_id)
+            await self.limiter.hit(RATE_NAME, self.rate, discord_id, what="requests")
         if checked.details is None:
             return await self.reviews.save(discord_id, text, spec, is_4k, checked.user_id)
         details = checked.details

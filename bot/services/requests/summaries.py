@@ -3,27 +3,29 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from pydantic import BaseModel, ConfigDict
 
+from bot.i18n import N_, Msg, PluralMsg
+from bot.i18n.messages import joined
 from bot.services.outbox import Button
-from bot.services.requests.seasons import format_seasons
+from bot.services.requests.seasons import format_seasons, season_runs
 from storage.models import CardDecision, MediaRequest, RequestStatus
 
 S = RequestStatus
 
 STATUS_TEXT = {
-    S.NEEDS_REVIEW: "waiting for an admin",
-    S.QUEUED: "queued",
-    S.PENDING: "waiting for approval",
-    S.APPROVED: "approved, on its way",
-    S.PARTIALLY_AVAILABLE: "partly on Plex",
-    S.AVAILABLE: "on Plex",
-    S.DECLINED: "declined",
-    S.FAILED: "stuck (it failed in Overseerr)",
-    S.REJECTED: "refused by Overseerr",
+    S.NEEDS_REVIEW: N_("waiting for an admin"),
+    S.QUEUED: N_("queued"),
+    S.PENDING: N_("waiting for approval"),
+    S.APPROVED: N_("approved, on its way"),
+    S.PARTIALLY_AVAILABLE: N_("partly on Plex"),
+    S.AVAILABLE: N_("on Plex"),
+    S.DECLINED: N_("declined"),
+    S.FAILED: N_("stuck (it failed in Overseerr)"),
+    S.REJECTED: N_("refused by Overseerr"),
 }
 
 
@@ -43,12 +45,47 @@ def label_of(row: MediaRequest) -> str:
     return label(row.title, row.year, row.is_4k, row.seasons)
 
 
+def label_msg(title: str, year: int | None, is_4k: bool, seasons: Sequence[int] | None) -> Msg:
+    """`label` as a message, so "season", "seasons" and "in 4K" are in the reader's language."""
+    text = Msg("{title} ({year})", title=title, year=str(year)) if year else joined([title])
+    if seasons:
+        runs = season_runs(seasons, ", ")
+        which = PluralMsg("season {runs}", "seasons {runs}", len(set(seasons)), runs=runs)
+        text = Msg("{title}, {seasons}", title=text, seasons=which)
+    return Msg("{title} in 4K", title=text) if is_4k else text
+
+
+def label_msg_of(row: MediaRequest) -> Msg:
+    return label_msg(row.title, row.year, row.is_4k, row.seasons)
+
+
 @dataclass(frozen=True)
 class Choice:
-    """An autocomplete choice; `value` is "movie:<tmdb id>" or "tv:<tmdb id>"."""
+    """An autocomplete choice; `value` is "movie:<tmdb id>" or "tv:<tmdb id>".
+
+    `name` is "Title (Year) · Movie · Available" in English; `label` and `tags` (catalog
+    message ids) let the Discord side show it in the member's language.
+    """
 
     name: str
     value: str
+    label: str = field(default="", compare=False)
+    tags: tuple[str, ...] = field(default=(), compare=False)
+
+    @classmethod
+    def tagged(cls, label: str, value: str, tags: tuple[str, ...]) -> Choice:
+        return cls(choice_name(label, tags), value, label, tags)
+
+
+CHOICE_NAME_MAX = 100  # Discord's limit for a choice's name
+
+
+def choice_name(label: str, tags: Sequence[str]) -> str:
+    """ "Title (Year) · tag · tag", the title shortened to fit Discord's 100 characters."""
+    suffix = "".join(f" · {tag}" for tag in tags)
+    if len(label) + len(suffix) > CHOICE_NAME_MAX:
+        label = label[: CHOICE_NAME_MAX - len(suffix) - 1] + "…"
+    return label + suffix
 
 
 class RequestView(BaseModel):
@@ -76,6 +113,11 @@ class RequestView(BaseModel):
     def label(self) -> str:
         """ "Title (Year)" with "4K" and the seasons when they apply."""
         return label(self.title, self.year, self.is_4k, self.seasons)
+
+    @property
+    def label_msg(self) -> Msg:
+        """`label` in the reader's language."""
+        return label_msg(self.title, self.year, self.is_4k, self.seasons)
 
     @property
     def status_text(self) -> str:
@@ -107,17 +149,34 @@ class QuotaPreview:
         return self.limit is None
 
     @property
-    def text(self) -> str:
+    def text(self) -> Msg:
         """One line for the confirmation, e.g. "You have 1 of 5 movie requests left …"."""
-        units = "movie requests" if self.media_type == "movie" else "TV seasons"
+        movie = self.media_type == "movie"
         if self.limit is None:
-            return f"Your {units} are unlimited."
-        text = f"You have {self.remaining or 0} of {self.limit} {units} left"
-        if self.days:
-            text += f" (per {self.days} days)"
-        if self.resets_at is not None and (self.remaining or 0) < self.limit:
-            text += f"; the next one frees up <t:{int(self.resets_at.timestamp())}:R>"
-        return text + "."
+            if movie:
+                return Msg("Your movie requests are unlimited.")
+            return Msg("Your TV seasons are unlimited.")
+        left = self.remaining or 0
+        if movie:
+            quota = PluralMsg(
+                "You have {left} of {count} movie request left",
+                "You have {left} of {count} movie requests left",
+                self.limit,
+                left=left,
+            )
+        else:
+            quota = PluralMsg(
+                "You have {left} of {count} TV season left",
+                "You have {left} of {count} TV seasons left",
+                self.limit,
+                left=left,
+            )
+        period = PluralMsg(" (per day)", " (per {count} days)", self.days) if self.days else ""
+        resets: Msg | str = ""
+        if self.resets_at is not None and left < self.limit:
+            when = f"<t:{int(self.resets_at.timestamp())}:R>"
+            resets = Msg("; the next one frees up {when}", when=when)
+        return Msg("{quota}{period}{resets}.", quota=quota, period=period, resets=resets)
 
 
 @dataclass(frozen=True)
@@ -128,7 +187,7 @@ class ApprovalCardView:
     overseerr_request_id: int
     channel_id: int
     message_id: int | None  # None until the outbox has posted it
-    content: str  # the text to show now, with the decision once there is one
+    content: Msg  # the text to show now, with the decision once there is one
     buttons: tuple[Button, ...]  # Approve and Decline while undecided, none after
     decision: CardDecision | None
     decided_by: int | None  # the admin's Discord id when decided here

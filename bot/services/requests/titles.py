@@ -20,6 +20,7 @@ from bot.clients.overseerr import (
     SearchResult,
 )
 from bot.errors import FeatureDisabled, InvalidInput, ServiceRejected, ServiceUnavailable
+from bot.i18n import N_
 from bot.services.requests.summaries import Choice
 
 log = logging.getLogger(__name__)
@@ -27,15 +28,14 @@ log = logging.getLogger(__name__)
 SUGGEST_CACHE_SIZE = 256
 FOUR_K_TTL = 300.0
 MAX_CHOICES = 25
-CHOICE_NAME_MAX = 100
 CHOICE_VALUE = re.compile(r"(movie|tv):(\d{1,9})")
 TITLE_YEAR = re.compile(r"(.+?)\s*\((\d{4})\)")
 MEDIA_STATUS_LABEL = {
-    MEDIA_PENDING: "Requested",
-    MEDIA_PROCESSING: "Processing",
-    MEDIA_PARTIALLY_AVAILABLE: "Partially available",
-    MEDIA_AVAILABLE: "Available",
-    MEDIA_BLOCKLISTED: "Blocklisted",
+    MEDIA_PENDING: N_("Requested"),
+    MEDIA_PROCESSING: N_("Processing"),
+    MEDIA_PARTIALLY_AVAILABLE: N_("Partially available"),
+    MEDIA_AVAILABLE: N_("Available"),
+    MEDIA_BLOCKLISTED: N_("Blocklisted"),
 }
 
 
@@ -101,8 +101,12 @@ class Titles:
             return await self.details(picked[0].media_type, picked[0].tmdb_id)
         names = ", ".join(_choice_label(r) for r in picked[:3])
         raise InvalidInput(
-            f"Several titles match “{name}”: {names}. Pick one from the suggestions "
-            "(or add the year)."
+            N_(
+                "Several titles match “{name}”: {names}. "
+                "Pick one from the suggestions (or add the year)."
+            ),
+            name=name,
+            names=names,
         )
 
     async def details(self, media_type: str, tmdb_id: int) -> MediaDetails:
@@ -113,11 +117,17 @@ class Titles:
             # Overseerr answers an unknown TMDB id with a 500, like an outage of TMDB itself.
             if exc.detail != "HTTP 500":
                 raise
-            kind = "movie" if media_type == "movie" else "show"
-            raise InvalidInput(
-                f"Overseerr couldn't load that {kind} (TMDB id {tmdb_id}). "
-                "Pick a title from the suggestions."
-            ) from exc
+            if media_type == "movie":
+                text = N_(
+                    "Overseerr couldn't load that movie (TMDB id {tmdb_id}). "
+                    "Pick a title from the suggestions."
+                )
+            else:
+                text = N_(
+                    "Overseerr couldn't load that show (TMDB id {tmdb_id}). "
+                    "Pick a title from the suggestions."
+                )
+            raise InvalidInput(text, tmdb_id=tmdb_id) from exc
 
     async def check_4k(self, media_type: str) -> None:
         """FeatureDisabled unless the server takes 4K requests for this media type."""
@@ -125,8 +135,9 @@ class Titles:
         if four_k is None:
             four_k = self._four_k["settings"] = await self.overseerr.settings_4k_enabled()
         if not four_k.enabled_for(media_type):
-            noun = "movies" if media_type == "movie" else "TV shows"
-            raise FeatureDisabled(f"4K requests for {noun} aren't enabled on this server.")
+            if media_type == "movie":
+                raise FeatureDisabled(N_("4K requests for movies aren't enabled on this server."))
+            raise FeatureDisabled(N_("4K requests for TV shows aren't enabled on this server."))
 
 
 def _fold(text: str) -> str:
@@ -151,12 +162,7 @@ def _choice_label(result: SearchResult) -> str:
 
 
 def _choice(result: SearchResult) -> Choice:
-    kind = "Movie" if result.media_type == "movie" else "TV"
-    suffix = f" · {kind}"
+    kind = N_("Movie") if result.media_type == "movie" else N_("TV")
     status = MEDIA_STATUS_LABEL.get(result.status or 0)
-    if status:
-        suffix += f" · {status}"
-    name = _choice_label(result)
-    if len(name) + len(suffix) > CHOICE_NAME_MAX:
-        name = name[: CHOICE_NAME_MAX - len(suffix) - 1] + "…"
-    return Choice(name + suffix, f"{result.media_type}:{result.tmdb_id}")
+    tags = (kind, status) if status else (kind,)
+    return Choice.tagged(_choice_label(result), f"{result.media_type}:{result.tmdb_id}", tags)

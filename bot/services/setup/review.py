@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from bot.clients.discord_rest import DiscordREST
 from bot.config import Settings
 from bot.errors import FeatureDisabled, InvalidInput, MediaNestError
+from bot.i18n import N_, Msg
 from bot.services.access import Access
 from bot.services.discord_checks import ChannelCheck, bot_channel_checks, channel_needs
 from bot.services.places import BY_NAME, Choice, Places
@@ -42,7 +43,7 @@ class SetupReport:
     services: list[ProbeResult]
     discord_problem: str | None = None  # why the channels could not be checked
     webhook: WebhookPlan | None = None  # Overseerr's webhook agent, when the bot can set it
-    webhook_problem: str | None = None  # why the agent could not be read
+    webhook_problem: Msg | None = None  # why the agent could not be read
     webhook_test: DeliveryReport | None = None  # the last test the admin fired from the panel
 
 
@@ -88,17 +89,17 @@ class SetupReview:
     def _agent(self) -> WebhookAgentSetup:
         if self.agent is None:
             raise FeatureDisabled(
-                "Media requests are off: set OVERSEERR_URL and OVERSEERR_API_KEY (and Plex)."
+                N_("Media requests are off: set OVERSEERR_URL and OVERSEERR_API_KEY (and Plex).")
             )
         return self.agent
 
-    async def _webhook(self) -> tuple[WebhookPlan | None, str | None]:
+    async def _webhook(self) -> tuple[WebhookPlan | None, Msg | None]:
         if self.agent is None:
             return None, None
         try:
             return await self.agent.inspect(), None
         except MediaNestError as exc:
-            return None, exc.message
+            return None, exc.msg
 
     async def services(self) -> list[ProbeResult]:
         """Each configured service as `check` shows it (Discord answers: we are in it)."""
@@ -110,19 +111,21 @@ class SetupReview:
         An admin role the chooser lacks would lock them out of `/setup`: that is refused.
         """
         if name not in BY_NAME:
-            raise InvalidInput(f"Unknown setting {name!r}.")
+            raise InvalidInput(N_("Unknown setting {name}."), name=repr(name))
         self.places.ensure_choosable(name)
         if BY_NAME[name].kind == "role":
             if value == by.guild_id:
                 raise InvalidInput(
-                    "@everyone cannot be the admin role: pick a role only admins have."
+                    N_("@everyone cannot be the admin role: pick a role only admins have.")
                 )
             if not await self.access.is_admin_with(
                 value, by.user_id, by.role_ids, by.guild_owner_id
             ):
                 raise InvalidInput(
-                    "You don't have that role, so you would no longer be an admin: "
-                    "give yourself the role first, or pick one you have."
+                    N_(
+                        "You don't have that role, so you would no longer be an admin: "
+                        "give yourself the role first, or pick one you have."
+                    )
                 )
         await self.places.choose(name, value)  # every service reads it when it next sends
 

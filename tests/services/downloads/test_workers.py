@@ -54,7 +54,8 @@ async def test_playlist_end_to_end(rig: Rig) -> None:
     (dm,) = await messages(TargetKind.DM, ALICE)
     assert "**trip title** is done: 3 videos" in dm and "collection **trip title**" in dm
     (post,) = await messages(TargetKind.CHANNEL, NOTIFY)
-    assert post.startswith("📺 New in Plex: **trip title**") and f"<@{ALICE}>" in post
+    assert post.startswith("📺 New in Plex: **trip title**")
+    assert f"<@{ALICE}>" not in post  # public: not named unless Alice allowed it
 
     calls = rig.sinks[service].of(job.id)
     running = [(t, p) for t, p in calls if p.status == JobStatus.RUNNING]

@@ -90,7 +90,7 @@ async def test_admin_approves_as_their_own_overseerr_user(world: World) -> None:
     assert world.fake.media_requests[rid]["modifiedBy"]["id"] == MOD_OVERSEERR
     assert decision.approved and decision.acted_as == MOD_OVERSEERR
     assert decision.card.decision == CardDecision.APPROVED and decision.card.buttons == ()
-    assert f"\n\n✅ Approved by <@{ADMIN}> <t:" in decision.card.content
+    assert f"\n\n✅ Approved by <@{ADMIN}> <t:" in decision.card.content.english()
     assert (await MediaRequest.get(id=row.id)).status == S.APPROVED
     with pytest.raises(AlreadyDecided) as info:
         await world.service.decide(rid, False, OTHER_ADMIN, None, "no")
@@ -114,7 +114,7 @@ async def test_admin_declines_with_a_reason(world: World) -> None:
     (sent,) = world.fake.seen("POST", f"/api/v1/request/{rid}/decline")
     assert "X-API-User" not in sent.headers
     assert decision.acted_as is None and decision.card.reason == "Not on our list"
-    assert decision.card.content.endswith(": Not on our list")
+    assert decision.card.content.english().endswith(": Not on our list")
     assert world.fake.media_requests[rid]["status"] == 3
     assert await dms(ALICE) == ["Your request for **Arrival (2016)** was declined: Not on our list"]
     assert await dms(BOB) == [
@@ -161,9 +161,9 @@ async def test_request_decided_on_the_website(world: World) -> None:
 
     updates = {c.overseerr_request_id: c for c in await world.service.cards_to_update()}
     assert sorted(updates) == sorted([first, second, fourth])
-    assert "\n\n✅ Approved on Overseerr by admin <t:" in updates[first].content
-    assert "❌ Declined on Overseerr by admin" in updates[second].content
-    assert "Withdrawn: it's no longer in Overseerr" in updates[fourth].content
+    assert "\n\n✅ Approved on Overseerr by admin <t:" in updates[first].content.english()
+    assert "❌ Declined on Overseerr by admin" in updates[second].content.english()
+    assert "Withdrawn: it's no longer in Overseerr" in updates[fourth].content.english()
     assert all(c.buttons == () and c.message_id for c in updates.values())
     posted = await OutboxMessage.get(dedupe_key=f"approval:{first}")
     assert updates[first].message_id == posted.message_id

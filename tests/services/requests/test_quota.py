@@ -28,10 +28,10 @@ fake, world = admins.fake, admins.world  # the fixtures of this world
 async def test_quota_preview_with_quota_left_and_exhausted(world: World) -> None:
     """Remaining quota is shown; a request over it is refused up front with the reset date."""
     unlimited = await world.service.quota_preview(ALICE_PLEX, "movie")
-    assert unlimited.unlimited and unlimited.text == "Your movie requests are unlimited."
+    assert unlimited.unlimited and unlimited.text.english() == "Your movie requests are unlimited."
     fresh = await world.service.quota_preview(DAVE_PLEX, "movie")
     assert (fresh.limit, fresh.remaining, fresh.days, fresh.resets_at) == (1, 1, 7, None)
-    assert fresh.text == "You have 1 of 1 movie requests left (per 7 days)."
+    assert fresh.text.english() == "You have 1 of 1 movie request left (per 7 days)."
 
     row = await world.request(f"movie:{DUNE}", who=DAVE, plex=DAVE_PLEX)
     created = datetime.fromisoformat(
@@ -61,7 +61,7 @@ async def test_tv_quota_counts_seasons(world: World) -> None:
     await world.request(f"tv:{BREAKING_BAD}", "1-2", who=ERIN, plex=ERIN_PLEX)
     preview = await world.service.quota_preview(ERIN_PLEX, "tv")
     assert (preview.limit, preview.remaining, preview.used) == (3, 1, 2)
-    assert preview.resets_at is not None and "TV seasons left" in preview.text
+    assert preview.resets_at is not None and "TV seasons left" in preview.text.english()
     with pytest.raises(QuotaExceeded) as later:
         await world.service.submit(ERIN, ERIN_PLEX, f"tv:{BREAKING_BAD}", "3-4", False)
     assert later.value.retry_at == preview.resets_at

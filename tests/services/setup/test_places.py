@@ -95,7 +95,7 @@ async def test_a_choice_reaches_every_service_that_posts(db: str, tmp_path) -> N
             assert services.places.applied_to(env).health_channel_id == 11
             assert services.health.channel_id == 11
             assert services.outbox.notify_channel_id == 13
-            assert requests.progress.notify_channel_id == 13
+            assert services.places.announce_channel == 13  # New on Plex, read when it posts
             assert requests.reviews.channel_id == 11
             assert requests.cards.channel_id == 12
             assert issues.approval_channel_id == 12
@@ -104,5 +104,20 @@ async def test_a_choice_reaches_every_service_that_posts(db: str, tmp_path) -> N
             await services.places.choose("approval_channel_id", None)
             # approval cards fall back to the health channel
             assert requests.cards.channel_id == 11 and issues.approval_channel_id == 11
+            for name, value in [
+                ("announce_channel_id", 21),
+                ("dm_fallback_channel_id", 22),
+                ("issues_channel_id", 23),
+                ("youtube_channel_id", 24),
+                ("alerts_channel_id", 25),
+            ]:
+                await services.places.choose(name, value)
+            # each kind's own channel, from the next message on
+            assert services.places.announce_channel == 21
+            assert services.outbox.notify_channel_id == 22
+            assert issues.approval_channel_id == 23
+            assert downloads.notify_channel_id == 24
+            assert services.health.channel_id == downloads.health_channel_id == 25
+            assert requests.reviews.channel_id == 11 and requests.cards.channel_id == 11
         finally:
             services.close()
