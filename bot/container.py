@@ -20,7 +20,8 @@ from bot.services import probes
 from bot.services.access import Access
 from bot.services.cluster.leadership import Leadership
 from bot.services.error_log import ErrorLog
-from bot.services.health import AlertPolicy, HealthMonitor
+from bot.services.health import HealthMonitor
+from bot.services.health_state import AlertPolicy
 from bot.services.loop_lag import LoopLag
 from bot.services.maintenance import Maintenance, build_maintenance
 from bot.services.metrics import Metrics

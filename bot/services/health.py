@@ -13,14 +13,22 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
-from typing import Protocol
+from datetime import datetime, timedelta
 
 from tortoise.transactions import in_transaction
 
 from bot.i18n import Msg
 from bot.services.error_log import is_database_error
+from bot.services.health_state import (
+    AlertPolicy,
+    ErrorBurst,
+    ServiceState,
+    Silencer,
+    hour_of,
+    human,
+    incident_key,
+    now,
+)
 from bot.services.maintenance.acks import ack_button
 from bot.services.outbox import Button, Outbox
 from bot.services.places import Places
@@ -28,74 +36,6 @@ from bot.services.probes import Probe, ProbeResult, run_probes
 from storage.models import ErrorEvent, HealthRollup, HealthSample, Incident
 
 log = logging.getLogger(__name__)
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
-
-
-def hour_of(moment: datetime) -> datetime:
-    return moment.replace(minute=0, second=0, microsecond=0)
-
-
-def human(delta: timedelta) -> Msg:
-    """A duration as people say it: 45 s, 12 min, 3 h 5 min, 2 d 4 h (prints in English)."""
-    seconds = int(delta.total_seconds())
-    if seconds < 60:
-        return Msg("{s} s", s=seconds)
-    minutes, hours, days = seconds // 60, seconds // 3600, seconds // 86400
-    if hours == 0:
-        return Msg("{m} min", m=minutes)
-    if days == 0:
-        return Msg("{h} h {m} min", h=hours, m=minutes % 60)
-    return Msg("{d} d {h} h", d=days, h=hours % 24)
-
-
-@dataclass
-class ServiceState:
-    """What the monitor knows of one service between checks."""
-
-    name: str
-    down: bool = False
-    failures: int = 0
-    successes: int = 0
-    last: ProbeResult | None = None
-    incident: Incident | None = None
-    since: datetime | None = None  # when it went down, also while no incident row can be stored
-    held: bool = False  # down while muted: the alert waits for the mute or window to end
-
-
-@dataclass
-class AlertPolicy:
-    fail_after: int = 3
-    recover_after: int = 2
-    remind_every: timedelta | None = timedelta(minutes=30)
-    timeout: float = 10.0
-    confirm_every: float = 10.0  # re-check this soon while a service's state is in doubt
-
-
-class Silencer(Protocol):
-    def silenced(self, service: str, at: datetime) -> object | None:
-        """What holds the service's alerts back at `at` (a mute or window), or None."""
-        ...
-
-
-@dataclass
-class ErrorBurst:
-    """The same error type and place, several times in a short window."""
-
-    error_type: str
-    place: str | None
-    count: int
-    correlation_ids: list[str] = field(default_factory=list)
-
-
-def _incident_key(state: ServiceState) -> str:
-    """The outbox key of an incident's alerts: its row id, or its service and start."""
-    if state.incident is not None:
-        return f"incident:{state.incident.id}"
-    stamp = int(state.since.timestamp()) if state.since else 0
-    return f"incident:{state.name}:{stamp}"
 
 
 class HealthMonitor:
@@ -226,7 +166,7 @@ class HealthMonitor:
             return
         log.warning("health: %s is down: %s", state.name, result.detail)
         await self._alert(
-            f"{_incident_key(state)}:open",
+            f"{incident_key(state)}:open",
             Msg("🔴 **{service}** is down: {detail}", service=state.name, detail=result.detail),
             ack_button(state.incident),
         )
@@ -272,7 +212,7 @@ class HealthMonitor:
             state.incident.held, state.incident.reminded_at = False, at
         log.warning("health: %s is still down after its maintenance: %s", state.name, result.detail)
         await self._alert(
-            f"{_incident_key(state)}:open",
+            f"{incident_key(state)}:open",
             Msg(
                 "🔴 **{service}** is down: {detail} "
                 "(for {took}, held back until the maintenance ended)",
@@ -284,7 +224,7 @@ class HealthMonitor:
         )
 
     async def _close(self, state: ServiceState, at: datetime) -> None:
-        key, incident, since = _incident_key(state), state.incident, state.since
+        key, incident, since = incident_key(state), state.incident, state.since
         held, state.held = state.held, False
         state.down, state.incident, state.since = False, None, None
         if incident is not None:

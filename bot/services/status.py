@@ -11,7 +11,8 @@ from tortoise.functions import Count
 
 from bot.i18n import Msg
 from bot.services.cluster.processes import ProcessInfo, processes
-from bot.services.health import HealthMonitor, hour_of, now
+from bot.services.health import HealthMonitor
+from bot.services.health_state import hour_of, now
 from bot.services.loop_lag import LoopLag
 from bot.services.outbox import Outbox
 from bot.services.stats.histogram import AvailableHistogram, available_histograms

@@ -25,15 +25,8 @@ from bot.services.status import StatusReport, build_report, hourly_uptime
 from bot.tree import command_tree
 from cogs.checks import is_admin, requires_admin
 from cogs.health._board import ChannelBoard, health_channel_check
-from cogs.health._pages import (
-    Page,
-    StatusPages,
-    members_embed,
-    public_status,
-    requests_embed,
-    status_embed,
-    summary_line,
-)
+from cogs.health._pages import Page, StatusPages, public_status, status_embed
+from cogs.health._stat_pages import members_embed, requests_embed, summary_line
 from cogs.help import ADMIN_ONLY
 
 if TYPE_CHECKING:

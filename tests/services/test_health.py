@@ -12,7 +12,8 @@ import pytest
 from bot.clients.overseerr import OverseerrClient
 from bot.clients.plex import PlexClient
 from bot.services import probes
-from bot.services.health import AlertPolicy, HealthMonitor, human
+from bot.services.health import HealthMonitor
+from bot.services.health_state import AlertPolicy, human
 from bot.services.outbox import Outbox
 from bot.services.places import Places
 from storage.models import ErrorEvent, HealthRollup, HealthSample, Incident, OutboxMessage

@@ -15,7 +15,8 @@ import pytest
 from bot.clients.plex import PlexClient
 from bot.errors import InvalidInput
 from bot.services import probes
-from bot.services.health import AlertPolicy, HealthMonitor
+from bot.services.health import HealthMonitor
+from bot.services.health_state import AlertPolicy
 from bot.services.maintenance import Maintenance, build_maintenance
 from bot.services.outbox import Outbox
 from bot.services.places import Places
