@@ -172,7 +172,7 @@ async def test_setup_page_picks_a_channel_per_kind(world: World) -> None:
             world.users["admin"], page, "setup:issues_channel_id", values=[]
         )
         await cleared.wait_original(lambda m: f"goes to <#{HEALTH}>" in fields(m)["Issues"])
-        assert issues.tracking.approval_channel_id == HEALTH
+        assert issues.approval_channel_id == HEALTH
 
 
 async def test_environment_kind_is_locked_in_setup(world: World) -> None:
