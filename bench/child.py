@@ -131,7 +131,7 @@ class Session:
         async def one(n: int) -> None:
             async with gate:
                 try:
-                    row = await service.submission.prepare(
+                    row = await service.submit(
                         20_000 + n,
                         plex_user_id,
                         f"movie:{first_tmdb + n}",
@@ -139,7 +139,7 @@ class Session:
                         False,
                         exempt=True,
                     )
-                    await service.delivery.deliver(row.id)
+                    await service.deliver(row.id)
                 except Exception as exc:
                     failures.append(f"{type(exc).__name__}: {exc}")
 

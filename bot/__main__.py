@@ -175,7 +175,9 @@ async def check(settings: Settings, advice: Sequence[str] = ()) -> int:
         print(format_result(result))
     if skipped is not None:
         print(f"SKIP  the database and services are checked once {skipped}")
-    for line in settings.disabled_features():
+    from cogs import disabled_features  # each feature says why it is off
+
+    for line in disabled_features(settings):
         print(f"OFF   {line}")
     return 0 if all(r.ok for r in results) else 1
 

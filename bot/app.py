@@ -34,7 +34,6 @@ from bot.notify import DiscordSender
 from bot.scheduler import Jobs
 from bot.services.cluster.processes import Heartbeat
 from bot.services.keyvalue import kept_value
-from bot.services.probes import gateway_probe
 from bot.services.status import build_report
 from bot.services.tasks import stop_tasks
 from bot.services.webhook_agent import webhook_token
@@ -110,7 +109,6 @@ class MediaNest(commands.Bot):
         await self.services.languages.load()
         await self.tree.set_translator(CommandTranslator())
         await self.sync_commands()
-        self.services.health.add_probe("discord", gateway_probe(self.gateway_latency))
         await self.services.health.load()
 
     def start_gateway(self) -> asyncio.Task[None]:
@@ -179,7 +177,9 @@ async def running(
 
     Raises discord.LoginFailure when Discord rejects the token.
     """
-    for line in settings.disabled_features():
+    from cogs import disabled_features
+
+    for line in disabled_features(settings):
         log.info(line)
     async with AsyncExitStack() as stack:
         stack.enter_context(discord_endpoints(settings))

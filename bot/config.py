@@ -19,8 +19,6 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from bot.i18n.messages import N_
-
 DEFAULT_YOUTUBE_HOSTS = (
     "youtube.com",
     "www.youtube.com",
@@ -287,21 +285,6 @@ class Settings(BaseSettings):
     @property
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite://{(self.data_dir / 'medianest.sqlite3').as_posix()}"
-
-    def disabled_features(self) -> list[str]:
-        """One line per feature that is off, naming what would switch it on."""
-        lines = []
-        if not self.plex_enabled:
-            lines.append(N_("Plex linking is off: set PLEX_URL and PLEX_TOKEN to enable /link."))
-        if not self.overseerr_enabled:
-            lines.append(
-                N_("Media requests are off: set OVERSEERR_URL and OVERSEERR_API_KEY for /request.")
-            )
-        if not self.youtube_enabled:
-            lines.append(
-                N_("YouTube downloads are off: set YOUTUBE_DOWNLOAD_DIR (and Plex) for /youtube.")
-            )
-        return lines
 
 
 def load_settings(**overrides: object) -> Settings:

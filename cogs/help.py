@@ -10,6 +10,7 @@ from discord.ext import commands
 
 from bot.i18n import Lang
 from bot.i18n.discord import command_description, command_name, lang_of
+from cogs import disabled_features
 from cogs.checks import is_admin
 
 if TYPE_CHECKING:
@@ -54,7 +55,7 @@ class HelpCog(commands.Cog):
             description=t._("Here's what I can do for you:") + "\n" + "\n".join(lines),
             colour=discord.Colour(0xE5A00D),
         )
-        off = self.bot.settings.disabled_features()
+        off = disabled_features(self.bot.settings)
         if off and admin:
             value = "\n".join(t._(line) for line in off)[:1024]
             embed.add_field(name=t._("Not set up"), value=value, inline=False)

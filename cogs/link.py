@@ -21,6 +21,7 @@ from bot.web import add_link_routes
 
 if TYPE_CHECKING:
     from bot.app import MediaNest
+    from bot.config import Settings
 
 PLEX_ORANGE = discord.Colour(0xE5A00D)
 LINK_POLL_SECONDS = 3
@@ -97,13 +98,20 @@ class LinkCog(commands.Cog):
         await interaction.response.send_message(embed=embed, ephemeral=True)
 
 
+def off(settings: Settings) -> str | None:
+    """Why linking is off, naming what switches it on (None: on)."""
+    if settings.plex_enabled:
+        return None
+    return N_("Plex linking is off: set PLEX_URL and PLEX_TOKEN to enable /link.")
+
+
 async def setup(bot: MediaNest) -> None:
     """On with Plex (PLEX_URL, PLEX_TOKEN): linking, its jobs and the sign-in pages.
 
     With Overseerr too, members' Discord ids are kept in their Overseerr accounts.
     """
     core = bot.services
-    if core.plex is None or core.plextv is None:
+    if off(core.settings) or core.plex is None or core.plextv is None:
         return
     mentions = None
     if core.overseerr is not None:

@@ -141,9 +141,9 @@ class ShowHidden(
 class NotificationsCog(commands.Cog):
     """Receives /notifications and the toggle presses; the choices live in `Preferences`."""
 
-    def __init__(self, bot: MediaNest, prefs: Preferences) -> None:
+    def __init__(self, bot: MediaNest, requests: Requests) -> None:
         self.bot = bot
-        self.prefs = prefs
+        self.requests = requests
 
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(NotifyToggle, LanguageMenu, ShowHidden)
@@ -155,7 +155,7 @@ class NotificationsCog(commands.Cog):
     async def notifications(self, interaction: discord.Interaction[MediaNest]) -> None:
         """Choose your request DMs, whether public posts may name you, and your language."""
         chosen = self.bot.services.languages.chosen(interaction.user.id)
-        prefs = await self.prefs.of(interaction.user.id)
+        prefs = await self.requests.notification_prefs(interaction.user.id)
         text, view = panel(prefs, lang_of(interaction), chosen)
         await interaction.response.send_message(text, view=view, ephemeral=True)
 
@@ -164,4 +164,4 @@ async def setup(bot: MediaNest) -> None:
     """On with media requests: /notifications chooses which request DMs a member gets."""
     requests = bot.features.get(Requests)
     if requests is not None:
-        await bot.add_cog(NotificationsCog(bot, requests.prefs))
+        await bot.add_cog(NotificationsCog(bot, requests))

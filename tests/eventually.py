@@ -6,6 +6,8 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
+from storage.models import OutboxMessage, OutboxStatus
+
 T = TypeVar("T")
 POLL = 0.02
 
@@ -27,3 +29,16 @@ async def eventually(check: Callable[[], Awaitable[T] | T], timeout: float = 5.0
                 await asyncio.sleep(POLL)
     except TimeoutError:
         raise AssertionError(f"not true within {timeout} s: {check!r}") from None
+
+
+async def outbox_drained(timeout: float = 5.0) -> None:
+    """Wait until every queued DM and post was sent (or given up on).
+
+    What happened before this call has then shown everything it will: a test that proves
+    "no second DM" waits for this instead of sleeping a guessed while.
+    """
+
+    async def drained() -> bool:
+        return await OutboxMessage.filter(status=OutboxStatus.PENDING).count() == 0
+
+    await eventually(drained, timeout)

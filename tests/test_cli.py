@@ -18,6 +18,7 @@ from bot.__main__ import check
 from bot.services.setup import Places
 from storage import db
 from tests.conftest import REDIS_URL
+from tests.eventually import eventually
 from tests.harness import ANNOUNCE, GENERAL, HEALTH, World, free_port
 from tests.services.test_ratelimit import redis_reachable
 
@@ -193,9 +194,7 @@ async def test_sigterm_during_start_up_stops_the_bot(world: World) -> None:
     env["DISCORD_API_URL"] = f"http://127.0.0.1:{port}/api/v10"
     proc = await run_cli(env)
     try:
-        async with asyncio.timeout(30):
-            while not held:
-                await asyncio.sleep(0.05)  # the bot is now stuck logging in
+        await eventually(lambda: held, timeout=30)  # the bot is now stuck logging in
         proc.send_signal(signal.SIGTERM)
         _, err = await asyncio.wait_for(proc.communicate(), 10)
     finally:

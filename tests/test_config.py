@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import ConfigError, load_or_create_secret, load_settings
+from cogs import disabled_features
 
 
 def test_missing_token_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -93,8 +94,8 @@ def test_features_without_settings_are_switched_off(monkeypatch: pytest.MonkeyPa
     monkeypatch.setenv("DISCORD_TOKEN", "t")
     settings = load_settings()
     assert not settings.plex_enabled and not settings.overseerr_enabled
-    assert len(settings.disabled_features()) == 3
-    assert "OVERSEERR_URL" in settings.disabled_features()[1]
+    assert len(disabled_features(settings)) == 3
+    assert "OVERSEERR_URL" in disabled_features(settings)[1]
 
 
 def test_secrets_are_not_shown_in_repr(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -14,6 +14,7 @@ from plexapi.exceptions import BadRequest, Unauthorized
 from plexapi.myplex import MyPlexAccount, MyPlexPinLogin
 from plexapi.server import PlexServer
 
+from tests.eventually import eventually
 from tests.fakes.plex import FakePlexServer, FakePlexTV
 
 CLIENT_ID = "medianest-test-client"
@@ -115,8 +116,7 @@ async def test_pin_run_and_wait_for_login(
     alice = plextv.add_account(1, "alice")
     login = new_pin_login()
     await asyncio.to_thread(login.run, timeout=10)
-    while len(plextv.seen("GET", "/api/v2/pins/")) < 2:
-        await asyncio.sleep(0.01)
+    await eventually(lambda: len(plextv.seen("GET", "/api/v2/pins/")) >= 2)
     (pin_id,) = plextv.pins
     plextv.authorize_pin(pin_id, alice)
     assert await asyncio.to_thread(login.waitForLogin) is True

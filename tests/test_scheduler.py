@@ -18,18 +18,13 @@ from storage.models import ErrorEvent
 from tests.eventually import eventually
 
 
-async def until(condition: Callable[[], Awaitable[bool] | bool], timeout: float = 5) -> None:
-    """Wait until `condition` holds (polling), or fail after `timeout` seconds."""
-    await eventually(condition, timeout)
-
-
 async def run_failing_job(job: Callable[[], Awaitable[None]], job_id: str) -> ErrorEvent:
     """Run one job that raises through the real scheduler; return the error event it left."""
     jobs = Jobs(ErrorLog())
     jobs.once(job_id, job)
     jobs.start()
     try:
-        await until(ErrorEvent.exists)
+        await eventually(ErrorEvent.exists)
     finally:
         await jobs.stop()
     return await ErrorEvent.get()
@@ -74,7 +69,7 @@ async def test_a_job_that_hits_a_database_error_runs_again_on_its_next_tick(db: 
     jobs.every("flaky", flaky, seconds=0.05)
     jobs.start()
     try:
-        await until(lambda: runs >= 3)
+        await eventually(lambda: runs >= 3)
         assert "flaky" in jobs.ids()
     finally:
         await jobs.stop()
@@ -115,7 +110,7 @@ async def test_jobs_never_overlap() -> None:
     jobs = Jobs(ErrorLog())
     jobs.every("slow", slow, seconds=0.05)
     jobs.start()
-    await until(lambda: finished >= 2)
+    await eventually(lambda: finished >= 2)
     await jobs.stop()
     assert most == 1
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import io
 import logging
 from typing import TYPE_CHECKING
@@ -14,12 +13,7 @@ from discord.ext import commands
 from bot.i18n import N_, Lang, Msg
 from bot.i18n.discord import channel_lang, lang_of
 from bot.services.charts import in_thread, requests_chart, uptime_chart
-from bot.services.dashboard import (
-    DashboardSpot,
-    dashboard_spot,
-    forget_dashboard,
-    remember_dashboard,
-)
+from bot.services.dashboard import Dashboard, dashboard_state
 from bot.services.health import HealthMonitor
 from bot.services.stats import Period
 from bot.services.stats.activity import ActivityLog
@@ -30,6 +24,7 @@ from bot.services.stats.summary import period_summary
 from bot.services.status import StatusReport, build_report, hourly_uptime
 from bot.tree import command_tree
 from cogs.checks import is_admin, requires_admin
+from cogs.health._board import ChannelBoard, health_channel_check
 from cogs.health._pages import Page, StatusPages, public_status, status_embed
 from cogs.health._stat_pages import members_embed, requests_embed, summary_line
 from cogs.help import ADMIN_ONLY
@@ -59,7 +54,7 @@ class HealthCog(commands.Cog):
     def __init__(self, bot: MediaNest, monitor: HealthMonitor) -> None:
         self.bot = bot
         self.monitor = monitor
-        self._shown = ""
+        self.board = Dashboard()
         self.activity = ActivityLog()
         overseerr = bot.services.overseerr
         self.quotas = QuotaCache(overseerr.quota) if overseerr else None
@@ -169,47 +164,12 @@ class HealthCog(commands.Cog):
         report = await self.report()
         t = channel_lang(self.bot, channel_id)
         summary = summary_line(t, await period_summary(DASHBOARD_PERIOD))
-        fingerprint = hashlib.sha256(
-            repr(
-                [(s.name, s.up) for s in report.services]
-                + [(i.id, i.held, i.acknowledged_by) for i in report.incidents]
-                + [summary, channel_id]
-            ).encode()
-        ).hexdigest()
-        if fingerprint == self._shown:
+        state = dashboard_state(report, summary, channel_id)
+        if not self.board.changed(state):
             return
         embed = status_embed(t, report)
         embed.add_field(name=t._("Dashboard"), value=summary, inline=False)
-        channel = self.bot.get_partial_messageable(channel_id)
-        spot = await dashboard_spot(channel_id)
-        if spot is not None and spot.channel_id != channel_id:  # /setup moved the channel
-            await self._remove_old_dashboard(spot)
-            spot = None
-        try:
-            if spot is not None:
-                await channel.get_partial_message(spot.message_id).edit(embed=embed)
-            else:
-                message = await channel.send(embed=embed)
-                await remember_dashboard(channel_id, message.id)
-                await message.pin()
-        except discord.NotFound:
-            await forget_dashboard()  # deleted by someone: post anew
-            return
-        except discord.HTTPException:
-            log.warning("could not update the health dashboard", exc_info=True)
-            return
-        self._shown = fingerprint
-
-    async def _remove_old_dashboard(self, spot: DashboardSpot) -> None:
-        """Delete the dashboard left in the previous health channel (its pin goes with it)."""
-        await forget_dashboard()
-        old = self.bot.get_partial_messageable(spot.channel_id)
-        try:
-            await old.get_partial_message(spot.message_id).delete()
-        except discord.HTTPException:  # already gone, or no longer visible to the bot
-            log.info(
-                "could not delete the old dashboard %s in %s", spot.message_id, spot.channel_id
-            )
+        await self.board.show(channel_id, state, ChannelBoard(self.bot, embed))
 
     def channel_warnings(self) -> list[Msg]:
         """Warn when the health channel is missing or visible to @everyone."""
@@ -219,7 +179,7 @@ class HealthCog(commands.Cog):
         channel = self.bot.get_channel(channel_id)
         if not isinstance(channel, discord.abc.GuildChannel):
             return [Msg("The health channel {channel} was not found.", channel=channel_id)]
-        if channel.permissions_for(channel.guild.default_role).view_channel:
+        if health_channel_check(channel).too_public:
             return [
                 Msg(
                     "{channel} is visible to @everyone: make it admin-only.",

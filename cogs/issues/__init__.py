@@ -21,10 +21,10 @@ async def setup(bot: MediaNest) -> None:
     core = bot.services
     requests = bot.features.get(Requests)
     linking = bot.features.get(LinkingService)
-    if requests is None or linking is None:
+    if core.overseerr is None or requests is None or linking is None:
         return
     issues = build_issues(
-        requests.overseerr,
+        core.overseerr,
         core.outbox,
         core.limiter,
         requests.overseerr_user,  # the same Plex -> Overseerr lookup and cache

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from bot.i18n import N_
 from bot.services.linking import LinkingService
 from bot.services.requests import RequestOptions, build_requests
 from bot.services.webhook_agent import WebhookAgentSetup
@@ -13,8 +14,16 @@ from cogs.requests._cog import RequestsCog
 
 if TYPE_CHECKING:
     from bot.app import MediaNest
+    from bot.config import Settings
 
 __all__ = ["RequestsCog", "setup"]
+
+
+def off(settings: Settings) -> str | None:
+    """Why media requests are off, naming what switches them on (None: on)."""
+    if settings.overseerr_enabled:
+        return None
+    return N_("Media requests are off: set OVERSEERR_URL and OVERSEERR_API_KEY for /request.")
 
 
 async def setup(bot: MediaNest) -> None:
@@ -25,7 +34,7 @@ async def setup(bot: MediaNest) -> None:
     """
     core = bot.services
     linking = bot.features.get(LinkingService)
-    if core.overseerr is None or linking is None:
+    if off(core.settings) or core.overseerr is None or linking is None:
         return
     options = RequestOptions(rate=core.settings.rate_limit_request)
     requests = build_requests(core.overseerr, core.outbox, core.limiter, core.places, options)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
+from bot.i18n import N_
 from bot.services.downloads import DownloadOptions, DownloadService, ProgressRelay
 from bot.services.downloads.subscriptions import TICK as SUBSCRIPTION_TICK
 from bot.services.linking import LinkingService
@@ -12,8 +13,16 @@ from cogs.youtube._cog import YouTubeCog
 
 if TYPE_CHECKING:
     from bot.app import MediaNest
+    from bot.config import Settings
 
 __all__ = ["YouTubeCog", "setup"]
+
+
+def off(settings: Settings) -> str | None:
+    """Why YouTube downloads are off, naming what switches them on (None: on)."""
+    if settings.youtube_enabled:
+        return None
+    return N_("YouTube downloads are off: set YOUTUBE_DOWNLOAD_DIR (and Plex) for /youtube.")
 
 
 async def setup(bot: MediaNest) -> None:
@@ -24,7 +33,7 @@ async def setup(bot: MediaNest) -> None:
     """
     core = bot.services
     s = core.settings
-    if core.plex is None or s.youtube_download_dir is None:
+    if off(s) or core.plex is None or s.youtube_download_dir is None:
         return
     if bot.features.get(LinkingService) is None:
         return

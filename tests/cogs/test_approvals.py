@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
@@ -12,6 +11,7 @@ from bot.services.outbox import Button
 from bot.services.requests import Requests
 from cogs.requests import RequestsCog
 from storage.models import ApprovalCard, ErrorEvent, Subscription
+from tests.eventually import eventually, outbox_drained
 from tests.fakes.overseerr import Permission
 from tests.harness import (
     GENERAL,
@@ -88,12 +88,12 @@ async def wait_card(world: World, request_id: int) -> dict:  # type: ignore[type
 
 async def dms_with(world: World, who: str, text: str, count: int = 1) -> list[str]:
     user = world.users[who]
-    async with asyncio.timeout(5):
-        while True:
-            found = [m["content"] for m in world.discord.dms(user.id) if text in m["content"]]
-            if len(found) >= count:
-                return found
-            await asyncio.sleep(0.02)
+
+    def found() -> list[str]:
+        return [m["content"] for m in world.discord.dms(user.id) if text in m["content"]]
+
+    await eventually(lambda: len(found()) >= count)
+    return found()
 
 
 async def test_notify_me_then_available_dms_requester_and_follower_once(
@@ -121,7 +121,7 @@ async def test_notify_me_then_available_dms_requester_and_follower_once(
     assert await world.overseerr.send_webhook(url, payload, WEBHOOK_TOKEN) == 200
     bob_dms = await dms_with(world, "bob", "Dune (2021)")
     alice_dms = await dms_with(world, "alice", "Dune (2021)")
-    await asyncio.sleep(0.3)
+    await outbox_drained()
     assert len(await dms_with(world, "bob", "Dune (2021)")) == len(bob_dms) == 1
     assert len(await dms_with(world, "alice", "Dune (2021)")) == len(alice_dms) == 1
 
@@ -130,7 +130,7 @@ async def test_following_lists_and_stops(world: World, bot: MediaNest) -> None:
     """/following lists what the user follows; Stop removes it."""
     requests = bot.features.get(Requests)
     assert requests is not None
-    assert await requests.follows.subscribe(world.users["alice"].id, "movie", DUNE, None, False)
+    assert await requests.follow(world.users["alice"].id, "movie", DUNE, None, False)
     listing = await world.discord.slash(world.users["alice"], "following")
     reply = await listing.response()
     assert "1. Dune (2021)" in reply["data"]["content"]

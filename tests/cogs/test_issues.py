@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -12,6 +11,7 @@ from bot.app import MediaNest
 from bot.services.issues import Issues
 from cogs.issues import IssuesCog
 from storage.models import IssueCard, OutboxMessage, ReportedIssue
+from tests.eventually import eventually, outbox_drained
 from tests.fakes.overseerr import Permission
 from tests.harness import HEALTH, WEBHOOK_TOKEN, World, bot_running, link_member, plex_people
 
@@ -65,17 +65,15 @@ def card_now(world: World, issue_id: int) -> dict[str, Any]:
 
 
 async def bob_dms(world: World, count: int) -> list[str]:
-    """Bob's DMs about his reports once there are `count` (then a moment more, to see no extra)."""
+    """Bob's DMs about his reports once there are `count` and the outbox is drained (no extra)."""
     user = world.users["bob"]
 
     def about_reports() -> list[str]:
         found = [m["content"] for m in world.discord.dms(user.id)]
         return [text for text in found if "report on" in text or "your audio report" in text]
 
-    async with asyncio.timeout(5):
-        while len(about_reports()) < count:
-            await asyncio.sleep(0.02)
-    await asyncio.sleep(0.3)
+    await eventually(lambda: len(about_reports()) >= count)
+    await outbox_drained()
     return about_reports()
 
 
@@ -170,8 +168,8 @@ async def test_poll_catches_up_without_webhooks(world: World, bot: MediaNest) ->
     issues = bot.features.get(Issues)
     assert issues is not None
     assert "issues-poll" in bot.jobs.ids()
-    await issues.tracking.poll()
-    await issues.tracking.poll()
+    await issues.poll()
+    await issues.poll()
     [dm] = await bob_dms(world, 1)
     assert "Fixed the file" in dm
 

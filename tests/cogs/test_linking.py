@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import html
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -23,6 +22,7 @@ from tests.browser import (
     headless_chromium,
     png_size,
 )
+from tests.eventually import eventually, outbox_drained
 from tests.fakes.plex import PlexAccount
 from tests.harness import World, bot_running, free_port, plex_people
 
@@ -57,9 +57,7 @@ async def sign_in(world: World, button_url: str, account: PlexAccount) -> tuple[
 
 async def wait_dm(world: World, user_key: str, count: int = 1) -> list[str]:
     user = world.users[user_key]
-    async with asyncio.timeout(5):
-        while len(world.discord.dms(user.id)) < count:
-            await asyncio.sleep(0.02)
+    await eventually(lambda: len(world.discord.dms(user.id)) >= count)
     return [m["content"] for m in world.discord.dms(user.id)]
 
 
@@ -144,12 +142,11 @@ async def test_polling_links_when_the_callback_never_arrives(world: World) -> No
         assert url.startswith("https://app.plex.tv/auth/#!?") and "forwardUrl" not in url
         code = parse_qs(urlsplit(url).fragment.split("?", 1)[1])["code"][0]
         world.plextv.authorize_pin(code, people.friend)
-        async with asyncio.timeout(LINK_POLL_SECONDS * 3):  # the link-poll job, nothing else
-            while not await PlexLink.exists():
-                await asyncio.sleep(0.1)
+        # the link-poll job, nothing else
+        await eventually(PlexLink.exists, timeout=LINK_POLL_SECONDS * 3)
         dms = await wait_dm(world, "bob")
         assert "friend" in dms[0]
-        await asyncio.sleep(0.1)
+        await outbox_drained()
         assert await OutboxMessage.filter(status=OutboxStatus.SENT).count() == 1
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import io
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -16,6 +15,7 @@ from bot.app import MediaNest
 from bot.services.announce import Announcements
 from storage.models import NewMedia, NotificationPrefs
 from tests.cogs.test_requests import DUNE, catalogue, wait_dms
+from tests.eventually import eventually, outbox_drained
 from tests.harness import (
     ADMIN_ID,
     ANNOUNCE,
@@ -58,12 +58,10 @@ def announcements(bot: MediaNest) -> Announcements:
     return found
 
 
-async def posts(world: World, channel: int, count: int, settle: float = 0.3) -> list[dict]:
-    """The channel's messages once there are `count`, after a pause that would show more."""
-    async with asyncio.timeout(5):
-        while len(world.discord.channel_messages(channel)) < count:
-            await asyncio.sleep(0.02)
-    await asyncio.sleep(settle)
+async def posts(world: World, channel: int, count: int) -> list[dict]:
+    """The channel's messages once there are `count` and the outbox has sent all it will."""
+    await eventually(lambda: len(world.discord.channel_messages(channel)) >= count)
+    await outbox_drained()
     return world.discord.channel_messages(channel)
 
 
@@ -144,7 +142,7 @@ async def test_a_500_item_scan_is_one_summary(world: World, bot: MediaNest) -> N
     for number in range(500):
         world.pms.add_item(MOVIES, f"Film {number:03}", year=2000, added_at=base + number)
     assert await announcements(bot).check() == 500
-    [summary] = await posts(world, NEW, 1, settle=0.5)
+    [summary] = await posts(world, NEW, 1)
     assert summary["embeds"][0]["title"] == "500 new items on Plex"
     assert "**Movies**: 500 new" in summary["embeds"][0]["description"]
     assert await NewMedia.filter(announced_at=None).count() == 0
@@ -172,7 +170,7 @@ async def test_digest_holds_both_in_one_message_at_digest_time(
     await request_available(world, bot)
     add_movie(world, "Arrival", 2016)
     await ann.check()
-    await asyncio.sleep(0.3)
+    await outbox_drained()
     assert world.discord.channel_messages(NEW) == []
     assert not await ann.digest_if_due()  # not 18:00 in Paris since the mode was chosen
     assert await ann.digest_if_due(datetime.now(UTC) + timedelta(days=1, hours=1))
@@ -193,7 +191,7 @@ async def test_excluded_library_announces_nothing(world: World, tmp_path: Path) 
         await announcements(bot).check()
         world.pms.add_item(HOME, "Birthday 2026", year=2026)
         assert await announcements(bot).check() == 0
-        await asyncio.sleep(0.3)
+        await outbox_drained()
     assert world.discord.channel_messages(NEW) == []
 
 

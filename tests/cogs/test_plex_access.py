@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -13,6 +12,7 @@ from bot.services.linking import LinkingService
 from bot.services.plex_access import AccessService
 from storage.models import AccessEvent, AccessState, PlexAccess, PlexLink
 from tests.cogs.test_status import admin_status
+from tests.eventually import eventually, outbox_drained
 from tests.harness import (
     ADMIN_ID,
     BOB_ID,
@@ -76,10 +76,8 @@ def sharing_writes(world: World) -> list[Any]:
 async def dms(world: World, who: str, count: int) -> list[dict[str, Any]]:
     """Wait for `who` to have `count` DMs; returns them all."""
     user = world.users[who]
-    async with asyncio.timeout(5):
-        while len(world.discord.dms(user.id)) < count:
-            await asyncio.sleep(0.02)
-    await asyncio.sleep(0.1)  # and no more than that
+    await eventually(lambda: len(world.discord.dms(user.id)) >= count)
+    await outbox_drained()  # and no more than that
     return world.discord.dms(user.id)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 
 import aiohttp
@@ -11,6 +10,7 @@ import pytest
 from bot.app import MediaNest
 from bot.services.requests import Requests
 from storage.models import MediaRequest, OutboxMessage, RequestStatus
+from tests.eventually import eventually, outbox_drained
 from tests.fakes.overseerr import Permission
 from tests.harness import HEALTH, WEBHOOK_TOKEN, World, bot_running, link_member, plex_people
 
@@ -50,9 +50,7 @@ async def bot(world: World):  # type: ignore[no-untyped-def]
 
 async def wait_dms(world: World, user_key: str, count: int) -> list[str]:
     user = world.users[user_key]
-    async with asyncio.timeout(5):
-        while len(world.discord.dms(user.id)) < count:
-            await asyncio.sleep(0.02)
+    await eventually(lambda: len(world.discord.dms(user.id)) >= count)
     return [m["content"] for m in world.discord.dms(user.id)]
 
 
@@ -123,8 +121,8 @@ async def test_overseerr_down_at_submission_queues_then_delivers_once(
     await MediaRequest.filter(id=row.id).update(next_attempt_at=row.created_at)
     requests = bot.features.get(Requests)
     assert requests is not None
-    assert await requests.delivery.deliver_due() == 1
-    assert await requests.delivery.deliver_due() == 0
+    assert await requests.deliver_due() == 1
+    assert await requests.deliver_due() == 0
     assert len(world.overseerr.media_requests) == 1
     dms = await wait_dms(world, "bob", 2)
     assert "Dune (2021)" in dms[1] and "went through" in dms[1]
@@ -153,7 +151,7 @@ async def test_overseerr_down_at_request_keeps_a_picked_title(world: World, bot:
     await MediaRequest.filter(id=row.id).update(next_attempt_at=row.created_at)
     requests = bot.features.get(Requests)
     assert requests is not None
-    assert await requests.delivery.deliver_due() == 1
+    assert await requests.deliver_due() == 1
     assert len(world.overseerr.seen("POST", "/api/v1/request")) == 1
     dms = await wait_dms(world, "bob", 2)
     assert "Dune (2021)" in dms[1] and "went through" in dms[1]
@@ -174,7 +172,7 @@ async def test_webhook_marks_available_and_dms_once(world: World, bot: MediaNest
     assert await world.overseerr.send_webhook(url, payload, WEBHOOK_TOKEN) == 200
     assert await world.overseerr.send_webhook(url, payload, WEBHOOK_TOKEN) == 200
     dms = await wait_dms(world, "bob", 2)
-    await asyncio.sleep(0.3)
+    await outbox_drained()
     assert len(world.discord.dms(world.users["bob"].id)) == 2
     assert "Dune (2021)" in dms[1]
     assert (await MediaRequest.get()).status == RequestStatus.AVAILABLE

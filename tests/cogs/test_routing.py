@@ -16,6 +16,7 @@ from storage.models import Incident, KeyValue, OutboxMessage, OutboxStatus
 from tests.cogs.test_new_on_plex import add_movie, announcements, libraries, posts
 from tests.cogs.test_requests import DUNE, catalogue, wait_dms
 from tests.cogs.test_setup import component, fields, open_panel
+from tests.eventually import outbox_drained
 from tests.fakes.media import FakeMediaServer
 from tests.fakes.overseerr import Permission
 from tests.harness import ANNOUNCE, CLOSED_ID, HEALTH, World, bot_running, link_member, plex_people
@@ -79,10 +80,10 @@ async def test_each_kind_lands_in_its_configured_channel(world: World) -> None:
         assert moved["content"].startswith(f"<@{CLOSED_ID}> I couldn't DM you")
         issues = bot.features.get(Issues)
         assert issues is not None
-        assert issues.tracking.approval_channel_id == ISSUES
+        assert issues.approval_channel_id == ISSUES
         downloads = bot.features.get(DownloadService)
         assert downloads is not None
-        assert downloads._notices.notify_channel_id == YOUTUBE
+        assert downloads.notify_channel_id == YOUTUBE
         await world.pms.stop()
         await health_round(bot)
         alert = await world.discord.wait_for_message(
@@ -166,12 +167,12 @@ async def test_setup_page_picks_a_channel_per_kind(world: World) -> None:
         assert (await KeyValue.get(key="setup.issues_channel_id")).value == str(ISSUES)
         issues = bot.features.get(Issues)
         assert issues is not None
-        assert issues.tracking.approval_channel_id == ISSUES
+        assert issues.approval_channel_id == ISSUES
         cleared = await world.discord.click(
             world.users["admin"], page, "setup:issues_channel_id", values=[]
         )
         await cleared.wait_original(lambda m: f"goes to <#{HEALTH}>" in fields(m)["Issues"])
-        assert issues.tracking.approval_channel_id == HEALTH
+        assert issues.approval_channel_id == HEALTH
 
 
 async def test_environment_kind_is_locked_in_setup(world: World) -> None:
@@ -301,7 +302,7 @@ async def test_youtube_completion_lands_in_its_channel_and_not_as_new_on_plex(
         assert posted["content"].startswith("📺 New in Plex: **Cooking Basics**")
         assert world.pms.items  # Plex scanned the videos in
         assert await announcements(bot).check() == 0
-        await asyncio.sleep(0.3)
+        await outbox_drained()
     assert world.discord.channel_messages(NEW) == []
 
 
@@ -339,7 +340,7 @@ async def test_alerts_channel_gets_held_alerts_acknowledge_and_recovery(world: W
         await world.pms.stop()
         await health_round(bot)
         assert (await Incident.get(service="plex")).held is True
-        await asyncio.sleep(0.3)
+        await outbox_drained()
         assert not world.discord.channel_messages(ALERTS)
         unmuted = await world.discord.slash(
             world.users["admin"], "maintenance", {"service": "plex"}, subcommand="unmute"

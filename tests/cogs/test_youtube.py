@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -76,9 +75,11 @@ async def test_playlist_lands_in_plex_as_a_collection(
     job = await wait_job(JobStatus.COMPLETED)
     folder = Path(job.folder)
     assert sorted(p.read_bytes() for p in folder.glob("*.mp4")) == sorted(v.data for v in videos)
-    async with asyncio.timeout(10):  # filing (collection, summary, order) is done once synced
-        while not (await DownloadJob.get(id=job.id)).plex_synced:
-            await asyncio.sleep(0.05)
+
+    async def synced() -> bool:
+        return (await DownloadJob.get(id=job.id)).plex_synced
+
+    await eventually(synced, timeout=10)  # filing (collection, summary, order) is done once synced
     [collection] = world.pms.collections.values()
     assert collection["title"] == "Cooking Basics"
     assert len(collection["items"]) == 3
@@ -90,9 +91,7 @@ async def test_playlist_lands_in_plex_as_a_collection(
     )
     announced = await world.discord.wait_for_message(lambda m: m["channel_id"] == str(ANNOUNCE))
     assert announced["content"].startswith("📺 New in Plex: **Cooking Basics** (3 videos")
-    async with asyncio.timeout(5):
-        while "done" not in world.discord.channel_messages(GENERAL)[0]["content"]:
-            await asyncio.sleep(0.05)
+    await eventually(lambda: "done" in world.discord.channel_messages(GENERAL)[0]["content"])
     edits = [e for e in world.discord.edits if str(e["message_id"]) == message["id"]]
     assert edits  # how often it may edit is the throttle's test (services/downloads)
 
@@ -127,9 +126,7 @@ async def start_slow_job(world: World, media: FakeMediaServer) -> tuple[dict, Do
     await world.discord.slash(world.users["bob"], "youtube", {"url": url}, subcommand="download")
     message = await progress_message(world)
     job = await wait_job(JobStatus.RUNNING)
-    async with asyncio.timeout(10):
-        while not list(Path(job.folder).glob("*.part")):
-            await asyncio.sleep(0.05)
+    await eventually(lambda: list(Path(job.folder).glob("*.part")), timeout=10)
     return message, job
 
 
@@ -214,12 +211,11 @@ async def test_cog_unload_detaches_progress_and_load_attaches_it(bot: MediaNest)
     """Unloading the cog detaches its Discord sink from the service; loading it attaches one."""
     service = bot.features.get(DownloadService)
     assert service is not None
-    relay = service.progress_relay
     with pytest.raises(RuntimeError):  # the loaded cog's sink is attached
-        relay.attach(Dropped())
+        service.show_progress(Dropped())
     await bot.remove_cog("YouTubeCog")
-    relay.attach(Dropped())  # nothing attached any more
-    relay.detach()
+    service.show_progress(Dropped())  # nothing attached any more
+    service.hide_progress()
     await bot.add_cog(YouTubeCog(bot, service))
     with pytest.raises(RuntimeError):
-        relay.attach(Dropped())
+        service.show_progress(Dropped())

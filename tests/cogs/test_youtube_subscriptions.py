@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime, timedelta
 
 from bot.app import MediaNest
 from bot.services.downloads import DownloadService
 from storage.models import DownloadJob, JobStatus, YoutubeSubscription
 from tests.cogs.test_youtube import bot, media, wait_job
+from tests.eventually import eventually
 from tests.fakes.media import FakeMediaServer
 from tests.harness import World, bot_running
 
@@ -72,9 +72,11 @@ async def test_admin_resumes_after_a_bot_check(
     admin = await world.discord.slash(world.users["admin"], "youtube", subcommand="resume")
     text = (await admin.response())["data"]["content"]
     assert text.startswith("Resumed the download queue (1 paused job going on)")
-    async with asyncio.timeout(20):
-        while (await DownloadJob.get(id=job.id)).status != JobStatus.COMPLETED:
-            await asyncio.sleep(0.05)
+
+    async def completed() -> bool:
+        return (await DownloadJob.get(id=job.id)).status == JobStatus.COMPLETED
+
+    await eventually(completed, timeout=20)
     again = await world.discord.slash(world.users["admin"], "youtube", subcommand="resume")
     assert (await again.response())["data"][
         "content"

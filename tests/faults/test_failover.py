@@ -21,6 +21,7 @@ import pytest
 from bot.services.cluster.processes import processes
 from storage import db
 from storage.models import OutboxMessage, OutboxStatus, TargetKind
+from tests.eventually import eventually
 from tests.faults.servers import PostgresCluster, postgres_cluster
 from tests.harness import GENERAL, World
 from tests.test_cli import bot_env, listening_port, run_cli
@@ -61,9 +62,10 @@ async def start_bot(world: World, url: str) -> Bot:
 
 
 async def role(bot: Bot, wanted: str, timeout: float = 30) -> None:
-    async with asyncio.timeout(timeout):
-        while (await bot.readyz()).get("role") != wanted:
-            await asyncio.sleep(0.1)
+    async def has_role() -> bool:
+        return (await bot.readyz()).get("role") == wanted
+
+    await eventually(has_role, timeout)
 
 
 async def help_answered(world: World, timeout: float) -> float:
@@ -95,11 +97,11 @@ def posted(world: World, key: str) -> int:
 
 
 async def all_sent(keys: list[str], timeout: float = 30) -> None:
-    async with asyncio.timeout(timeout):
-        while await OutboxMessage.filter(
-            dedupe_key__in=keys, status=OutboxStatus.SENT
-        ).count() < len(keys):
-            await asyncio.sleep(0.1)
+    async def sent() -> bool:
+        count = await OutboxMessage.filter(dedupe_key__in=keys, status=OutboxStatus.SENT).count()
+        return count >= len(keys)
+
+    await eventually(sent, timeout)
 
 
 async def test_the_standby_takes_over_and_nothing_is_sent_twice(

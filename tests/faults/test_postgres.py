@@ -21,6 +21,7 @@ from storage.models import (
     OutboxStatus,
     RequestStatus,
 )
+from tests.eventually import eventually
 from tests.fakes.media import FakeMediaServer
 from tests.fakes.overseerr import Permission
 from tests.faults.servers import PostgresCluster, postgres_cluster
@@ -42,10 +43,13 @@ def posts(world: World, channel: int, text: str) -> list[str]:
 async def restarted(pg: PostgresCluster, bot: MediaNest) -> None:
     """Start the cluster again and wait until the bot's own pool answers."""
     await pg.start()
-    async with asyncio.timeout(20):
-        while bot.services.error_log.pending:
+
+    async def flushed() -> bool:
+        if bot.services.error_log.pending:
             await bot.services.error_log.flush()
-            await asyncio.sleep(0.1)
+        return not bot.services.error_log.pending
+
+    await eventually(flushed, timeout=20)
 
 
 async def test_a_command_is_answered_while_the_database_is_down_and_its_error_is_kept(
@@ -137,14 +141,15 @@ async def test_a_queued_request_is_delivered_once_after_the_database_returns(wor
         row = await MediaRequest.get()
         await MediaRequest.filter(id=row.id).update(next_attempt_at=row.created_at)
 
-        delivery = bot.features.get(Requests).delivery  # type: ignore[union-attr]
+        requests = bot.features.get(Requests)
+        assert requests is not None
         await pg.stop()
         with pytest.raises(Exception) as down:
-            await delivery.deliver_due()
+            await requests.deliver_due()
         assert is_database_error(down.value)
         await restarted(pg, bot)
-        assert await delivery.deliver_due() == 1
-        assert await delivery.deliver_due() == 0
+        assert await requests.deliver_due() == 1
+        assert await requests.deliver_due() == 0
         assert len(world.overseerr.media_requests) == 1
         assert (await MediaRequest.get()).status is not RequestStatus.QUEUED
 
@@ -173,24 +178,24 @@ async def test_a_download_that_loses_the_database_finishes_once_it_returns(world
                 downloads = bot.features.get(DownloadService)
                 assert downloads is not None
                 job = await downloads.queue(world.users["admin"].id, url, None, None, exempt=True)
-                async with asyncio.timeout(30):  # the first video is in, the second under way
-                    while not (folder / "Cooking Basics").exists() or not any(
-                        p.suffix == ".mp4" for p in (folder / "Cooking Basics").iterdir()
-                    ):
-                        await asyncio.sleep(0.1)
+                album = folder / "Cooking Basics"
+                await eventually(  # the first video is in, the second under way
+                    lambda: album.exists() and any(p.suffix == ".mp4" for p in album.iterdir()),
+                    timeout=30,
+                )
                 await pg.stop()
                 await asyncio.sleep(6)  # the job notices while the database is away
                 await pg.start()
                 media.throttle("v1", None)
-                async with asyncio.timeout(60):
-                    while True:
-                        try:
-                            row = await DownloadJob.get(id=job.id)
-                        except OSError:
-                            row = None
-                        if row is not None and row.status is JobStatus.COMPLETED:
-                            break
-                        await asyncio.sleep(0.3)
+
+                async def completed() -> bool:
+                    try:
+                        row = await DownloadJob.get(id=job.id)
+                    except OSError:
+                        return False
+                    return row.status is JobStatus.COMPLETED
+
+                await eventually(completed, timeout=60)
                 files = sorted((folder / "Cooking Basics").glob("*.mp4"))
                 assert sorted(p.read_bytes() for p in files) == sorted(v.data for v in videos)
                 items = await DownloadItem.filter(job_id=job.id).values_list("status", flat=True)

@@ -26,6 +26,7 @@ from bot.services.downloads.runs import Runs
 from bot.services.ratelimit import RateLimiter
 from storage import db
 from storage.models import DownloadItem, DownloadJob, ItemStatus, JobStatus
+from tests.eventually import eventually
 from tests.fakes.media import FakeMediaServer
 from tests.fakes.plex import FakePlexServer, FakePlexTV
 from tests.faults.servers import PostgresCluster, postgres_cluster
@@ -74,13 +75,6 @@ async def start_worker(env: dict[str, str]) -> asyncio.subprocess.Process:
     )
 
 
-async def until(check, timeout: float = 60.0):  # type: ignore[no-untyped-def]
-    async with asyncio.timeout(timeout):
-        while not (found := await check()):
-            await asyncio.sleep(0.1)
-        return found
-
-
 async def test_a_killed_worker_s_job_is_finished_by_the_other_each_video_once(
     cluster: PostgresCluster, tmp_path: Path
 ) -> None:
@@ -111,13 +105,13 @@ async def test_a_killed_worker_s_job_is_finished_by_the_other_each_video_once(
             env = worker_env(url, folder, pms, tv, media)
             workers = [await start_worker(env), await start_worker(env)]
             try:
-                holder = await until(lambda: _holder(job.id, workers))
-                await until(lambda: _downloading(job.id))
+                holder = await eventually(lambda: _holder(job.id, workers), timeout=60)
+                await eventually(lambda: _downloading(job.id), timeout=60)
                 first_progress = (await DownloadJob.get(id=job.id)).progress_at
                 os.kill(holder.pid, signal.SIGKILL)
                 await holder.wait()
                 survivor = next(w for w in workers if w is not holder)
-                done = await until(lambda: _finished(job.id), timeout=120)
+                done = await eventually(lambda: _finished(job.id), timeout=120)
                 assert done.status == JobStatus.COMPLETED, done.error
                 assert done.progress_at is not None and first_progress is not None
                 assert done.progress_at > first_progress  # progress kept coming after the takeover

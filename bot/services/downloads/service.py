@@ -27,7 +27,7 @@ from bot.services.downloads.workers import WorkerPool
 from bot.services.outbox import Outbox
 from bot.services.places import Places
 from bot.services.ratelimit import RateLimiter
-from storage.models import DownloadJob
+from storage.models import DownloadJob, YoutubeSubscription
 
 if TYPE_CHECKING:
     from bot.clients.ytdlp import YtDlp
@@ -56,8 +56,8 @@ class DownloadService:
         progress: ProgressRelay,
         places: Places,
     ) -> None:
-        self.options = options
-        self.progress_relay = progress
+        self._options = options
+        self._progress_relay = progress
         self._remote: RemoteProgress | None = None
         if options.shared_queue:
             progress.attach(StoredProgress())
@@ -78,17 +78,17 @@ class DownloadService:
         endings = JobEndings(ytdlp, self._filing, notices, space)
         self._queue = DownloadQueue(ytdlp, limiter, runs, folders, options)
         self._cancel = Canceller(runs, endings, folders, notices, wait=options.cancel_wait)
-        self.block = QueueBlock(runs, notices)
+        self._block = QueueBlock(runs, notices)
         leases = Leases(
             options.worker_name,
             timedelta(seconds=options.lease_seconds),
             postgres=options.shared_queue,
         )
-        self._pool = WorkerPool(ytdlp, runs, folders, space, endings, self.block, options, leases)
-        self.subscriptions = YouTubeSubscriptions(
+        self._pool = WorkerPool(ytdlp, runs, folders, space, endings, self._block, options, leases)
+        self._subscriptions = YouTubeSubscriptions(
             ytdlp,
             self._queue,
-            self.block,
+            self._block,
             allowed_hosts=options.allowed_hosts,
             folder_for=folders.folder_for,
             max_per_member=options.max_subscriptions,
@@ -99,26 +99,31 @@ class DownloadService:
     @property
     def paused_by_youtube(self) -> bool:
         """YouTube refused the server: the queue waits for an admin's /youtube resume."""
-        return self.block.active
+        return self._block.active
+
+    @property
+    def notify_channel_id(self) -> int | None:
+        """Where finished downloads are announced: the YouTube channel, else the notify one."""
+        return self._notices.notify_channel_id
 
     @property
     def subscription_hours(self) -> float:
         """How often a subscription is checked for new videos."""
-        return self.options.subscription_hours
+        return self._options.subscription_hours
 
     def show_progress(self, sink: ProgressSink) -> None:
         """Send job progress to `sink` (the Discord side, when its cog loads)."""
-        if self.options.shared_queue:
+        if self._options.shared_queue:
             self._remote = RemoteProgress(sink)
         else:
-            self.progress_relay.attach(sink)
+            self._progress_relay.attach(sink)
 
     def hide_progress(self) -> None:
         """Stop sending job progress anywhere."""
-        if self.options.shared_queue:
+        if self._options.shared_queue:
             self._remote = None
         else:
-            self.progress_relay.detach()
+            self._progress_relay.detach()
 
     async def relay_stored_progress(self) -> int:
         """Show the progress workers stored since the last call (scheduler job, shared queue)."""
@@ -128,21 +133,21 @@ class DownloadService:
         self, discord_id: int, url: str, collection: str | None, *, is_admin: bool
     ) -> Subscribed:
         """Follow a playlist or channel: its new videos are downloaded by themselves."""
-        return await self.subscriptions.subscribe(discord_id, url, collection, is_admin=is_admin)
+        return await self._subscriptions.subscribe(discord_id, url, collection, is_admin=is_admin)
 
     async def subscriptions_of(self, discord_id: int | None) -> list[SubscriptionView]:
         """A member's subscriptions (None: everyone's)."""
-        return await self.subscriptions.of_member(discord_id)
+        return await self._subscriptions.of_member(discord_id)
 
     async def stop_subscription(
         self, subscription_id: int, by_discord_id: int, *, is_admin: bool
     ) -> str:
         """Stop a subscription (its member or an admin); returns its title."""
-        return await self.subscriptions.stop(subscription_id, by_discord_id, is_admin=is_admin)
+        return await self._subscriptions.stop(subscription_id, by_discord_id, is_admin=is_admin)
 
     async def start(self) -> None:
         """Start the worker pool (paired with `stop`), unless only other processes download."""
-        if self.options.local_workers:
+        if self._options.local_workers:
             await self._pool.start()
 
     async def stop(self) -> None:
@@ -159,12 +164,12 @@ class DownloadService:
         exempt: bool = False,
     ) -> DownloadJob:
         """Check, list and store a playlist download; `exempt` skips the cap and rate limit."""
-        if self.block.active:  # listing would only ask YouTube again
+        if self._block.active:  # listing would only ask YouTube again
             raise InvalidInput(BLOCKED)
         try:
             return await self._queue.queue(discord_id, url, collection, channel_id, exempt=exempt)
         except YouTubeBlocked as exc:
-            await self.block.block(exc)
+            await self._block.block(exc)
             raise InvalidInput(BLOCKED) from exc
 
     async def set_progress_message(self, job_id: int, message_id: int) -> None:
@@ -185,17 +190,21 @@ class DownloadService:
 
     async def resume_paused(self) -> int:
         """Queue paused jobs again when the disk has room (scheduler job)."""
-        if self.block.active:  # jobs paused by YouTube's refusal wait for an admin
+        if self._block.active:  # jobs paused by YouTube's refusal wait for an admin
             return 0
         return await self._space.resume_paused(self._runs)
 
     async def resume_blocked(self) -> int:
         """An admin lifts the pause YouTube's refusal caused; returns how many jobs go on."""
-        return await self.block.resume()
+        return await self._block.resume()
 
     async def check_subscriptions(self) -> int:
         """Check the subscriptions that are due for new videos (scheduler job)."""
-        return await self.subscriptions.check_all()
+        return await self._subscriptions.check_all()
+
+    async def check_subscription(self, subscription: YoutubeSubscription) -> int:
+        """Check one subscription now; returns how many new videos were queued."""
+        return await self._subscriptions.check(subscription)
 
     async def sync_plex_pending(self) -> int:
         """File finished jobs that Plex missed into Plex (scheduler job)."""

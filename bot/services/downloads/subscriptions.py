@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from pydantic import BaseModel, ConfigDict
 from tortoise.exceptions import DoesNotExist
 from tortoise.expressions import Q
 
@@ -39,9 +40,10 @@ TICK = timedelta(minutes=10)  # how often the scheduler looks for due subscripti
 LIST_CAP = 5000  # a source is listed up to here; new playlist videos are at its end
 
 
-@dataclass(frozen=True)
-class SubscriptionView:
-    """One subscription as `/youtube subscriptions` shows it."""
+class SubscriptionView(BaseModel):
+    """One subscription as `/youtube subscriptions` shows it, copied from its row by name."""
+
+    model_config = ConfigDict(frozen=True, from_attributes=True)
 
     id: int
     discord_id: int
@@ -61,17 +63,7 @@ class Subscribed:
 
 
 def _view(sub: YoutubeSubscription) -> SubscriptionView:
-    return SubscriptionView(
-        id=sub.id,
-        discord_id=sub.discord_id,
-        title=sub.title,
-        collection=sub.collection,
-        url=sub.url,
-        checked_at=sub.checked_at,
-        found_at=sub.found_at,
-        failures=sub.failures,
-        last_error=sub.last_error,
-    )
+    return SubscriptionView.model_validate(sub)
 
 
 def _clean(text: str, limit: int) -> str:

@@ -8,7 +8,6 @@ button; `summaries` holds what the cogs show. Nothing here knows about Discord.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from bot.clients.overseerr import OverseerrClient
@@ -22,12 +21,17 @@ from bot.services.ratelimit import RateLimiter
 from bot.services.requests import Choice
 
 
-@dataclass(frozen=True)
 class Issues:
     """The issue services, built together by `build_issues`; cogs call its methods."""
 
-    reporting: IssueReporter
-    tracking: IssueTracker
+    def __init__(self, reporting: IssueReporter, tracking: IssueTracker) -> None:
+        self._reporting = reporting
+        self._tracking = tracking
+
+    @property
+    def approval_channel_id(self) -> int | None:
+        """Where issue cards go: the issues channel, else the approval or health channel."""
+        return self._tracking.approval_channel_id
 
     async def report(
         self,
@@ -40,39 +44,39 @@ class Issues:
         exempt: bool = False,
     ) -> IssueView:
         """Make the issue in Overseerr as the member's own user and follow it."""
-        return await self.reporting.report(
+        return await self._reporting.report(
             discord_id, plex_user_id, title, problem, message, exempt=exempt
         )
 
     async def suggest(self, query: str) -> list[Choice]:
         """Autocomplete choices for /issue's title."""
-        return await self.reporting.suggest(query)
+        return await self._reporting.suggest(query)
 
     async def open_issues(self, discord_id: int | None) -> list[IssueView]:
         """Open issues of a member (None: everyone's), newest first."""
-        return await self.reporting.open_issues(discord_id)
+        return await self._reporting.open_issues(discord_id)
 
     async def resolve(
         self, issue_id: int, admin_discord_id: int, admin_plex_user_id: int | None
     ) -> IssueCardView:
         """An admin's Resolve press on an issue card."""
-        return await self.tracking.resolve(issue_id, admin_discord_id, admin_plex_user_id)
+        return await self._tracking.resolve(issue_id, admin_discord_id, admin_plex_user_id)
 
     async def cards_to_update(self) -> list[IssueCardView]:
         """Issue cards whose message should show a change."""
-        return await self.tracking.cards_to_update()
+        return await self._tracking.cards_to_update()
 
     async def card_edited(self, card_id: int) -> None:
         """The card's message now shows the change."""
-        await self.tracking.card_edited(card_id)
+        await self._tracking.card_edited(card_id)
 
     async def poll(self) -> int:
         """The scheduler job: follow issues changed in Overseerr (webhooks' fallback)."""
-        return await self.tracking.poll()
+        return await self._tracking.poll()
 
     async def handle_webhook(self, payload: Any) -> str:
         """One ISSUE_* webhook from Overseerr; returns what was done, for the log."""
-        return await self.tracking.handle_webhook(payload)
+        return await self._tracking.handle_webhook(payload)
 
 
 def build_issues(

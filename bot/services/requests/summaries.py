@@ -6,6 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from pydantic import BaseModel, ConfigDict
+
 from bot.i18n import N_, Msg, PluralMsg
 from bot.i18n.messages import joined
 from bot.services.outbox import Button
@@ -86,9 +88,10 @@ def choice_name(label: str, tags: Sequence[str]) -> str:
     return label + suffix
 
 
-@dataclass(frozen=True)
-class RequestView:
-    """A stored request as the cogs show it."""
+class RequestView(BaseModel):
+    """A stored request as the cogs show it, copied from its row by field name."""
+
+    model_config = ConfigDict(frozen=True, from_attributes=True)
 
     id: int
     discord_id: int
@@ -124,23 +127,7 @@ class RequestView:
 def view(row: MediaRequest) -> RequestView:
     """The plain view of a stored request."""
     message = row.last_error if row.status == S.REJECTED else None
-    return RequestView(
-        id=row.id,
-        discord_id=row.discord_id,
-        title=row.title,
-        year=row.year,
-        media_type=row.media_type,
-        tmdb_id=row.tmdb_id,
-        status=RequestStatus(row.status),
-        seasons=list(row.seasons) if row.seasons is not None else None,
-        is_4k=row.is_4k,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-        overseerr_request_id=row.overseerr_request_id,
-        attempts=row.attempts,
-        next_attempt_at=row.next_attempt_at,
-        message=message,
-    )
+    return RequestView.model_validate(row).model_copy(update={"message": message})
 
 
 @dataclass(frozen=True)

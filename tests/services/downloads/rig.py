@@ -6,7 +6,6 @@ Files are small and throttled just enough to catch a download in the middle.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -115,7 +114,7 @@ class Rig:
         await service.start()
         job = await service.queue(ALICE, url, None, None)
         folder = self.download_dir / f"{name} title"
-        await until(lambda: part_bytes(folder, ids[1]) > 10_000)
+        await eventually(lambda: part_bytes(folder, ids[1]) > 10_000, SLOW)
         return service, job, folder, ids
 
     def playlist(
@@ -128,9 +127,7 @@ class Rig:
         return self.media.add_playlist(name, f"{name} title", ids, description=description), ids
 
 
-async def until(check: Callable[[], Any], timeout: float = 15.0) -> None:
-    """Wait until `check()` (sync or async) is truthy."""
-    await eventually(check, timeout)
+SLOW = 15.0  # seconds a download step may take on a busy machine
 
 
 async def finished(job_id: int, *statuses: JobStatus) -> DownloadJob:
@@ -140,7 +137,7 @@ async def finished(job_id: int, *statuses: JobStatus) -> DownloadJob:
     async def reached() -> bool:
         return (await DownloadJob.get(id=job_id)).status in wanted
 
-    await until(reached)
+    await eventually(reached, SLOW)
     return await DownloadJob.get(id=job_id)
 
 
@@ -150,7 +147,7 @@ async def settled(job_id: int) -> DownloadJob:
     async def told() -> bool:
         return await OutboxMessage.filter(dedupe_key=f"youtube:{job_id}:finished").exists()
 
-    await until(told)
+    await eventually(told, SLOW)
     return await DownloadJob.get(id=job_id)
 
 

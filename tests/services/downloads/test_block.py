@@ -49,7 +49,7 @@ async def test_bot_check_pauses_queue_until_an_admin_resumes(rig: Rig) -> None:
     await service.stop()  # a restart keeps the block
     service = rig.build(item_retries=3)
     await service.start()
-    assert service.block.active
+    assert service.paused_by_youtube
 
     rig.media.fail(ids[0], times=0)  # YouTube lets the server in again
     assert await service.resume_blocked() == 1
@@ -68,7 +68,7 @@ async def test_refused_listing_pauses_and_tells_the_member(rig: Rig) -> None:
 
     with pytest.raises(InvalidInput, match="refusing this server"):
         await service.queue(ALICE, rig.media.video_url("solo"), None, None)
-    assert service.block.active
+    assert service.paused_by_youtube
     asked = len(rig.media.ranges)
     with pytest.raises(InvalidInput, match="refusing this server"):
         await service.queue(ALICE, rig.media.video_url("solo"), None, None)

@@ -8,16 +8,17 @@ import pytest
 
 from bot.errors import NotAllowed
 from storage.models import DownloadJob, ItemStatus, JobStatus, TargetKind
+from tests.eventually import eventually
 from tests.services.downloads.rig import (
     ADMIN,
     ALICE,
     BOB,
+    SLOW,
     Rig,
     items,
     messages,
     part_bytes,
     partials,
-    until,
 )
 
 
@@ -51,7 +52,7 @@ async def test_admin_cancels_a_queued_job(rig: Rig) -> None:
     await service.start()
     first = await service.queue(ALICE, url, None, None)
     second = await service.queue(BOB, url2, None, None)
-    await until(lambda: part_bytes(rig.download_dir / "slow title") > 0)
+    await eventually(lambda: part_bytes(rig.download_dir / "slow title") > 0, SLOW)
 
     assert await service.cancel(second.id, ADMIN, is_admin=True) is True
 

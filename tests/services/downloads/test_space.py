@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from storage.models import JobStatus, TargetKind
+from tests.eventually import eventually
 from tests.services.downloads.rig import (
     ALICE,
     HEALTH,
+    SLOW,
     Rig,
     finished,
     messages,
     part_bytes,
     settled,
-    until,
 )
 
 
@@ -23,12 +24,13 @@ async def test_low_disk_pauses_then_resumes(rig: Rig) -> None:
     service = rig.build(idle_poll=60.0)  # only this test calls resume_paused
     await service.start()
     job = await service.queue(ALICE, url, None, None)
-    await until(lambda: part_bytes(rig.download_dir / "disk title") > 10_000)
+    await eventually(lambda: part_bytes(rig.download_dir / "disk title") > 10_000, SLOW)
 
     rig.free[0] = 2**20
     job = await finished(job.id, JobStatus.PAUSED)
     assert job.error and job.error.startswith("Paused: the download disk has only 1.0 MB free")
-    await until(lambda: messages(TargetKind.CHANNEL, HEALTH))  # posted just after the pause
+    # posted just after the pause
+    await eventually(lambda: messages(TargetKind.CHANNEL, HEALTH), SLOW)
     (alert,) = await messages(TargetKind.CHANNEL, HEALTH)
     assert f"#{job.id}" in alert and "paused" in alert
     assert rig.sinks[service].of(job.id)[-1][1].status == JobStatus.PAUSED

@@ -28,7 +28,7 @@ async def test_new_videos_only_and_told_once_across_restarts(rig: Rig) -> None:
     url, first = rig.playlist("cook", 3)
     service = rig.build(subscription_hours=0)  # every subscription is due at each tick
     await service.start()
-    subscribed = await service.subscriptions.subscribe(ALICE, url, "Cooking Basics", is_admin=False)
+    subscribed = await service.subscribe(ALICE, url, "Cooking Basics", is_admin=False)
     assert subscribed.existing == 3
     assert await service.check_subscriptions() == 0
 
@@ -67,22 +67,22 @@ async def test_limits_stop_and_per_check_cap(rig: Rig) -> None:
     await service.start()
     url, _ = rig.playlist("one", 1)
     other, _ = rig.playlist("two", 1)
-    sub = (await service.subscriptions.subscribe(ALICE, url, None, is_admin=False)).subscription
+    sub = (await service.subscribe(ALICE, url, None, is_admin=False)).subscription
     with pytest.raises(InvalidInput, match="already follow"):
-        await service.subscriptions.subscribe(ALICE, url, None, is_admin=False)
+        await service.subscribe(ALICE, url, None, is_admin=False)
     with pytest.raises(InvalidInput, match="the most I allow"):
-        await service.subscriptions.subscribe(ALICE, other, None, is_admin=False)
-    await service.subscriptions.subscribe(ADMIN, url, None, is_admin=True)
-    await service.subscriptions.subscribe(ADMIN, other, None, is_admin=True)
+        await service.subscribe(ALICE, other, None, is_admin=False)
+    await service.subscribe(ADMIN, url, None, is_admin=True)
+    await service.subscribe(ADMIN, other, None, is_admin=True)
 
     more_videos(rig, "one", 2, 3, 4)
-    assert await service.subscriptions.check(await YoutubeSubscription.get(id=sub.id)) == 2
-    assert await service.subscriptions.check(await YoutubeSubscription.get(id=sub.id)) == 1
+    assert await service.check_subscription(await YoutubeSubscription.get(id=sub.id)) == 2
+    assert await service.check_subscription(await YoutubeSubscription.get(id=sub.id)) == 1
 
     with pytest.raises(NotAllowed):
-        await service.subscriptions.stop(sub.id, BOB, is_admin=False)
-    assert await service.subscriptions.stop(sub.id, ALICE, is_admin=False) == "one title"
-    assert [s.discord_id for s in await service.subscriptions.of_member(None)] == [ADMIN, ADMIN]
+        await service.stop_subscription(sub.id, BOB, is_admin=False)
+    assert await service.stop_subscription(sub.id, ALICE, is_admin=False) == "one title"
+    assert [s.discord_id for s in await service.subscriptions_of(None)] == [ADMIN, ADMIN]
 
 
 async def test_failed_check_is_shown_and_retried_next_tick(rig: Rig) -> None:
@@ -91,17 +91,17 @@ async def test_failed_check_is_shown_and_retried_next_tick(rig: Rig) -> None:
     url, _ = rig.playlist("flaky", 1)
     service = rig.build()  # checked every 6 hours
     await service.start()
-    sub = (await service.subscriptions.subscribe(ALICE, url, None, is_admin=False)).subscription
+    sub = (await service.subscribe(ALICE, url, None, is_admin=False)).subscription
     more_videos(rig, "flaky", 2)
     assert await service.check_subscriptions() == 0  # just subscribed: not due yet
     await YoutubeSubscription.filter(id=sub.id).update(checked_at=datetime.now(UTC) - HOURS_7)
 
     await rig.media.stop()
     assert await service.check_subscriptions() == 0
-    (view,) = await service.subscriptions.of_member(ALICE)
+    (view,) = await service.subscriptions_of(ALICE)
     assert view.failures == 1 and view.last_error
 
     await rig.media.start()
     assert await service.check_subscriptions() == 1  # failed last time: due at the next tick
-    (view,) = await service.subscriptions.of_member(ALICE)
+    (view,) = await service.subscriptions_of(ALICE)
     assert (view.id, view.failures, view.last_error) == (sub.id, 0, None)

@@ -93,8 +93,8 @@ async def test_progress_arrives_while_a_video_downloads(rig: Rig) -> None:
             seen.append((ticks[0], progress))
 
     service = rig.build()
-    service.progress_relay.detach()
-    service.progress_relay.attach(Ticked())
+    service.hide_progress()
+    service.show_progress(Ticked())
     ticker = asyncio.create_task(tick())
     await service.start()
     try:

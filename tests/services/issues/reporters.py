@@ -10,7 +10,7 @@ import aiohttp
 import pytest
 
 from bot.clients.overseerr import OverseerrClient
-from bot.services.issues import Issues, build_issues
+from bot.services.issues import Issues, IssueTracker, build_issues
 from bot.services.outbox import Outbox
 from bot.services.places import Places
 from bot.services.ratelimit import RateLimiter
@@ -49,11 +49,17 @@ class World:
             places=Places({"approval_channel_id": CARDS}),
         )
 
+    def tracker(self) -> IssueTracker:
+        """The tracker alone on the same fake and database: what a report hands its issue to."""
+        client = OverseerrClient(self.http, self.fake.url, KEY, timeout=2)
+        places = Places({"approval_channel_id": CARDS})
+        return IssueTracker(client, Outbox(), Accounts(client).user, places)
+
     async def report(
         self, title: str = f"movie:{MATRIX}", problem: str = "audio", message: str | None = "Hiss"
     ) -> int:
         """Alice reports a problem; the Overseerr issue id."""
-        made = await self.issues.reporting.report(ALICE, ALICE_PLEX, title, problem, message)
+        made = await self.issues.report(ALICE, ALICE_PLEX, title, problem, message)
         return made.id
 
 

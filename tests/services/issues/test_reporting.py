@@ -27,11 +27,11 @@ fake, world = reporters.fake, reporters.world  # the fixtures of this world
 async def test_suggestions_are_only_titles_on_plex(world: World) -> None:
     """The title autocomplete offers what is (partly) on Plex and leaves the rest out."""
     world.fake.add_movie(1, "The Matrix Resurrections", 2021)
-    names = [c.name for c in await world.issues.reporting.suggest("matrix")]
+    names = [c.name for c in await world.issues.suggest("matrix")]
     assert names == ["The Matrix (1999) · Movie"]
-    [show] = await world.issues.reporting.suggest("thrones")
+    [show] = await world.issues.suggest("thrones")
     assert (show.name, show.value) == ("Game of Thrones (2011) · TV", f"tv:{GOT}")
-    assert await world.issues.reporting.suggest("   ") == []
+    assert await world.issues.suggest("   ") == []
 
 
 async def test_report_acts_as_the_member_and_posts_one_card(db: str, world: World) -> None:
@@ -73,9 +73,9 @@ async def test_bad_reports_make_nothing(db: str, world: World) -> None:
     with pytest.raises(InvalidInput, match="video, audio, subtitles or other"):
         await world.report(problem="smell")
     with pytest.raises(NoOverseerrAccount, match="report issues"):
-        await world.issues.reporting.report(BOB, 999, f"movie:{MATRIX}", "video", "x")
+        await world.issues.report(BOB, 999, f"movie:{MATRIX}", "video", "x")
     with pytest.raises(NotAllowed, match="Report Issues"):
-        await world.issues.reporting.report(BOB, BOB_PLEX, f"movie:{MATRIX}", "video", "x")
+        await world.issues.report(BOB, BOB_PLEX, f"movie:{MATRIX}", "video", "x")
     assert world.fake.issues == {}
     assert await ReportedIssue.all().count() == 0
 
@@ -103,6 +103,6 @@ async def test_open_issues_lists_the_members_open_reports(db: str, world: World)
     first = await world.report()
     second = await world.report(f"tv:{GOT}", "video", "Blocky")
     await ReportedIssue.filter(overseerr_issue_id=first).update(resolved=True)
-    [shown] = await world.issues.reporting.open_issues(ALICE)
+    [shown] = await world.issues.open_issues(ALICE)
     assert (shown.id, shown.label, shown.problem) == (second, "Game of Thrones (2011)", "video")
-    assert await world.issues.reporting.open_issues(BOB) == []
+    assert await world.issues.open_issues(BOB) == []

@@ -32,14 +32,14 @@ async def test_comment_webhook_dms_the_reporter_once(db: str, world: World) -> N
     comment = world.fake.add_issue_comment(issue_id, "Re-encoding it", user_id=MOD_OVERSEERR)
     payload = world.fake.issue_webhook_payload("ISSUE_COMMENT", issue_id, comment["id"])
     for _ in range(2):
-        assert await world.issues.tracking.handle_webhook(payload) == (
+        assert await world.issues.handle_webhook(payload) == (
             f"ISSUE_COMMENT: issue {issue_id} checked"
         )
     assert await dms(ALICE) == [
         "💬 **mod** replied to your audio report on **The Matrix (1999)**: Re-encoding it"
     ]
     await delivered_cards()
-    [due] = await world.issues.tracking.cards_to_update()
+    [due] = await world.issues.cards_to_update()
     assert "> **mod**: Re-encoding it" in due.content.english() and due.buttons
 
 
@@ -47,7 +47,7 @@ async def test_own_comments_are_not_dmed(db: str, world: World) -> None:
     """The reporter's own follow-up shows on the card but is not DMed back to them."""
     issue_id = await world.report()
     world.fake.add_issue_comment(issue_id, "Still broken", user_id=ALICE_OVERSEERR)
-    assert await world.issues.tracking.poll() == 1
+    assert await world.issues.poll() == 1
     assert await dms(ALICE) == []
     row = await ReportedIssue.get(overseerr_issue_id=issue_id)
     assert [c["message"] for c in row.thread] == ["Hiss", "Still broken"]
@@ -56,20 +56,20 @@ async def test_own_comments_are_not_dmed(db: str, world: World) -> None:
 async def test_resolved_reopened_resolved_each_dmed_once(db: str, world: World) -> None:
     """Each status change is one DM, repeated webhooks and polls add none."""
     issue_id = await world.report()
-    tracking = world.issues.tracking
+    issues = world.issues
     for status, kind in ((2, "ISSUE_RESOLVED"), (1, "ISSUE_REOPENED"), (2, "ISSUE_RESOLVED")):
         world.fake.set_issue_status(issue_id, status, user_id=MOD_OVERSEERR)
         payload = world.fake.issue_webhook_payload(kind, issue_id)
-        await tracking.handle_webhook(payload)
-        await tracking.handle_webhook(payload)
-        await tracking.poll()
+        await issues.handle_webhook(payload)
+        await issues.handle_webhook(payload)
+        await issues.poll()
     texts = await dms(ALICE)
     assert len(texts) == 3
     assert [t.split(" ")[0] for t in texts] == ["✅", "🔁", "✅"]
     row = await ReportedIssue.get(overseerr_issue_id=issue_id)
     assert (row.resolved, row.status_changes) == (True, 3)
     await delivered_cards()
-    [due] = await tracking.cards_to_update()
+    [due] = await issues.cards_to_update()
     assert "Resolved on Overseerr by mod" in due.content.english() and due.buttons == ()
 
 
@@ -78,8 +78,8 @@ async def test_poll_is_the_fallback_when_webhooks_are_lost(db: str, world: World
     issue_id = await world.report()
     world.fake.add_issue_comment(issue_id, "Fixed the file", user_id=MOD_OVERSEERR)
     world.fake.set_issue_status(issue_id, 2, user_id=MOD_OVERSEERR)
-    assert await world.issues.tracking.poll() == 1
-    await world.issues.tracking.poll()
+    assert await world.issues.poll() == 1
+    await world.issues.poll()
     texts = await dms(ALICE)
     assert len(texts) == 2 and "Fixed the file" in texts[0] and "resolved" in texts[1]
 
@@ -90,10 +90,10 @@ async def test_webhook_while_overseerr_is_down_leaves_it_to_the_poll(db: str, wo
     comment = world.fake.add_issue_comment(issue_id, "On it", user_id=MOD_OVERSEERR)
     payload = world.fake.issue_webhook_payload("ISSUE_COMMENT", issue_id, comment["id"])
     world.fake.fail_next("GET", f"/issue/{issue_id}", 503)
-    result = await world.issues.tracking.handle_webhook(payload)
+    result = await world.issues.handle_webhook(payload)
     assert result == "ISSUE_COMMENT: Overseerr didn't answer, the poll will catch up"
     assert await dms(ALICE) == []
-    await world.issues.tracking.poll()
+    await world.issues.poll()
     assert len(await dms(ALICE)) == 1
 
 
@@ -114,7 +114,7 @@ async def test_malformed_issue_webhooks_write_nothing(db: str, world: World, cha
     payload = world.fake.issue_webhook_payload("ISSUE_CREATED", 1)
     change(payload)
     with pytest.raises(InvalidWebhook):
-        await world.issues.tracking.handle_webhook(payload)
+        await world.issues.handle_webhook(payload)
     assert await ReportedIssue.all().count() == 0
     assert await OutboxMessage.all().count() == 0
     assert world.fake.seen("GET", "/api/v1/issue") == []
@@ -123,7 +123,7 @@ async def test_malformed_issue_webhooks_write_nothing(db: str, world: World, cha
 async def test_an_issue_made_on_the_website_gets_a_card(db: str, world: World) -> None:
     """ISSUE_CREATED for a website issue stores it (no Discord reporter) and posts its card."""
     world.fake.add_issue("movie", MATRIX, 1, "Out of sync", user_id=ALICE_OVERSEERR)
-    await world.issues.tracking.handle_webhook(world.fake.issue_webhook_payload("ISSUE_CREATED", 1))
+    await world.issues.handle_webhook(world.fake.issue_webhook_payload("ISSUE_CREATED", 1))
     [card] = await posts(CARDS)
     assert "alice" in card.content and "video" in card.content and "Out of sync" in card.content
     assert (await ReportedIssue.get(overseerr_issue_id=1)).discord_id is None
@@ -132,26 +132,24 @@ async def test_an_issue_made_on_the_website_gets_a_card(db: str, world: World) -
 async def test_resolve_from_the_card_acts_as_the_admin(db: str, world: World) -> None:
     """Resolve closes the issue as the admin's Overseerr user and DMs the reporter once."""
     issue_id = await world.report()
-    card = await world.issues.tracking.resolve(issue_id, ADMIN, ADMIN_PLEX)
+    card = await world.issues.resolve(issue_id, ADMIN, ADMIN_PLEX)
     [call] = world.fake.seen("POST", f"/api/v1/issue/{issue_id}/resolved")
     assert call.headers["X-API-User"] == "1"
     assert world.fake.issues[issue_id]["status"] == 2
     assert f"Resolved by <@{ADMIN}>" in card.content.english() and card.buttons == ()
     assert (await IssueCard.get(overseerr_issue_id=issue_id)).acted_as == 1
     with pytest.raises(IssueAlreadyResolved):
-        await world.issues.tracking.resolve(issue_id, ADMIN, ADMIN_PLEX)
-    await world.issues.tracking.handle_webhook(
-        world.fake.issue_webhook_payload("ISSUE_RESOLVED", issue_id)
-    )
+        await world.issues.resolve(issue_id, ADMIN, ADMIN_PLEX)
+    await world.issues.handle_webhook(world.fake.issue_webhook_payload("ISSUE_RESOLVED", issue_id))
     assert len(await dms(ALICE)) == 1
     await delivered_cards()
-    assert await world.issues.tracking.cards_to_update() == []
+    assert await world.issues.cards_to_update() == []
 
 
 async def test_created_webhook_before_the_post_answered(db: str, world: World) -> None:
     """ISSUE_CREATED landing before our POST returned: the reporter is added, no second card."""
     made = world.fake.add_issue("movie", MATRIX, 2, "Hiss", user_id=ALICE_OVERSEERR)
-    tracking = world.issues.tracking
+    tracking = world.tracker()
     await tracking.handle_webhook(world.fake.issue_webhook_payload("ISSUE_CREATED", made["id"]))
     issue = await tracking.issues.get(made["id"])
     await tracking.track(issue, Known(discord_id=ALICE, title="The Matrix", year=1999))
@@ -170,7 +168,7 @@ async def test_poll_survives_a_deleted_and_an_unreadable_issue(db: str, world: W
     del world.fake.issues[gone]
     world.fake.fail_next("GET", f"/issue/{broken}", 200, body={"id": broken, "issueType": "x"})
     world.fake.add_issue_comment(fine, "Swapped the file", user_id=MOD_OVERSEERR)
-    assert await world.issues.tracking.poll() == 1
+    assert await world.issues.poll() == 1
     assert (await ReportedIssue.get(overseerr_issue_id=gone)).resolved
     [dm] = await dms(ALICE)
     assert "Swapped the file" in dm
@@ -183,10 +181,10 @@ async def test_website_issue_whose_title_cannot_be_read_waits_for_the_poll(
     made = world.fake.add_issue("movie", MATRIX, 4, "Wrong film", user_id=ALICE_OVERSEERR)
     world.fake.fail_next("GET", f"/movie/{MATRIX}", 503)
     payload = world.fake.issue_webhook_payload("ISSUE_CREATED", made["id"])
-    result = await world.issues.tracking.handle_webhook(payload)
+    result = await world.issues.handle_webhook(payload)
     assert result == "ISSUE_CREATED: Overseerr didn't answer, the poll will catch up"
     assert await ReportedIssue.all().count() == 0
-    assert await world.issues.tracking.poll() == 1
+    assert await world.issues.poll() == 1
     row = await ReportedIssue.get(overseerr_issue_id=made["id"])
     assert (row.title, row.issue_type) == ("The Matrix", 4)
     assert len(await posts(CARDS)) == 1

@@ -41,6 +41,10 @@ class World:
     limiter: RateLimiter
     service: Requests
 
+    def client(self) -> OverseerrClient:
+        """A client on the fake, as Overseerr's website or another app would use it."""
+        return OverseerrClient(self.http, self.fake.url, KEY, timeout=2)
+
     def build(self, **kwargs: Any) -> Requests:
         """Another service on the same fake and database."""
         channels: dict[str, int | None] = dict(
@@ -57,8 +61,8 @@ class World:
         self, title: str, seasons: str | None = None, *, who: int = ALICE, plex: int = ALICE_PLEX
     ) -> MediaRequest:
         """`/request` as the cog runs it: prepare, then deliver."""
-        row = await self.service.submission.prepare(who, plex, title, seasons, False)
-        await self.service.delivery.deliver(row.id)
+        row = await self.service.submit(who, plex, title, seasons, False)
+        await self.service.deliver(row.id)
         return await MediaRequest.get(id=row.id)
 
     def submissions(self) -> int:
@@ -67,7 +71,7 @@ class World:
 
     async def webhook(self, kind: str, request_id: int | None = None, **kwargs: Any) -> str:
         """Deliver one webhook as Overseerr would send it."""
-        return await self.service.tracking.handle_webhook(
+        return await self.service.handle_webhook(
             self.fake.webhook_payload(kind, request_id, **kwargs)
         )
 

@@ -59,6 +59,10 @@ class World:
     limiter: RateLimiter
     service: Requests
 
+    def client(self) -> OverseerrClient:
+        """A client on the fake, as Overseerr's website or another app would use it."""
+        return OverseerrClient(self.http, self.fake.url, KEY, timeout=2)
+
     def build(
         self, client_class: type[OverseerrClient] = OverseerrClient, **kwargs: Any
     ) -> Requests:
@@ -84,8 +88,8 @@ class World:
         is_4k: bool = False,
     ) -> MediaRequest:
         """`/request` as the cog runs it: prepare, then deliver."""
-        row = await self.service.submission.prepare(who, plex, title, seasons, is_4k)
-        await self.service.delivery.deliver(row.id)
+        row = await self.service.submit(who, plex, title, seasons, is_4k)
+        await self.service.deliver(row.id)
         return await MediaRequest.get(id=row.id)
 
 

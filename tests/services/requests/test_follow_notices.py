@@ -24,28 +24,28 @@ fake, world = members.fake, members.world  # the fixtures of this world
 
 async def test_follower_told_once_of_a_403(db: str, world: World) -> None:
     """Dave's request is refused for quota: Bob, who follows it, hears why, once."""
-    first = await world.service.submission.prepare(DAVE, DAVE_PLEX, f"movie:{DUNE}", None, False)
-    row = await world.service.submission.prepare(DAVE, DAVE_PLEX, f"movie:{ARRIVAL}", None, False)
-    assert await world.service.follows.subscribe(BOB, "movie", ARRIVAL, None, False)
-    assert (await world.service.delivery.deliver(first.id)).status == S.PENDING
-    assert (await world.service.delivery.deliver(row.id)).status == S.REJECTED
-    await world.service.delivery.deliver(row.id)
+    first = await world.service.submit(DAVE, DAVE_PLEX, f"movie:{DUNE}", None, False)
+    row = await world.service.submit(DAVE, DAVE_PLEX, f"movie:{ARRIVAL}", None, False)
+    assert await world.service.follow(BOB, "movie", ARRIVAL, None, False)
+    assert (await world.service.deliver(first.id)).status == S.PENDING
+    assert (await world.service.deliver(row.id)).status == S.REJECTED
+    await world.service.deliver(row.id)
     told = await dms(BOB)
     assert len(told) == 1
     assert "refused by Overseerr: Movie Quota exceeded." in told[0]
-    assert await world.service.follows.following(BOB)  # still followed, in case it comes
+    assert await world.service.following(BOB)  # still followed, in case it comes
 
 
 async def test_follower_told_once_when_queued_for_a_day(db: str, world: World) -> None:
     """A followed request still queued after a day is told to its follower once."""
-    row = await world.service.submission.prepare(ALICE, ALICE_PLEX, f"movie:{ARRIVAL}", None, False)
-    assert await world.service.follows.subscribe(BOB, "movie", ARRIVAL, None, False)
-    await world.service.tracking.reconcile()
+    row = await world.service.submit(ALICE, ALICE_PLEX, f"movie:{ARRIVAL}", None, False)
+    assert await world.service.follow(BOB, "movie", ARRIVAL, None, False)
+    await world.service.reconcile()
     assert await dms(BOB) == []  # a fresh queue is not news
     day_ago = datetime.now(UTC) - timedelta(days=1, minutes=1)
     await MediaRequest.filter(id=row.id).update(created_at=day_ago)
-    await world.service.tracking.reconcile()
-    await world.service.tracking.reconcile()
+    await world.service.reconcile()
+    await world.service.reconcile()
     told = await dms(BOB)
     assert len(told) == 1 and "is still queued" in told[0]
     assert await dms(ALICE) == []

@@ -26,12 +26,12 @@ async def test_new_season_is_requested_as_the_member(db: str, world: World) -> N
     row = await world.request(f"tv:{BREAKING_BAD}", "future")
     assert row.seasons == [1, 2, 3, 4, 5] and world.posts() == 1
     world.fake.add_tv(BREAKING_BAD, "Breaking Bad", 2008, 6)  # season 6 is announced
-    await world.service.tracking.reconcile()
-    await world.service.tracking.reconcile()
+    await world.service.reconcile()
+    await world.service.reconcile()
     [new] = await MediaRequest.exclude(id=row.id)
     assert (new.seasons, new.status, new.overseerr_user_id) == ([6], S.QUEUED, 2)
     await make_due(new.id)
-    assert await world.service.delivery.deliver_due() == 1
+    assert await world.service.deliver_due() == 1
     posted = world.fake.seen("POST", "/api/v1/request")
     assert len(posted) == 2 and posted[1].json["seasons"] == [6]
     assert posted[1].headers["X-API-User"] == "2"
@@ -40,7 +40,7 @@ async def test_new_season_is_requested_as_the_member(db: str, world: World) -> N
         "A new season of **Breaking Bad (2008)** is out (season 6): I've requested it for you. "
         "I'll DM you when it's on Plex."
     )
-    await world.service.tracking.reconcile()
+    await world.service.reconcile()
     assert world.posts() == 2 and await MediaRequest.all().count() == 2
 
 
@@ -49,10 +49,10 @@ async def test_new_season_over_quota_is_told_not_requested(db: str, world: World
     await link(DAVE, DAVE_PLEX)
     world.fake.users[5]["tvQuotaLimit"] = 1
     world.fake.users[5]["tvQuotaDays"] = 7
-    assert await world.service.follows.subscribe(DAVE, "tv", BREAKING_BAD, None, False, future=True)
+    assert await world.service.follow(DAVE, "tv", BREAKING_BAD, None, False, future=True)
     world.fake.add_tv(BREAKING_BAD, "Breaking Bad", 2008, 7)  # seasons 6 and 7 at once
-    await world.service.tracking.reconcile()
-    await world.service.tracking.reconcile()
+    await world.service.reconcile()
+    await world.service.reconcile()
     assert world.posts() == 0 and await MediaRequest.all().count() == 0
     told = await dms(DAVE)
     assert len(told) == 1 and "couldn't request it" in told[0]

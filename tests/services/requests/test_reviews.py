@@ -25,7 +25,7 @@ fake, world = members.fake, members.world  # the fixtures of this world
 
 async def test_no_match_goes_to_manual_review(db: str, world: World) -> None:
     """Free text matching nothing is saved for review and admins get buttons to resolve it."""
-    row = await world.service.submission.prepare(ALICE, ALICE_PLEX, "Zzyzx Road Trip", "1-2", True)
+    row = await world.service.submit(ALICE, ALICE_PLEX, "Zzyzx Road Trip", "1-2", True)
     assert (row.status, row.title, row.season_spec, row.media_type) == (
         S.NEEDS_REVIEW,
         "Zzyzx Road Trip",
@@ -39,16 +39,14 @@ async def test_no_match_goes_to_manual_review(db: str, world: World) -> None:
         f"review:decline:{row.id}",
     ]
     assert world.posts() == 0
-    assert (await world.service.delivery.deliver(row.id)).status == S.NEEDS_REVIEW
+    assert (await world.service.deliver(row.id)).status == S.NEEDS_REVIEW
     assert await world.limiter.remaining("request", "5/hour", ALICE) == 4
 
 
 async def test_review_resolved_by_picking_a_title(db: str, world: World) -> None:
     """An admin's TMDB id turns it into a real request, delivered, and the user is told."""
-    row = await world.service.submission.prepare(
-        ALICE, ALICE_PLEX, "that desert film", "latest", False
-    )
-    result = await world.service.reviews.resolve(row.id, BREAKING_BAD, "tv", ADMIN)
+    row = await world.service.submit(ALICE, ALICE_PLEX, "that desert film", "latest", False)
+    result = await world.service.resolve_review(row.id, BREAKING_BAD, "tv", ADMIN)
     assert (result.status, result.title, result.seasons) == (S.PENDING, "Breaking Bad", [5])
     stored = await MediaRequest.get(id=row.id)
     assert stored.resolved_by == ADMIN and world.posts() == 1
@@ -57,23 +55,23 @@ async def test_review_resolved_by_picking_a_title(db: str, world: World) -> None
         "it's waiting for approval."
     ]
     with pytest.raises(RequestAlreadyHandled):
-        await world.service.reviews.resolve(row.id, None, None, ADMIN)
+        await world.service.resolve_review(row.id, None, None, ADMIN)
 
 
 async def test_review_declined(db: str, world: World) -> None:
     """Declining tells the user once; a second admin click finds it already handled."""
-    row = await world.service.submission.prepare(ALICE, ALICE_PLEX, "qwertyuiop", None, False)
-    result = await world.service.reviews.resolve(row.id, None, None, ADMIN)
+    row = await world.service.submit(ALICE, ALICE_PLEX, "qwertyuiop", None, False)
+    result = await world.service.resolve_review(row.id, None, None, ADMIN)
     assert result.status == S.DECLINED
     (message,) = await dms(ALICE)
     assert "declined it" in message and "qwertyuiop" in message
     with pytest.raises(RequestAlreadyHandled):
-        await world.service.reviews.resolve(row.id, None, None, ADMIN)
+        await world.service.resolve_review(row.id, None, None, ADMIN)
 
 
 async def test_review_picking_available_media(db: str, world: World) -> None:
     """Picking a title that is already on Plex closes the request as available."""
-    row = await world.service.submission.prepare(ALICE, ALICE_PLEX, "green code rain", None, False)
-    result = await world.service.reviews.resolve(row.id, MATRIX, "movie", ADMIN)
+    row = await world.service.submit(ALICE, ALICE_PLEX, "green code rain", None, False)
+    result = await world.service.resolve_review(row.id, MATRIX, "movie", ADMIN)
     assert result.status == S.AVAILABLE and world.posts() == 0
     assert await dms(ALICE) == ["**The Matrix (1999)** is now on Plex. Enjoy!"]

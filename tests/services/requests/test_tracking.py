@@ -40,13 +40,11 @@ async def test_webhook_approved_then_available(db: str, world: World) -> None:
     row = await delivered(world)
     rid = row.overseerr_request_id or 0
     world.fake.set_request_status(rid, 2)
-    out = await world.service.tracking.handle_webhook(
-        world.fake.webhook_payload("MEDIA_APPROVED", rid)
-    )
+    out = await world.service.handle_webhook(world.fake.webhook_payload("MEDIA_APPROVED", rid))
     assert out == "MEDIA_APPROVED: 1 request(s) updated"
     assert (await MediaRequest.get(id=row.id)).status == S.APPROVED
     world.fake.set_media_status(DUNE, "movie", 5)
-    await world.service.tracking.handle_webhook(world.fake.webhook_payload("MEDIA_AVAILABLE", rid))
+    await world.service.handle_webhook(world.fake.webhook_payload("MEDIA_AVAILABLE", rid))
     available = await MediaRequest.get(id=row.id)
     assert available.status == S.AVAILABLE
     assert available.available_at is not None  # the dashboard's time to available
@@ -69,8 +67,8 @@ async def test_webhook_decisions(db: str, world: World) -> None:
     ):
         row = await delivered(world, title, who=who, plex=plex)
         payload = world.fake.webhook_payload(kind, row.overseerr_request_id)
-        await world.service.tracking.handle_webhook(payload)
-        await world.service.tracking.handle_webhook(payload)
+        await world.service.handle_webhook(payload)
+        await world.service.handle_webhook(payload)
         assert (await MediaRequest.get(id=row.id)).status == status
         (message,) = await dms(who)
         assert text in message
@@ -84,12 +82,12 @@ async def test_webhook_partially_then_fully_available(db: str, world: World) -> 
     world.fake.set_media_status(BREAKING_BAD, "tv", 4, seasons={1: 5})
     payload = world.fake.webhook_payload("MEDIA_AVAILABLE", rid)
     assert payload["media"]["status"] == "PARTIALLY_AVAILABLE"
-    await world.service.tracking.handle_webhook(payload)
+    await world.service.handle_webhook(payload)
     assert (await MediaRequest.get(id=row.id)).status == S.PARTIALLY_AVAILABLE
     world.fake.set_media_status(BREAKING_BAD, "tv", 4, seasons={2: 5})
     # Other seasons are missing, so the show is still "partially available"; ours are all there.
-    await world.service.tracking.handle_webhook(world.fake.webhook_payload("MEDIA_AVAILABLE", rid))
-    await world.service.tracking.handle_webhook(world.fake.webhook_payload("MEDIA_AVAILABLE", rid))
+    await world.service.handle_webhook(world.fake.webhook_payload("MEDIA_AVAILABLE", rid))
+    await world.service.handle_webhook(world.fake.webhook_payload("MEDIA_AVAILABLE", rid))
     assert (await MediaRequest.get(id=row.id)).status == S.AVAILABLE
     assert await dms(ALICE) == [
         "Part of **Breaking Bad (2008), seasons 1-2** is now on Plex: season 1.",
@@ -106,9 +104,9 @@ async def test_webhooks_twice_and_out_of_order(db: str, world: World) -> None:
     world.fake.set_media_status(DUNE, "movie", 5)
     available = world.fake.webhook_payload("MEDIA_AVAILABLE", rid)
     for payload in (available, available, approved, approved):
-        await world.service.tracking.handle_webhook(payload)
+        await world.service.handle_webhook(payload)
     declined = world.fake.webhook_payload("MEDIA_DECLINED", rid)
-    await world.service.tracking.handle_webhook(declined)
+    await world.service.handle_webhook(declined)
     assert (await MediaRequest.get(id=row.id)).status == S.AVAILABLE
     assert await dms(ALICE) == ["**Dune (2021)** is now on Plex. Enjoy!"]
 
@@ -116,34 +114,32 @@ async def test_webhooks_twice_and_out_of_order(db: str, world: World) -> None:
 async def test_webhook_for_a_request_we_dont_know(db: str, world: World) -> None:
     """Availability found by TMDB id settles our requests for that movie, queued ones too."""
     mine = await delivered(world)
-    queued = await world.service.submission.prepare(BOB, BOB_PLEX, "movie:329865", None, False)
+    queued = await world.service.submit(BOB, BOB_PLEX, "movie:329865", None, False)
     world.fake.set_media_status(DUNE, "movie", 5)
     world.fake.set_media_status(ARRIVAL, "movie", 5)
     for tmdb in (DUNE, ARRIVAL):
         payload = world.fake.webhook_payload("MEDIA_AVAILABLE", tmdb_id=tmdb, media_type="movie")
-        await world.service.tracking.handle_webhook(payload)
+        await world.service.handle_webhook(payload)
     assert (await MediaRequest.get(id=mine.id)).status == S.AVAILABLE
     assert (await MediaRequest.get(id=queued.id)).status == S.AVAILABLE
-    assert (await world.service.delivery.deliver(queued.id)).status == S.AVAILABLE
+    assert (await world.service.deliver(queued.id)).status == S.AVAILABLE
     assert world.posts() == 1
 
 
 async def test_webhooks_for_titles_only_followed_or_unknown_here(db: str, world: World) -> None:
     """A title only followed here tells its follower; one nobody asked for or follows: no-op."""
-    assert await world.service.follows.subscribe(BOB, "movie", ARRIVAL, None, False)
+    assert await world.service.follow(BOB, "movie", ARRIVAL, None, False)
     world.fake.set_media_status(ARRIVAL, "movie", 5)
     world.fake.set_media_status(DUNE, "movie", 5)
     followed = world.fake.webhook_payload("MEDIA_AVAILABLE", tmdb_id=ARRIVAL, media_type="movie")
     nobodys = world.fake.webhook_payload("MEDIA_AVAILABLE", tmdb_id=DUNE, media_type="movie")
-    assert await world.service.tracking.handle_webhook(followed) == (
+    assert await world.service.handle_webhook(followed) == (
         "MEDIA_AVAILABLE: 0 request(s) updated, 1 follower(s) told"
     )
-    assert await world.service.tracking.handle_webhook(nobodys) == (
-        "MEDIA_AVAILABLE: 0 request(s) updated"
-    )
+    assert await world.service.handle_webhook(nobodys) == ("MEDIA_AVAILABLE: 0 request(s) updated")
     assert await dms(BOB) == ["**Arrival (2016)** is now on Plex. Enjoy!"]
     assert await MediaRequest.all().count() == 0
-    assert await world.service.follows.following(BOB) == []
+    assert await world.service.following(BOB) == []
     assert world.posts() == 0
 
 
@@ -152,16 +148,16 @@ async def test_webhooks_arriving_together_share_one_lookup(
 ) -> None:
     """Webhooks read in the same moment share one query, and each is answered as if alone."""
     row = await delivered(world)  # Alice's request for Dune
-    assert await world.service.follows.subscribe(BOB, "movie", ARRIVAL, None, False)
+    assert await world.service.follow(BOB, "movie", ARRIVAL, None, False)
     for tmdb in (DUNE, ARRIVAL, 999):
         world.fake.set_media_status(tmdb, "movie", 5)
     payloads = [
         world.fake.webhook_payload("MEDIA_AVAILABLE", tmdb_id=tmdb, media_type="movie")
         for tmdb in (DUNE, ARRIVAL, 999)
     ]
-    tracking = world.service.tracking
+    requests = world.service
     with caplog.at_level(logging.DEBUG, logger="tortoise.db_client"):
-        results = await asyncio.gather(*(tracking.handle_webhook(p) for p in payloads))
+        results = await asyncio.gather(*(requests.handle_webhook(p) for p in payloads))
     lookups = [r for r in caplog.records if "FROM (VALUES" in r.getMessage()]
     assert len(lookups) == 1
     assert results == [
@@ -175,27 +171,21 @@ async def test_webhooks_arriving_together_share_one_lookup(
 async def test_decision_on_someone_elses_request_is_not_ours(db: str, world: World) -> None:
     """A decline of another request for the same media leaves ours alone."""
     ours = await delivered(world, "tv:1396", "1")
-    _, theirs = await world.service.overseerr.create_request(
-        "tv", BREAKING_BAD, user_id=3, seasons=[2]
-    )
+    _, theirs = await world.client().create_request("tv", BREAKING_BAD, user_id=3, seasons=[2])
     world.fake.set_request_status(theirs["id"], 3)
-    await world.service.tracking.handle_webhook(
-        world.fake.webhook_payload("MEDIA_DECLINED", theirs["id"])
-    )
+    await world.service.handle_webhook(world.fake.webhook_payload("MEDIA_DECLINED", theirs["id"]))
     assert (await MediaRequest.get(id=ours.id)).status == S.PENDING
     assert await dms(ALICE) == []
 
 
 async def test_test_and_other_notifications(db: str, world: World) -> None:
     """TEST_NOTIFICATION and issue or pending events are accepted and change nothing."""
-    out = await world.service.tracking.handle_webhook(
-        world.fake.webhook_payload("TEST_NOTIFICATION")
-    )
+    out = await world.service.handle_webhook(world.fake.webhook_payload("TEST_NOTIFICATION"))
     assert out == "test notification received"
     row = await delivered(world)
     for kind in ("MEDIA_PENDING", "ISSUE_CREATED", "MEDIA_AUTO_REQUESTED"):
         payload = world.fake.webhook_payload(kind, row.overseerr_request_id)
-        assert (await world.service.tracking.handle_webhook(payload)).endswith("ignored")
+        assert (await world.service.handle_webhook(payload)).endswith("ignored")
     assert await dms(ALICE) == []
 
 
@@ -225,7 +215,7 @@ async def test_test_and_other_notifications(db: str, world: World) -> None:
 async def test_bad_webhook_bodies(world: World, payload: Any) -> None:
     """Malformed or unknown bodies raise InvalidWebhook, which the route answers with 400."""
     with pytest.raises(InvalidWebhook):
-        await world.service.tracking.handle_webhook(payload)
+        await world.service.handle_webhook(payload)
 
 
 async def test_reconcile_applies_missed_webhooks(db: str, world: World) -> None:
@@ -237,8 +227,8 @@ async def test_reconcile_applies_missed_webhooks(db: str, world: World) -> None:
     world.fake.set_request_status(show.overseerr_request_id or 0, 2)
     world.fake.set_media_status(BREAKING_BAD, "tv", 4, seasons={3: 5})
     world.fake.set_media_status(ARRIVAL, "movie", 5)
-    assert await world.service.tracking.reconcile() == 3
-    assert await world.service.tracking.reconcile() == 0
+    assert await world.service.reconcile() == 3
+    assert await world.service.reconcile() == 0
     statuses = {r.id: r.status for r in await MediaRequest.all()}
     assert statuses == {dune.id: S.DECLINED, show.id: S.AVAILABLE, arrival.id: S.AVAILABLE}
     assert len(await dms(ALICE)) == len(await dms(BOB)) == len(await dms(CAROL)) == 1
@@ -248,14 +238,14 @@ async def test_reconcile_survives_an_outage_and_deleted_requests(db: str, world:
     """Overseerr down: the poll stops and changes nothing; a deleted request falls back to media."""
     row = await delivered(world)
     await world.fake.stop()
-    assert await world.service.tracking.reconcile() == 0
+    assert await world.service.reconcile() == 0
     await world.fake.start()
     rid = row.overseerr_request_id or 0
     async with world.http.delete(
         f"{world.fake.url}/api/v1/request/{rid}", headers={"X-Api-Key": KEY}
     ) as response:
         assert response.status == 204
-    assert await world.service.tracking.reconcile() == 0
+    assert await world.service.reconcile() == 0
     world.fake.set_media_status(DUNE, "movie", 5)
-    assert await world.service.tracking.reconcile() == 1
+    assert await world.service.reconcile() == 1
     assert (await MediaRequest.get(id=row.id)).status == S.AVAILABLE

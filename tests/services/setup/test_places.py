@@ -5,12 +5,12 @@ from __future__ import annotations
 import aiohttp
 import pytest
 
-from bot.clients.ytdlp import YtDlp
 from bot.config import load_settings
 from bot.container import build_services
-from bot.services.downloads import DownloadOptions, DownloadService, ProgressRelay
-from bot.services.issues import build_issues
-from bot.services.requests import RequestOptions, build_requests
+from bot.services.downloads.notices import Notices
+from bot.services.issues import IssueTracker
+from bot.services.requests import RequestOptions
+from bot.services.requests.bundle import wire_requests
 from bot.services.setup import Places, SetByEnvironment
 from storage.models import KeyValue
 
@@ -73,30 +73,17 @@ async def test_a_choice_reaches_every_service_that_posts(db: str, tmp_path) -> N
     async with aiohttp.ClientSession() as http:
         services = build_services(env, http)
         assert services.overseerr and services.plex
-        requests = build_requests(
+        requests = wire_requests(  # the parts, to see each read the channel it posts to
             services.overseerr,
             services.outbox,
             services.limiter,
             services.places,
             RequestOptions(rate="5/hour"),
         )
-        issues = build_issues(
-            services.overseerr,
-            services.outbox,
-            services.limiter,
-            requests.accounts.user,
-            rate="5/hour",
-            places=services.places,
+        issues = IssueTracker(
+            services.overseerr, services.outbox, requests.accounts.user, services.places
         )
-        downloads = DownloadService(
-            YtDlp(),
-            services.plex,
-            services.outbox,
-            services.limiter,
-            DownloadOptions.from_settings(env),
-            ProgressRelay(),
-            services.places,
-        )
+        downloads = Notices(services.outbox, services.places)
         try:
             for name, value in [
                 ("health_channel_id", 11),
@@ -111,15 +98,12 @@ async def test_a_choice_reaches_every_service_that_posts(db: str, tmp_path) -> N
             assert services.places.announce_channel == 13  # New on Plex, read when it posts
             assert requests.reviews.channel_id == 11
             assert requests.cards.channel_id == 12
-            assert issues.tracking.approval_channel_id == 12
-            assert (downloads._notices.notify_channel_id, downloads._notices.health_channel_id) == (
-                13,
-                11,
-            )
+            assert issues.approval_channel_id == 12
+            assert (downloads.notify_channel_id, downloads.health_channel_id) == (13, 11)
             assert await services.access.is_admin(99, [14])
             await services.places.choose("approval_channel_id", None)
             # approval cards fall back to the health channel
-            assert requests.cards.channel_id == 11 and issues.tracking.approval_channel_id == 11
+            assert requests.cards.channel_id == 11 and issues.approval_channel_id == 11
             for name, value in [
                 ("announce_channel_id", 21),
                 ("dm_fallback_channel_id", 22),
@@ -131,9 +115,9 @@ async def test_a_choice_reaches_every_service_that_posts(db: str, tmp_path) -> N
             # each kind's own channel, from the next message on
             assert services.places.announce_channel == 21
             assert services.outbox.notify_channel_id == 22
-            assert issues.tracking.approval_channel_id == 23
-            assert downloads._notices.notify_channel_id == 24
-            assert services.health.channel_id == downloads._notices.health_channel_id == 25
+            assert issues.approval_channel_id == 23
+            assert downloads.notify_channel_id == 24
+            assert services.health.channel_id == downloads.health_channel_id == 25
             assert requests.reviews.channel_id == 11 and requests.cards.channel_id == 11
         finally:
             services.close()
