@@ -8,9 +8,9 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.i18n import N_
+from bot.i18n import N_, WEEKDAYS
 from bot.i18n.discord import lang_of
-from bot.services.maintenance import WEEKDAYS, Maintenance, Window
+from bot.services.maintenance import Maintenance, Window
 from bot.services.maintenance.acks import ACK_PREFIX
 from cogs.checks import requires_admin
 from cogs.components import AdminOnly

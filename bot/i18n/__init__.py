@@ -7,12 +7,13 @@ renders them with the reader's `Lang` (`bot.i18n.discord`). See docs/translating
 from __future__ import annotations
 
 from bot.i18n.catalogs import ENGLISH, SUPPORTED, Lang, language, resolve, supported
-from bot.i18n.messages import N_, Command, Duration, Msg, Number, PluralMsg, Size
+from bot.i18n.messages import N_, WEEKDAYS, Command, Duration, Msg, Number, PluralMsg, Size
 
 __all__ = [
     "ENGLISH",
     "N_",
     "SUPPORTED",
+    "WEEKDAYS",
     "Command",
     "Duration",
     "Lang",

@@ -16,6 +16,18 @@ def N_(text: str) -> str:
     return text
 
 
+# Monday first, as datetime.weekday() counts.
+WEEKDAYS = (
+    N_("Monday"),
+    N_("Tuesday"),
+    N_("Wednesday"),
+    N_("Thursday"),
+    N_("Friday"),
+    N_("Saturday"),
+    N_("Sunday"),
+)
+
+
 @dataclass(frozen=True)
 class Size:
     """A number of bytes, shown as "1.5 GB" / "1,5 Go"."""

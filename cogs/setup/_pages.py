@@ -6,9 +6,9 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
-from bot.i18n import N_, Lang
+from bot.i18n import N_, WEEKDAYS, Lang
 from bot.i18n.discord import lang_of
-from bot.services.announce import DAYS, Announcements, Schedule
+from bot.services.announce import Announcements, Schedule
 from bot.services.setup import Chooser, PlaceState, SetupReport, SetupReview
 from cogs.components import AdminView, GuardedModal
 from cogs.setup._embeds import kinds_embed, new_on_plex_embed
@@ -121,7 +121,7 @@ class DaySelect(discord.ui.Select["NewOnPlexPanel"]):
     def __init__(self, t: Lang, schedule: Schedule) -> None:
         options = [
             discord.SelectOption(label=t._(name), value=str(n), default=n == schedule.day)
-            for n, name in enumerate(DAYS)
+            for n, name in enumerate(WEEKDAYS)
         ]
         super().__init__(
             custom_id="nop:day",

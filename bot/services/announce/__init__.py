@@ -11,13 +11,13 @@ from __future__ import annotations
 from bot.clients.plex import PlexClient
 from bot.config import Settings
 from bot.services.announce.arrivals import Arrivals
-from bot.services.announce.schedule import DAYS, MODES, Schedule, ScheduleStore
+from bot.services.announce.schedule import MODES, Schedule, ScheduleStore
 from bot.services.announce.service import Announcements
 from bot.services.outbox import Outbox
 from bot.services.places import Places
 from bot.services.requests.prefs import Preferences
 
-__all__ = ["DAYS", "MODES", "Announcements", "Schedule", "build_announcements"]
+__all__ = ["MODES", "Announcements", "Schedule", "build_announcements"]
 
 
 def build_announcements(

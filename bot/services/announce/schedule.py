@@ -13,20 +13,11 @@ from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.errors import InvalidInput
-from bot.i18n import N_, Msg
+from bot.i18n import N_, WEEKDAYS, Msg
 from storage.models import KeyValue
 
 Mode = Literal["arrival", "daily", "weekly"]
 MODES: tuple[Mode, ...] = ("arrival", "daily", "weekly")
-DAYS = (
-    N_("Monday"),
-    N_("Tuesday"),
-    N_("Wednesday"),
-    N_("Thursday"),
-    N_("Friday"),
-    N_("Saturday"),
-    N_("Sunday"),
-)
 PREFIX = "new_on_plex."
 CLOCK = re.compile(r"^\s*(\d{1,2})[:.h](\d{2})\s*$")
 
@@ -51,7 +42,7 @@ class Schedule:
         at = self.at.strftime("%H:%M")
         if self.mode == "daily":
             return Msg("daily at {time} ({zone})", time=at, zone=self.zone)
-        day = Msg(DAYS[self.day])
+        day = Msg(WEEKDAYS[self.day])
         return Msg("weekly on {day} at {time} ({zone})", day=day, time=at, zone=self.zone)
 
     def last_due(self, now: datetime) -> datetime:

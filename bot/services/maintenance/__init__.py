@@ -10,9 +10,9 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.services.maintenance.service import Maintenance, now
-from bot.services.maintenance.windows import WEEKDAYS, Kind, Window
+from bot.services.maintenance.windows import Kind, Window
 
-__all__ = ["WEEKDAYS", "Kind", "Maintenance", "Window", "build_maintenance"]
+__all__ = ["Kind", "Maintenance", "Window", "build_maintenance"]
 
 
 def build_maintenance(
