@@ -83,7 +83,7 @@ def wire_requests(
     accounts = Accounts(overseerr)
     quotas = Quotas(overseerr, accounts)
     prefs = Preferences()
-    progress = StatusUpdates(outbox, prefs, places)
+    progress = StatusUpdates(outbox, prefs)
     cards = Cards(outbox, places)
     follows = Follows(overseerr, outbox, prefs, FutureSeasons(accounts, quotas, outbox, prefs))
     checks = Checks(titles, accounts, quotas, follows)

@@ -8,7 +8,6 @@ from typing import Any
 from bot.clients.overseerr import MEDIA_AVAILABLE
 from bot.i18n import Msg
 from bot.services.outbox import Outbox
-from bot.services.places import Places
 from bot.services.requests.cards import decline_reason
 from bot.services.requests.prefs import Kind, Preferences
 from bot.services.requests.statuses import FORWARD
@@ -22,10 +21,9 @@ S = RequestStatus
 class StatusUpdates:
     """Conditional status updates (so concurrent updaters can't both win) and their DMs."""
 
-    def __init__(self, outbox: Outbox, prefs: Preferences, places: Places) -> None:
+    def __init__(self, outbox: Outbox, prefs: Preferences) -> None:
         self.outbox = outbox
         self.prefs = prefs
-        self.places = places
 
     async def wanted(self, row: MediaRequest) -> bool:
         """Whether the requester wants DMs about this request (made here or elsewhere)."""
