@@ -47,7 +47,8 @@ HEAVY = (
 
 def limiter_keys(local: Any) -> dict[str, Any]:
     """The in-process limiter's keys: ours (`windows`), or `limits`' storage (older bots)."""
-    return getattr(local, "windows", None) or getattr(local.storage, "events", {})
+    windows = getattr(local, "windows", None)  # empty before the first command: still ours
+    return windows if windows is not None else getattr(local.storage, "events", {})
 
 
 class Session:
@@ -91,6 +92,20 @@ class Session:
     async def rss(self) -> dict[str, Any]:
         gc.collect()
         return {"rss_mb": measure_rss()}
+
+    async def jobs_once(self, timeout: float = 30) -> dict[str, Any]:
+        """Run each scheduled round once now, as its schedule would (errors recorded, not raised).
+
+        What a bot holds once its rounds have run: the dashboard's numbers (Babel's CLDR data),
+        New on Plex's poll, the probes. The long-running loops (interruptible) are skipped.
+        """
+        ran = []
+        for job in self._bot().jobs.scheduler.get_jobs():
+            if job.args[2:3] == (True,):
+                continue
+            await asyncio.wait_for(job.func(*job.args, **job.kwargs), timeout)
+            ran.append(job.id)
+        return {"ran": sorted(ran)}
 
     async def cpu(self) -> dict[str, Any]:
         """CPU seconds this process has used, all threads: load on the machine does not count."""
@@ -182,6 +197,7 @@ OPS: dict[str, Callable[..., Awaitable[dict[str, Any]]]] = {
     for name in (
         "modules",
         "rss",
+        "jobs_once",
         "cpu",
         "reply",
         "state",

@@ -111,10 +111,15 @@ async def help_ack(tmp: Path, *, burst: int, rounds: int, settle: float) -> dict
         await asyncio.sleep(settle)  # start-up work (probes, first jobs) is done
         idle = {side.name: await side.idle_cpu_ms_per_s() for side in (floor, ours)}
         rss = {side.name: (await side.bot.call("rss"))["rss_mb"] for side in (floor, ours)}
+        idle_loaded = (await our_bot.call("state"))["loaded"]  # heavy libraries held at idle
         for n in range(rounds):
             batch = next_members()
             for side in (floor, ours) if n % 2 == 0 else (ours, floor):
                 await side.measured(batch)
+        # Each of our scheduled rounds once, then both bots' memory after all of it.
+        jobs = (await our_bot.call("jobs_once"))["ran"]
+        after = {side.name: (await side.bot.call("rss"))["rss_mb"] for side in (floor, ours)}
+        after_loaded = (await our_bot.call("state"))["loaded"]
         reply_bytes = {
             side.name: round(statistics.median(side.fake.reply_bytes.values()))
             for side in (floor, ours)
@@ -144,6 +149,10 @@ async def help_ack(tmp: Path, *, burst: int, rounds: int, settle: float) -> dict
         "idle_cpu_ms_per_s": idle,
         "reply_bytes": reply_bytes,
         "idle_rss_mb": {**rss, "ratio": _ratio(rss["medianest"], rss["floor"])},
+        "idle_heavy_libraries": idle_loaded,
+        "after_jobs_rss_mb": {**after, "ratio": _ratio(after["medianest"], after["floor"])},
+        "after_jobs": jobs,
+        "after_jobs_heavy_libraries": after_loaded,
         # A reply the light fake got wrong would show up here, not as a faster bot.
         "tracebacks_logged": {
             name: (tmp / f"{name}.log").read_text(errors="replace").count("Traceback")

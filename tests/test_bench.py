@@ -19,6 +19,9 @@ async def test_quick_bench_reports_every_section() -> None:
     assert {"floor", "medianest", "ratio_p50", "ratio_p99", "ratio_cpu"} <= set(result["help_ack"])
     assert result["help_ack"]["tracebacks_logged"] == {"floor": 0, "medianest": 0}
     assert {"floor", "medianest", "ratio"} <= set(result["help_ack"]["idle_rss_mb"])
+    assert result["help_ack"]["idle_heavy_libraries"] == []  # what only some commands need
+    assert {"health-dashboard", "new-on-plex"} <= set(result["help_ack"]["after_jobs"])
+    assert result["help_ack"]["after_jobs_heavy_libraries"] == []  # no round needs them
     seen = [row["members_seen"] for row in result["scale"]["checkpoints"]]
     assert seen == list(QUICK.scale_checkpoints)
     assert result["scale"]["checkpoints"][-1]["limiter_windows"] >= QUICK.scale_checkpoints[-1]

@@ -9,6 +9,9 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
 
 # The library, and what first needs it.
 LAZY = {
@@ -39,4 +42,51 @@ def test_the_bot_and_every_extension_import_without_the_lazy_libraries() -> None
         check=True,
         timeout=120,
     )
+    assert json.loads(done.stdout) == []
+
+
+WATCHING = """
+import asyncio, io, json, sys
+from bot.clients.plex import PlexClient
+from tests.fakes.plex import FakePlexServer
+
+async def main():
+    pms = FakePlexServer()
+    await pms.start()
+    try:
+        pms.add_section(1, "movie", "Movies", "/media/movies")
+        pms.add_section(2, "show", "TV Shows", "/media/tv")
+        dune = pms.add_item(1, "Dune", year=2021, guids=["tmdb://438631"])
+        pms.set_poster(dune["ratingKey"], b"not really a png")
+        show = pms.add_show(2, "Severance", year=2022, guids=["tmdb://95396"])
+        pms.add_episode(show, 2, 1, "Hello, Ms. Cobel")
+        plex = PlexClient(pms.url, "owner-token")
+        await plex.identity()
+        movies, shows = await plex.sections()
+        (movie,) = await plex.recently_added(movies, 50)
+        (episode,) = await plex.recently_added(shows, 50)
+        assert (movie.tmdb_id, episode.tmdb_id) == (438631, 95396), (movie, episode)
+        await plex.image(movie.thumb)
+    finally:
+        await pms.stop()
+
+asyncio.run(main())
+print(json.dumps(sorted(m for m in {lazy!r} if m in sys.modules)))
+"""
+
+
+def test_the_health_probe_and_new_on_plex_read_plex_without_plexapi() -> None:
+    """What runs on a schedule (identity, sections, recently added, posters) loads none of them.
+
+    New on Plex polls every few minutes: through plexapi it held plexapi, requests and
+    cryptography (about 23 MiB) from its first round on, in every bot that announces.
+    """
+    done = subprocess.run(
+        [sys.executable, "-c", WATCHING.format(lazy=sorted(LAZY))],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,  # the fakes are imported from tests/
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
     assert json.loads(done.stdout) == []

@@ -1,30 +1,28 @@
-"""Plex Media Server and plex.tv through plexapi, the only library we use for either.
+"""Plex Media Server and plex.tv: plexapi for what members and downloads ask, aiohttp for
+what runs on a schedule.
 
 plexapi is synchronous, so every call runs in a thread (`in_thread`). plexapi and requests
-(about 16 MiB resident, `plex_api.py`) are imported by the first such call, not at start:
-the health probe reads the server's identity with one aiohttp GET of what plexapi's
-`PlexServer` reads (`/`), so an idle bot never needs them.
+(about 17 MiB resident, `plex_api.py`) are imported by the first such call, not at start:
+the health probe's identity and New on Plex's lists and posters are plain GETs of the
+requests plexapi makes (`plex_http.py`), so a bot that only watches never needs them.
 """
 
 from __future__ import annotations
 
 import asyncio
 import inspect
-import re
 import sys
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from http import HTTPStatus
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
-import aiohttp
-from yarl import URL
-
+from bot.clients import plex_http, plex_recent
 from bot.clients.neterrors import describe_network_error
+from bot.clients.plex_http import from_bad_request
 from bot.clients.plex_library import (
     CollectionMetadata,
     VideoMetadata,
@@ -32,7 +30,7 @@ from bot.clients.plex_library import (
     file_collection,
 )
 from bot.clients.plex_library import section as section_by_name
-from bot.clients.plex_recent import RecentItem, Section, image, recently_added, sections
+from bot.clients.plex_recent import RecentItem, Section
 from bot.errors import ServiceRejected, ServiceUnavailable
 
 if TYPE_CHECKING:
@@ -46,7 +44,6 @@ ServerAccess = Literal["owner", "shared"]
 _original_urls: dict[tuple[type, str], str] = {}
 _plex_tv = [PLEX_TV]  # the base URL of each plex_tv_at block entered, innermost last
 _pointed_at = PLEX_TV  # where plexapi's plex.tv URLs point now
-_STATUS = re.compile(r"^\((\d{3})\)")
 # Used when plex.tv does not say how long a pin lives; its strong pins last longer than this.
 DEFAULT_PIN_LIFETIME = timedelta(minutes=15)
 
@@ -128,33 +125,9 @@ async def in_thread(service: str, func: Callable[..., T], *args: Any) -> T:
     except api.NotFound as exc:
         raise ServiceRejected(service, 404, "Plex could not find that.") from exc
     except api.BadRequest as exc:
-        raise _from_bad_request(service, str(exc)) from exc
+        raise from_bad_request(service, str(exc)) from exc
     except (api.requests.RequestException, OSError, ET.ParseError) as exc:
         raise ServiceUnavailable(service, describe_network_error(exc)) from exc
-
-
-def _from_bad_request(service: str, text: str) -> Exception:
-    """plexapi puts the status first, as in "(404) not_found <url>; <body>"."""
-    match = _STATUS.match(text)
-    status = int(match.group(1)) if match else 400
-    # Only the status and its name: the rest holds URLs and bodies we do not want in logs.
-    detail = text.split(" ", 2)[1] if match and " " in text else "bad request"
-    if status >= 500 or status == 429:
-        return ServiceUnavailable(service, f"HTTP {status} {detail}")
-    if status == 401:
-        return ServiceRejected(service, 401, "Plex rejected the token.")
-    if status == 404:
-        return ServiceRejected(service, 404, "Plex could not find that.")
-    return ServiceRejected(service, status, f"Plex refused the request (HTTP {status}).")
-
-
-def _status_text(status: int) -> str:
-    """What plexapi's BadRequest says first: "(503) service_unavailable;" (requests' names)."""
-    try:
-        name = HTTPStatus(status).phrase.lower().replace(" ", "_").replace("-", "_")
-    except ValueError:
-        name = "unknown"
-    return f"({status}) {name};"
 
 
 class PlexClient:
@@ -175,31 +148,12 @@ class PlexClient:
         )
         return server
 
-    async def identity(self) -> ServerIdentity:
-        """The server's machine identifier, name and version.
+    async def _read(self, path: str, params: dict[str, str] | None = None) -> ET.Element:
+        return await plex_http.xml(self.base_url, self.token, path, params, timeout=self.timeout)
 
-        The health probe asks this every round, so it is one aiohttp GET of the server's root,
-        the request plexapi's PlexServer makes, with plexapi's status and error handling.
-        """
-        url = URL(self.base_url.rstrip("/") + "/")
-        try:
-            async with (
-                aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.timeout)) as http,
-                http.get(url, headers={"X-Plex-Token": self.token}) as response,
-            ):
-                body = await response.read()
-        except TimeoutError as exc:
-            where = f"cannot connect to {url.host}:{url.port}: " if url.host else ""
-            raise ServiceUnavailable("Plex", f"{where}timed out") from exc
-        except (aiohttp.ClientError, OSError) as exc:
-            raise ServiceUnavailable("Plex", describe_network_error(exc)) from exc
-        if response.status not in (200, 201, 204):
-            raise _from_bad_request("Plex", _status_text(response.status))
-        try:
-            root = ET.fromstring(body)
-        except ET.ParseError as exc:
-            raise ServiceUnavailable("Plex", describe_network_error(exc)) from exc
-        get = root.attrib.get
+    async def identity(self) -> ServerIdentity:
+        """The server's machine identifier, name and version: what PlexServer reads from `/`."""
+        get = (await self._read("/")).attrib.get
         return ServerIdentity(
             get("machineIdentifier", ""), get("friendlyName", ""), get("version", "")
         )
@@ -261,15 +215,30 @@ class PlexClient:
 
     async def sections(self) -> list[Section]:
         """Every library section (key, type, title)."""
-        return await in_thread("Plex", lambda: sections(self._server()))
+        return plex_recent.sections(await self._read("/library/sections"))
 
-    async def recently_added(self, section_key: str, limit: int) -> list[RecentItem]:
-        """The section's newest `limit` arrivals (movies, or episodes of shows), newest first."""
-        return await in_thread("Plex", lambda: recently_added(self._server(), section_key, limit))
+    async def recently_added(self, section: Section, limit: int) -> list[RecentItem]:
+        """The section's newest `limit` arrivals (movies, or episodes of shows), newest first.
+
+        An episode's own guids name the episode, and requests name the show: the shows' TMDB
+        ids come from one `/library/metadata/a,b,…` request for all of them.
+        """
+        query = plex_recent.recent_query(section, limit)
+        if query is None:
+            return []
+        items = plex_recent.listed(await self._read(*query))
+        shows = plex_recent.shows_of(items)
+        show_ids = {}
+        if shows:
+            root = await self._read(f"/library/metadata/{','.join(shows)}")
+            show_ids = {
+                e.get("ratingKey", ""): plex_recent.tmdb(e) for e in plex_recent.listed(root)
+            }
+        return [plex_recent.recent_item(e, section.key, show_ids) for e in items]
 
     async def image(self, path: str) -> bytes:
         """An image the server holds, such as an item's poster (`thumb`)."""
-        return await in_thread("Plex", lambda: image(self._server(), path, self.timeout))
+        return await plex_http.get(self.base_url, self.token, path, timeout=self.timeout)
 
     def close(self) -> None:
         if self._session is not None:

@@ -1,19 +1,20 @@
 """The recently-added half of the Plex client: what arrived in a library, newest first.
 
-Plain synchronous plexapi calls on a `PlexServer`; `PlexClient` (plex.py) runs each in a
-thread. Movies are listed as movies and shows as episodes (Plex's own recently-added rows).
+New on Plex polls this every few minutes, so it reads Plex's XML with aiohttp (`PlexClient`
+in plex.py makes the requests) instead of loading plexapi and requests for it: the requests
+are the ones plexapi's `LibrarySection.recentlyAdded` and `fetchItems` make. Movies are
+listed as movies and shows as episodes (Plex's own recently-added rows).
 """
 
 from __future__ import annotations
 
+import xml.etree.ElementTree as ET
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:  # plexapi is imported by the first call (through PlexClient, plex.py)
-    from plexapi.server import PlexServer
 
 # What each library type lists as "arrived": the playable items, not their containers.
 ARRIVING = {"movie": "movie", "show": "episode"}
+# Plex's numbers for those types (`?type=` of a section's `/all`).
+TYPE_NUMBERS = {"movie": 1, "episode": 4}
 
 
 @dataclass(frozen=True)
@@ -46,65 +47,75 @@ class RecentItem:
     show_thumb: str | None = None
 
 
-def sections(server: PlexServer) -> list[Section]:
-    """Every library section of the server."""
-    return [Section(str(s.key), str(s.type), str(s.title)) for s in server.library.sections()]
+def sections(root: ET.Element) -> list[Section]:
+    """Every library section in `/library/sections`."""
+    return [
+        Section(d.get("key", ""), d.get("type", ""), d.get("title", ""))
+        for d in root.iter("Directory")
+    ]
 
 
-def recently_added(server: PlexServer, section_key: str, limit: int) -> list[RecentItem]:
-    """The section's newest `limit` arrivals, newest first; [] for a type never announced."""
-    section = server.library.sectionByID(int(section_key))
-    libtype = ARRIVING.get(str(section.type))
+def recent_query(section: Section, limit: int) -> tuple[str, dict[str, str]] | None:
+    """The path and query of the section's newest `limit` arrivals; None for a type never
+    announced. `includeGuids=1` (PMS 1.24.3 and later) puts the TMDB ids in the list."""
+    libtype = ARRIVING.get(section.type)
     if libtype is None:
-        return []
-    found = section.recentlyAdded(maxresults=limit, libtype=libtype)
-    shows = {int(i.grandparentRatingKey) for i in found if i.TYPE == "episode"}
-    # An episode's own guids name the episode; requests name the show: one call for all.
-    show_ids = (
-        {str(s.ratingKey): _tmdb(s) for s in server.fetchItems(sorted(shows))} if shows else {}
+        return None
+    return f"/library/sections/{section.key}/all", {
+        "type": str(TYPE_NUMBERS[libtype]),
+        "sort": "addedAt:desc",
+        "includeGuids": "1",
+        "X-Plex-Container-Start": "0",
+        "X-Plex-Container-Size": str(limit),
+    }
+
+
+def listed(root: ET.Element) -> list[ET.Element]:
+    """The items of a MediaContainer (movies and episodes are `Video`, shows `Directory`)."""
+    return [e for e in root if e.get("ratingKey")]
+
+
+def shows_of(items: list[ET.Element]) -> list[str]:
+    """The rating keys of the episodes' shows, for one `/library/metadata/a,b` request."""
+    keys = {e.get("grandparentRatingKey", "") for e in items if e.get("type") == "episode"}
+    return sorted((k for k in keys if k.isdigit()), key=int)
+
+
+def tmdb(element: ET.Element) -> int | None:
+    """The TMDB id among an item's `<Guid id="tmdb://…"/>`."""
+    found = next(
+        (g.get("id", "") for g in element.iter("Guid") if g.get("id", "").startswith("tmdb://")),
+        None,
     )
-    return [_item(i, section_key, show_ids) for i in found]
-
-
-def _tmdb(item: Any) -> int | None:
-    found = next((g.id for g in getattr(item, "guids", []) if g.id.startswith("tmdb://")), None)
     return _int(found.removeprefix("tmdb://")) if found else None
 
 
-def _int(value: Any) -> int | None:
-    return int(value) if value not in (None, "") and str(value).lstrip("-").isdigit() else None
-
-
-def _item(item: Any, section_key: str, show_ids: dict[str, int | None]) -> RecentItem:
-    attrib = item._data.attrib  # addedAt as sent: plexapi turns it into a naive local time
-    episode = item.TYPE == "episode"
-    show_key = attrib.get("grandparentRatingKey") if episode else None
+def recent_item(
+    element: ET.Element, section_key: str, show_ids: dict[str, int | None]
+) -> RecentItem:
+    """One row of the list; an episode takes its show's TMDB id from `show_ids`."""
+    get = element.attrib.get
+    kind = get("type", "")
+    episode = kind == "episode"
+    show_key = get("grandparentRatingKey") if episode else None
     return RecentItem(
-        rating_key=str(item.ratingKey),
+        rating_key=get("ratingKey", ""),
         section_key=section_key,
-        kind=str(item.TYPE),
-        title=str(item.title or ""),
-        year=_int(attrib.get("year")) or (_int(attrib.get("parentYear")) if episode else None),
-        summary=str(item.summary or ""),
-        thumb=attrib.get("thumb") or None,
-        added_at=_int(attrib.get("addedAt")) or 0,
-        tmdb_id=show_ids.get(show_key or "") if episode else _tmdb(item),
-        show_title=attrib.get("grandparentTitle") if episode else None,
+        kind=kind,
+        title=get("title", ""),
+        year=_int(get("year")) or (_int(get("parentYear")) if episode else None),
+        summary=get("summary", ""),
+        thumb=get("thumb") or None,
+        added_at=_int(get("addedAt")) or 0,
+        tmdb_id=show_ids.get(show_key or "") if episode else tmdb(element),
+        show_title=get("grandparentTitle") if episode else None,
         show_key=show_key,
-        season=_int(attrib.get("parentIndex")) if episode else None,
-        season_key=attrib.get("parentRatingKey") if episode else None,
-        episode=_int(attrib.get("index")) if episode else None,
-        show_thumb=_show_thumb(attrib) if episode else None,
+        season=_int(get("parentIndex")) if episode else None,
+        season_key=get("parentRatingKey") if episode else None,
+        episode=_int(get("index")) if episode else None,
+        show_thumb=(get("parentThumb") or get("grandparentThumb") or None) if episode else None,
     )
 
 
-def _show_thumb(attrib: dict[str, str]) -> str | None:
-    """An episode's season poster, else its show's."""
-    return attrib.get("parentThumb") or attrib.get("grandparentThumb") or None
-
-
-def image(server: PlexServer, path: str, timeout: float) -> bytes:
-    """An image the server holds (a poster's `thumb` path), fetched with the owner's token."""
-    response = server._session.get(server.url(path, includeToken=True), timeout=timeout)
-    response.raise_for_status()
-    return bytes(response.content)
+def _int(value: str | None) -> int | None:
+    return int(value) if value and value.lstrip("-").isdigit() else None

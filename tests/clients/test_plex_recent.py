@@ -1,4 +1,4 @@
-"""Plex's recently-added lists through the real plexapi, against the fake media server."""
+"""Plex's recently-added lists, read as plexapi reads them, against the fake media server."""
 
 from __future__ import annotations
 
@@ -9,8 +9,15 @@ import pytest
 from PIL import Image
 
 from bot.clients.plex import PlexClient
+from bot.clients.plex_recent import Section
 from bot.errors import ServiceRejected
 from tests.fakes.plex import FakePlexServer
+
+MOVIES, SHOWS, MUSIC = (
+    Section("1", "movie", "Movies"),
+    Section("2", "show", "TV Shows"),
+    Section("3", "artist", "Music"),
+)
 
 
 @pytest.fixture
@@ -44,7 +51,7 @@ async def test_movies_newest_first_with_tmdb_and_poster(
     out = io.BytesIO()
     Image.new("RGB", (10, 15), "red").save(out, "PNG")
     pms.set_poster(new["ratingKey"], out.getvalue())
-    dune, heat = await plex.recently_added("1", 50)
+    dune, heat = await plex.recently_added(MOVIES, 50)
     assert (dune.rating_key, dune.title, dune.year, dune.tmdb_id) == (
         new["ratingKey"],
         "Dune",
@@ -53,7 +60,7 @@ async def test_movies_newest_first_with_tmdb_and_poster(
     )
     assert (dune.added_at, dune.summary, heat.rating_key) == (200, "S", old["ratingKey"])
     assert dune.thumb is not None and await plex.image(dune.thumb) == out.getvalue()
-    assert len(await plex.recently_added("1", 1)) == 1
+    assert len(await plex.recently_added(MOVIES, 1)) == 1
 
 
 async def test_episodes_carry_show_and_season(pms: FakePlexServer, plex: PlexClient) -> None:
@@ -61,7 +68,7 @@ async def test_episodes_carry_show_and_season(pms: FakePlexServer, plex: PlexCli
     show = pms.add_show(2, "Severance", year=2022, guids=["tmdb://95396"])
     pms.add_episode(show, 2, 1, "Hello, Ms. Cobel", added_at=300)
     pms.add_episode(show, 2, 2, "Goodbye, Mrs. Selvig", added_at=301)
-    second, first = await plex.recently_added("2", 50)
+    second, first = await plex.recently_added(SHOWS, 50)
     assert (second.kind, second.show_title, second.show_key) == (
         "episode",
         "Severance",
@@ -79,7 +86,7 @@ async def test_sections_and_libraries_never_announced(plex: PlexClient) -> None:
         ("2", "show"),
         ("3", "artist"),
     ]
-    assert await plex.recently_added("3", 50) == []
+    assert await plex.recently_added(MUSIC, 50) == []
 
 
 async def test_a_wrong_token_is_our_error(pms: FakePlexServer) -> None:
@@ -87,7 +94,7 @@ async def test_a_wrong_token_is_our_error(pms: FakePlexServer) -> None:
     client = PlexClient(pms.url, "wrong")
     try:
         with pytest.raises(ServiceRejected) as caught:
-            await client.recently_added("1", 50)
+            await client.recently_added(MOVIES, 50)
         assert caught.value.status == 401
     finally:
         client.close()

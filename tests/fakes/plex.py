@@ -760,7 +760,8 @@ class FakePlexServer(LoopbackServer):
     def _fields(self, locked: set[str]) -> list[ET.Element]:
         return [_element("Field", {"locked": True, "name": name}) for name in sorted(locked)]
 
-    def _item_element(self, item: dict[str, Any]) -> ET.Element:
+    def _item_element(self, item: dict[str, Any], guids: bool = True) -> ET.Element:
+        """An item as PMS lists it; a section's `/all` has `<Guid>`s only with `includeGuids=1`."""
         section = self.sections[item["section"]]
         kind = item["type"]
         values: dict[str, Any] = {
@@ -792,7 +793,7 @@ class FakePlexServer(LoopbackServer):
                 },
             )
             children.append(_element("Media", {"id": item["ratingKey"]}, [part]))
-        children += [_element("Guid", {"id": guid}) for guid in item["guids"]]
+        children += [_element("Guid", {"id": guid}) for guid in item["guids"] if guids]
         children += self._fields(item["locked"])
         return _element(ITEM_TAGS.get(kind, "Directory"), values, children)
 
@@ -994,8 +995,9 @@ class FakePlexServer(LoopbackServer):
                 for c in self.collections.values()
                 if c["section"] == section["key"] and title in c["title"].lower()
             ]
+        guids = request.query.get("includeGuids") == "1"  # PMS 1.24.3 and later
         elements += [
-            self._item_element(i)
+            self._item_element(i, guids)
             for i in self.items.values()
             if i["section"] == section["key"] and i["type"] in types and title in i["title"].lower()
         ]

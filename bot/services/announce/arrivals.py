@@ -51,7 +51,7 @@ class Arrivals:
     async def _collect(self, section: Section) -> list[NewMedia]:
         key = f"new_on_plex.seen.{section.key}"
         kept = await KeyValue.get_or_none(key=key)
-        items = await self.plex.recently_added(section.key, PAGE)
+        items = await self.plex.recently_added(section, PAGE)
         if kept is None:
             await KeyValue.create(key=key, value=_mark(items, 0, set()))
             log.info("new on plex: %s taken as it is (%d recent items)", section.title, len(items))
@@ -59,7 +59,7 @@ class Arrivals:
         newest, at_newest = _read_mark(kept.value)
         fresh = _after(items, newest, at_newest)
         if len(items) == PAGE and len(fresh) == PAGE:  # maybe more: a scan added many at once
-            items = await self.plex.recently_added(section.key, CAP)
+            items = await self.plex.recently_added(section, CAP)
             fresh = _after(items, newest, at_newest)
         if not fresh:
             return []

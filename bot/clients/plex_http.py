@@ -1,0 +1,78 @@
+"""Plex Media Server read with one aiohttp GET, and Plex's errors as ours.
+
+What runs on a schedule (the health probe's identity, New on Plex's lists and posters) reads
+Plex this way, so an idle bot never loads plexapi and requests (about 17 MiB resident). The
+outcomes are plexapi's: 401 and 404 as its `Unauthorized` and `NotFound`, other statuses
+through the text of its `BadRequest` ("(503) service_unavailable;"), network errors and
+timeouts as requests' were described.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from http import HTTPStatus
+
+import aiohttp
+from yarl import URL
+
+from bot.clients.neterrors import describe_network_error
+from bot.errors import ServiceRejected, ServiceUnavailable
+
+_STATUS = re.compile(r"^\((\d{3})\)")
+
+
+async def get(
+    base_url: str, token: str, path: str, params: dict[str, str] | None = None, *, timeout: float
+) -> bytes:
+    """The body of `path` on the server, asked with the owner's token."""
+    url = URL(base_url.rstrip("/") + path).update_query(params or {})
+    try:
+        async with (
+            aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=timeout)) as http,
+            http.get(url, headers={"X-Plex-Token": token}) as response,
+        ):
+            body = await response.read()
+    except TimeoutError as exc:
+        where = f"cannot connect to {url.host}:{url.port}: " if url.host else ""
+        raise ServiceUnavailable("Plex", f"{where}timed out") from exc
+    except (aiohttp.ClientError, OSError) as exc:
+        raise ServiceUnavailable("Plex", describe_network_error(exc)) from exc
+    if response.status not in (200, 201, 204):
+        raise from_bad_request("Plex", status_text(response.status))
+    return body
+
+
+async def xml(
+    base_url: str, token: str, path: str, params: dict[str, str] | None = None, *, timeout: float
+) -> ET.Element:
+    """`get`, parsed: a body that is not XML means the server is not answering as Plex."""
+    body = await get(base_url, token, path, params, timeout=timeout)
+    try:
+        return ET.fromstring(body)
+    except ET.ParseError as exc:
+        raise ServiceUnavailable("Plex", describe_network_error(exc)) from exc
+
+
+def from_bad_request(service: str, text: str) -> Exception:
+    """plexapi puts the status first, as in "(404) not_found <url>; <body>"."""
+    match = _STATUS.match(text)
+    status = int(match.group(1)) if match else 400
+    # Only the status and its name: the rest holds URLs and bodies we do not want in logs.
+    detail = text.split(" ", 2)[1] if match and " " in text else "bad request"
+    if status >= 500 or status == 429:
+        return ServiceUnavailable(service, f"HTTP {status} {detail}")
+    if status == 401:
+        return ServiceRejected(service, 401, "Plex rejected the token.")
+    if status == 404:
+        return ServiceRejected(service, 404, "Plex could not find that.")
+    return ServiceRejected(service, status, f"Plex refused the request (HTTP {status}).")
+
+
+def status_text(status: int) -> str:
+    """What plexapi's BadRequest says first: "(503) service_unavailable;" (requests' names)."""
+    try:
+        name = HTTPStatus(status).phrase.lower().replace(" ", "_").replace("-", "_")
+    except ValueError:
+        name = "unknown"
+    return f"({status}) {name};"
