@@ -56,14 +56,17 @@ def sections(root: ET.Element) -> list[Section]:
 
 
 def recent_query(section: Section, limit: int) -> tuple[str, dict[str, str]] | None:
-    """The path and query of the section's newest `limit` arrivals; None for a type never
-    announced. `includeGuids=1` (PMS 1.24.3 and later) puts the TMDB ids in the list."""
+    """The path and query of the section's newest `limit` arrivals (None: never announced).
+
+    plexapi's `recentlyAdded` search, in one page: `includeGuids=1` (PMS 1.24.3 and later)
+    puts each item's TMDB id in the list.
+    """
     libtype = ARRIVING.get(section.type)
     if libtype is None:
         return None
     return f"/library/sections/{section.key}/all", {
         "type": str(TYPE_NUMBERS[libtype]),
-        "sort": "addedAt:desc",
+        "sort": f"{libtype}.addedAt:desc",  # as plexapi's _validateSortField writes it
         "includeGuids": "1",
         "X-Plex-Container-Start": "0",
         "X-Plex-Container-Size": str(limit),
