@@ -168,7 +168,12 @@ async def check(settings: Settings, advice: Sequence[str] = ()) -> int:
             except Exception as exc:  # the database line below says why
                 log.debug("could not read the /setup choices: %r", exc)
             local += await run_probes(services.dependency_probes)  # Discord: lines above
-        results += await discord_results(rest, in_use.discord_guild_id, channel_needs(in_use))
+        results += await discord_results(
+            rest,
+            in_use.discord_guild_id,
+            channel_needs(in_use),
+            members_intent=settings.discord_members_intent,
+        )
         results += local
     results += [ProbeResult("settings", True, line, warning=True) for line in advice]
     for result in results:

@@ -101,3 +101,25 @@ async def test_web_port_in_use_fails(world: World, capsys: pytest.CaptureFixture
     await check(world.settings(web_port=free))
     (line,) = lines_named(capsys.readouterr().out, "web-port")
     assert line == f"OK    web-port   WEB_PORT {free} is free on 127.0.0.1"
+
+
+async def test_members_intent_line_follows_the_developer_portal(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """DISCORD_MEMBERS_INTENT=true with the portal's switch off FAILs saying where to turn it
+    on (what would stop the bot at start with 4014); with it on, OK; not asked for, no line."""
+    await register_commands(world, "help")
+    settings = world.settings(discord_members_intent=True)
+    assert await check(settings) == 1
+    assert lines_named(capsys.readouterr().out, "intent") == [
+        "FAIL  intent     DISCORD_MEMBERS_INTENT=true, but Server Members Intent is off in the "
+        "Developer Portal (your application → Bot → Privileged Gateway Intents): turn it on, "
+        "or set DISCORD_MEMBERS_INTENT=false; the bot stops at start without it"
+    ]
+    world.discord.allow_members_intent()
+    assert await check(settings) == 0
+    assert lines_named(capsys.readouterr().out, "intent") == [
+        "OK    intent     Server Members Intent is on in the Developer Portal"
+    ]
+    assert await check(world.settings()) == 0
+    assert lines_named(capsys.readouterr().out, "intent") == []

@@ -26,6 +26,9 @@ READ_MESSAGE_HISTORY = 1 << 16
 # Since 2026-01-12 pinning needs Pin Messages; Manage Messages alone no longer allows it.
 PIN_MESSAGES = 1 << 51
 ALL_PERMISSIONS = (1 << 64) - 1
+# Application flags: the portal's Server Members Intent (verified bots; bots under 100 servers).
+GATEWAY_GUILD_MEMBERS, GATEWAY_GUILD_MEMBERS_LIMITED = 1 << 14, 1 << 15
+MEMBERS_INTENT_FLAGS = GATEWAY_GUILD_MEMBERS | GATEWAY_GUILD_MEMBERS_LIMITED
 
 NAMES = {
     VIEW_CHANNEL: "View Channel",
@@ -135,10 +138,29 @@ def _elapsed(start: float) -> float:
     return (time.perf_counter() - start) * 1000
 
 
+def members_intent_result(app: dict[str, Any]) -> ProbeResult:
+    """Whether the portal allows what DISCORD_MEMBERS_INTENT=true asks for (the application's
+    flags: GATEWAY_GUILD_MEMBERS when verified, _LIMITED under 100 servers)."""
+    if int(app.get("flags") or 0) & MEMBERS_INTENT_FLAGS:
+        return ProbeResult("intent", True, "Server Members Intent is on in the Developer Portal")
+    return ProbeResult(
+        "intent",
+        False,
+        "DISCORD_MEMBERS_INTENT=true, but Server Members Intent is off in the Developer Portal "
+        "(your application → Bot → Privileged Gateway Intents): turn it on, or set "
+        "DISCORD_MEMBERS_INTENT=false; the bot stops at start without it",
+    )
+
+
 async def discord_results(
-    rest: DiscordREST, guild_id: int | None, channels: list[ChannelNeed]
+    rest: DiscordREST,
+    guild_id: int | None,
+    channels: list[ChannelNeed],
+    *,
+    members_intent: bool = False,
 ) -> list[ProbeResult]:
-    """One line for the token, the guild, the commands and each configured channel."""
+    """One line for the token, the members intent when asked for, the guild, the commands and
+    each configured channel."""
     start = time.perf_counter()
     try:
         me = await rest.me()
@@ -152,6 +174,8 @@ async def discord_results(
         return [ProbeResult("discord", False, str(exc))]
     user_id, app_id = int(me["id"]), int(app["id"])
     results = [ProbeResult("discord", True, f"logged in as {me.get('username')}", _elapsed(start))]
+    if members_intent:
+        results.append(members_intent_result(app))
     if guild_id is None:
         results.append(
             ProbeResult(

@@ -25,7 +25,7 @@ from typing import Any, TypeVar
 from aiohttp import WSMsgType, web
 
 from tests.fakes.base import LoopbackServer
-from tests.fakes.discord_members import MembersFake
+from tests.fakes.discord_members import GUILD_MEMBERS, MembersFake
 
 API = "/api/v10"
 DISCORD_EPOCH_MS = 1_420_070_400_000
@@ -1439,7 +1439,8 @@ class FakeDiscord(MembersFake, LoopbackServer):
                 "team": None,
                 "summary": "",
                 "verify_key": "0" * 64,
-                "flags": 0,
+                # GATEWAY_GUILD_MEMBERS_LIMITED (1 << 15): the portal's switch, under 100 servers
+                "flags": (1 << 15) if self.allowed_intents & GUILD_MEMBERS else 0,
                 "bot": self._bot_payload(),
             }
         )
