@@ -47,8 +47,8 @@ def test_the_bot_and_every_extension_import_without_the_lazy_libraries() -> None
 
 WATCHING = """
 import asyncio, io, json, sys
-from bot.clients.plex import PlexClient
-from tests.fakes.plex import FakePlexServer
+from bot.clients.plex import PlexClient, PlexTV, plex_tv_at
+from tests.fakes.plex import FakePlexServer, FakePlexTV
 
 async def main():
     pms = FakePlexServer()
@@ -67,6 +67,18 @@ async def main():
         (episode,) = await plex.recently_added(shows, 50)
         assert (movie.tmdb_id, episode.tmdb_id) == (438631, 95396), (movie, episode)
         await plex.image(movie.thumb)
+        tv = FakePlexTV()
+        await tv.start()
+        try:
+            friend = tv.add_account(2, "friend")
+            tv.share_server(friend, pms.machine_identifier, server_url=pms.url)
+            with plex_tv_at(tv.url):
+                info, access = await PlexTV("client").account_access(
+                    friend.token, pms.machine_identifier
+                )
+            assert (info.username, access) == ("friend", "shared"), (info, access)
+        finally:
+            await tv.stop()
     finally:
         await pms.stop()
 
@@ -75,11 +87,13 @@ print(json.dumps(sorted(m for m in {lazy!r} if m in sys.modules)))
 """
 
 
-def test_the_health_probe_and_new_on_plex_read_plex_without_plexapi() -> None:
-    """What runs on a schedule (identity, sections, recently added, posters) loads none of them.
+def test_what_runs_on_a_schedule_reads_plex_without_plexapi() -> None:
+    """The health probe, New on Plex (sections, recently added, posters) and the daily
+    re-verification of a linked account (plex.tv's user and resources) load none of them.
 
     New on Plex polls every few minutes: through plexapi it held plexapi, requests and
-    cryptography (about 23 MiB) from its first round on, in every bot that announces.
+    cryptography (about 23 MiB) from its first round on, in every bot that announces; the
+    re-verification did from its first day on, in every bot with linked members.
     """
     done = subprocess.run(
         [sys.executable, "-c", WATCHING.format(lazy=sorted(LAZY))],

@@ -3,8 +3,9 @@ what runs on a schedule.
 
 plexapi is synchronous, so every call runs in a thread (`in_thread`). plexapi and requests
 (about 17 MiB resident, `plex_api.py`) are imported by the first such call, not at start:
-the health probe's identity and New on Plex's lists and posters are plain GETs of the
-requests plexapi makes (`plex_http.py`), so a bot that only watches never needs them.
+the health probe's identity, New on Plex's lists and posters and the plex.tv account reads
+(linking, the daily re-verification) are plain GETs of the requests plexapi makes
+(`plex_http.py`), so a bot that only watches never needs them.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ from bot.errors import ServiceRejected, ServiceUnavailable
 if TYPE_CHECKING:
     import requests
 
-    from bot.clients.plex_api import MyPlexAccount, OurHeaders, PinLogin, PlexServer
+    from bot.clients.plex_api import OurHeaders, PinLogin, PlexServer
 
 PLEX_TV = "https://plex.tv"
 T = TypeVar("T")
@@ -46,6 +47,8 @@ _plex_tv = [PLEX_TV]  # the base URL of each plex_tv_at block entered, innermost
 _pointed_at = PLEX_TV  # where plexapi's plex.tv URLs point now
 # Used when plex.tv does not say how long a pin lives; its strong pins last longer than this.
 DEFAULT_PIN_LIFETIME = timedelta(minutes=15)
+# What plexapi's MyPlexAccount.resources() asks plex.tv for.
+RESOURCES = {"includeHttps": "1", "includeRelay": "1"}
 
 
 def _point_plex_tv(base_url: str) -> None:
@@ -238,7 +241,8 @@ class PlexClient:
 
     async def image(self, path: str) -> bytes:
         """An image the server holds, such as an item's poster (`thumb`)."""
-        return await plex_http.get(self.base_url, self.token, path, timeout=self.timeout)
+        headers = {"X-Plex-Token": self.token}
+        return await plex_http.get(self.base_url, path, headers=headers, timeout=self.timeout)
 
     def close(self) -> None:
         if self._session is not None:
@@ -303,51 +307,56 @@ class PlexTV:
 
         return await in_thread(self.SERVICE, check)
 
-    def _account(self, token: str) -> MyPlexAccount:
-        account: MyPlexAccount = _plexapi().MyPlexAccount(
-            token=token, session=self._requests(), timeout=self.timeout
+    async def _read(self, token: str, path: str, params: dict[str, str] | None = None) -> Any:
+        """plex.tv's v2 JSON with the member's token and our X-Plex-* identity.
+
+        One aiohttp GET of what plexapi's MyPlexAccount reads, so the daily re-verification of
+        linked members does not load plexapi; its errors are mapped as plexapi's are.
+        """
+        headers = {**self.headers, "X-Plex-Token": token}
+        return await plex_http.json_of(
+            _plex_tv[-1], path, params, headers=headers, timeout=self.timeout, service=self.SERVICE
         )
-        return account
 
     async def account(self, token: str) -> PlexAccountInfo:
         """The account the token belongs to; a rejected token is ServiceRejected (401)."""
-        return await in_thread(self.SERVICE, lambda: _account_info(self._account(token)))
+        return self._account_info(await self._read(token, "/api/v2/user"))
 
     async def server_access(self, token: str, machine_id: str) -> ServerAccess | None:
         """Whether the token's account owns the server, has it shared, or neither (None)."""
-        return await in_thread(self.SERVICE, lambda: _access(self._account(token), machine_id))
+        resources = await self._read(token, "/api/v2/resources", RESOURCES)
+        return _access(resources, machine_id)
 
     async def account_access(
         self, token: str, machine_id: str
     ) -> tuple[PlexAccountInfo, ServerAccess | None]:
-        """`account()` and `server_access()` in one go (one sign-in, one resource list)."""
+        """`account()` and `server_access()` (the account first: a refused token stops there)."""
+        return await self.account(token), await self.server_access(token, machine_id)
 
-        def read() -> tuple[PlexAccountInfo, ServerAccess | None]:
-            account = self._account(token)
-            return _account_info(account), _access(account, machine_id)
-
-        return await in_thread(self.SERVICE, read)
+    def _account_info(self, user: Any) -> PlexAccountInfo:
+        try:
+            username = str(user.get("username") or user.get("title") or "")
+            return PlexAccountInfo(
+                id=int(user["id"]),
+                uuid=str(user.get("uuid") or ""),
+                username=username,
+                email=user.get("email") or None,
+                title=str(user.get("title") or username),
+            )
+        except (AttributeError, KeyError, TypeError, ValueError) as exc:
+            raise ServiceUnavailable(self.SERVICE, "the account had no id") from exc
 
     def close(self) -> None:
         if self._session is not None:
             self._session.close()
 
 
-def _account_info(account: MyPlexAccount) -> PlexAccountInfo:
-    return PlexAccountInfo(
-        id=int(account.id),
-        uuid=str(account.uuid),
-        username=str(account.username or account.title),
-        email=account.email or None,
-        title=str(account.title or account.username),
-    )
-
-
-def _access(account: MyPlexAccount, machine_id: str) -> ServerAccess | None:
+def _access(resources: Any, machine_id: str) -> ServerAccess | None:
+    """From plex.tv's resources: the server owned, shared with the account, or neither."""
     found: ServerAccess | None = None
-    for resource in account.resources():
-        if resource.clientIdentifier == machine_id:
-            if resource.owned:
+    for resource in resources if isinstance(resources, list) else []:
+        if isinstance(resource, dict) and resource.get("clientIdentifier") == machine_id:
+            if resource.get("owned") in (True, 1, "1", "true"):
                 return "owner"
             found = "shared"
     return found

@@ -1,17 +1,20 @@
-"""Plex Media Server read with one aiohttp GET, and Plex's errors as ours.
+"""Plex Media Server and plex.tv read with one aiohttp GET, and Plex's errors as ours.
 
-What runs on a schedule (the health probe's identity, New on Plex's lists and posters) reads
-Plex this way, so an idle bot never loads plexapi and requests (about 17 MiB resident). The
-outcomes are plexapi's: 401 and 404 as its `Unauthorized` and `NotFound`, other statuses
-through the text of its `BadRequest` ("(503) service_unavailable;"), network errors and
-timeouts as requests' were described.
+What runs on a schedule (the health probe's identity, New on Plex's lists and posters, the
+daily re-verification of linked accounts) reads Plex this way, so a bot that only watches
+never loads plexapi and requests (about 17 MiB resident). The outcomes are plexapi's: 401
+and 404 as its `Unauthorized` and `NotFound`, other statuses through the text of its
+`BadRequest` ("(503) service_unavailable;"), network errors and timeouts as requests' were
+described.
 """
 
 from __future__ import annotations
 
+import json
 import re
 import xml.etree.ElementTree as ET
 from http import HTTPStatus
+from typing import Any
 
 import aiohttp
 from yarl import URL
@@ -23,35 +26,59 @@ _STATUS = re.compile(r"^\((\d{3})\)")
 
 
 async def get(
-    base_url: str, token: str, path: str, params: dict[str, str] | None = None, *, timeout: float
+    base_url: str,
+    path: str,
+    params: dict[str, str] | None = None,
+    *,
+    headers: dict[str, str],
+    timeout: float,
+    service: str = "Plex",
 ) -> bytes:
-    """The body of `path` on the server, asked with the owner's token."""
+    """The body of `path`, asked with these headers (`X-Plex-Token` and the like)."""
     url = URL(base_url.rstrip("/") + path).update_query(params or {})
     try:
         async with (
             aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=timeout)) as http,
-            http.get(url, headers={"X-Plex-Token": token}) as response,
+            http.get(url, headers=headers) as response,
         ):
             body = await response.read()
     except TimeoutError as exc:
         where = f"cannot connect to {url.host}:{url.port}: " if url.host else ""
-        raise ServiceUnavailable("Plex", f"{where}timed out") from exc
+        raise ServiceUnavailable(service, f"{where}timed out") from exc
     except (aiohttp.ClientError, OSError) as exc:
-        raise ServiceUnavailable("Plex", describe_network_error(exc)) from exc
+        raise ServiceUnavailable(service, describe_network_error(exc)) from exc
     if response.status not in (200, 201, 204):
-        raise from_bad_request("Plex", status_text(response.status))
+        raise from_bad_request(service, status_text(response.status))
     return body
 
 
 async def xml(
     base_url: str, token: str, path: str, params: dict[str, str] | None = None, *, timeout: float
 ) -> ET.Element:
-    """`get`, parsed: a body that is not XML means the server is not answering as Plex."""
-    body = await get(base_url, token, path, params, timeout=timeout)
+    """The server's XML at `path`, asked with the owner's token; not XML: not Plex answering."""
+    body = await get(base_url, path, params, headers={"X-Plex-Token": token}, timeout=timeout)
     try:
         return ET.fromstring(body)
     except ET.ParseError as exc:
         raise ServiceUnavailable("Plex", describe_network_error(exc)) from exc
+
+
+async def json_of(
+    base_url: str,
+    path: str,
+    params: dict[str, str] | None = None,
+    *,
+    headers: dict[str, str],
+    timeout: float,
+    service: str,
+) -> Any:
+    """plex.tv's JSON at `path` (its v2 API answers JSON when asked with Accept)."""
+    asked = {**headers, "Accept": "application/json"}
+    body = await get(base_url, path, params, headers=asked, timeout=timeout, service=service)
+    try:
+        return json.loads(body)
+    except ValueError as exc:
+        raise ServiceUnavailable(service, "the answer was not JSON") from exc
 
 
 def from_bad_request(service: str, text: str) -> Exception:
