@@ -54,7 +54,12 @@ PLACES = (
         N_("approval cards and issues"),
         ("health_channel_id",),
     ),
-    Place("notify_channel_id", N_("Notify channel"), "channel", N_('"now on Plex" announcements')),
+    Place(
+        "notify_channel_id",
+        N_("Notify channel"),
+        "channel",
+        N_("the default for New on Plex, YouTube and closed-DM updates"),
+    ),
     Place("admin_role_id", N_("Admin role"), "role", N_("members with it are admins")),
     Place(
         "announce_channel_id",
@@ -137,7 +142,7 @@ class Places:
 
     @property
     def notify_channel(self) -> int | None:
-        """The "now on Plex" announcements of requested media."""
+        """Where New on Plex, YouTube and closed-DM updates go unless they have their own."""
         return self.value("notify_channel_id")
 
     @property
