@@ -135,8 +135,9 @@ def build_services(
 
         every = settings.cluster_check_seconds
         leadership = Leadership(url, retry_every=every, check_every=every)
-    # With /notifications (requests on), closed-DM fallbacks respect "Name me in public".
-    named = Preferences().may_name if plex and overseerr else None
+    # A closed-DM fallback names the member only if they turned on "Name me in public" in
+    # /notifications (off until they do; without requests there is no panel, so never).
+    named = Preferences().may_name
     fence = leadership.holds if leadership else None
     outbox = Outbox(places=places, fence=fence, named_in_public=named)
     limiter = RateLimiter(settings.redis_url)

@@ -146,10 +146,10 @@ class NotificationsCog(commands.Cog):
         self.requests = requests
 
     async def cog_load(self) -> None:
-        self.bot.add_dynamic_items(NotifyToggle, LanguageMenu, ShowHidden)
+        self.bot.add_dynamic_items(NotifyToggle, LanguageMenu)
 
     async def cog_unload(self) -> None:
-        self.bot.remove_dynamic_items(NotifyToggle, LanguageMenu, ShowHidden)
+        self.bot.remove_dynamic_items(NotifyToggle, LanguageMenu)
 
     @app_commands.command(name="notifications")
     async def notifications(self, interaction: discord.Interaction[MediaNest]) -> None:
@@ -161,7 +161,13 @@ class NotificationsCog(commands.Cog):
 
 
 async def setup(bot: MediaNest) -> None:
-    """On with media requests: /notifications chooses which request DMs a member gets."""
+    """/notifications with media requests; the "Show me" button of a closed-DM fallback always
+    (link, YouTube and Plex access DMs fall back too, hidden unless the member chose)."""
+    bot.add_dynamic_items(ShowHidden)
     requests = bot.features.get(Requests)
     if requests is not None:
         await bot.add_cog(NotificationsCog(bot, requests))
+
+
+async def teardown(bot: MediaNest) -> None:
+    bot.remove_dynamic_items(ShowHidden)

@@ -325,6 +325,21 @@ async def test_a_closed_dm_fallback_shows_its_text_only_to_its_member(world: Wor
         assert shown["flags"] & 64  # ephemeral: only they see it
 
 
+async def test_without_requests_a_closed_dm_fallback_still_hides_its_text(world: World) -> None:
+    """Requests off (no /notifications to opt in): a link or YouTube DM that falls back to a
+    channel never names its text in public; Show me still reveals it to its member only."""
+    channels(world)
+    async with bot_running(world.settings(overseerr_url=None, **KINDS)) as bot:
+        assert "cogs.notifications" in bot.extensions and bot.tree.get_command("request") is None
+        await bot.services.outbox.dm("youtube:3:done", CLOSED_ID, "Your playlist is on Plex.")
+        post = await world.discord.wait_for_message(lambda m: m["channel_id"] == str(CLOSED_DMS))
+        assert post["content"].startswith(f"<@{CLOSED_ID}> I couldn't DM you")
+        assert "playlist" not in post["content"] and not post["embeds"]
+        [button] = post["components"][0]["components"]
+        mine = await world.discord.click(CLOSED_ID, post, button["custom_id"])
+        assert (await mine.response())["data"]["content"] == "Your playlist is on Plex."
+
+
 async def test_alerts_channel_gets_held_alerts_acknowledge_and_recovery(world: World) -> None:
     """With ALERTS_CHANNEL_ID: a muted outage is alerted there once unmuted, Acknowledge works
     there (no reminder after it), the recovery goes there too; nothing in the health channel."""
