@@ -136,7 +136,7 @@ def build_services(
         every = settings.cluster_check_seconds
         leadership = Leadership(url, retry_every=every, check_every=every)
     # A closed-DM fallback names the member only if they turned on "Name me in public" in
-    # /notifications (off until they do; without requests there is no panel, so never).
+    # /notifications (off until they do; the panel has it with or without media requests).
     named = Preferences().may_name
     fence = leadership.holds if leadership else None
     outbox = Outbox(places=places, fence=fence, named_in_public=named)

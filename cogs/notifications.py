@@ -1,5 +1,6 @@
-"""/notifications: a private panel of toggles for the request DMs a member gets, and whether
-public posts may name them as the one who asked."""
+"""/notifications: a private panel of toggles for the request DMs a member gets, whether
+public posts may name them as the one who asked, and their language. Without media requests
+the panel keeps the last two."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from bot.i18n import N_, SUPPORTED, Lang, Msg, language
 from bot.i18n.discord import lang_of
 from bot.services.outbox import SHOW_PREFIX
 from bot.services.requests import Requests
-from bot.services.requests.prefs import TOGGLES, Preferences, Prefs
+from bot.services.requests.prefs import NAMED, TOGGLES, Preferences, Prefs
 from cogs.components import Guarded, GuardedView
 
 if TYPE_CHECKING:
@@ -31,14 +32,22 @@ INTRO = N_(
     '"Elsewhere" means Overseerr\'s website, your Plex watchlist or another app. '
     '"Name me" lets posts everyone sees (New on Plex, YouTube) say you asked for it.'
 )
+# Without media requests: no request DMs to choose, only being named and the language.
+INTRO_PLAIN = N_(
+    '"Name me" lets posts everyone sees say it is you: a YouTube download you asked for, or '
+    "an update posted there because your DMs are closed. Choose your language below."
+)
 AUTOMATIC = "auto"
 
 
-def panel(prefs: Prefs, t: Lang, chosen: str | None = None) -> tuple[str, discord.ui.View]:
-    """The panel's text, its toggle buttons (green: on) and the language menu."""
+def panel(
+    prefs: Prefs, t: Lang, chosen: str | None = None, *, requests: bool = True
+) -> tuple[str, discord.ui.View]:
+    """The panel's text, its toggle buttons (green: on) and the language menu; without media
+    requests (`requests` False) only the "Name me" toggle and the menu."""
     view = GuardedView(timeout=None)
-    lines = [t._(INTRO)]
-    for kind in TOGGLES:
+    lines = [t._(INTRO if requests else INTRO_PLAIN)]
+    for kind in TOGGLES if requests else (NAMED,):
         on = bool(getattr(prefs, kind))
         state = t._("on") if on else t._("off")
         line = t._("{label}: **{state}**", label=t._(LABELS[kind]), state=state)
@@ -66,8 +75,10 @@ def language_options(t: Lang, chosen: str | None) -> list[discord.SelectOption]:
 
 async def show_panel(interaction: discord.Interaction[MediaNest], prefs: Prefs) -> None:
     """Edit the pressed panel to show the member's choices, in their language."""
-    chosen = interaction.client.services.languages.chosen(interaction.user.id)
-    text, view = panel(prefs, lang_of(interaction), chosen)
+    client = interaction.client
+    chosen = client.services.languages.chosen(interaction.user.id)
+    requests = client.features.get(Requests) is not None
+    text, view = panel(prefs, lang_of(interaction), chosen, requests=requests)
     await interaction.response.edit_message(content=text, view=view)
 
 
@@ -141,33 +152,31 @@ class ShowHidden(
 class NotificationsCog(commands.Cog):
     """Receives /notifications and the toggle presses; the choices live in `Preferences`."""
 
-    def __init__(self, bot: MediaNest, requests: Requests) -> None:
+    def __init__(self, bot: MediaNest, requests: Requests | None) -> None:
         self.bot = bot
         self.requests = requests
 
     async def cog_load(self) -> None:
-        self.bot.add_dynamic_items(NotifyToggle, LanguageMenu)
+        self.bot.add_dynamic_items(NotifyToggle, LanguageMenu, ShowHidden)
 
     async def cog_unload(self) -> None:
-        self.bot.remove_dynamic_items(NotifyToggle, LanguageMenu)
+        self.bot.remove_dynamic_items(NotifyToggle, LanguageMenu, ShowHidden)
 
     @app_commands.command(name="notifications")
     async def notifications(self, interaction: discord.Interaction[MediaNest]) -> None:
-        """Choose your request DMs, whether public posts may name you, and your language."""
-        chosen = self.bot.services.languages.chosen(interaction.user.id)
-        prefs = await self.requests.notification_prefs(interaction.user.id)
-        text, view = panel(prefs, lang_of(interaction), chosen)
+        """Choose your DMs, whether public posts may name you, and your language."""
+        member = interaction.user.id
+        chosen = self.bot.services.languages.chosen(member)
+        if self.requests is not None:
+            prefs = await self.requests.notification_prefs(member)
+        else:
+            prefs = await Preferences().of(member)
+        requests = self.requests is not None
+        text, view = panel(prefs, lang_of(interaction), chosen, requests=requests)
         await interaction.response.send_message(text, view=view, ephemeral=True)
 
 
 async def setup(bot: MediaNest) -> None:
-    """/notifications with media requests; the "Show me" button of a closed-DM fallback always
-    (link, YouTube and Plex access DMs fall back too, hidden unless the member chose)."""
-    bot.add_dynamic_items(ShowHidden)
-    requests = bot.features.get(Requests)
-    if requests is not None:
-        await bot.add_cog(NotificationsCog(bot, requests))
-
-
-async def teardown(bot: MediaNest) -> None:
-    bot.remove_dynamic_items(ShowHidden)
+    """Always on: the request DMs to choose come with media requests; being named (also the
+    "Show me" of a closed-DM fallback) and the language are every member's."""
+    await bot.add_cog(NotificationsCog(bot, bot.features.get(Requests)))
