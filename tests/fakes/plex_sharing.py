@@ -247,16 +247,22 @@ class SharingFake:
         container.append(self._share_element(share))
         return _xml(container, 201)
 
-    async def _update(self, request: web.Request) -> web.Response:
+    def _share(self, request: web.Request) -> FakeShare | web.Response:
+        """The owner's share named in the path, or the error plex.tv gives."""
         _, error = self._owned(request)
         if error is not None:
             return error
-        mid = request.match_info["mid"]
         share_id = request.match_info["share"]
         share = self.shares.get(int(share_id)) if share_id.isdigit() else None
-        if share is None or share.machine_identifier != mid:
+        if share is None or share.machine_identifier != request.match_info["mid"]:
             return _refused(404, "Not Found")
-        ids, error = self._sections_or_error(mid, await request.json())
+        return share
+
+    async def _update(self, request: web.Request) -> web.Response:
+        share = self._share(request)
+        if isinstance(share, web.Response):
+            return share
+        ids, error = self._sections_or_error(share.machine_identifier, await request.json())
         if error is not None:
             return error
         share.section_ids = ids
@@ -266,17 +272,12 @@ class SharingFake:
 
     async def _unshare(self, request: web.Request) -> web.Response:
         """One share gone, accepted or not: a pending invite can no longer be accepted."""
-        _, error = self._owned(request)
-        if error is not None:
-            return error
-        mid = request.match_info["mid"]
-        share_id = request.match_info["share"]
-        share = self.shares.get(int(share_id)) if share_id.isdigit() else None
-        if share is None or share.machine_identifier != mid:
-            return _refused(404, "Not Found")
+        share = self._share(request)
+        if isinstance(share, web.Response):
+            return share
         del self.shares[share.id]
         if share.accepted_at is not None:
-            self._drop_shared_resources(share.account_id, {mid})
+            self._drop_shared_resources(share.account_id, {share.machine_identifier})
         return web.Response(status=200)
 
     async def _remove(self, request: web.Request) -> web.Response:
