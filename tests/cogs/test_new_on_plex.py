@@ -80,19 +80,25 @@ async def bot(world: World) -> AsyncIterator[MediaNest]:
 
 
 async def request_available(world: World, bot: MediaNest) -> None:
-    """Bob requests Dune; it lands in Plex and Overseerr says so by webhook."""
+    """Bob requests Dune; it lands in Plex and Overseerr says so by webhook (twice)."""
     interaction = await world.discord.slash(
         world.users["bob"], "request", {"title": f"movie:{DUNE}"}
     )
     await interaction.wait_original(lambda m: "Requested" in m["content"])
+    await dune_arrives(world, bot, webhooks=2, summary="A noble family. " * 40)
+
+
+async def dune_arrives(world: World, bot: MediaNest, *, webhooks: int = 1, **extra: Any) -> None:
+    """The one request (Dune) is approved, Dune lands in Plex (`extra`: its values there) and
+    Overseerr sends MEDIA_AVAILABLE `webhooks` times."""
     [overseerr_id] = world.overseerr.media_requests
     world.overseerr.set_request_status(overseerr_id, 2)
     world.overseerr.set_media_status(DUNE, "movie", 5)
-    add_movie(world, "Dune", 2021, guids=[f"tmdb://{DUNE}"], summary="A noble family. " * 40)
+    add_movie(world, "Dune", 2021, guids=[f"tmdb://{DUNE}"], **extra)
     payload = world.overseerr.webhook_payload("MEDIA_AVAILABLE", overseerr_id)
     url = f"http://127.0.0.1:{bot.web_port}/webhooks/overseerr"
-    assert await world.overseerr.send_webhook(url, payload, WEBHOOK_TOKEN) == 200
-    assert await world.overseerr.send_webhook(url, payload, WEBHOOK_TOKEN) == 200
+    for _ in range(webhooks):
+        assert await world.overseerr.send_webhook(url, payload, WEBHOOK_TOKEN) == 200
 
 
 async def test_request_made_available_is_one_post_with_title_poster_and_link(

@@ -20,9 +20,9 @@ from bot.i18n import language
 from bot.tree import APOLOGY
 from cogs.notifications import INTRO, LABELS
 from storage.models import MemberLanguage
-from tests.cogs.test_new_on_plex import NEW, add_movie, announcements, libraries, posts
+from tests.cogs.test_new_on_plex import NEW, announcements, dune_arrives, libraries, posts
 from tests.cogs.test_requests import DUNE, catalogue, wait_dms
-from tests.harness import HEALTH, WEBHOOK_TOKEN, World, bot_running, link_member, plex_people
+from tests.harness import HEALTH, World, bot_running, link_member, plex_people
 
 # Discord's locale for each shipped language, and the name /link has there.
 DISCORD = {"de": "de", "fr": "fr", "es": "es-ES", "nl": "nl", "pt_BR": "pt-BR"}
@@ -87,13 +87,7 @@ async def test_a_member_is_answered_dmed_and_posted_to_in_their_language(
         refused = (await again.wait_followup())["content"]
         assert refused.startswith(before(t._(RATE_TEXTS["requests"])))
 
-        [overseerr_id] = world.overseerr.media_requests
-        world.overseerr.set_request_status(overseerr_id, 2)
-        world.overseerr.set_media_status(DUNE, "movie", 5)
-        add_movie(world, "Dune", 2021, guids=[f"tmdb://{DUNE}"])
-        payload = world.overseerr.webhook_payload("MEDIA_AVAILABLE", overseerr_id)
-        url = f"http://127.0.0.1:{bot.web_port}/webhooks/overseerr"
-        assert await world.overseerr.send_webhook(url, payload, WEBHOOK_TOKEN) == 200
+        await dune_arrives(world, bot)
         [post] = await posts(world, NEW, 1)  # New on Plex, in the server's language
         [button] = post["components"][0]["components"]
         assert button["label"] == t._("Watch on Plex") != "Watch on Plex"
@@ -185,13 +179,7 @@ async def test_default_locale_sets_the_language_of_channel_posts(world: World) -
         await wait_dms(world, "bob", 1)
         asked = await world.discord.slash(bob, "request", {"title": f"movie:{DUNE}"})
         await asked.wait_original(lambda m: "Requested" in m["content"])  # bob's app is English
-        [overseerr_id] = world.overseerr.media_requests
-        world.overseerr.set_request_status(overseerr_id, 2)
-        world.overseerr.set_media_status(DUNE, "movie", 5)
-        add_movie(world, "Dune", 2021, guids=[f"tmdb://{DUNE}"])
-        payload = world.overseerr.webhook_payload("MEDIA_AVAILABLE", overseerr_id)
-        url = f"http://127.0.0.1:{bot.web_port}/webhooks/overseerr"
-        assert await world.overseerr.send_webhook(url, payload, WEBHOOK_TOKEN) == 200
+        await dune_arrives(world, bot)
         [post] = await posts(world, NEW, 1)
         [button] = post["components"][0]["components"]
         assert button["label"] == "Kijk op Plex"
