@@ -88,6 +88,22 @@ def reachable_settings(world: World, **overrides: Any) -> Settings:
     return world.settings(web_port=port, public_url=f"http://127.0.0.1:{port}", **overrides)
 
 
+def youtube_settings(world: World, media_port: int, **overrides: Any) -> Settings:
+    """/youtube on: downloads into world.tmp/youtube, Plex's "YouTube" movie section (key 7),
+    from the loopback media server; keyword arguments override any setting."""
+    folder = world.tmp / "youtube"
+    folder.mkdir()
+    world.pms.add_section("7", "movie", "YouTube", str(folder))
+    values: dict[str, Any] = dict(
+        youtube_download_dir=folder,
+        youtube_plex_section="YouTube",
+        youtube_allowed_hosts=f"127.0.0.1:{media_port}",
+        youtube_extractors="generic,html5",
+        youtube_min_free_gb=0,
+    )
+    return world.settings(**{**values, **overrides})
+
+
 @asynccontextmanager
 async def bot_running(settings: Settings) -> AsyncIterator[MediaNest]:
     """Start the real bot with these settings, wait until it is ready, stop it afterwards.

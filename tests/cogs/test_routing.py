@@ -19,7 +19,16 @@ from tests.cogs.test_setup import component, fields, open_panel
 from tests.eventually import outbox_drained
 from tests.fakes.media import FakeMediaServer
 from tests.fakes.overseerr import Permission
-from tests.harness import ANNOUNCE, CLOSED_ID, HEALTH, World, bot_running, link_member, plex_people
+from tests.harness import (
+    ANNOUNCE,
+    CLOSED_ID,
+    HEALTH,
+    World,
+    bot_running,
+    link_member,
+    plex_people,
+    youtube_settings,
+)
 
 NEW, CLOSED_DMS, ISSUES, YOUTUBE, ALERTS, APPROVALS = 3003, 3004, 3005, 3006, 3007, 3008
 SEND_MESSAGES = 1 << 11
@@ -274,19 +283,9 @@ async def test_youtube_completion_lands_in_its_channel_and_not_as_new_on_plex(
     world: World, media: FakeMediaServer
 ) -> None:
     """A finished download is posted in YOUTUBE_CHANNEL_ID; its library is not New on Plex."""
-    folder = world.tmp / "youtube"
-    folder.mkdir()
-    world.pms.add_section("7", "movie", "YouTube", str(folder))
     channels(world)
     people = plex_people(world)
-    settings = world.settings(
-        youtube_download_dir=folder,
-        youtube_plex_section="YouTube",
-        youtube_allowed_hosts=f"127.0.0.1:{media.port}",
-        youtube_extractors="generic,html5",
-        youtube_min_free_gb=0,
-        **KINDS,
-    )
+    settings = youtube_settings(world, media.port, **KINDS)
     async with bot_running(settings) as bot:
         await link_member(world, bot, "bob", people.friend)
         await announcements(bot).check()

@@ -13,7 +13,15 @@ from cogs.youtube import YouTubeCog
 from storage.models import DownloadItem, DownloadJob, ItemStatus, JobStatus, OutboxMessage
 from tests.eventually import eventually
 from tests.fakes.media import FakeMediaServer
-from tests.harness import ANNOUNCE, GENERAL, World, bot_running, link_member, plex_people
+from tests.harness import (
+    ANNOUNCE,
+    GENERAL,
+    World,
+    bot_running,
+    link_member,
+    plex_people,
+    youtube_settings,
+)
 
 
 @pytest.fixture
@@ -25,15 +33,10 @@ async def media() -> AsyncIterator[FakeMediaServer]:
 @pytest.fixture
 async def bot(world: World, media: FakeMediaServer) -> AsyncIterator[MediaNest]:
     """The bot with /youtube on: downloads into a Plex section; bob linked as a friend."""
-    folder = world.tmp / "youtube"
-    folder.mkdir()
-    world.pms.add_section("7", "movie", "YouTube", str(folder))
-    settings = world.settings(
-        youtube_download_dir=folder,
-        youtube_plex_section="YouTube",
+    settings = youtube_settings(
+        world,
+        media.port,
         youtube_allowed_hosts=f"youtube.com,www.youtube.com,127.0.0.1:{media.port}",
-        youtube_extractors="generic,html5",
-        youtube_min_free_gb=0,
         youtube_subscription_interval=1e-6,  # subscriptions are due at every check
     )
     people = plex_people(world)

@@ -10,7 +10,7 @@ from storage.models import DownloadJob, JobStatus, YoutubeSubscription
 from tests.cogs.test_youtube import bot, media, wait_job
 from tests.eventually import eventually
 from tests.fakes.media import FakeMediaServer
-from tests.harness import World, bot_running
+from tests.harness import World, bot_running, youtube_settings
 
 __all__ = ["bot", "media"]  # the fixtures of test_youtube, used here too
 
@@ -87,14 +87,9 @@ async def test_a_short_subscription_interval_is_honoured(
     world: World, media: FakeMediaServer
 ) -> None:
     """YOUTUBE_SUBSCRIPTION_INTERVAL under the 10-minute tick: the check runs that often."""
-    folder = world.tmp / "youtube"
-    folder.mkdir()
-    world.pms.add_section("7", "movie", "YouTube", str(folder))
-    settings = world.settings(
-        youtube_download_dir=folder,
-        youtube_plex_section="YouTube",
-        youtube_allowed_hosts=f"127.0.0.1:{media.port}",
-        youtube_min_free_gb=0,
+    settings = youtube_settings(
+        world,
+        media.port,
         youtube_subscription_interval=0.05,  # 3 minutes
     )
     async with bot_running(settings) as bot:

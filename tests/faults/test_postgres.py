@@ -25,7 +25,15 @@ from tests.eventually import eventually
 from tests.fakes.media import FakeMediaServer
 from tests.fakes.overseerr import Permission
 from tests.faults.servers import PostgresCluster, postgres_cluster
-from tests.harness import GENERAL, HEALTH, World, bot_running, link_member, plex_people
+from tests.harness import (
+    GENERAL,
+    HEALTH,
+    World,
+    bot_running,
+    link_member,
+    plex_people,
+    youtube_settings,
+)
 
 DUNE = 438631
 
@@ -158,22 +166,13 @@ async def test_a_download_that_loses_the_database_finishes_once_it_returns(world
     """PostgreSQL stops mid-playlist: the job is queued again when it is back and completes."""
     media = FakeMediaServer()
     await media.start()
-    folder = world.tmp / "youtube"
-    folder.mkdir()
-    world.pms.add_section("7", "movie", "YouTube", str(folder))
     videos = [media.add_video(f"v{i}", f"Clip {i}", size=40_000) for i in range(2)]
     media.throttle("v1", 8_000)  # the second video takes a few seconds
     url = media.add_playlist("pl1", "Cooking Basics", [v.id for v in videos])
     try:
         async with postgres_cluster() as pg:
-            settings = world.settings(
-                database_url=pg.url,
-                youtube_download_dir=folder,
-                youtube_plex_section="YouTube",
-                youtube_allowed_hosts=f"127.0.0.1:{media.port}",
-                youtube_extractors="generic,html5",
-                youtube_min_free_gb=0,
-            )
+            settings = youtube_settings(world, media.port, database_url=pg.url)
+            folder = world.tmp / "youtube"
             async with bot_running(settings) as bot:
                 downloads = bot.features.get(DownloadService)
                 assert downloads is not None
