@@ -120,8 +120,9 @@ def build_services(
     """
     plex = plextv = None
     if settings.plex_url and settings.plex_token:
-        plex = PlexClient(settings.plex_url, settings.plex_token.get_secret_value())
-        plextv = PlexTV(settings.plex_client_id or plex_client_id or "medianest-bot")
+        plex = PlexClient(settings.plex_url, settings.plex_token.get_secret_value(), http=http)
+        client_id = settings.plex_client_id or plex_client_id or "medianest-bot"
+        plextv = PlexTV(client_id, http=http)
     overseerr = None
     if settings.overseerr_url and settings.overseerr_api_key:
         overseerr = OverseerrClient(

@@ -35,6 +35,7 @@ from bot.clients.plex_recent import RecentItem, Section
 from bot.errors import ServiceRejected, ServiceUnavailable
 
 if TYPE_CHECKING:
+    import aiohttp
     import requests
 
     from bot.clients.plex_api import OurHeaders, PinLogin, PlexServer
@@ -136,10 +137,18 @@ async def in_thread(service: str, func: Callable[..., T], *args: Any) -> T:
 class PlexClient:
     """The admin's Plex Media Server, used with the owner's token."""
 
-    def __init__(self, base_url: str, token: str, *, timeout: float = 10.0) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        token: str,
+        *,
+        timeout: float = 10.0,
+        http: aiohttp.ClientSession | None = None,
+    ) -> None:
         self.base_url = base_url
         self.token = token
         self.timeout = timeout
+        self.http = http  # the bot's aiohttp session, for what is read without plexapi
         self._session: requests.Session | None = None
 
     def _server(self) -> PlexServer:
@@ -152,7 +161,9 @@ class PlexClient:
         return server
 
     async def _read(self, path: str, params: dict[str, str] | None = None) -> ET.Element:
-        return await plex_http.xml(self.base_url, self.token, path, params, timeout=self.timeout)
+        return await plex_http.xml(
+            self.base_url, self.token, path, params, timeout=self.timeout, http=self.http
+        )
 
     async def identity(self) -> ServerIdentity:
         """The server's machine identifier, name and version: what PlexServer reads from `/`."""
@@ -242,7 +253,9 @@ class PlexClient:
     async def image(self, path: str) -> bytes:
         """An image the server holds, such as an item's poster (`thumb`)."""
         headers = {"X-Plex-Token": self.token}
-        return await plex_http.get(self.base_url, path, headers=headers, timeout=self.timeout)
+        return await plex_http.get(
+            self.base_url, path, headers=headers, timeout=self.timeout, http=self.http
+        )
 
     def close(self) -> None:
         if self._session is not None:
@@ -255,11 +268,17 @@ class PlexTV:
     SERVICE = "plex.tv"
 
     def __init__(
-        self, client_id: str, product: str = "MediaNest Bot", *, timeout: float = 10.0
+        self,
+        client_id: str,
+        product: str = "MediaNest Bot",
+        *,
+        timeout: float = 10.0,
+        http: aiohttp.ClientSession | None = None,
     ) -> None:
         self.client_id = client_id
         self.product = product
         self.timeout = timeout
+        self.http = http  # the bot's aiohttp session, for plex.tv's account reads
         self.headers = {
             "X-Plex-Client-Identifier": client_id,
             "X-Plex-Product": product,
@@ -315,7 +334,13 @@ class PlexTV:
         """
         headers = {**self.headers, "X-Plex-Token": token}
         return await plex_http.json_of(
-            _plex_tv[-1], path, params, headers=headers, timeout=self.timeout, service=self.SERVICE
+            _plex_tv[-1],
+            path,
+            params,
+            headers=headers,
+            timeout=self.timeout,
+            service=self.SERVICE,
+            http=self.http,
         )
 
     async def account(self, token: str) -> PlexAccountInfo:

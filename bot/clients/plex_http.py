@@ -10,6 +10,7 @@ described.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import xml.etree.ElementTree as ET
@@ -33,14 +34,19 @@ async def get(
     headers: dict[str, str],
     timeout: float,
     service: str = "Plex",
+    http: aiohttp.ClientSession | None = None,
 ) -> bytes:
-    """The body of `path`, asked with these headers (`X-Plex-Token` and the like)."""
+    """The body of `path`, asked with these headers (`X-Plex-Token` and the like), on the
+    bot's shared session (`http`), else on one made for this request."""
     url = URL(base_url.rstrip("/") + path).update_query(params or {})
     try:
-        async with (
-            aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=timeout)) as http,
-            http.get(url, headers=headers) as response,
-        ):
+        async with contextlib.AsyncExitStack() as stack:
+            if http is None:
+                http = await stack.enter_async_context(aiohttp.ClientSession())
+            limit = aiohttp.ClientTimeout(total=timeout)
+            response = await stack.enter_async_context(
+                http.get(url, headers=headers, timeout=limit)
+            )
             body = await response.read()
     except TimeoutError as exc:
         where = f"cannot connect to {url.host}:{url.port}: " if url.host else ""
@@ -53,10 +59,17 @@ async def get(
 
 
 async def xml(
-    base_url: str, token: str, path: str, params: dict[str, str] | None = None, *, timeout: float
+    base_url: str,
+    token: str,
+    path: str,
+    params: dict[str, str] | None = None,
+    *,
+    timeout: float,
+    http: aiohttp.ClientSession | None = None,
 ) -> ET.Element:
     """The server's XML at `path`, asked with the owner's token; not XML: not Plex answering."""
-    body = await get(base_url, path, params, headers={"X-Plex-Token": token}, timeout=timeout)
+    headers = {"X-Plex-Token": token}
+    body = await get(base_url, path, params, headers=headers, timeout=timeout, http=http)
     try:
         return ET.fromstring(body)
     except ET.ParseError as exc:
@@ -71,10 +84,13 @@ async def json_of(
     headers: dict[str, str],
     timeout: float,
     service: str,
+    http: aiohttp.ClientSession | None = None,
 ) -> Any:
     """plex.tv's JSON at `path` (its v2 API answers JSON when asked with Accept)."""
     asked = {**headers, "Accept": "application/json"}
-    body = await get(base_url, path, params, headers=asked, timeout=timeout, service=service)
+    body = await get(
+        base_url, path, params, headers=asked, timeout=timeout, service=service, http=http
+    )
     try:
         return json.loads(body)
     except ValueError as exc:
