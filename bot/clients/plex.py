@@ -327,21 +327,11 @@ class PlexTV:
         return await in_thread(self.SERVICE, check)
 
     async def _read(self, token: str, path: str, params: dict[str, str] | None = None) -> Any:
-        """plex.tv's v2 JSON with the member's token and our X-Plex-* identity.
-
-        One aiohttp GET of what plexapi's MyPlexAccount reads, so the daily re-verification of
-        linked members does not load plexapi; its errors are mapped as plexapi's are.
-        """
+        """plex.tv's v2 JSON that plexapi's MyPlexAccount reads, with the member's token and
+        our X-Plex-* identity: re-verifying linked members does not load plexapi."""
         headers = {**self.headers, "X-Plex-Token": token}
-        return await plex_http.json_of(
-            _plex_tv[-1],
-            path,
-            params,
-            headers=headers,
-            timeout=self.timeout,
-            service=self.SERVICE,
-            http=self.http,
-        )
+        url = _plex_tv[-1]
+        return await plex_http.json_of(url, path, params, headers, self.timeout, self.http)
 
     async def account(self, token: str) -> PlexAccountInfo:
         """The account the token belongs to; a rejected token is ServiceRejected (401)."""
@@ -377,11 +367,16 @@ class PlexTV:
 
 
 def _access(resources: Any, machine_id: str) -> ServerAccess | None:
-    """From plex.tv's resources: the server owned, shared with the account, or neither."""
+    """From plex.tv's resources: the server owned, shared with the account, or neither.
+
+    An answer that is not a list of resources is plex.tv failing, never "no access".
+    """
+    if not isinstance(resources, list) or not all(isinstance(r, dict) for r in resources):
+        raise ServiceUnavailable(PlexTV.SERVICE, "the resource list was not one")
     found: ServerAccess | None = None
-    for resource in resources if isinstance(resources, list) else []:
-        if isinstance(resource, dict) and resource.get("clientIdentifier") == machine_id:
-            if resource.get("owned") in (True, 1, "1", "true"):
+    for resource in resources:
+        if resource.get("clientIdentifier") == machine_id:
+            if resource.get("owned") is True:
                 return "owner"
             found = "shared"
     return found

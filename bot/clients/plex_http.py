@@ -79,12 +79,11 @@ async def xml(
 async def json_of(
     base_url: str,
     path: str,
-    params: dict[str, str] | None = None,
-    *,
+    params: dict[str, str] | None,
     headers: dict[str, str],
     timeout: float,
-    service: str,
     http: aiohttp.ClientSession | None = None,
+    service: str = "plex.tv",
 ) -> Any:
     """plex.tv's JSON at `path` (its v2 API answers JSON when asked with Accept)."""
     asked = {**headers, "Accept": "application/json"}

@@ -11,7 +11,15 @@ import pytest
 from plexapi.exceptions import BadRequest
 from plexapi.myplex import MyPlexAccount, MyPlexPinLogin
 
-from bot.clients.plex import Pin, PlexAccountInfo, PlexClient, PlexTV, in_thread, plex_tv_at
+from bot.clients.plex import (
+    Pin,
+    PlexAccountInfo,
+    PlexClient,
+    PlexTV,
+    _access,
+    in_thread,
+    plex_tv_at,
+)
 from bot.errors import ServiceRejected, ServiceUnavailable
 from tests.fakes.plex import FakePlexServer, FakePlexTV
 
@@ -217,3 +225,12 @@ async def test_resumed_pin_from_stored_fields(tv: FakePlexTV, plextv: PlexTV) ->
     fresh = PlexTV(CLIENT_ID)
     stored = Pin(pin.id, pin.code, pin.expires_at)
     assert await asyncio.wait_for(fresh.check_pin(stored), 5) == alice.token
+
+
+def test_a_resource_answer_that_is_no_list_is_plex_tv_failing_not_lost_access() -> None:
+    """Re-verification must not end anyone's access because plex.tv answered oddly."""
+    for odd in ({"errors": []}, None, ["server"]):
+        with pytest.raises(ServiceUnavailable):
+            _access(odd, "mid-1")
+    assert _access([{"clientIdentifier": "mid-1", "owned": False}], "mid-1") == "shared"
+    assert _access([{"clientIdentifier": "other", "owned": True}], "mid-1") is None
