@@ -73,12 +73,20 @@ def language_options(t: Lang, chosen: str | None) -> list[discord.SelectOption]:
     return options
 
 
-async def show_panel(interaction: discord.Interaction[MediaNest], prefs: Prefs) -> None:
-    """Edit the pressed panel to show the member's choices, in their language."""
+def member_panel(
+    interaction: discord.Interaction[MediaNest], prefs: Prefs
+) -> tuple[str, discord.ui.View]:
+    """`panel` for the member who asked: their language pick, and request toggles when the
+    bot has media requests."""
     client = interaction.client
     chosen = client.services.languages.chosen(interaction.user.id)
     requests = client.features.get(Requests) is not None
-    text, view = panel(prefs, lang_of(interaction), chosen, requests=requests)
+    return panel(prefs, lang_of(interaction), chosen, requests=requests)
+
+
+async def show_panel(interaction: discord.Interaction[MediaNest], prefs: Prefs) -> None:
+    """Edit the pressed panel to show the member's choices, in their language."""
+    text, view = member_panel(interaction, prefs)
     await interaction.response.edit_message(content=text, view=view)
 
 
@@ -152,9 +160,8 @@ class ShowHidden(
 class NotificationsCog(commands.Cog):
     """Receives /notifications and the toggle presses; the choices live in `Preferences`."""
 
-    def __init__(self, bot: MediaNest, requests: Requests | None) -> None:
+    def __init__(self, bot: MediaNest) -> None:
         self.bot = bot
-        self.requests = requests
 
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(NotifyToggle, LanguageMenu, ShowHidden)
@@ -165,18 +172,12 @@ class NotificationsCog(commands.Cog):
     @app_commands.command(name="notifications")
     async def notifications(self, interaction: discord.Interaction[MediaNest]) -> None:
         """Choose your DMs, whether public posts may name you, and your language."""
-        member = interaction.user.id
-        chosen = self.bot.services.languages.chosen(member)
-        if self.requests is not None:
-            prefs = await self.requests.notification_prefs(member)
-        else:
-            prefs = await Preferences().of(member)
-        requests = self.requests is not None
-        text, view = panel(prefs, lang_of(interaction), chosen, requests=requests)
+        prefs = await Preferences().of(interaction.user.id)
+        text, view = member_panel(interaction, prefs)
         await interaction.response.send_message(text, view=view, ephemeral=True)
 
 
 async def setup(bot: MediaNest) -> None:
     """Always on: the request DMs to choose come with media requests; being named (also the
     "Show me" of a closed-DM fallback) and the language are every member's."""
-    await bot.add_cog(NotificationsCog(bot, bot.features.get(Requests)))
+    await bot.add_cog(NotificationsCog(bot))

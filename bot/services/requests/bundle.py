@@ -21,7 +21,7 @@ from bot.services.requests.follow_notices import FollowerNotices
 from bot.services.requests.following import Followed, Follows
 from bot.services.requests.future import FutureSeasons
 from bot.services.requests.listing import Listing
-from bot.services.requests.prefs import Preferences, Prefs
+from bot.services.requests.prefs import Preferences
 from bot.services.requests.progress import StatusUpdates
 from bot.services.requests.quota import Quotas
 from bot.services.requests.reviews import Reviews
@@ -68,7 +68,6 @@ class RequestParts:
     approvals: Approvals
     follows: Follows
     listing: Listing
-    prefs: Preferences
 
 
 def wire_requests(
@@ -115,7 +114,6 @@ def wire_requests(
         approvals=approvals,
         follows=follows,
         listing=Listing(),
-        prefs=prefs,
     )
 
 
@@ -137,7 +135,6 @@ class Requests:
         self._approvals = parts.approvals
         self._follows = parts.follows
         self._listing = parts.listing
-        self._prefs = parts.prefs
 
     # What cogs, jobs and routes call: one level deep (the fields above are this feature's own).
 
@@ -251,10 +248,6 @@ class Requests:
     async def unfollow(self, discord_id: int, subscription_id: int) -> bool:
         """A Stop press in /following; False when it was already gone."""
         return await self._follows.unsubscribe(discord_id, subscription_id)
-
-    async def notification_prefs(self, discord_id: int) -> Prefs:
-        """Which request DMs the member gets, for /notifications."""
-        return await self._prefs.of(discord_id)
 
 
 def build_requests(
